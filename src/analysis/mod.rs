@@ -1,0 +1,423 @@
+//! Analysis: from a passage's text to the tokens the index holds, and from a query string to the
+//! terms it looks up. Offsets always point into the original text; positions are chosen so that
+//! phrase queries work.
+//!
+//! Two token streams come out of one folding and one jieba pass:
+//! - **words**: jieba search mode (HMM on), whitespace and punctuation dropped. A token's
+//!   position is the character offset where it starts in the folded text. Search mode emits
+//!   overlapping sub-words (`科技`, `园区`, `科技园区`); numbering tokens one by one would put
+//!   `园区` after `科技园区` and break phrases, so positions are character offsets and phrase
+//!   queries give each of their words its character offset too.
+//! - **grams**: every non-space character as a unigram and every pair of neighbouring non-space
+//!   characters as a bigram, at the character's index in the non-space stream, plus a word
+//!   boundary marker at every index where a jieba word starts (and at the end). A query string is
+//!   found exactly where its bigrams stand in a row, whatever jieba made of the text around it,
+//!   and found "on word boundaries" when the markers stand at both of its ends.
+
+pub mod fold;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{PreTokenizedString, Token};
+
+pub use fold::{Folded, fold, fold_str};
+
+use crate::{Error, Result};
+
+/// The term marking a word boundary in the gram field. Grams are built from non-control
+/// characters only, so no gram can be this term.
+pub const BOUNDARY: &str = "\u{0}";
+
+/// What changes the tokens: part of the index fingerprint.
+pub const ANALYSIS_VERSION: &str = "analysis-v1;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3;grams-1-2-boundary;positions-char";
+
+/// Tokens of one passage for the two indexed fields.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// jieba search-mode words, positioned by folded character offset.
+    pub words: Vec<Token>,
+    /// Unigrams, bigrams and boundary markers, positioned by non-space character index.
+    pub grams: Vec<Token>,
+}
+
+impl Analysis {
+    /// The words as a pre-tokenized value for tantivy.
+    pub fn words_value(&self, text: &str) -> PreTokenizedString {
+        PreTokenizedString {
+            text: text.to_string(),
+            tokens: self.words.clone(),
+        }
+    }
+}
+
+/// Characters that never take part in grams: they separate, they are not searched.
+pub fn is_gap(c: char) -> bool {
+    c.is_whitespace() || c.is_control()
+}
+
+/// The segmenter with its dictionary; load once per process and share.
+pub struct Analyzer {
+    jieba: Jieba,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer").finish_non_exhaustive()
+    }
+}
+
+impl Analyzer {
+    /// Loads jieba's dictionary (~0.1 s) and the user dictionary, if any (jieba format:
+    /// `word [freq] [tag]` a line; a word without a frequency gets one that makes it win).
+    pub fn new(user_dict: Option<&Path>) -> Result<Self> {
+        let mut jieba = Jieba::new();
+        if let Some(path) = user_dict {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            for (word, freq, tag) in parse_dict(&text) {
+                jieba.add_word(&word, freq, tag);
+            }
+        }
+        Ok(Analyzer { jieba })
+    }
+
+    /// Analyzes one passage.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let folded = fold(text);
+        let cut = self.jieba.cut_for_search(&folded.text, true);
+        // Character index -> byte offset in the folded text, for slicing nothing: jieba gives
+        // both; we need char offsets for positions and the origin map for original offsets.
+        let mut words = Vec::with_capacity(cut.len());
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(cut.len());
+        for token in &cut {
+            spans.push((token.start, token.end));
+            if !token.word.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let (from, to) = folded.original_range(token.start, token.end);
+            words.push(Token {
+                offset_from: from,
+                offset_to: to,
+                position: token.start,
+                text: token.word.to_string(),
+                position_length: token.end - token.start,
+            });
+        }
+        // tantivy delta-encodes positions per term: hand them over in order.
+        words.sort_by_key(|t| (t.position, t.position_length));
+        let starts = word_starts(&mut spans);
+        let grams = grams(&folded, &starts);
+        Analysis { words, grams }
+    }
+}
+
+/// An analyzer loaded on first use and shared by every thread of the process: searching never
+/// needs jieba, so a search process never pays for its dictionary.
+#[derive(Debug)]
+pub struct SharedAnalyzer {
+    user_dict: Option<PathBuf>,
+    cell: OnceLock<std::result::Result<Analyzer, String>>,
+}
+
+impl SharedAnalyzer {
+    /// An analyzer that will load jieba and `user_dict` when first asked for.
+    pub fn new(user_dict: Option<PathBuf>) -> Arc<Self> {
+        Arc::new(SharedAnalyzer {
+            user_dict,
+            cell: OnceLock::new(),
+        })
+    }
+
+    /// The analyzer, loading it now if this is the first call (other threads asking meanwhile
+    /// wait for it rather than load a second copy).
+    pub fn get(&self) -> Result<&Analyzer> {
+        let loaded = self.cell.get_or_init(|| {
+            Analyzer::new(self.user_dict.as_deref()).map_err(|err| err.to_string())
+        });
+        loaded.as_ref().map_err(|reason| Error::Config {
+            path: self.user_dict.clone().unwrap_or_default(),
+            reason: reason.clone(),
+        })
+    }
+}
+
+/// Parses a jieba user dictionary, folding its words like the text they will meet.
+fn parse_dict(text: &str) -> Vec<(String, Option<usize>, Option<&str>)> {
+    let mut entries = Vec::new();
+    for line in text.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(word) = fields.next() else { continue };
+        if word.starts_with('#') {
+            continue;
+        }
+        let mut freq = None;
+        let mut tag = None;
+        for field in fields {
+            match field.parse::<usize>() {
+                Ok(f) if freq.is_none() && tag.is_none() => freq = Some(f),
+                _ => tag = tag.or(Some(field)),
+            }
+        }
+        entries.push((fold_str(word), freq, tag));
+    }
+    entries
+}
+
+/// The character offsets where the words of jieba's plain cut start: in search mode's output,
+/// the tokens not inside a longer one. Returns a sorted list.
+fn word_starts(spans: &mut [(usize, usize)]) -> Vec<usize> {
+    spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut starts = Vec::new();
+    let mut covered = 0;
+    for &(start, end) in spans.iter() {
+        if start >= covered {
+            starts.push(start);
+            covered = end;
+        }
+    }
+    starts
+}
+
+/// Builds the gram stream of `folded` with boundary markers before the characters in
+/// `word_starts` (folded character offsets, sorted) and at the end.
+fn grams(folded: &Folded, word_starts: &[usize]) -> Vec<Token> {
+    let chars: Vec<(usize, char)> = folded
+        .text
+        .chars()
+        .enumerate()
+        .filter(|&(_, c)| !is_gap(c))
+        .collect();
+    let mut tokens = Vec::with_capacity(chars.len() * 3);
+    let mut next_start = word_starts.iter().peekable();
+    let mut last_marker = None;
+    for (position, &(index, c)) in chars.iter().enumerate() {
+        let (from, to) = folded.original_range(index, index + 1);
+        // A word that starts on a gap character starts, for the stream, at the next character.
+        let mut is_start = false;
+        while next_start.next_if(|&&s| s <= index).is_some() {
+            is_start = true;
+        }
+        if is_start && last_marker != Some(position) {
+            tokens.push(marker(position, from));
+            last_marker = Some(position);
+        }
+        tokens.push(Token {
+            offset_from: from,
+            offset_to: to,
+            position,
+            text: c.to_string(),
+            position_length: 1,
+        });
+        if let Some(&(next_index, next)) = chars.get(position + 1) {
+            let (_, next_to) = folded.original_range(next_index, next_index + 1);
+            let mut text = String::with_capacity(8);
+            text.push(c);
+            text.push(next);
+            tokens.push(Token {
+                offset_from: from,
+                offset_to: next_to,
+                position,
+                text,
+                position_length: 2,
+            });
+        }
+    }
+    if !chars.is_empty() {
+        let end = folded.origin.last().map_or(0, |r| r.1);
+        tokens.push(marker(chars.len(), end));
+    }
+    tokens
+}
+
+fn marker(position: usize, offset: usize) -> Token {
+    Token {
+        offset_from: offset,
+        offset_to: offset,
+        position,
+        text: BOUNDARY.to_string(),
+        position_length: 1,
+    }
+}
+
+/// The non-space characters of a folded query string: what its grams are made of.
+pub fn gram_chars(folded: &str) -> Vec<char> {
+    folded.chars().filter(|&c| !is_gap(c)).collect()
+}
+
+/// The gram terms (with their offsets) that find `chars` exactly: the character itself for one,
+/// otherwise bigrams at every other offset plus the last one, which cover every character.
+pub fn query_grams(chars: &[char]) -> Vec<(usize, String)> {
+    match chars.len() {
+        0 => Vec::new(),
+        1 => vec![(0, chars[0].to_string())],
+        n => {
+            let mut offsets: Vec<usize> = (0..n - 1).step_by(2).collect();
+            if offsets.last() != Some(&(n - 2)) {
+                offsets.push(n - 2);
+            }
+            offsets
+                .into_iter()
+                .map(|i| (i, chars[i..i + 2].iter().collect()))
+                .collect()
+        }
+    }
+}
+
+/// tantivy tokenizers that run the same analysis, registered on every open so the schema's
+/// tokenizer names resolve (documents are handed over pre-tokenized).
+#[derive(Clone)]
+pub struct FieldTokenizer {
+    analyzer: Arc<SharedAnalyzer>,
+    grams: bool,
+}
+
+impl FieldTokenizer {
+    /// The tokenizer of the word field.
+    pub fn words(analyzer: Arc<SharedAnalyzer>) -> Self {
+        FieldTokenizer {
+            analyzer,
+            grams: false,
+        }
+    }
+
+    /// The tokenizer of the gram field.
+    pub fn grams(analyzer: Arc<SharedAnalyzer>) -> Self {
+        FieldTokenizer {
+            analyzer,
+            grams: true,
+        }
+    }
+}
+
+/// A finished list of tokens, streamed.
+pub struct VecTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl tantivy::tokenizer::TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl tantivy::tokenizer::Tokenizer for FieldTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        // sou hands documents over pre-tokenized and loads the analyzer before indexing, so an
+        // analyzer that fails to load here has already been reported: yield no tokens.
+        let Ok(analyzer) = self.analyzer.get() else {
+            return VecTokenStream {
+                tokens: Vec::new(),
+                next: 0,
+            };
+        };
+        let analysis = analyzer.analyze(text);
+        let tokens = if self.grams {
+            analysis.grams
+        } else {
+            analysis.words
+        };
+        VecTokenStream { tokens, next: 0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    pub(crate) fn analyzer() -> &'static Analyzer {
+        static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
+        ANALYZER.get_or_init(|| Analyzer::new(None).unwrap())
+    }
+
+    fn words(text: &str) -> Vec<(String, usize)> {
+        analyzer()
+            .analyze(text)
+            .words
+            .into_iter()
+            .map(|t| (t.text, t.position))
+            .collect()
+    }
+
+    #[test]
+    fn word_positions_are_character_offsets_so_sub_words_line_up() {
+        let words = words("世界一流高科技园区");
+        // 科技园区 and its sub-words 科技 / 园区 sit at their own character offsets.
+        assert!(words.contains(&("科技园区".into(), 5)), "{words:?}");
+        assert!(words.contains(&("科技".into(), 5)), "{words:?}");
+        assert!(words.contains(&("园区".into(), 7)), "{words:?}");
+        let positions: Vec<usize> = words.iter().map(|w| w.1).collect();
+        assert!(positions.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn punctuation_and_spaces_are_not_words_and_offsets_are_original_bytes() {
+        let text = "（扩大）会议， 全面";
+        let analysis = analyzer().analyze(text);
+        for token in &analysis.words {
+            assert!(token.text.chars().any(char::is_alphanumeric), "{token:?}");
+            assert_eq!(
+                fold_str(&text[token.offset_from..token.offset_to]),
+                token.text
+            );
+        }
+        assert!(analysis.words.iter().any(|t| t.text == "扩大"));
+    }
+
+    #[test]
+    fn grams_skip_spaces_and_carry_boundaries() {
+        let analysis = analyzer().analyze("穿着和服 的人");
+        let at = |pos: usize| -> Vec<&str> {
+            analysis
+                .grams
+                .iter()
+                .filter(|t| t.position == pos)
+                .map(|t| t.text.as_str())
+                .collect()
+        };
+        // 穿着 | 和服 | 的 | 人: boundary markers before 穿, 和, 的, 人 and at the end (6).
+        assert_eq!(at(0), [BOUNDARY, "穿", "穿着"]);
+        assert_eq!(at(2), [BOUNDARY, "和", "和服"]);
+        assert_eq!(at(3), ["服", "服的"]);
+        assert_eq!(at(4), [BOUNDARY, "的", "的人"]);
+        assert_eq!(at(6), [BOUNDARY]);
+    }
+
+    #[test]
+    fn query_grams_cover_every_character() {
+        let chars: Vec<char> = "高科技园区".chars().collect();
+        assert_eq!(
+            query_grams(&chars),
+            [(0, "高科".into()), (2, "技园".into()), (3, "园区".into())]
+        );
+        assert_eq!(query_grams(&['上']), [(0, "上".into())]);
+        let two: Vec<char> = "5g".chars().collect();
+        assert_eq!(query_grams(&two), [(0, "5g".into())]);
+    }
+
+    #[test]
+    fn user_dictionary_lines_parse_with_and_without_frequency() {
+        let entries = parse_dict("郑洛新 100 ns\n自創區\n# comment\n\n智慧产业 n\n");
+        assert_eq!(
+            entries,
+            [
+                ("郑洛新".to_string(), Some(100), Some("ns")),
+                ("自创区".to_string(), None, None),
+                ("智慧产业".to_string(), None, Some("n")),
+            ]
+        );
+    }
+}

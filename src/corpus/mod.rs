@@ -1,0 +1,250 @@
+//! The corpus: which files in the seeds folder are articles, how their bytes become text, and how
+//! text becomes passages. Nothing here knows about the index.
+
+pub mod decode;
+pub mod passage;
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use crate::{Error, Result};
+
+pub use passage::{Article, Passage, cut_article};
+
+/// Files in the seeds folder's root that configure sou instead of being articles.
+pub const CONFIG_FILES: [&str; 2] = ["dict.txt", "synonyms.txt"];
+
+/// Files larger than this are skipped unless the caller sets another limit.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A file below the seeds folder that is an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path inside the seeds folder, `/`-separated: the key the index knows it by.
+    pub key: String,
+    /// The path to open it by.
+    pub path: PathBuf,
+    /// Size in bytes when listed.
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch when listed (0 if unknown).
+    pub mtime_ns: u64,
+}
+
+/// A file that is not indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The path inside the seeds folder, as displayed.
+    pub key: String,
+    /// Why it was skipped.
+    pub reason: String,
+}
+
+/// What a walk of the seeds folder found.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// Articles, sorted by key.
+    pub files: Vec<SourceFile>,
+    /// Files that look like articles but cannot be read.
+    pub skipped: Vec<Skipped>,
+}
+
+/// Lists every `.txt` and `.md` file below `seeds` (hidden files and folders skipped, symbolic
+/// links followed), in a stable order. Files that cannot be used are listed as skipped, not errors;
+/// only an unusable seeds folder is an error.
+pub fn list_articles(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
+    let meta = std::fs::metadata(seeds).map_err(|e| Error::SeedsFolder {
+        path: seeds.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::SeedsFolder {
+            path: seeds.to_path_buf(),
+            reason: "not a folder".into(),
+        });
+    }
+    let mut listing = Listing::default();
+    let walker = walkdir::WalkDir::new(seeds)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let key = err
+                    .path()
+                    .map(|p| key_of(seeds, p))
+                    .unwrap_or_else(|| "?".into());
+                let reason = if err.loop_ancestor().is_some() {
+                    "symbolic link loop".to_string()
+                } else {
+                    err.io_error()
+                        .map_or_else(|| err.to_string(), |io| io.to_string())
+                };
+                if is_article_name(Path::new(&key)) || err.loop_ancestor().is_some() {
+                    listing.skipped.push(Skipped { key, reason });
+                }
+                continue;
+            }
+        };
+        let path = entry.path();
+        if entry.file_type().is_dir() || !is_article_name(path) {
+            continue;
+        }
+        if entry.depth() == 1
+            && CONFIG_FILES
+                .iter()
+                .any(|name| entry.file_name() == std::ffi::OsStr::new(name))
+        {
+            continue;
+        }
+        let key = key_of(seeds, path);
+        let meta = match entry.metadata() {
+            Ok(meta) => meta,
+            Err(err) => {
+                let reason = err
+                    .io_error()
+                    .map_or_else(|| err.to_string(), |io| io.to_string());
+                listing.skipped.push(Skipped { key, reason });
+                continue;
+            }
+        };
+        if !meta.is_file() {
+            listing.skipped.push(Skipped {
+                key,
+                reason: "not a regular file".into(),
+            });
+            continue;
+        }
+        if meta.len() > max_file_bytes {
+            listing.skipped.push(Skipped {
+                key,
+                reason: format!(
+                    "larger than the limit ({} bytes > {max_file_bytes})",
+                    meta.len()
+                ),
+            });
+            continue;
+        }
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        listing.files.push(SourceFile {
+            key,
+            path: path.to_path_buf(),
+            size: meta.len(),
+            mtime_ns,
+        });
+    }
+    listing.files.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(listing)
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+fn is_article_name(path: &Path) -> bool {
+    path.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("txt") || ext.eq_ignore_ascii_case("md"))
+}
+
+/// The key of `path` inside `root`: its components joined by `/`. A component that is not valid
+/// UTF-8 keeps its valid parts and shows each invalid byte as `\xNN`, so that two different names
+/// never share a key and the key still reads as the name.
+pub fn key_of(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let mut key = String::new();
+    for component in relative.components() {
+        if !key.is_empty() {
+            key.push('/');
+        }
+        push_escaped(&mut key, component.as_os_str().as_encoded_bytes());
+    }
+    key
+}
+
+fn push_escaped(out: &mut String, mut bytes: &[u8]) {
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return;
+            }
+            Err(err) => {
+                let (valid, rest) = bytes.split_at(err.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let bad = err.error_len().unwrap_or(rest.len());
+                for byte in &rest[..bad] {
+                    out.push_str(&format!("\\x{byte:02X}"));
+                }
+                bytes = &rest[bad..];
+            }
+        }
+    }
+}
+
+/// Reads and decodes a file, then cuts it into passages.
+pub fn read_article(path: &Path) -> Result<std::result::Result<Article, decode::NotText>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(decode::decode(&bytes).map(|decoded| cut_article(&decoded.text)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_txt_and_md_recursively_in_order_skipping_hidden_and_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("b/c")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        for name in [
+            "z.txt",
+            "a.md",
+            "b/c/d.TXT",
+            "b/x.pdf",
+            ".hidden.txt",
+            ".git/e.txt",
+            "dict.txt",
+            "synonyms.txt",
+            "b/dict.txt",
+        ] {
+            std::fs::write(root.join(name), "正文").unwrap();
+        }
+        let listing = list_articles(root, DEFAULT_MAX_FILE_BYTES).unwrap();
+        let keys: Vec<_> = listing.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["a.md", "b/c/d.TXT", "b/dict.txt", "z.txt"]);
+        assert!(listing.skipped.is_empty());
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_skipped_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("big.txt"), "字".repeat(100)).unwrap();
+        let listing = list_articles(dir.path(), 10).unwrap();
+        assert!(listing.files.is_empty());
+        assert_eq!(listing.skipped[0].key, "big.txt");
+        assert!(listing.skipped[0].reason.contains("limit"));
+    }
+
+    #[test]
+    fn a_missing_seeds_folder_is_an_error_naming_it() {
+        let err = list_articles(Path::new("/no/such/seeds"), 1).unwrap_err();
+        assert!(err.to_string().contains("/no/such/seeds"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_names_get_distinct_readable_keys() {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"caf\xE9 \xE4\xB8\xAD.txt");
+        let key = key_of(Path::new("/s"), &Path::new("/s").join(name));
+        assert_eq!(key, "caf\\xE9 中.txt");
+    }
+}

@@ -1,0 +1,131 @@
+//! The manifest: which articles the last commit holds, with the size, modification time and hash
+//! they were indexed at. It is read from the article documents of the commit itself, so it can
+//! never disagree with the passages.
+
+use std::collections::HashMap;
+
+use tantivy::schema::IndexRecordOption;
+use tantivy::schema::{Field, Value};
+use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
+
+use crate::corpus::Skipped;
+
+use super::schema::{ARTICLE_KIND, Fields};
+use crate::{Error, Result};
+
+/// What the index knows of one article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// Size in bytes when indexed.
+    pub size: u64,
+    /// Modification time in ns when indexed; 0 means "check the content next time".
+    pub mtime_ns: u64,
+    /// Hash of the bytes that were indexed.
+    pub hash: u64,
+    /// Number of passages indexed.
+    pub passages: u64,
+    /// The file could not be indexed (the reason is stored on its document).
+    pub skipped: bool,
+    /// The article document, in the commit it was read from.
+    pub address: DocAddress,
+}
+
+/// The manifest, keyed by article key.
+pub type Manifest = HashMap<String, Entry>;
+
+fn read_error(err: impl std::fmt::Display) -> Error {
+    Error::tantivy(
+        "reading the manifest",
+        tantivy::TantivyError::InternalError(err.to_string()),
+    )
+}
+
+/// Reads the manifest of the commit `searcher` sees.
+pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
+    let mut manifest = Manifest::new();
+    let kind = Term::from_field_text(fields.kind, ARTICLE_KIND);
+    for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let inverted = segment.inverted_index(fields.kind).map_err(read_error)?;
+        let Some(mut postings) = inverted
+            .read_postings(&kind, IndexRecordOption::Basic)
+            .map_err(read_error)?
+        else {
+            continue;
+        };
+        let fast = segment.fast_fields();
+        let keys = fast
+            .str("article")
+            .map_err(read_error)?
+            .ok_or_else(|| read_error("no article column"))?;
+        let size = fast.u64("size").map_err(read_error)?;
+        let mtime = fast.u64("mtime").map_err(read_error)?;
+        let hash = fast.u64("hash").map_err(read_error)?;
+        let passages = fast.u64("passages").map_err(read_error)?;
+        let skipped = fast.u64("skipped").map_err(read_error)?;
+        let alive = segment.alive_bitset();
+        let mut key = String::new();
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|bits| bits.is_alive(doc)) {
+                let ord = keys.term_ords(doc).next();
+                key.clear();
+                if let Some(ord) = ord
+                    && keys.ord_to_str(ord, &mut key).map_err(read_error)?
+                {
+                    manifest.insert(
+                        key.clone(),
+                        Entry {
+                            size: size.first(doc).unwrap_or(0),
+                            mtime_ns: mtime.first(doc).unwrap_or(0),
+                            hash: hash.first(doc).unwrap_or(0),
+                            passages: passages.first(doc).unwrap_or(0),
+                            skipped: skipped.first(doc).unwrap_or(0) == 1,
+                            address: DocAddress::new(segment_ord as u32, doc),
+                        },
+                    );
+                }
+            }
+            doc = postings.advance();
+        }
+    }
+    Ok(manifest)
+}
+
+/// The files recorded as not indexable, with their reasons, sorted by key.
+pub fn skipped(searcher: &Searcher, fields: &Fields) -> Result<Vec<Skipped>> {
+    let mut skipped = Vec::new();
+    for (key, entry) in read(searcher, fields)? {
+        if !entry.skipped {
+            continue;
+        }
+        let doc: TantivyDocument = searcher.doc(entry.address).map_err(read_error)?;
+        let reason = doc
+            .get_first(fields.reason)
+            .and_then(|v| v.as_str())
+            .unwrap_or("not indexable")
+            .to_string();
+        skipped.push(Skipped { key, reason });
+    }
+    skipped.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(skipped)
+}
+
+/// How many distinct terms `field` holds across all segments.
+pub fn distinct_terms(searcher: &Searcher, field: Field) -> Result<u64> {
+    let segments = searcher.segment_readers();
+    if let [segment] = segments {
+        let inverted = segment.inverted_index(field).map_err(read_error)?;
+        return Ok(inverted.terms().num_terms() as u64);
+    }
+    let mut terms = std::collections::HashSet::new();
+    for segment in segments {
+        let inverted = segment.inverted_index(field).map_err(read_error)?;
+        let mut stream = inverted.terms().stream().map_err(read_error)?;
+        while stream.advance() {
+            if !terms.contains(stream.key()) {
+                terms.insert(stream.key().to_vec());
+            }
+        }
+    }
+    Ok(terms.len() as u64)
+}

@@ -1,0 +1,314 @@
+//! The index folder: creating and opening the tantivy index, telling a sou index from anything
+//! else, the fingerprint of the settings it was built with, and the commit payload that records
+//! it. Syncing with the seeds folder lives in [`sync`], reading what is indexed in [`manifest`].
+
+pub mod manifest;
+pub mod schema;
+pub mod sync;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+use crate::analysis::{ANALYSIS_VERSION, FieldTokenizer, SharedAnalyzer};
+use crate::corpus::passage::MAX_PASSAGE_CHARS;
+use crate::{Error, Result};
+
+pub use schema::Fields;
+
+/// A dot-file that marks a folder as holding a sou index (or one being created).
+pub const MARKER: &str = ".sou-index";
+
+/// The user dictionary's name in the seeds folder.
+pub const DICT_FILE: &str = "dict.txt";
+
+/// What each commit records in `meta.json`, atomically with the documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payload {
+    /// The settings the documents were analyzed with.
+    pub fingerprint: String,
+    /// When the commit was made (seconds since the epoch).
+    pub synced_at: u64,
+    /// Whether the commit ends a sync (false for the intermediate commits of a long build).
+    #[serde(default)]
+    pub complete: bool,
+}
+
+/// The fingerprint of everything that changes what the index holds: schema, analysis, passage
+/// cutting and the user dictionary of `seeds`.
+pub fn fingerprint(seeds: &Path) -> Result<String> {
+    let dict_path = seeds.join(DICT_FILE);
+    let dict = match std::fs::read(&dict_path) {
+        Ok(bytes) => format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => "none".to_string(),
+        Err(err) => return Err(Error::io(dict_path, err)),
+    };
+    Ok(format!(
+        "{};{};passage-max-{};dict-{}",
+        schema::SCHEMA_VERSION,
+        ANALYSIS_VERSION,
+        MAX_PASSAGE_CHARS,
+        dict
+    ))
+}
+
+/// The user dictionary of `seeds`, if it has one.
+pub fn user_dict(seeds: &Path) -> Option<PathBuf> {
+    let path = seeds.join(DICT_FILE);
+    path.is_file().then_some(path)
+}
+
+/// An open sou index.
+pub struct SouIndex {
+    /// The tantivy index.
+    pub index: Index,
+    /// The schema's fields.
+    pub fields: Fields,
+    /// The index folder.
+    pub dir: PathBuf,
+}
+
+impl std::fmt::Debug for SouIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SouIndex")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+fn folder_error(dir: &Path, reason: impl Into<String>) -> Error {
+    Error::IndexFolder {
+        path: dir.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+fn tantivy_error(dir: &Path, what: &str) -> impl FnOnce(tantivy::TantivyError) -> Error {
+    let context = format!("{what} {}", dir.display());
+    move |err| Error::tantivy(context, err)
+}
+
+/// Names of the entries of `dir` that are not dot-files.
+fn visible_entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut visible = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        if entry.file_name().as_encoded_bytes().first() != Some(&b'.') {
+            visible.push(entry.path());
+        }
+    }
+    Ok(visible)
+}
+
+impl SouIndex {
+    /// Opens the index in `dir`, which must exist and be a sou index.
+    pub fn open(dir: &Path, analyzer: &Arc<SharedAnalyzer>) -> Result<SouIndex> {
+        match std::fs::metadata(dir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Err(folder_error(dir, "not a folder")),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(folder_error(dir, "no index yet: run `sou index` first"));
+            }
+            Err(err) => return Err(Error::io(dir, err)),
+        }
+        let has_marker = dir.join(MARKER).exists();
+        let has_meta = dir.join("meta.json").exists();
+        match (has_marker, has_meta) {
+            (true, true) => Self::open_tantivy(dir, analyzer),
+            (false, true) => Err(folder_error(
+                dir,
+                "holds an index that sou did not make; choose another folder",
+            )),
+            _ => Err(folder_error(dir, "no index yet: run `sou index` first")),
+        }
+    }
+
+    /// Opens the index in `dir`, creating the folder and an empty index when there is none.
+    /// A folder with other files in it (dot-files aside) and no sou index is refused untouched.
+    /// An index with another schema (an older sou) is replaced by an empty one.
+    pub fn open_or_create(dir: &Path, analyzer: &Arc<SharedAnalyzer>) -> Result<SouIndex> {
+        match std::fs::metadata(dir) {
+            Ok(meta) if !meta.is_dir() => return Err(folder_error(dir, "not a folder")),
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            }
+            Err(err) => return Err(Error::io(dir, err)),
+        }
+        let has_marker = dir.join(MARKER).exists();
+        let has_meta = dir.join("meta.json").exists();
+        if !has_marker {
+            if has_meta || !visible_entries(dir)?.is_empty() {
+                return Err(folder_error(
+                    dir,
+                    "holds other files but no sou index; choose an empty or new folder",
+                ));
+            }
+            std::fs::write(dir.join(MARKER), "sou index\n")
+                .map_err(|e| Error::io(dir.join(MARKER), e))?;
+        }
+        if has_marker && has_meta {
+            let opened = Self::open_tantivy(dir, analyzer)?;
+            let (expected, _) = schema::build();
+            if same_schema(&opened.index.schema(), &expected) {
+                return Ok(opened);
+            }
+            drop(opened);
+            clear(dir)?;
+        } else if has_marker {
+            // A creation that was interrupted: whatever is left is ours and incomplete.
+            clear(dir)?;
+        }
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_dir(dir, schema).map_err(tantivy_error(dir, "creating"))?;
+        let sou = SouIndex {
+            index,
+            fields,
+            dir: dir.to_path_buf(),
+        };
+        sou.register_tokenizers(analyzer);
+        Ok(sou)
+    }
+
+    fn open_tantivy(dir: &Path, analyzer: &Arc<SharedAnalyzer>) -> Result<SouIndex> {
+        let index = Index::open_in_dir(dir).map_err(tantivy_error(dir, "opening"))?;
+        let (expected, fields) = schema::build();
+        if !same_schema(&index.schema(), &expected) {
+            return Err(folder_error(
+                dir,
+                "was built by another version of sou; run `sou index` to rebuild it",
+            ));
+        }
+        let sou = SouIndex {
+            index,
+            fields,
+            dir: dir.to_path_buf(),
+        };
+        sou.register_tokenizers(analyzer);
+        Ok(sou)
+    }
+
+    /// Tokenizers are not stored in the index: register them on every open.
+    fn register_tokenizers(&self, analyzer: &Arc<SharedAnalyzer>) {
+        let tokenizers = self.index.tokenizers();
+        tokenizers.register(
+            schema::WORDS_TOKENIZER,
+            FieldTokenizer::words(analyzer.clone()),
+        );
+        tokenizers.register(
+            schema::GRAMS_TOKENIZER,
+            FieldTokenizer::grams(analyzer.clone()),
+        );
+    }
+
+    /// The payload of the last commit, if it is sou's.
+    pub fn payload(&self) -> Result<Option<Payload>> {
+        let metas = self
+            .index
+            .load_metas()
+            .map_err(tantivy_error(&self.dir, "reading"))?;
+        Ok(metas
+            .payload
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok()))
+    }
+
+    /// A reader on the last commit.
+    pub fn reader(&self) -> Result<IndexReader> {
+        self.index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_error(&self.dir, "reading"))
+    }
+
+    /// The writer; only one process at a time may hold it.
+    pub fn writer(&self, threads: usize, budget_bytes: usize) -> Result<IndexWriter> {
+        self.index
+            .writer_with_num_threads::<TantivyDocument>(threads, budget_bytes)
+            .map_err(|err| match err {
+                tantivy::TantivyError::LockFailure(..) => Error::IndexBusy {
+                    path: self.dir.clone(),
+                },
+                other => Error::tantivy(
+                    format!("opening the writer of {}", self.dir.display()),
+                    other,
+                ),
+            })
+    }
+
+    /// Total size in bytes of the files in the index folder.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        let mut total = 0;
+        for entry in std::fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))? {
+            let entry = entry.map_err(|e| Error::io(&self.dir, e))?;
+            if let Ok(meta) = entry.metadata()
+                && meta.is_file()
+            {
+                total += meta.len();
+            }
+        }
+        Ok(total)
+    }
+}
+
+fn same_schema(a: &tantivy::schema::Schema, b: &tantivy::schema::Schema) -> bool {
+    serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
+}
+
+/// Removes the index files of a folder marked as ours, keeping dot-files other than tantivy's
+/// own bookkeeping.
+fn clear(dir: &Path) -> Result<()> {
+    for path in visible_entries(dir)? {
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    let managed = dir.join(".managed.json");
+    if managed.exists() {
+        std::fs::remove_file(&managed).map_err(|e| Error::io(&managed, e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_with_other_files_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+        let err = SouIndex::open_or_create(dir.path(), &SharedAnalyzer::new(None)).unwrap_err();
+        assert!(err.to_string().contains("holds other files"), "{err}");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn dot_files_do_not_count_and_a_file_is_not_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "*").unwrap();
+        SouIndex::open_or_create(dir.path(), &SharedAnalyzer::new(None)).unwrap();
+        assert!(dir.path().join("meta.json").exists());
+        // Opening again finds the same index.
+        SouIndex::open(dir.path(), &SharedAnalyzer::new(None)).unwrap();
+
+        let file = dir.path().join("a-file");
+        std::fs::write(&file, "x").unwrap();
+        let err = SouIndex::open_or_create(&file, &SharedAnalyzer::new(None)).unwrap_err();
+        assert!(err.to_string().contains("not a folder"), "{err}");
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_user_dictionary() {
+        let dir = tempfile::tempdir().unwrap();
+        let without = fingerprint(dir.path()).unwrap();
+        std::fs::write(dir.path().join(DICT_FILE), "郑洛新 100\n").unwrap();
+        let with = fingerprint(dir.path()).unwrap();
+        assert_ne!(without, with);
+        assert!(with.contains(ANALYSIS_VERSION));
+    }
+}

@@ -1,0 +1,85 @@
+//! The index schema: one document per passage, plus one per article that records what was indexed
+//! (the manifest lives in the same commits as the passages, so the two can never disagree).
+
+use tantivy::schema::{
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+/// Bumped whenever the schema or what a field holds changes: part of the fingerprint.
+pub const SCHEMA_VERSION: &str = "schema-v1";
+
+/// The tokenizer name of the word field.
+pub const WORDS_TOKENIZER: &str = "sou_words";
+/// The tokenizer name of the gram field.
+pub const GRAMS_TOKENIZER: &str = "sou_grams";
+
+/// The value of `kind` on article documents.
+pub const ARTICLE_KIND: &str = "article";
+
+/// Handles on the schema's fields.
+#[derive(Debug, Clone)]
+pub struct Fields {
+    /// `article` on article documents; absent on passages.
+    pub kind: Field,
+    /// Passage: the article's key (path inside the seeds folder). Indexed to delete by it.
+    pub path: Field,
+    /// Passage: a stable id (hash of path and passage number).
+    pub id: Field,
+    /// Passage: 1-based line where it starts.
+    pub line: Field,
+    /// Passage: its number in the article (0 is the title).
+    pub passage: Field,
+    /// Passage: the article's title.
+    pub title: Field,
+    /// Passage: the text as a reader sees it.
+    pub text: Field,
+    /// Passage: jieba words, positions by character offset.
+    pub words: Field,
+    /// Passage: unigrams, bigrams and word boundary markers.
+    pub grams: Field,
+    /// Article: its key.
+    pub article: Field,
+    /// Article: file size in bytes when indexed.
+    pub size: Field,
+    /// Article: modification time (ns) when indexed; 0 forces a content check next time.
+    pub mtime: Field,
+    /// Article: hash of the file's bytes.
+    pub hash: Field,
+    /// Article: number of passages.
+    pub passages: Field,
+    /// Article: 1 when the file could not be indexed (binary, unreadable), else 0.
+    pub skipped: Field,
+    /// Article: why it could not be indexed.
+    pub reason: Field,
+}
+
+/// Builds the schema and its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let positions = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let fields = Fields {
+        kind: builder.add_text_field("kind", STRING),
+        path: builder.add_text_field("path", STRING | STORED),
+        id: builder.add_u64_field("id", STORED),
+        line: builder.add_u64_field("line", STORED),
+        passage: builder.add_u64_field("passage", STORED),
+        title: builder.add_text_field("title", STORED),
+        text: builder.add_text_field("text", STORED),
+        words: builder.add_text_field("words", positions(WORDS_TOKENIZER)),
+        grams: builder.add_text_field("grams", positions(GRAMS_TOKENIZER)),
+        article: builder.add_text_field("article", STRING | STORED | FAST),
+        size: builder.add_u64_field("size", FAST),
+        mtime: builder.add_u64_field("mtime", FAST),
+        hash: builder.add_u64_field("hash", FAST),
+        passages: builder.add_u64_field("passages", FAST),
+        skipped: builder.add_u64_field("skipped", FAST),
+        reason: builder.add_text_field("reason", STORED),
+    };
+    (builder.build(), fields)
+}

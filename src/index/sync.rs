@@ -1,0 +1,458 @@
+//! Bringing the index in step with the seeds folder: articles added, changed or removed since the
+//! last commit are indexed, re-indexed or deleted; unchanged ones are not touched. "Unchanged" is
+//! decided from size and modification time without reading the file; a file whose time changed
+//! but whose bytes did not is only re-recorded.
+//!
+//! Files are read, cut and analyzed on worker threads; the calling thread feeds the writer and
+//! commits every few tens of megabytes, each commit holding whole articles and their manifest
+//! entries, so an interrupted build keeps what it committed and the next sync finishes the job.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tantivy::schema::Field;
+use tantivy::tokenizer::PreTokenizedString;
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+use super::manifest::{self, Entry, Manifest};
+use super::schema::ARTICLE_KIND;
+use super::{Payload, SouIndex};
+use crate::analysis::SharedAnalyzer;
+use crate::corpus::{self, Skipped, SourceFile};
+use crate::{Error, Result};
+
+/// Commit after this many bytes of source files, so an interrupted build loses little.
+const COMMIT_EVERY_BYTES: u64 = 48 * 1024 * 1024;
+
+/// A file modified this close to the sync is recorded with time 0: it might change again within
+/// the file system's timestamp resolution, so its content is checked next time.
+const RACY_WINDOW: Duration = Duration::from_secs(2);
+
+/// How a sync runs.
+pub struct SyncOptions<'a> {
+    /// Re-index every article, whatever the manifest says.
+    pub rebuild: bool,
+    /// Files larger than this are skipped.
+    pub max_file_bytes: u64,
+    /// Worker threads for reading and analysis (and the writer's indexing threads).
+    pub threads: usize,
+    /// The writer's memory budget in bytes, shared by its threads.
+    pub writer_budget: usize,
+    /// Set (by a Ctrl-C handler) to stop after the current commit step.
+    pub interrupt: Option<&'a AtomicBool>,
+    /// Called after each article with the bytes done and the bytes to do.
+    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+}
+
+impl Default for SyncOptions<'_> {
+    fn default() -> Self {
+        SyncOptions {
+            rebuild: false,
+            max_file_bytes: corpus::DEFAULT_MAX_FILE_BYTES,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            writer_budget: 128 * 1024 * 1024,
+            interrupt: None,
+            progress: None,
+        }
+    }
+}
+
+/// What a sync did.
+#[derive(Debug, Default, Clone)]
+pub struct SyncReport {
+    /// Articles indexed for the first time.
+    pub added: usize,
+    /// Articles re-indexed because their content changed.
+    pub changed: usize,
+    /// Articles deleted from the index.
+    pub removed: usize,
+    /// Articles left as they were.
+    pub unchanged: usize,
+    /// Passages in the index after the sync.
+    pub passages: u64,
+    /// Passages written by this sync.
+    pub passages_written: u64,
+    /// Files that could not be indexed, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Whether everything was re-indexed (asked for, or the settings changed).
+    pub rebuilt: bool,
+    /// Whether anything was committed.
+    pub committed: bool,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+impl SyncReport {
+    /// Whether the index changed.
+    pub fn changed_anything(&self) -> bool {
+        self.added + self.changed + self.removed > 0 || self.rebuilt
+    }
+}
+
+/// What to do with one listed file.
+struct Todo {
+    file: SourceFile,
+    /// The manifest entry when the file was indexed before.
+    known: Option<Entry>,
+}
+
+/// What a worker made of one file.
+enum Outcome {
+    /// New content: documents to add.
+    Indexed {
+        docs: Vec<TantivyDocument>,
+        passages: u64,
+    },
+    /// Same bytes as indexed: only the manifest entry needs its new time.
+    Same { hash: u64, known: Entry },
+    /// Cannot be indexed: recorded with its reason, so it is not read again until it changes.
+    Skipped { hash: u64, reason: String },
+}
+
+fn now() -> SystemTime {
+    SystemTime::now()
+}
+
+fn unix_secs(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Brings `index` in step with `seeds`.
+pub fn sync(
+    index: &SouIndex,
+    seeds: &Path,
+    analyzer: &SharedAnalyzer,
+    fingerprint: &str,
+    options: &SyncOptions<'_>,
+) -> Result<SyncReport> {
+    let started = Instant::now();
+    let sync_time = now();
+    let listing = corpus::list_articles(seeds, options.max_file_bytes)?;
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let payload = index.payload()?;
+    let rebuild = options.rebuild
+        || payload
+            .as_ref()
+            .is_none_or(|p| p.fingerprint != fingerprint);
+    let manifest = if rebuild {
+        Manifest::new()
+    } else {
+        manifest::read(&searcher, &index.fields)?
+    };
+
+    let mut report = SyncReport {
+        skipped: listing.skipped,
+        rebuilt: rebuild,
+        ..SyncReport::default()
+    };
+    let listed: HashSet<&str> = listing.files.iter().map(|f| f.key.as_str()).collect();
+    let mut removed: Vec<String> = manifest
+        .keys()
+        .filter(|key| !listed.contains(key.as_str()))
+        .cloned()
+        .collect();
+    removed.sort();
+    let mut todo = Vec::new();
+    for file in listing.files {
+        let known = manifest.get(&file.key).copied();
+        match known {
+            Some(entry)
+                if entry.mtime_ns != 0
+                    && entry.size == file.size
+                    && entry.mtime_ns == file.mtime_ns =>
+            {
+                report.unchanged += 1;
+            }
+            _ => todo.push(Todo { file, known }),
+        }
+    }
+    let indexed_passages: u64 = manifest.values().map(|e| e.passages).sum();
+    if todo.is_empty() && removed.is_empty() && !rebuild {
+        report.passages = indexed_passages;
+        report.elapsed = started.elapsed();
+        return Ok(report);
+    }
+
+    // Only now is anything written: take the writer (one process at a time).
+    let mut writer = index.writer(options.threads.clamp(1, 8), options.writer_budget)?;
+    let fields = &index.fields;
+    let mut passages_now = indexed_passages;
+    if rebuild {
+        writer
+            .delete_all_documents()
+            .map_err(|e| Error::tantivy("clearing the index", e))?;
+        passages_now = 0;
+    }
+    for key in &removed {
+        delete_article(&writer, index, key, true);
+        passages_now -= manifest.get(key).map_or(0, |e| e.passages);
+        report.removed += 1;
+    }
+
+    let total_bytes: u64 = todo.iter().map(|t| t.file.size).sum();
+    let mut done_bytes = 0u64;
+    let mut since_commit = 0u64;
+    let mut interrupted = false;
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let workers = options.threads.clamp(1, 8).min(todo.len().max(1));
+    let result: Result<()> = std::thread::scope(|scope| {
+        let (sender, receiver) = mpsc::sync_channel::<(usize, Result<Outcome>)>(workers * 4);
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (todo, next, stop) = (&todo, &next, &stop);
+            scope.spawn(move || {
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = todo.get(i) else { break };
+                    let outcome = process(item, index, analyzer, sync_time);
+                    if sender.send((i, outcome)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        for (i, outcome) in receiver {
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(err) => {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(err);
+                }
+            };
+            let item = &todo[i];
+            let key = &item.file.key;
+            match outcome {
+                Outcome::Indexed { docs, passages } => {
+                    if let Some(known) = item.known {
+                        delete_article(&writer, index, key, true);
+                        passages_now -= known.passages;
+                        report.changed += 1;
+                    } else {
+                        report.added += 1;
+                    }
+                    for doc in docs {
+                        writer
+                            .add_document(doc)
+                            .map_err(|e| Error::tantivy(format!("adding {key}"), e))?;
+                    }
+                    passages_now += passages;
+                    report.passages_written += passages;
+                }
+                Outcome::Same { hash, known } => {
+                    delete_article(&writer, index, key, false);
+                    let record = Record {
+                        hash,
+                        passages: known.passages,
+                        skipped: None,
+                    };
+                    writer
+                        .add_document(article_doc(fields, &item.file, &record, sync_time))
+                        .map_err(|e| Error::tantivy(format!("adding {key}"), e))?;
+                    report.unchanged += 1;
+                }
+                Outcome::Skipped { hash, reason } => {
+                    if let Some(known) = item.known {
+                        delete_article(&writer, index, key, true);
+                        passages_now -= known.passages;
+                        if !known.skipped {
+                            report.removed += 1;
+                        }
+                    }
+                    let record = Record {
+                        hash,
+                        passages: 0,
+                        skipped: Some(&reason),
+                    };
+                    writer
+                        .add_document(article_doc(fields, &item.file, &record, sync_time))
+                        .map_err(|e| Error::tantivy(format!("adding {key}"), e))?;
+                    report.skipped.push(Skipped {
+                        key: key.clone(),
+                        reason,
+                    });
+                }
+            }
+            done_bytes += item.file.size;
+            since_commit += item.file.size;
+            if let Some(progress) = options.progress {
+                progress(done_bytes, total_bytes);
+            }
+            let interrupt = options
+                .interrupt
+                .is_some_and(|flag| flag.load(Ordering::Relaxed));
+            if interrupt {
+                interrupted = true;
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+            if since_commit >= COMMIT_EVERY_BYTES {
+                commit(&mut writer, index, fingerprint, false)?;
+                since_commit = 0;
+            }
+        }
+        Ok(())
+    });
+    result?;
+    commit(&mut writer, index, fingerprint, !interrupted)?;
+    writer
+        .wait_merging_threads()
+        .map_err(|e| Error::tantivy("merging segments", e))?;
+    report.skipped.sort_by(|a, b| a.key.cmp(&b.key));
+    report.passages = passages_now;
+    report.committed = true;
+    report.elapsed = started.elapsed();
+    if interrupted {
+        return Err(Error::Interrupted);
+    }
+    Ok(report)
+}
+
+fn delete_article(writer: &IndexWriter, index: &SouIndex, key: &str, with_passages: bool) {
+    let fields = &index.fields;
+    writer.delete_term(Term::from_field_text(fields.article, key));
+    if with_passages {
+        writer.delete_term(Term::from_field_text(fields.path, key));
+    }
+}
+
+fn commit(
+    writer: &mut IndexWriter,
+    index: &SouIndex,
+    fingerprint: &str,
+    complete: bool,
+) -> Result<()> {
+    let payload = Payload {
+        fingerprint: fingerprint.to_string(),
+        synced_at: unix_secs(now()),
+        complete,
+    };
+    let payload = serde_json::to_string(&payload).unwrap_or_default();
+    let context = format!("committing to {}", index.dir.display());
+    let mut prepared = writer
+        .prepare_commit()
+        .map_err(|e| Error::tantivy(context.clone(), e))?;
+    prepared.set_payload(&payload);
+    prepared.commit().map_err(|e| Error::tantivy(context, e))?;
+    Ok(())
+}
+
+/// Reads, cuts and analyzes one file. Only a failure to load the analyzer is an error; a file
+/// that cannot be read is an outcome.
+fn process(
+    item: &Todo,
+    index: &SouIndex,
+    analyzer: &SharedAnalyzer,
+    sync_time: SystemTime,
+) -> Result<Outcome> {
+    let bytes = match std::fs::read(&item.file.path) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return Ok(Outcome::Skipped {
+                hash: 0,
+                reason: err.to_string(),
+            });
+        }
+    };
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    if let Some(known) = item.known
+        && known.hash == hash
+        && !known.skipped
+    {
+        return Ok(Outcome::Same { hash, known });
+    }
+    let text = match corpus::decode::decode(&bytes) {
+        Ok(decoded) => decoded.text,
+        Err(not_text) => {
+            return Ok(Outcome::Skipped {
+                hash,
+                reason: not_text.to_string(),
+            });
+        }
+    };
+    let analyzer = analyzer.get()?;
+    drop(bytes);
+    let article = corpus::cut_article(&text);
+    drop(text);
+    let fields = &index.fields;
+    let key = &item.file.key;
+    let mut docs = Vec::with_capacity(article.passages.len() + 1);
+    for (number, passage) in article.passages.iter().enumerate() {
+        let analysis = analyzer.analyze(&passage.text);
+        let mut doc = TantivyDocument::new();
+        doc.add_text(fields.path, key);
+        doc.add_u64(fields.id, passage_id(key, number));
+        doc.add_u64(fields.line, passage.line);
+        doc.add_u64(fields.passage, number as u64);
+        doc.add_text(fields.title, &article.title);
+        doc.add_text(fields.text, &passage.text);
+        add_tokens(&mut doc, fields.words, analysis.words);
+        add_tokens(&mut doc, fields.grams, analysis.grams);
+        docs.push(doc);
+    }
+    let passages = article.passages.len() as u64;
+    let record = Record {
+        hash,
+        passages,
+        skipped: None,
+    };
+    docs.push(article_doc(fields, &item.file, &record, sync_time));
+    Ok(Outcome::Indexed { docs, passages })
+}
+
+fn add_tokens(doc: &mut TantivyDocument, field: Field, tokens: Vec<tantivy::tokenizer::Token>) {
+    // The fields are not stored, so the text of the pre-tokenized value is never read.
+    doc.add_pre_tokenized_text(
+        field,
+        PreTokenizedString {
+            text: String::new(),
+            tokens,
+        },
+    );
+}
+
+/// A stable id for passage `number` of the article `key`.
+pub fn passage_id(key: &str, number: usize) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(key.as_bytes(), number as u64)
+}
+
+/// What the manifest records of an article besides its listing.
+struct Record<'a> {
+    hash: u64,
+    passages: u64,
+    skipped: Option<&'a str>,
+}
+
+fn article_doc(
+    fields: &super::Fields,
+    file: &SourceFile,
+    record: &Record<'_>,
+    sync_time: SystemTime,
+) -> TantivyDocument {
+    let modified = UNIX_EPOCH + Duration::from_nanos(file.mtime_ns);
+    let racy = sync_time
+        .duration_since(modified)
+        .map_or(true, |age| age < RACY_WINDOW);
+    let mut doc = TantivyDocument::new();
+    doc.add_text(fields.kind, ARTICLE_KIND);
+    doc.add_text(fields.article, &file.key);
+    doc.add_u64(fields.size, file.size);
+    // A file that could not be read at all (hash 0) is retried next time, like a racy one.
+    let unread = record.skipped.is_some() && record.hash == 0;
+    doc.add_u64(fields.mtime, if racy || unread { 0 } else { file.mtime_ns });
+    doc.add_u64(fields.hash, record.hash);
+    doc.add_u64(fields.passages, record.passages);
+    doc.add_u64(fields.skipped, u64::from(record.skipped.is_some()));
+    if let Some(reason) = record.skipped {
+        doc.add_text(fields.reason, reason);
+    }
+    doc
+}

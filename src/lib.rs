@@ -1,0 +1,175 @@
+//! sou (搜): a search engine for folders of Chinese text.
+//!
+//! Data flows one way: files ([`corpus`]: walk, decode, cut into passages) → tokens
+//! ([`analysis`]: folding, jieba words, character grams with word boundaries) → a tantivy index
+//! ([`index`]: schema, manifest, incremental sync) → ranked hits ([`search`]: query language,
+//! tiers over BM25, highlights) → output ([`render`]: text and JSON). [`Sou`] ties them together
+//! for the binary. The library never prints and never reads the environment.
+
+pub mod analysis;
+pub mod corpus;
+pub mod error;
+pub mod index;
+pub mod render;
+pub mod search;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use analysis::SharedAnalyzer;
+use index::SouIndex;
+use index::sync::{SyncOptions, SyncReport};
+use search::{Results, Synonyms};
+
+pub use error::{Error, Result};
+
+/// Where the corpus and the index are, and how to build.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The seeds folder, as the user gave it (paths are shown relative to it).
+    pub seeds: PathBuf,
+    /// The index folder.
+    pub index: PathBuf,
+    /// Files larger than this are skipped.
+    pub max_file_bytes: u64,
+    /// Threads for indexing.
+    pub threads: usize,
+}
+
+impl Config {
+    /// A configuration with default limits.
+    pub fn new(seeds: impl Into<PathBuf>, index: impl Into<PathBuf>) -> Self {
+        Config {
+            seeds: seeds.into(),
+            index: index.into(),
+            max_file_bytes: corpus::DEFAULT_MAX_FILE_BYTES,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+/// What a search did besides finding passages.
+#[derive(Debug, Default)]
+pub struct SearchOutcome {
+    /// The results.
+    pub results: Option<Results>,
+    /// The sync before the search, when there was one.
+    pub sync: Option<SyncReport>,
+    /// Set when the index could not be brought in step because another process holds it.
+    pub busy: Option<Error>,
+}
+
+/// Numbers about an index.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    /// Articles indexed.
+    pub articles: u64,
+    /// Passages indexed.
+    pub passages: u64,
+    /// Distinct words in the word field.
+    pub distinct_words: u64,
+    /// Bytes on disk.
+    pub index_bytes: u64,
+    /// When the last sync committed (seconds since the epoch).
+    pub synced_at: Option<u64>,
+    /// Whether the last commit ended a sync (false after an interrupted build).
+    pub complete: bool,
+    /// Files that are not indexed, with the reason.
+    pub skipped: Vec<corpus::Skipped>,
+}
+
+/// sou's operations on one seeds folder and one index folder.
+#[derive(Debug)]
+pub struct Sou {
+    config: Config,
+    analyzer: Arc<SharedAnalyzer>,
+}
+
+impl Sou {
+    /// Prepares to work on `config`'s folders. Loads nothing yet.
+    pub fn new(config: Config) -> Self {
+        let analyzer = SharedAnalyzer::new(index::user_dict(&config.seeds));
+        Sou { config, analyzer }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Brings the index in step with the seeds folder, creating it if needed.
+    pub fn sync(
+        &self,
+        rebuild: bool,
+        interrupt: Option<&AtomicBool>,
+        progress: Option<&(dyn Fn(u64, u64) + Sync)>,
+    ) -> Result<SyncReport> {
+        // Check the seeds folder before creating anything in the index folder.
+        corpus::list_articles(&self.config.seeds, 0)?;
+        let fingerprint = index::fingerprint(&self.config.seeds)?;
+        let index = SouIndex::open_or_create(&self.config.index, &self.analyzer)?;
+        let options = SyncOptions {
+            rebuild,
+            max_file_bytes: self.config.max_file_bytes,
+            threads: self.config.threads,
+            interrupt,
+            progress,
+            ..SyncOptions::default()
+        };
+        index::sync::sync(
+            &index,
+            &self.config.seeds,
+            &self.analyzer,
+            &fingerprint,
+            &options,
+        )
+    }
+
+    /// Parses and runs `raw_query`, first bringing the index in step unless `sync` is false.
+    /// A busy index is searched as last committed and reported in the outcome.
+    pub fn search(&self, raw_query: &str, limit: usize, sync: bool) -> Result<SearchOutcome> {
+        let query = search::parse(raw_query)?;
+        let mut outcome = SearchOutcome::default();
+        if sync {
+            match self.sync(false, None, None) {
+                Ok(report) => outcome.sync = Some(report),
+                Err(err @ Error::IndexBusy { .. }) => outcome.busy = Some(err),
+                Err(err) => return Err(err),
+            }
+        }
+        let index = SouIndex::open(&self.config.index, &self.analyzer)?;
+        let synonyms = Synonyms::load(&self.config.seeds)?;
+        let reader = index.reader()?;
+        let searcher = reader.searcher();
+        outcome.results = Some(search::search(
+            &index,
+            &searcher,
+            &self.config.seeds,
+            raw_query,
+            &query,
+            &synonyms,
+            limit,
+        )?);
+        Ok(outcome)
+    }
+
+    /// Numbers about the index as last committed.
+    pub fn stats(&self) -> Result<Stats> {
+        let index = SouIndex::open(&self.config.index, &self.analyzer)?;
+        let reader = index.reader()?;
+        let searcher = reader.searcher();
+        let manifest = index::manifest::read(&searcher, &index.fields)?;
+        let skipped = index::manifest::skipped(&searcher, &index.fields)?;
+        let payload = index.payload()?;
+        Ok(Stats {
+            articles: manifest.values().filter(|e| !e.skipped).count() as u64,
+            passages: manifest.values().map(|e| e.passages).sum(),
+            distinct_words: index::manifest::distinct_terms(&searcher, index.fields.words)?,
+            index_bytes: index.size_on_disk()?,
+            synced_at: payload.as_ref().map(|p| p.synced_at),
+            complete: payload.is_some_and(|p| p.complete),
+            skipped,
+        })
+    }
+}

@@ -1,0 +1,176 @@
+//! Rendering results for people (text, colored through any `termcolor::WriteColor`) and for
+//! programs (JSON). Renderers write to what they are given and never decide color themselves:
+//! the binary passes a colored or a plain writer.
+
+pub mod json;
+
+use std::io;
+
+use termcolor::{Color, ColorSpec, WriteColor};
+
+use crate::index::sync::SyncReport;
+use crate::search::{Results, Snippet};
+
+/// Titles longer than this many characters are shortened in text output.
+const TITLE_CHARS: usize = 40;
+
+fn path_spec() -> ColorSpec {
+    let mut spec = ColorSpec::new();
+    spec.set_fg(Some(Color::Magenta));
+    spec
+}
+
+fn line_spec() -> ColorSpec {
+    let mut spec = ColorSpec::new();
+    spec.set_fg(Some(Color::Green));
+    spec
+}
+
+fn title_spec() -> ColorSpec {
+    let mut spec = ColorSpec::new();
+    spec.set_bold(true);
+    spec
+}
+
+fn match_spec() -> ColorSpec {
+    let mut spec = ColorSpec::new();
+    spec.set_fg(Some(Color::Red)).set_bold(true);
+    spec
+}
+
+fn shorten(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(max_chars).collect();
+    short.push('…');
+    short
+}
+
+/// Writes a snippet with its highlights; `…` marks where the passage goes on.
+pub fn write_snippet<W: WriteColor>(out: &mut W, snippet: &Snippet) -> io::Result<()> {
+    if snippet.cut_start {
+        write!(out, "…")?;
+    }
+    let chars: Vec<char> = snippet.text.chars().collect();
+    let mut at = 0;
+    for &(start, end) in &snippet.highlights {
+        let plain: String = chars[at..start].iter().collect();
+        write!(out, "{plain}")?;
+        out.set_color(&match_spec())?;
+        let lit: String = chars[start..end].iter().collect();
+        write!(out, "{lit}")?;
+        out.reset()?;
+        at = end;
+    }
+    let rest: String = chars[at..].iter().collect();
+    write!(out, "{rest}")?;
+    if snippet.cut_end {
+        write!(out, "…")?;
+    }
+    Ok(())
+}
+
+/// Writes results as text: per hit, `path:line` and the title, then the snippet, indented.
+/// Ends with a line saying how many passages matched.
+pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<()> {
+    for hit in &results.hits {
+        out.set_color(&path_spec())?;
+        write!(out, "{}", hit.path)?;
+        out.reset()?;
+        write!(out, ":")?;
+        out.set_color(&line_spec())?;
+        write!(out, "{}", hit.line)?;
+        out.reset()?;
+        write!(out, "  ")?;
+        out.set_color(&title_spec())?;
+        write!(out, "{}", shorten(&hit.title, TITLE_CHARS))?;
+        out.reset()?;
+        writeln!(out)?;
+        write!(out, "    ")?;
+        write_snippet(out, &hit.snippet)?;
+        writeln!(out)?;
+        writeln!(out)?;
+    }
+    let ms = results.took.as_secs_f64() * 1000.0;
+    if results.hits.len() < results.total {
+        writeln!(
+            out,
+            "{} of {} passages ({ms:.1} ms; --limit shows more)",
+            results.hits.len(),
+            results.total
+        )
+    } else {
+        writeln!(out, "{} passages ({ms:.1} ms)", results.total)
+    }
+}
+
+/// The one-line summary of a sync.
+pub fn sync_summary(report: &SyncReport) -> String {
+    format!(
+        "{}{} added, {} changed, {} removed, {} unchanged; {} passages; {:.2} s",
+        if report.rebuilt { "rebuilt: " } else { "" },
+        report.added,
+        report.changed,
+        report.removed,
+        report.unchanged,
+        report.passages,
+        report.elapsed.as_secs_f64()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::Hit;
+    use std::time::Duration;
+
+    fn results() -> Results {
+        let text = "会议明确了安置房建设回迁的目标。".to_string();
+        let highlights = vec![(5, 8)];
+        Results {
+            query: "安置房".into(),
+            total: 3,
+            hits: vec![Hit {
+                rank: 1,
+                score: 3000.5,
+                path: "seeds/a.txt".into(),
+                line: 7,
+                title: "标题".into(),
+                snippet: crate::search::highlight::snippet(&text, &highlights),
+                text,
+                highlights,
+            }],
+            took: Duration::from_millis(2),
+        }
+    }
+
+    #[test]
+    fn plain_text_has_path_line_title_and_snippet() {
+        let mut out = termcolor::NoColor::new(Vec::new());
+        write_text(&mut out, &results()).unwrap();
+        let text = String::from_utf8(out.into_inner()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "seeds/a.txt:7  标题");
+        assert_eq!(lines[1], "    会议明确了安置房建设回迁的目标。");
+        assert!(lines[3].starts_with("1 of 3 passages"), "{text}");
+        assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn colored_text_marks_exactly_the_highlight() {
+        let mut out = termcolor::Ansi::new(Vec::new());
+        write_text(&mut out, &results()).unwrap();
+        let text = String::from_utf8(out.into_inner()).unwrap();
+        assert!(
+            text.contains("会议明确了\x1b[0m\x1b[1m\x1b[31m安置房\x1b[0m建设"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn long_titles_are_shortened() {
+        assert_eq!(shorten("一二三", 2), "一二…");
+        assert_eq!(shorten("一二", 2), "一二");
+    }
+}

@@ -1,0 +1,149 @@
+//! Highlights and snippets: where the query's strings stand in a passage, in character offsets of
+//! the text the reader sees, and a window of about 160 characters around them.
+//!
+//! Matching is done on folded text with spaces skipped, exactly as the index matched, so every
+//! hit the index found is highlighted (`智慧產業` lights up for `智慧产业`).
+
+use crate::analysis::{fold, is_gap};
+
+/// Characters in a snippet when the passage is longer.
+pub const SNIPPET_CHARS: usize = 160;
+
+/// Characters of context kept before the first highlight when the passage is cut.
+const LEAD_CHARS: usize = 30;
+
+/// Half-open character ranges in `text` where any of `needles` (folded, spaceless characters)
+/// occurs, sorted and merged.
+pub fn find(text: &str, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
+    let folded = fold(text);
+    // The non-space stream: (folded char index, char).
+    let stream: Vec<(usize, char)> = folded
+        .text
+        .chars()
+        .enumerate()
+        .filter(|&(_, c)| !is_gap(c))
+        .collect();
+    // Original byte offset -> character offset.
+    let char_starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+    let to_char = |byte: usize| char_starts.partition_point(|&b| b < byte);
+
+    let mut ranges = Vec::new();
+    for needle in needles.iter().filter(|n| !n.is_empty()) {
+        if needle.len() > stream.len() {
+            continue;
+        }
+        for start in 0..=stream.len() - needle.len() {
+            let window = &stream[start..start + needle.len()];
+            if window.iter().map(|&(_, c)| c).eq(needle.iter().copied()) {
+                let first = window[0].0;
+                let last = window[needle.len() - 1].0;
+                let (from, to) = folded.original_range(first, last + 1);
+                ranges.push((to_char(from), to_char(to)));
+            }
+        }
+    }
+    merge(ranges)
+}
+
+fn merge(mut ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    ranges.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
+/// A window of a passage with its highlights.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    /// The window's text: a substring of the passage.
+    pub text: String,
+    /// Half-open character ranges in `text`.
+    pub highlights: Vec<(usize, usize)>,
+    /// The window starts after the passage's start.
+    pub cut_start: bool,
+    /// The window ends before the passage's end.
+    pub cut_end: bool,
+}
+
+/// The whole passage when it is short, otherwise `SNIPPET_CHARS` characters starting a little
+/// before the first highlight.
+pub fn snippet(text: &str, highlights: &[(usize, usize)]) -> Snippet {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= SNIPPET_CHARS {
+        return Snippet {
+            text: text.to_string(),
+            highlights: highlights.to_vec(),
+            cut_start: false,
+            cut_end: false,
+        };
+    }
+    let first = highlights.first().map_or(0, |h| h.0);
+    let end = (first.saturating_sub(LEAD_CHARS) + SNIPPET_CHARS).min(chars.len());
+    let start = end - SNIPPET_CHARS;
+    let shifted = highlights
+        .iter()
+        .filter(|&&(s, e)| e > start && s < end)
+        .map(|&(s, e)| (s.max(start) - start, e.min(end) - start))
+        .collect();
+    Snippet {
+        text: chars[start..end].iter().collect(),
+        highlights: shifted,
+        cut_start: start > 0,
+        cut_end: end < chars.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    fn cut(text: &str, range: (usize, usize)) -> String {
+        text.chars().skip(range.0).take(range.1 - range.0).collect()
+    }
+
+    #[test]
+    fn highlights_point_at_original_characters() {
+        let text = "发展智慧產業，（扩大）会议";
+        let found = find(text, &[chars("智慧产业"), chars("(扩大)")]);
+        assert_eq!(found.len(), 2);
+        assert_eq!(cut(text, found[0]), "智慧產業");
+        assert_eq!(cut(text, found[1]), "（扩大）");
+    }
+
+    #[test]
+    fn matches_across_spaces_and_overlaps_merge() {
+        let text = "安置房 建设，安置房建设";
+        let found = find(text, &[chars("安置房建设"), chars("建设")]);
+        assert_eq!(found, [(0, 6), (7, 12)]);
+        assert_eq!(cut(text, found[0]), "安置房 建设");
+    }
+
+    #[test]
+    fn a_long_passage_gets_a_window_around_the_first_hit() {
+        let text = format!("{}目标{}", "前".repeat(200), "后".repeat(200));
+        let highlights = find(&text, &[chars("目标")]);
+        let snippet = snippet(&text, &highlights);
+        assert_eq!(snippet.text.chars().count(), SNIPPET_CHARS);
+        assert!(snippet.cut_start && snippet.cut_end);
+        assert_eq!(snippet.highlights.len(), 1);
+        assert_eq!(cut(&snippet.text, snippet.highlights[0]), "目标");
+        assert_eq!(snippet.highlights[0].0, LEAD_CHARS);
+    }
+
+    #[test]
+    fn a_hit_near_the_end_keeps_the_window_full() {
+        let text = format!("{}目标", "前".repeat(300));
+        let snippet = snippet(&text, &find(&text, &[chars("目标")]));
+        assert_eq!(snippet.text.chars().count(), SNIPPET_CHARS);
+        assert!(snippet.text.ends_with("目标") && !snippet.cut_end);
+    }
+}

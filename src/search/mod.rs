@@ -1,0 +1,312 @@
+//! Searching: turning a parsed query into a tantivy query, ranking, and reading hits back with
+//! their highlights. Nothing here needs jieba, so a search process never loads its dictionary.
+//!
+//! Recall comes from the gram field: a query string matches wherever its characters stand in a
+//! row (after folding), like grep. Ranking is in tiers, each a constant added to BM25 (scaled down
+//! so it cannot cross a tier):
+//! 1. the query as written (its words in a row, no synonym), +2000;
+//! 2. each query word standing on jieba word boundaries (`穿着和服的`, not `管理和服务`), +1000
+//!    shared among the words;
+//! 3. BM25 over the gram phrases and over the words of the word field;
+//!
+//! and ties go to the earlier file and line.
+
+pub mod highlight;
+pub mod query;
+pub mod synonyms;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{Searcher, TantivyDocument, Term};
+
+use crate::analysis::{BOUNDARY, query_grams};
+use crate::index::SouIndex;
+use crate::{Error, Result};
+
+pub use highlight::Snippet;
+pub use query::{Literal, Query, parse};
+pub use synonyms::Synonyms;
+
+/// Score added when the query stands in the passage as written.
+const AS_WRITTEN_BONUS: f32 = 2000.0;
+/// Score shared among the query's words when they stand on word boundaries.
+const BOUNDARY_BONUS: f32 = 1000.0;
+/// BM25 is scaled by this so that it orders passages within a tier but never crosses one.
+const BM25_SCALE: f32 = 1.0 / 128.0;
+/// Longest word looked up in the word field when segmenting a query.
+const MAX_WORD_CHARS: usize = 8;
+
+/// One ranked passage.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// 1-based rank.
+    pub rank: usize,
+    /// The ranking score (tier bonuses plus scaled BM25).
+    pub score: f32,
+    /// The file as the user can open it: the seeds folder as given joined with the article key.
+    pub path: String,
+    /// 1-based line where the passage starts.
+    pub line: u64,
+    /// The article's title.
+    pub title: String,
+    /// The whole passage.
+    pub text: String,
+    /// Character ranges of the matches in `text`.
+    pub highlights: Vec<(usize, usize)>,
+    /// The window shown, with its own highlights.
+    pub snippet: Snippet,
+}
+
+/// The answer to a query.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The query as the user typed it.
+    pub query: String,
+    /// How many passages match.
+    pub total: usize,
+    /// The best passages, best first.
+    pub hits: Vec<Hit>,
+    /// Time spent searching.
+    pub took: Duration,
+}
+
+fn search_error(err: tantivy::TantivyError) -> Error {
+    Error::tantivy("searching", err)
+}
+
+/// A query over the gram field that finds `chars` in a row; `boundaries` also asks for word
+/// boundary markers at both ends.
+fn gram_query(grams: Field, chars: &[char], boundaries: bool) -> Box<dyn tantivy::query::Query> {
+    let mut terms: Vec<(usize, Term)> = query_grams(chars)
+        .into_iter()
+        .map(|(offset, gram)| (offset, Term::from_field_text(grams, &gram)))
+        .collect();
+    if boundaries {
+        terms.push((0, Term::from_field_text(grams, BOUNDARY)));
+        terms.push((chars.len(), Term::from_field_text(grams, BOUNDARY)));
+    }
+    match terms.len() {
+        0 => Box::new(EmptyQuery),
+        1 => Box::new(TermQuery::new(
+            terms.remove(0).1,
+            IndexRecordOption::WithFreqs,
+        )),
+        _ => Box::new(PhraseQuery::new_with_offset(terms)),
+    }
+}
+
+fn any_of(queries: Vec<Box<dyn tantivy::query::Query>>) -> Box<dyn tantivy::query::Query> {
+    if queries.len() == 1 {
+        return queries
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Box::new(EmptyQuery));
+    }
+    Box::new(BooleanQuery::new(
+        queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
+}
+
+/// Cuts `chars` into words the word field knows, longest first; `None` when some part is not a
+/// known word (the query then gets no word-field clause).
+fn known_words(
+    searcher: &Searcher,
+    words: Field,
+    chars: &[char],
+) -> Result<Option<Vec<(usize, Term)>>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        let mut found = None;
+        for len in (1..=MAX_WORD_CHARS.min(chars.len() - start)).rev() {
+            let word: String = chars[start..start + len].iter().collect();
+            let term = Term::from_field_text(words, &word);
+            if searcher.doc_freq(&term).map_err(search_error)? > 0 {
+                found = Some((len, term));
+                break;
+            }
+        }
+        let Some((len, term)) = found else {
+            return Ok(None);
+        };
+        out.push((start, term));
+        start += len;
+    }
+    Ok(Some(out))
+}
+
+fn word_query(terms: Vec<(usize, Term)>) -> Option<Box<dyn tantivy::query::Query>> {
+    match terms.len() {
+        0 => None,
+        1 => terms
+            .into_iter()
+            .next()
+            .map(|(_, t)| Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<_>),
+        _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+    }
+}
+
+/// The alternatives a group matches: each literal and, unless quoted, its synonyms.
+fn alternatives(group: &[Literal], synonyms: &Synonyms) -> Vec<Vec<char>> {
+    let mut out: Vec<Vec<char>> = Vec::new();
+    for literal in group {
+        out.push(literal.chars.clone());
+        if !literal.quoted {
+            for other in synonyms.expand(&literal.folded()) {
+                out.push(other.chars().collect());
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// Builds the ranked tantivy query.
+fn build(
+    index: &SouIndex,
+    searcher: &Searcher,
+    query: &Query,
+    synonyms: &Synonyms,
+) -> Result<BooleanQuery> {
+    let fields = &index.fields;
+    let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
+    let boundary_share = BOUNDARY_BONUS / query.groups.len() as f32;
+    for group in &query.groups {
+        let recall = alternatives(group, synonyms)
+            .iter()
+            .map(|chars| gram_query(fields.grams, chars, false))
+            .collect();
+        clauses.push((
+            Occur::Must,
+            Box::new(BoostQuery::new(any_of(recall), BM25_SCALE)),
+        ));
+        let on_boundaries = group
+            .iter()
+            .map(|literal| gram_query(fields.grams, &literal.chars, true))
+            .collect();
+        clauses.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(any_of(on_boundaries), boundary_share)),
+        ));
+    }
+    for literal in &query.excluded {
+        clauses.push((
+            Occur::MustNot,
+            gram_query(fields.grams, &literal.chars, false),
+        ));
+    }
+    // The query as written: every group a single literal, in a row.
+    if query.groups.iter().all(|g| g.len() == 1) {
+        let written: Vec<char> = query
+            .groups
+            .iter()
+            .flat_map(|g| g[0].chars.clone())
+            .collect();
+        clauses.push((
+            Occur::Should,
+            Box::new(ConstScoreQuery::new(
+                gram_query(fields.grams, &written, false),
+                AS_WRITTEN_BONUS,
+            )),
+        ));
+        if let Some(words) = known_words(searcher, fields.words, &written)?.and_then(word_query) {
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(words, BM25_SCALE))));
+        }
+    }
+    Ok(BooleanQuery::new(clauses))
+}
+
+/// Runs `query` on the commit `searcher` sees and returns the best `limit` passages.
+/// `seeds` is the seeds folder as the user gave it, for the paths shown.
+pub fn search(
+    index: &SouIndex,
+    searcher: &Searcher,
+    seeds: &Path,
+    raw_query: &str,
+    query: &Query,
+    synonyms: &Synonyms,
+    limit: usize,
+) -> Result<Results> {
+    let started = Instant::now();
+    let fields = &index.fields;
+    let tantivy_query = build(index, searcher, query, synonyms)?;
+    // A few more than asked for, so that ties at the cut are broken by path and line.
+    let collector = (TopDocs::with_limit(limit + 32).order_by_score(), Count);
+    let (top, total) = searcher
+        .search(&tantivy_query, &collector)
+        .map_err(search_error)?;
+
+    let mut hits = Vec::with_capacity(top.len());
+    for (score, address) in top {
+        let doc: TantivyDocument = searcher.doc(address).map_err(search_error)?;
+        let key = stored_text(&doc, fields.path);
+        let line = doc
+            .get_first(fields.line)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        hits.push((score, key, line, doc));
+    }
+    hits.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    hits.truncate(limit);
+
+    let needles: Vec<Vec<char>> = query
+        .groups
+        .iter()
+        .flat_map(|group| alternatives(group, synonyms))
+        .collect();
+    let hits = hits
+        .into_iter()
+        .enumerate()
+        .map(|(i, (score, key, line, doc))| {
+            let text = stored_text(&doc, fields.text);
+            let highlights = highlight::find(&text, &needles);
+            let snippet = highlight::snippet(&text, &highlights);
+            Hit {
+                rank: i + 1,
+                score,
+                path: display_path(seeds, &key),
+                line,
+                title: stored_text(&doc, fields.title),
+                text,
+                highlights,
+                snippet,
+            }
+        })
+        .collect();
+    Ok(Results {
+        query: raw_query.to_string(),
+        total,
+        hits,
+        took: started.elapsed(),
+    })
+}
+
+fn stored_text(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The seeds folder as given joined with an article key.
+pub fn display_path(seeds: &Path, key: &str) -> String {
+    let seeds = seeds.to_string_lossy();
+    if seeds.is_empty() {
+        return key.to_string();
+    }
+    if seeds.ends_with('/') {
+        format!("{seeds}{key}")
+    } else {
+        format!("{seeds}/{key}")
+    }
+}

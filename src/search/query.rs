@@ -1,0 +1,196 @@
+//! The query language, as people type it into Baidu: words separated by spaces must all match,
+//! `"double quotes"` match exactly as written (spaces included), `-word` excludes, and `OR`
+//! between two words accepts either. Parsing never fails on odd input: an unbalanced quote runs
+//! to the end, a lone `-` or a dangling `OR` is an ordinary word.
+
+use crate::analysis::{fold_str, gram_chars};
+use crate::{Error, Result};
+
+/// One string to look for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Literal {
+    /// As the user typed it (quotes removed).
+    pub text: String,
+    /// The folded non-space characters that must stand in a row.
+    pub chars: Vec<char>,
+    /// Typed in double quotes: matched exactly, never widened by synonyms.
+    pub quoted: bool,
+}
+
+impl Literal {
+    fn new(text: &str, quoted: bool) -> Option<Literal> {
+        let chars = gram_chars(&fold_str(text));
+        (!chars.is_empty()).then(|| Literal {
+            text: text.to_string(),
+            chars,
+            quoted,
+        })
+    }
+
+    /// The folded characters as a string.
+    pub fn folded(&self) -> String {
+        self.chars.iter().collect()
+    }
+}
+
+/// A parsed query: every group must match (any one of its alternatives), no excluded literal may.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    /// Groups of alternatives (`a OR b` is one group of two).
+    pub groups: Vec<Vec<Literal>>,
+    /// Literals a passage must not contain.
+    pub excluded: Vec<Literal>,
+}
+
+/// A piece of the query string before OR is resolved.
+#[derive(Debug)]
+enum Piece {
+    Word(Literal),
+    Excluded(Literal),
+    Or,
+}
+
+/// Splits the query into pieces: whitespace separates, quotes group, `-` excludes.
+fn pieces(input: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut chars = input.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace()).is_some() {}
+        let Some(&first) = chars.peek() else { break };
+        let mut excluded = false;
+        if first == '-' {
+            chars.next();
+            match chars.peek() {
+                Some(&c) if !c.is_whitespace() => excluded = true,
+                // A lone `-` is searched for as it is.
+                _ => {
+                    if let Some(literal) = Literal::new("-", false) {
+                        pieces.push(Piece::Word(literal));
+                    }
+                    continue;
+                }
+            }
+        }
+        let (text, quoted) = if chars.peek() == Some(&'"') {
+            chars.next();
+            let mut text = String::new();
+            for c in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                text.push(c);
+            }
+            (text, true)
+        } else {
+            let mut text = String::new();
+            while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
+                text.push(c);
+            }
+            (text, false)
+        };
+        if !excluded && !quoted && text == "OR" {
+            pieces.push(Piece::Or);
+            continue;
+        }
+        if let Some(literal) = Literal::new(&text, quoted) {
+            pieces.push(if excluded {
+                Piece::Excluded(literal)
+            } else {
+                Piece::Word(literal)
+            });
+        }
+    }
+    pieces
+}
+
+/// Parses `input`. Fails only when nothing is left to search for.
+pub fn parse(input: &str) -> Result<Query> {
+    let pieces = pieces(input);
+    let mut query = Query::default();
+    let mut pending_or = false;
+    for (i, piece) in pieces.iter().enumerate() {
+        match piece {
+            Piece::Excluded(literal) => query.excluded.push(literal.clone()),
+            Piece::Word(literal) => {
+                match query.groups.last_mut() {
+                    Some(group) if pending_or => group.push(literal.clone()),
+                    _ => query.groups.push(vec![literal.clone()]),
+                }
+                pending_or = false;
+            }
+            Piece::Or => {
+                let after_word = i > 0 && matches!(pieces[i - 1], Piece::Word(_)) && !pending_or;
+                let before_word = matches!(pieces.get(i + 1), Some(Piece::Word(_)));
+                if after_word && before_word {
+                    pending_or = true;
+                } else if let Some(literal) = Literal::new("OR", false) {
+                    // Not between two words: the word "OR" itself.
+                    match query.groups.last_mut() {
+                        Some(group) if pending_or => group.push(literal),
+                        _ => query.groups.push(vec![literal]),
+                    }
+                    pending_or = false;
+                }
+            }
+        }
+    }
+    if query.groups.is_empty() {
+        return Err(Error::Query(if query.excluded.is_empty() {
+            "empty query: give at least one word to search for".into()
+        } else {
+            "only excluded words: give at least one word to search for".into()
+        }));
+    }
+    Ok(query)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(query: &Query) -> Vec<Vec<&str>> {
+        query
+            .groups
+            .iter()
+            .map(|g| g.iter().map(|l| l.text.as_str()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn words_quotes_exclusions_and_or() {
+        let query = parse(r#"智慧产业 -智慧社会 "安置房 建设" 郑州 OR 洛阳"#).unwrap();
+        assert_eq!(
+            texts(&query),
+            [vec!["智慧产业"], vec!["安置房 建设"], vec!["郑州", "洛阳"]]
+        );
+        assert!(query.groups[1][0].quoted);
+        assert_eq!(query.groups[1][0].folded(), "安置房建设");
+        assert_eq!(query.excluded[0].text, "智慧社会");
+    }
+
+    #[test]
+    fn folding_applies_to_query_words() {
+        let query = parse("智慧產業 （扩大） ＡＢＣ").unwrap();
+        let folded: Vec<String> = query.groups.iter().map(|g| g[0].folded()).collect();
+        assert_eq!(folded, ["智慧产业", "(扩大)", "abc"]);
+    }
+
+    #[test]
+    fn odd_input_is_searched_not_rejected() {
+        assert_eq!(texts(&parse("OR OR").unwrap()), [vec!["OR"], vec!["OR"]]);
+        assert_eq!(texts(&parse("a OR").unwrap()), [vec!["a"], vec!["OR"]]);
+        assert_eq!(texts(&parse("- 上海").unwrap()), [vec!["-"], vec!["上海"]]);
+        assert_eq!(
+            texts(&parse("\"未闭合 引号").unwrap()),
+            [vec!["未闭合 引号"]]
+        );
+        assert_eq!(texts(&parse("a OR b OR c").unwrap()), [vec!["a", "b", "c"]]);
+    }
+
+    #[test]
+    fn nothing_to_search_for_is_an_error() {
+        for input in ["", "   ", "\"\"", "-上海", "\u{3000}"] {
+            assert!(parse(input).is_err(), "{input:?} should be rejected");
+        }
+    }
+}
