@@ -53,8 +53,12 @@ pub enum Command {
     /// written; -word excludes; a OR b accepts either.
     Search {
         /// The query; several arguments form one query.
-        #[arg(required = true, allow_hyphen_values = true, value_name = "QUERY")]
+        #[arg(required_unless_present = "excluded", value_name = "QUERY")]
         query: Vec<String>,
+        /// Words given as `-word`: rewritten to this before parsing, so that a query word
+        /// starting with `-` is not taken for an option.
+        #[arg(long = "exclude", hide = true, value_name = "WORD")]
+        excluded: Vec<String>,
         /// How many passages to show.
         #[arg(long, short = 'n', default_value_t = 10, value_name = "N")]
         limit: usize,
@@ -81,4 +85,109 @@ pub enum ColorChoice {
     Always,
     /// Never.
     Never,
+}
+
+/// Options of `sou search` and the folder options that take a value.
+const VALUE_OPTIONS: [&str; 5] = ["--limit", "-n", "--color", "--seeds", "--index"];
+
+/// Rewrites the `-word` exclusions of a `sou search` command line (`-智慧社会`, `-"安置房 建设"`)
+/// into `--exclude=word`, leaving options, option values and anything after `--` alone. An
+/// argument is an exclusion when it starts with one `-` followed by a character that no short
+/// option starts with (anything but an ASCII letter or digit).
+pub fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut in_search = false;
+    let mut takes_value = false;
+    let mut rest_positional = false;
+    for (i, arg) in args.into_iter().enumerate() {
+        let text = arg.to_str().map(str::to_owned);
+        let Some(text) = text.filter(|_| i > 0 && !takes_value && !rest_positional) else {
+            takes_value = false;
+            out.push(arg);
+            continue;
+        };
+        if text == "--" {
+            rest_positional = true;
+        } else if VALUE_OPTIONS.contains(&text.as_str()) {
+            takes_value = true;
+        } else if !in_search && text == "search" {
+            in_search = true;
+        } else if in_search
+            && let Some(word) = text.strip_prefix('-')
+            && word
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_ascii_alphanumeric() && c != '-')
+        {
+            out.push(format!("--exclude={word}").into());
+            continue;
+        }
+        out.push(text.into());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rewrite(args: &[&str]) -> Vec<String> {
+        rewrite_exclusions(args.iter().map(Into::into).collect())
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn exclusions_become_options_and_everything_else_stays() {
+        assert_eq!(
+            rewrite(&[
+                "sou",
+                "search",
+                "智慧产业",
+                "-智慧社会",
+                "--json",
+                "-n",
+                "3"
+            ]),
+            [
+                "sou",
+                "search",
+                "智慧产业",
+                "--exclude=智慧社会",
+                "--json",
+                "-n",
+                "3"
+            ]
+        );
+        assert_eq!(
+            rewrite(&["sou", "--seeds", "search", "search", "a", "--", "-b"]),
+            ["sou", "--seeds", "search", "search", "a", "--", "-b"]
+        );
+        assert_eq!(rewrite(&["sou", "index", "-智"]), ["sou", "index", "-智"]);
+        assert_eq!(rewrite(&["sou", "search", "-"]), ["sou", "search", "-"]);
+    }
+
+    #[test]
+    fn the_rewritten_line_parses() {
+        let args = rewrite_exclusions(
+            ["sou", "search", "智慧产业", "-智慧社会", "--json"]
+                .iter()
+                .map(Into::into)
+                .collect(),
+        );
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Command::Search {
+            query,
+            excluded,
+            json,
+            ..
+        } = cli.command
+        else {
+            panic!("not a search");
+        };
+        assert_eq!(query, ["智慧产业"]);
+        assert_eq!(excluded, ["智慧社会"]);
+        assert!(json);
+    }
 }

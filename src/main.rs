@@ -14,7 +14,7 @@ use cli::{Cli, ColorChoice, Command};
 use sou::{Config, Sou, render};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(cli::rewrite_exclusions(std::env::args_os().collect()));
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -50,12 +50,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Search {
             query,
+            excluded,
             limit,
             json,
             no_sync,
             color,
         } => {
-            let raw = query.join(" ");
+            let raw = query_string(&query, &excluded);
             let outcome = sou.search(&raw, limit, !no_sync)?;
             if let Some(busy) = &outcome.busy {
                 eprintln!("sou: {busy}; searching the index as last committed");
@@ -113,6 +114,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The query as one string: its words, then the exclusions the command line took apart.
+fn query_string(words: &[String], excluded: &[String]) -> String {
+    let mut parts: Vec<String> = words.to_vec();
+    for word in excluded {
+        if word.chars().any(char::is_whitespace) {
+            parts.push(format!("-\"{word}\""));
+        } else {
+            parts.push(format!("-{word}"));
+        }
+    }
+    parts.join(" ")
 }
 
 /// Color only on a terminal with NO_COLOR unset, unless the user said otherwise.

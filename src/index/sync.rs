@@ -134,10 +134,11 @@ pub fn sync(
     let reader = index.reader()?;
     let searcher = reader.searcher();
     let payload = index.payload()?;
-    let rebuild = options.rebuild
-        || payload
-            .as_ref()
-            .is_none_or(|p| p.fingerprint != fingerprint);
+    // Without a payload the index is new (or its creation was interrupted): start it clean.
+    let settings_changed = payload
+        .as_ref()
+        .is_some_and(|p| p.fingerprint != fingerprint);
+    let rebuild = options.rebuild || settings_changed || payload.is_none();
     let manifest = if rebuild {
         Manifest::new()
     } else {
@@ -146,7 +147,7 @@ pub fn sync(
 
     let mut report = SyncReport {
         skipped: listing.skipped,
-        rebuilt: rebuild,
+        rebuilt: options.rebuild || settings_changed,
         ..SyncReport::default()
     };
     let listed: HashSet<&str> = listing.files.iter().map(|f| f.key.as_str()).collect();

@@ -101,7 +101,12 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<(
             results.total
         )
     } else {
-        writeln!(out, "{} passages ({ms:.1} ms)", results.total)
+        let noun = if results.total == 1 {
+            "passage"
+        } else {
+            "passages"
+        };
+        writeln!(out, "{} {noun} ({ms:.1} ms)", results.total)
     }
 }
 
