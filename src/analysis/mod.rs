@@ -8,9 +8,9 @@
 //!   overlapping sub-words (`科技`, `园区`, `科技园区`); numbering tokens one by one would put
 //!   `园区` after `科技园区` and break phrases, so positions are character offsets and phrase
 //!   queries give each of their words its character offset too.
-//! - **grams**: every non-space character as a unigram and every pair of neighbouring non-space
-//!   characters as a bigram, at the character's index in the non-space stream, plus a word
-//!   boundary marker at every index where a jieba word starts (and at the end). A query string is
+//! - **grams**: every character as a unigram and every pair of neighbouring characters as a
+//!   bigram, at the character's index in the gram stream (whitespace runs folded to one space,
+//!   see [`gram_stream`]), plus a word boundary marker at every index where a jieba word starts (and at the end). A query string is
 //!   found exactly where its bigrams stand in a row, whatever jieba made of the text around it,
 //!   and found "on word boundaries" when the markers stand at both of its ends.
 
@@ -31,7 +31,7 @@ use crate::{Error, Result};
 pub const BOUNDARY: &str = "\u{0}";
 
 /// What changes the tokens: part of the index fingerprint.
-pub const ANALYSIS_VERSION: &str = "analysis-v1;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3;grams-1-2-boundary;positions-char";
+pub const ANALYSIS_VERSION: &str = "analysis-v2;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3;grams-1-2-space-boundary;positions-char";
 
 /// Tokens of one passage for the two indexed fields.
 #[derive(Debug, Default)]
@@ -52,9 +52,26 @@ impl Analysis {
     }
 }
 
-/// Characters that never take part in grams: they separate, they are not searched.
-pub fn is_gap(c: char) -> bool {
-    c.is_whitespace() || c.is_control()
+/// The characters grams are made of, with their index in the folded text: control characters
+/// dropped, and each run of whitespace standing as one space (none at either end). Queries and
+/// highlights use the same stream, so `安置房 建设` (quoted) finds the words with any spacing
+/// between them, and `安置房` does not find `安置 房` — what grep would say, after folding.
+pub fn gram_stream(folded: &str) -> Vec<(usize, char)> {
+    let mut stream: Vec<(usize, char)> = Vec::with_capacity(folded.len() / 2);
+    let mut pending_space = None;
+    for (index, c) in folded.chars().enumerate() {
+        if c.is_whitespace() {
+            if !stream.is_empty() && pending_space.is_none() {
+                pending_space = Some(index);
+            }
+        } else if !c.is_control() {
+            if let Some(space) = pending_space.take() {
+                stream.push((space, ' '));
+            }
+            stream.push((index, c));
+        }
+    }
+    stream
 }
 
 /// The segmenter with its dictionary; load once per process and share.
@@ -182,12 +199,7 @@ fn word_starts(spans: &mut [(usize, usize)]) -> Vec<usize> {
 /// Builds the gram stream of `folded` with boundary markers before the characters in
 /// `word_starts` (folded character offsets, sorted) and at the end.
 fn grams(folded: &Folded, word_starts: &[usize]) -> Vec<Token> {
-    let chars: Vec<(usize, char)> = folded
-        .text
-        .chars()
-        .enumerate()
-        .filter(|&(_, c)| !is_gap(c))
-        .collect();
+    let chars = gram_stream(&folded.text);
     let mut tokens = Vec::with_capacity(chars.len() * 3);
     let mut next_start = word_starts.iter().peekable();
     let mut last_marker = None;
@@ -202,13 +214,16 @@ fn grams(folded: &Folded, word_starts: &[usize]) -> Vec<Token> {
             tokens.push(marker(position, from));
             last_marker = Some(position);
         }
-        tokens.push(Token {
-            offset_from: from,
-            offset_to: to,
-            position,
-            text: c.to_string(),
-            position_length: 1,
-        });
+        // A space is never a query on its own: it only takes part in bigrams.
+        if c != ' ' {
+            tokens.push(Token {
+                offset_from: from,
+                offset_to: to,
+                position,
+                text: c.to_string(),
+                position_length: 1,
+            });
+        }
         if let Some(&(next_index, next)) = chars.get(position + 1) {
             let (_, next_to) = folded.original_range(next_index, next_index + 1);
             let mut text = String::with_capacity(8);
@@ -240,9 +255,9 @@ fn marker(position: usize, offset: usize) -> Token {
     }
 }
 
-/// The non-space characters of a folded query string: what its grams are made of.
+/// The characters of a folded query string that its grams are made of (see [`gram_stream`]).
 pub fn gram_chars(folded: &str) -> Vec<char> {
-    folded.chars().filter(|&c| !is_gap(c)).collect()
+    gram_stream(folded).into_iter().map(|(_, c)| c).collect()
 }
 
 /// The gram terms (with their offsets) that find `chars` exactly: the character itself for one,
@@ -378,8 +393,8 @@ mod tests {
     }
 
     #[test]
-    fn grams_skip_spaces_and_carry_boundaries() {
-        let analysis = analyzer().analyze("穿着和服 的人");
+    fn grams_fold_spaces_and_carry_boundaries() {
+        let analysis = analyzer().analyze("穿着和服 \u{3000} 的人");
         let at = |pos: usize| -> Vec<&str> {
             analysis
                 .grams
@@ -388,12 +403,18 @@ mod tests {
                 .map(|t| t.text.as_str())
                 .collect()
         };
-        // 穿着 | 和服 | 的 | 人: boundary markers before 穿, 和, 的, 人 and at the end (6).
+        // 穿着 | 和服 | ␠ | 的 | 人, the three spaces standing as one: boundary markers before
+        // 穿, 和, the space, 的, 人 and at the end (7).
         assert_eq!(at(0), [BOUNDARY, "穿", "穿着"]);
         assert_eq!(at(2), [BOUNDARY, "和", "和服"]);
-        assert_eq!(at(3), ["服", "服的"]);
-        assert_eq!(at(4), [BOUNDARY, "的", "的人"]);
-        assert_eq!(at(6), [BOUNDARY]);
+        assert_eq!(at(3), ["服", "服 "]);
+        assert_eq!(at(4), [BOUNDARY, " 的"]);
+        assert_eq!(at(5), [BOUNDARY, "的", "的人"]);
+        assert_eq!(at(7), [BOUNDARY]);
+        assert_eq!(
+            gram_chars(" 安置房\t\n 建设 "),
+            ['安', '置', '房', ' ', '建', '设']
+        );
     }
 
     #[test]

@@ -201,21 +201,19 @@ fn build(
             gram_query(fields.grams, &literal.chars, false),
         ));
     }
-    // The query as written: every group a single literal, in a row.
+    // The query as written: every group a single literal, in a row, with or without a space.
     if query.groups.iter().all(|g| g.len() == 1) {
-        let written: Vec<char> = query
-            .groups
-            .iter()
-            .flat_map(|g| g[0].chars.clone())
-            .collect();
+        let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
+        let joined = literals.concat();
+        let mut as_written = vec![gram_query(fields.grams, &joined, false)];
+        if literals.len() > 1 {
+            as_written.push(gram_query(fields.grams, &literals.join(&' '), false));
+        }
         clauses.push((
             Occur::Should,
-            Box::new(ConstScoreQuery::new(
-                gram_query(fields.grams, &written, false),
-                AS_WRITTEN_BONUS,
-            )),
+            Box::new(ConstScoreQuery::new(any_of(as_written), AS_WRITTEN_BONUS)),
         ));
-        if let Some(words) = known_words(searcher, fields.words, &written)?.and_then(word_query) {
+        if let Some(words) = known_words(searcher, fields.words, &joined)?.and_then(word_query) {
             clauses.push((Occur::Should, Box::new(BoostQuery::new(words, BM25_SCALE))));
         }
     }

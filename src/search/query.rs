@@ -11,7 +11,7 @@ use crate::{Error, Result};
 pub struct Literal {
     /// As the user typed it (quotes removed).
     pub text: String,
-    /// The folded non-space characters that must stand in a row.
+    /// The folded characters that must stand in a row (whitespace runs as one space).
     pub chars: Vec<char>,
     /// Typed in double quotes: matched exactly, never widened by synonyms.
     pub quoted: bool,
@@ -164,7 +164,7 @@ mod tests {
             [vec!["智慧产业"], vec!["安置房 建设"], vec!["郑州", "洛阳"]]
         );
         assert!(query.groups[1][0].quoted);
-        assert_eq!(query.groups[1][0].folded(), "安置房建设");
+        assert_eq!(query.groups[1][0].folded(), "安置房 建设");
         assert_eq!(query.excluded[0].text, "智慧社会");
     }
 
