@@ -30,6 +30,9 @@ use crate::{Error, Result};
 /// characters only, so no gram can be this term.
 pub const BOUNDARY: &str = "\u{0}";
 
+/// The prefix of grams that start in a passage's tail (see [`Analyzer::analyze`]).
+pub const TAIL: &str = "\u{1}";
+
 /// What changes the tokens: part of the index fingerprint.
 pub const ANALYSIS_VERSION: &str = "analysis-v2;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3;grams-1-2-space-boundary;positions-char";
 
@@ -99,12 +102,20 @@ impl Analyzer {
         Ok(Analyzer { jieba })
     }
 
-    /// Analyzes one passage.
-    pub fn analyze(&self, text: &str) -> Analysis {
-        let folded = fold(text);
+    /// Analyzes one passage. `tail` is the text that follows it in the same paragraph (see
+    /// [`crate::corpus::Passage::tail`]): its grams are indexed under [`TAIL`], so that a string
+    /// that starts in the passage and runs on past the cut is found (see [`query_grams_across`]),
+    /// while one entirely in the tail is left to the next passage. It gives no words.
+    pub fn analyze(&self, text: &str, tail: &str) -> Analysis {
+        let combined;
+        let whole = if tail.is_empty() {
+            text
+        } else {
+            combined = format!("{text}{tail}");
+            &combined
+        };
+        let folded = fold(whole);
         let cut = self.jieba.cut_for_search(&folded.text, true);
-        // Character index -> byte offset in the folded text, for slicing nothing: jieba gives
-        // both; we need char offsets for positions and the origin map for original offsets.
         let mut words = Vec::with_capacity(cut.len());
         let mut spans: Vec<(usize, usize)> = Vec::with_capacity(cut.len());
         for token in &cut {
@@ -113,6 +124,9 @@ impl Analyzer {
                 continue;
             }
             let (from, to) = folded.original_range(token.start, token.end);
+            if to > text.len() {
+                continue;
+            }
             words.push(Token {
                 offset_from: from,
                 offset_to: to,
@@ -124,7 +138,7 @@ impl Analyzer {
         // tantivy delta-encodes positions per term: hand them over in order.
         words.sort_by_key(|t| (t.position, t.position_length));
         let starts = word_starts(&mut spans);
-        let grams = grams(&folded, &starts);
+        let grams = grams(&folded, &starts, text.len());
         Analysis { words, grams }
     }
 }
@@ -197,20 +211,28 @@ fn word_starts(spans: &mut [(usize, usize)]) -> Vec<usize> {
 }
 
 /// Builds the gram stream of `folded` with boundary markers before the characters in
-/// `word_starts` (folded character offsets, sorted) and at the end.
-fn grams(folded: &Folded, word_starts: &[usize]) -> Vec<Token> {
+/// `word_starts` (folded character offsets, sorted) and at the end of the text. Characters that
+/// come from original bytes at or after `text_end` are the passage's tail: grams that start
+/// there are indexed under [`TAIL`], so that only a match starting in the passage finds it.
+fn grams(folded: &Folded, word_starts: &[usize], text_end: usize) -> Vec<Token> {
     let chars = gram_stream(&folded.text);
+    let in_tail = |index: usize| folded.origin[index].0 >= text_end;
+    let text_len = chars
+        .iter()
+        .take_while(|&&(index, _)| !in_tail(index))
+        .count();
     let mut tokens = Vec::with_capacity(chars.len() * 3);
     let mut next_start = word_starts.iter().peekable();
     let mut last_marker = None;
     for (position, &(index, c)) in chars.iter().enumerate() {
         let (from, to) = folded.original_range(index, index + 1);
+        let prefix = if position < text_len { "" } else { TAIL };
         // A word that starts on a gap character starts, for the stream, at the next character.
         let mut is_start = false;
         while next_start.next_if(|&&s| s <= index).is_some() {
             is_start = true;
         }
-        if is_start && last_marker != Some(position) {
+        if is_start && last_marker != Some(position) && position < text_len {
             tokens.push(marker(position, from));
             last_marker = Some(position);
         }
@@ -220,28 +242,31 @@ fn grams(folded: &Folded, word_starts: &[usize]) -> Vec<Token> {
                 offset_from: from,
                 offset_to: to,
                 position,
-                text: c.to_string(),
+                text: format!("{prefix}{c}"),
                 position_length: 1,
             });
         }
         if let Some(&(next_index, next)) = chars.get(position + 1) {
             let (_, next_to) = folded.original_range(next_index, next_index + 1);
-            let mut text = String::with_capacity(8);
-            text.push(c);
-            text.push(next);
             tokens.push(Token {
                 offset_from: from,
                 offset_to: next_to,
                 position,
-                text,
+                text: format!("{prefix}{c}{next}"),
                 position_length: 2,
             });
         }
     }
-    if !chars.is_empty() {
-        let end = folded.origin.last().map_or(0, |r| r.1);
-        tokens.push(marker(chars.len(), end));
+    if text_len > 0 {
+        let end = chars.get(text_len).map_or_else(
+            || folded.origin.last().map_or(0, |r| r.1),
+            |&(i, _)| folded.origin[i].0,
+        );
+        if last_marker != Some(text_len) {
+            tokens.push(marker(text_len, end));
+        }
     }
+    tokens.sort_by_key(|t| t.position);
     tokens
 }
 
@@ -277,6 +302,31 @@ pub fn query_grams(chars: &[char]) -> Vec<(usize, String)> {
                 .collect()
         }
     }
+}
+
+/// The gram terms that find `chars` starting in a passage and running on into its tail, cut
+/// after the first `k` characters (1 ≤ k < len): grams that start before the cut are ordinary,
+/// those after it carry the [`TAIL`] prefix, and one tail gram is always included so the match
+/// cannot lie wholly inside the passage.
+pub fn query_grams_across(chars: &[char], k: usize) -> Vec<(usize, String)> {
+    let n = chars.len();
+    debug_assert!(k >= 1 && k < n);
+    let mut offsets: Vec<usize> = (0..n - 1).step_by(2).collect();
+    offsets.push(n - 2);
+    offsets.push(k - 1);
+    offsets.sort_unstable();
+    offsets.dedup();
+    let mut terms: Vec<(usize, String)> = offsets
+        .into_iter()
+        .map(|i| {
+            let prefix = if i >= k { TAIL } else { "" };
+            (i, format!("{prefix}{}{}", chars[i], chars[i + 1]))
+        })
+        .collect();
+    if k == n - 1 {
+        terms.push((k, format!("{TAIL}{}", chars[k])));
+    }
+    terms
 }
 
 /// tantivy tokenizers that run the same analysis, registered on every open so the schema's
@@ -338,7 +388,7 @@ impl tantivy::tokenizer::Tokenizer for FieldTokenizer {
                 next: 0,
             };
         };
-        let analysis = analyzer.analyze(text);
+        let analysis = analyzer.analyze(text, "");
         let tokens = if self.grams {
             analysis.grams
         } else {
@@ -360,7 +410,7 @@ mod tests {
 
     fn words(text: &str) -> Vec<(String, usize)> {
         analyzer()
-            .analyze(text)
+            .analyze(text, "")
             .words
             .into_iter()
             .map(|t| (t.text, t.position))
@@ -381,7 +431,7 @@ mod tests {
     #[test]
     fn punctuation_and_spaces_are_not_words_and_offsets_are_original_bytes() {
         let text = "（扩大）会议， 全面";
-        let analysis = analyzer().analyze(text);
+        let analysis = analyzer().analyze(text, "");
         for token in &analysis.words {
             assert!(token.text.chars().any(char::is_alphanumeric), "{token:?}");
             assert_eq!(
@@ -394,7 +444,7 @@ mod tests {
 
     #[test]
     fn grams_fold_spaces_and_carry_boundaries() {
-        let analysis = analyzer().analyze("穿着和服 \u{3000} 的人");
+        let analysis = analyzer().analyze("穿着和服 \u{3000} 的人", "");
         let at = |pos: usize| -> Vec<&str> {
             analysis
                 .grams
@@ -414,6 +464,43 @@ mod tests {
         assert_eq!(
             gram_chars(" 安置房\t\n 建设 "),
             ['安', '置', '房', ' ', '建', '设']
+        );
+    }
+
+    #[test]
+    fn the_tail_gives_marked_grams_but_no_words() {
+        let analysis = analyzer().analyze("发展目标。", "以管理");
+        let grams: Vec<(usize, &str)> = analysis
+            .grams
+            .iter()
+            .map(|t| (t.position, t.text.as_str()))
+            .collect();
+        // The bigram across the cut starts in the passage: an ordinary gram.
+        assert!(grams.contains(&(4, "。以")));
+        assert!(grams.contains(&(5, "\u{1}以管")));
+        assert!(grams.contains(&(6, "\u{1}管理")));
+        assert!(!grams.iter().any(|&(_, g)| g == "管理"));
+        // The end-of-text boundary marker stands where the passage ends.
+        assert!(grams.contains(&(5, BOUNDARY)));
+        assert!(!grams.iter().any(|&(p, g)| p > 5 && g == BOUNDARY));
+        assert!(analysis.words.iter().all(|t| t.text != "管理"));
+        assert!(analysis.words.iter().any(|t| t.text == "目标"));
+    }
+
+    #[test]
+    fn grams_across_a_cut_mark_the_part_after_it() {
+        let chars: Vec<char> = "。以管".chars().collect();
+        assert_eq!(
+            query_grams_across(&chars, 1),
+            [(0, "。以".into()), (1, "\u{1}以管".into())]
+        );
+        assert_eq!(
+            query_grams_across(&chars, 2),
+            [
+                (0, "。以".into()),
+                (1, "以管".into()),
+                (2, "\u{1}管".into())
+            ]
         );
     }
 

@@ -13,6 +13,10 @@ pub struct Passage {
     pub line: u64,
     /// The passage's text: the original lines, trimmed and joined.
     pub text: String,
+    /// The first characters that follow the passage in the same paragraph, when a long paragraph
+    /// was cut after it (empty otherwise). Not shown; indexed so that a string straddling the
+    /// cut is still found, as grep would find it on the line.
+    pub tail: String,
 }
 
 /// An article: its title and its passages, the title being the first of them.
@@ -26,6 +30,9 @@ pub struct Article {
 
 /// Paragraphs longer than this many characters are cut at sentence ends.
 pub const MAX_PASSAGE_CHARS: usize = 300;
+
+/// Characters of the following text kept as a passage's tail.
+pub const TAIL_CHARS: usize = 24;
 
 /// A paragraph no longer than this, with no clause punctuation, is a heading.
 const MAX_HEADING_CHARS: usize = 40;
@@ -171,6 +178,7 @@ pub fn cut_article(text: &str) -> Article {
             passages.push(Passage {
                 line: paragraph.first_line(),
                 text: paragraph.text,
+                tail: String::new(),
             });
             continue;
         }
@@ -193,6 +201,7 @@ fn split_long(paragraph: &Paragraph, out: &mut Vec<Passage>) {
         out.push(Passage {
             line: paragraph.first_line(),
             text: paragraph.text.clone(),
+            tail: String::new(),
         });
         return;
     }
@@ -201,11 +210,15 @@ fn split_long(paragraph: &Paragraph, out: &mut Vec<Passage>) {
         let piece: String = chars[start..end].iter().collect();
         let trimmed_start = piece.len() - piece.trim_start().len();
         let lead = piece[..trimmed_start].chars().count();
-        let text = piece.trim().to_string();
-        if !text.is_empty() {
+        let trimmed = piece.trim();
+        if !trimmed.is_empty() {
+            // The tail starts right after the trimmed text: the spaces cut off belong to it.
+            let kept_end = start + lead + trimmed.chars().count();
+            let tail_end = (kept_end + TAIL_CHARS).min(chars.len());
             out.push(Passage {
                 line: paragraph.line_at(start + lead),
-                text,
+                text: trimmed.to_string(),
+                tail: chars[kept_end..tail_end].iter().collect(),
             });
         }
     }
@@ -357,6 +370,19 @@ mod tests {
             assert!(passage.text.ends_with('。'), "{}", passage.text);
             assert_eq!(passage.line, 2);
         }
+    }
+
+    #[test]
+    fn a_cut_passage_keeps_the_start_of_what_follows_as_its_tail() {
+        let line = "这是一个用来测试的句子，里面有逗号。".repeat(30);
+        let article = cut_article(&format!("标题\n{line}\n"));
+        let pieces = &article.passages[1..];
+        for pair in pieces.windows(2) {
+            assert_eq!(pair[0].tail.chars().count(), TAIL_CHARS);
+            assert!(pair[1].text.starts_with(&pair[0].tail));
+        }
+        assert!(pieces.last().unwrap().tail.is_empty());
+        assert!(article.passages[0].tail.is_empty());
     }
 
     #[test]

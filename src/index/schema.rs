@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 
 /// Bumped whenever the schema or what a field holds changes: part of the fingerprint.
-pub const SCHEMA_VERSION: &str = "schema-v1";
+pub const SCHEMA_VERSION: &str = "schema-v2";
 
 /// The tokenizer name of the word field.
 pub const WORDS_TOKENIZER: &str = "sou_words";
@@ -33,6 +33,8 @@ pub struct Fields {
     pub title: Field,
     /// Passage: the text as a reader sees it.
     pub text: Field,
+    /// Passage: the start of the text that follows it in the paragraph (see `Passage::tail`).
+    pub tail: Field,
     /// Passage: jieba words, positions by character offset.
     pub words: Field,
     /// Passage: unigrams, bigrams and word boundary markers.
@@ -71,6 +73,7 @@ pub fn build() -> (Schema, Fields) {
         passage: builder.add_u64_field("passage", STORED),
         title: builder.add_text_field("title", STORED),
         text: builder.add_text_field("text", STORED),
+        tail: builder.add_text_field("tail", STORED),
         words: builder.add_text_field("words", positions(WORDS_TOKENIZER)),
         grams: builder.add_text_field("grams", positions(GRAMS_TOKENIZER)),
         article: builder.add_text_field("article", STRING | STORED | FAST),

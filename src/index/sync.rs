@@ -387,7 +387,7 @@ fn process(
     let key = &item.file.key;
     let mut docs = Vec::with_capacity(article.passages.len() + 1);
     for (number, passage) in article.passages.iter().enumerate() {
-        let analysis = analyzer.analyze(&passage.text);
+        let analysis = analyzer.analyze(&passage.text, &passage.tail);
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.path, key);
         doc.add_u64(fields.id, passage_id(key, number));
@@ -395,6 +395,9 @@ fn process(
         doc.add_u64(fields.passage, number as u64);
         doc.add_text(fields.title, &article.title);
         doc.add_text(fields.text, &passage.text);
+        if !passage.tail.is_empty() {
+            doc.add_text(fields.tail, &passage.tail);
+        }
         add_tokens(&mut doc, fields.words, analysis.words);
         add_tokens(&mut doc, fields.grams, analysis.grams);
         docs.push(doc);

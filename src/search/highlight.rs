@@ -12,9 +12,13 @@ pub const SNIPPET_CHARS: usize = 160;
 /// Characters of context kept before the first highlight when the passage is cut.
 const LEAD_CHARS: usize = 30;
 
-/// Half-open character ranges in `text` where any of `needles` (folded, spaceless characters)
-/// occurs, sorted and merged.
-pub fn find(text: &str, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
+/// Half-open character ranges in `text` where any of `needles` (folded gram characters) occurs,
+/// sorted and merged. A match that runs on into `tail` (the text after the passage, see
+/// `Passage::tail`) is highlighted up to the passage's end.
+pub fn find(text: &str, tail: &str, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
+    let text_chars = text.chars().count();
+    let text = format!("{text}{tail}");
+    let text = text.as_str();
     let folded = fold(text);
     let stream = gram_stream(&folded.text);
     // Original byte offset -> character offset.
@@ -32,7 +36,10 @@ pub fn find(text: &str, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
                 let first = window[0].0;
                 let last = window[needle.len() - 1].0;
                 let (from, to) = folded.original_range(first, last + 1);
-                ranges.push((to_char(from), to_char(to)));
+                let (start, end) = (to_char(from), to_char(to).min(text_chars));
+                if start < end {
+                    ranges.push((start, end));
+                }
             }
         }
     }
@@ -107,7 +114,7 @@ mod tests {
     #[test]
     fn highlights_point_at_original_characters() {
         let text = "发展智慧產業，（扩大）会议";
-        let found = find(text, &[chars("智慧产业"), chars("(扩大)")]);
+        let found = find(text, "", &[chars("智慧产业"), chars("(扩大)")]);
         assert_eq!(found.len(), 2);
         assert_eq!(cut(text, found[0]), "智慧產業");
         assert_eq!(cut(text, found[1]), "（扩大）");
@@ -116,16 +123,26 @@ mod tests {
     #[test]
     fn spaces_match_any_spacing_and_overlaps_merge() {
         let text = "安置房  建设，安置房建设";
-        let found = find(text, &[chars("安置房 建设"), chars("建设")]);
+        let found = find(text, "", &[chars("安置房 建设"), chars("建设")]);
         assert_eq!(found, [(0, 7), (11, 13)]);
         assert_eq!(cut(text, found[0]), "安置房  建设");
-        assert_eq!(find(text, &[chars("房建")]), [(10, 12)]);
+        assert_eq!(find(text, "", &[chars("房建")]), [(10, 12)]);
+    }
+
+    #[test]
+    fn a_match_running_into_the_tail_is_highlighted_to_the_end() {
+        let found = find(
+            "发展目标。",
+            "以管理为主",
+            &[chars("。以管"), chars("管理")],
+        );
+        assert_eq!(found, [(4, 5)]);
     }
 
     #[test]
     fn a_long_passage_gets_a_window_around_the_first_hit() {
         let text = format!("{}目标{}", "前".repeat(200), "后".repeat(200));
-        let highlights = find(&text, &[chars("目标")]);
+        let highlights = find(&text, "", &[chars("目标")]);
         let snippet = snippet(&text, &highlights);
         assert_eq!(snippet.text.chars().count(), SNIPPET_CHARS);
         assert!(snippet.cut_start && snippet.cut_end);
@@ -137,7 +154,7 @@ mod tests {
     #[test]
     fn a_hit_near_the_end_keeps_the_window_full() {
         let text = format!("{}目标", "前".repeat(300));
-        let snippet = snippet(&text, &find(&text, &[chars("目标")]));
+        let snippet = snippet(&text, &find(&text, "", &[chars("目标")]));
         assert_eq!(snippet.text.chars().count(), SNIPPET_CHARS);
         assert!(snippet.text.ends_with("目标") && !snippet.cut_end);
     }

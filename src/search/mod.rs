@@ -25,7 +25,8 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
-use crate::analysis::{BOUNDARY, query_grams};
+use crate::analysis::{BOUNDARY, query_grams, query_grams_across};
+use crate::corpus::passage::TAIL_CHARS;
 use crate::index::SouIndex;
 use crate::{Error, Result};
 
@@ -80,17 +81,31 @@ fn search_error(err: tantivy::TantivyError) -> Error {
     Error::tantivy("searching", err)
 }
 
-/// A query over the gram field that finds `chars` in a row; `boundaries` also asks for word
-/// boundary markers at both ends.
+/// A query over the gram field that finds `chars` in a row starting in a passage, including a
+/// match that runs on past a cut into the passage's tail; `boundaries` asks instead for word
+/// boundary markers at both ends (within the passage).
 fn gram_query(grams: Field, chars: &[char], boundaries: bool) -> Box<dyn tantivy::query::Query> {
-    let mut terms: Vec<(usize, Term)> = query_grams(chars)
-        .into_iter()
-        .map(|(offset, gram)| (offset, Term::from_field_text(grams, &gram)))
-        .collect();
+    let to_terms = |grams_of: Vec<(usize, String)>| -> Vec<(usize, Term)> {
+        grams_of
+            .into_iter()
+            .map(|(offset, gram)| (offset, Term::from_field_text(grams, &gram)))
+            .collect()
+    };
+    let mut terms = to_terms(query_grams(chars));
     if boundaries {
         terms.push((0, Term::from_field_text(grams, BOUNDARY)));
         terms.push((chars.len(), Term::from_field_text(grams, BOUNDARY)));
+        return phrase_or_term(terms);
     }
+    let across = (1..chars.len())
+        .filter(|&k| chars.len() - k <= TAIL_CHARS)
+        .map(|k| phrase_or_term(to_terms(query_grams_across(chars, k))));
+    let mut queries = vec![phrase_or_term(terms)];
+    queries.extend(across);
+    any_of(queries)
+}
+
+fn phrase_or_term(mut terms: Vec<(usize, Term)>) -> Box<dyn tantivy::query::Query> {
     match terms.len() {
         0 => Box::new(EmptyQuery),
         1 => Box::new(TermQuery::new(
@@ -267,7 +282,8 @@ pub fn search(
         .enumerate()
         .map(|(i, (score, key, line, doc))| {
             let text = stored_text(&doc, fields.text);
-            let highlights = highlight::find(&text, &needles);
+            let tail = stored_text(&doc, fields.tail);
+            let highlights = highlight::find(&text, &tail, &needles);
             let snippet = highlight::snippet(&text, &highlights);
             Hit {
                 rank: i + 1,

@@ -1,0 +1,332 @@
+//! The relevance harness: judged queries with the passages each must return and in which order,
+//! and a recall check that compares, for many query strings, the passages and files sou returns
+//! with those that contain the string (what grep would say, after folding).
+//!
+//! It runs on the seed article and small fixtures written here, through the library, so that
+//! hundreds of queries cost a second. `scripts/recall.py` runs the same check on the inews corpus.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use sou::analysis::{fold_str, gram_chars};
+use sou::{Config, Sou};
+
+const SEED: &str = include_str!("../seeds/000_bbb0717566f56162.txt");
+
+/// Small articles that exercise what the seed does not: kimonos and services, traditional
+/// characters, full-width forms, Latin and digits, strings straddling jieba words.
+const FIXTURES: &[(&str, &str)] = &[
+    (
+        "kimono.txt",
+        "日本游记\n\n她穿着和服的样子很美，和服是日本的传统服装。\n",
+    ),
+    (
+        "service.txt",
+        "政务报道\n\n会议要求提升政府管理和服务水平，优化营商环境。\n",
+    ),
+    (
+        "traditional.txt",
+        "鄭州新聞\n\n鄭州高新區聚焦智慧產業，推進棚戶區改造。\n",
+    ),
+    (
+        "fullwidth.md",
+        "# 技术动态\n\n新版本ＡＰＩ支持５Ｇ网络，发布了２．０版说明（扩大试点）。\n\nCOVID-19 疫情期间，Ｗｉ－Ｆｉ 覆盖扩大。\n",
+    ),
+    (
+        "straddle.txt",
+        "科技新闻\n\n我们要提高科技水平，把案件移交警方处理。\n\n高速公路网建设加快，中国人民银行发布数据。\n",
+    ),
+    (
+        "nested/deep/housing.txt",
+        "安置房专题\n\n会议讨论了安置房建设的进度。\n\n另一段只说安置房，然后才谈到建设。\n",
+    ),
+];
+
+fn workspace() -> (tempfile::TempDir, Sou) {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    write(&seeds, "000_bbb0717566f56162.txt", SEED);
+    for (name, text) in FIXTURES {
+        write(&seeds, name, text);
+    }
+    let mut config = Config::new(&seeds, dir.path().join("index"));
+    config.threads = 2;
+    let sou = Sou::new(config);
+    sou.sync(false, None, None).unwrap();
+    (dir, sou)
+}
+
+fn write(seeds: &Path, name: &str, text: &str) {
+    let path = seeds.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// (file name inside the seeds folder, line, text) of each hit, best first.
+fn hits(sou: &Sou, query: &str) -> Vec<(String, u64, String)> {
+    let outcome = sou.search(query, 100_000, false).unwrap();
+    let seeds = sou.config().seeds.to_string_lossy().into_owned();
+    outcome
+        .results
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|hit| {
+            let key = hit.path[seeds.len() + 1..].to_string();
+            (key, hit.line, hit.text)
+        })
+        .collect()
+}
+
+fn lines(hits: &[(String, u64, String)]) -> Vec<(&str, u64)> {
+    hits.iter().map(|(k, l, _)| (k.as_str(), *l)).collect()
+}
+
+const SEED_NAME: &str = "000_bbb0717566f56162.txt";
+
+#[test]
+fn judged_queries_on_the_seed_article() {
+    let (_dir, sou) = workspace();
+    // (query, passages that must come first, in this order, by line of the seed)
+    let judged: &[(&str, &[u64], usize)] = &[
+        ("安置房", &[33], 1),
+        ("近30年", &[13], 1),
+        // On word boundaries (发展高科技、) before inside 高科技园区.
+        ("高科技", &[23], 4),
+        ("智慧产业 -智慧社会", &[33], 1),
+        ("（扩大）", &[], 2),
+    ];
+    for &(query, first, total) in judged {
+        let found = hits(&sou, query);
+        let seed_lines: Vec<u64> = found
+            .iter()
+            .filter(|(k, _, _)| k == SEED_NAME)
+            .map(|(_, l, _)| *l)
+            .collect();
+        assert_eq!(
+            &seed_lines[..first.len()],
+            first,
+            "{query}: {:?}",
+            lines(&found)
+        );
+        assert_eq!(seed_lines.len(), total, "{query}: {:?}", lines(&found));
+    }
+}
+
+#[test]
+fn the_three_smart_industry_passages_and_their_traditional_spelling() {
+    let (_dir, sou) = workspace();
+    for query in ["智慧产业", "智慧產業"] {
+        let found = hits(&sou, query);
+        let keys: BTreeSet<(&str, u64)> = lines(&found).into_iter().collect();
+        let expected: BTreeSet<(&str, u64)> = [
+            (SEED_NAME, 23),
+            (SEED_NAME, 25),
+            (SEED_NAME, 33),
+            ("traditional.txt", 3),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(keys, expected, "{query}");
+    }
+    // And the other way round: simplified finds traditional text.
+    let found = hits(&sou, "棚户区改造");
+    assert!(lines(&found).contains(&("traditional.txt", 3)));
+}
+
+#[test]
+fn a_word_ranks_above_the_same_characters_straddling_words() {
+    let (_dir, sou) = workspace();
+    let found = hits(&sou, "和服");
+    assert_eq!(lines(&found), [("kimono.txt", 3), ("service.txt", 3)]);
+    let found = hits(&sou, "科技水平");
+    assert_eq!(lines(&found)[0], ("straddle.txt", 3));
+}
+
+#[test]
+fn literal_matches_rank_above_words_apart() {
+    let (_dir, sou) = workspace();
+    let found = hits(&sou, "安置房 建设");
+    assert!(found.len() >= 2);
+    assert!(found[0].2.contains("安置房建设"), "{:?}", lines(&found));
+    let apart = found
+        .iter()
+        .position(|h| h.2.contains("然后才谈到建设"))
+        .unwrap();
+    let together = found
+        .iter()
+        .position(|h| h.2.contains("安置房建设"))
+        .unwrap();
+    assert!(together < apart);
+}
+
+#[test]
+fn width_and_case_fold_both_ways() {
+    let (_dir, sou) = workspace();
+    for query in [
+        "api",
+        "ＡＰＩ",
+        "5g",
+        "５Ｇ",
+        "2.0版",
+        "wi-fi",
+        "covid-19",
+        "COVID",
+    ] {
+        let found = hits(&sou, query);
+        assert!(
+            lines(&found).iter().any(|(k, _)| *k == "fullwidth.md"),
+            "{query}: {:?}",
+            lines(&found)
+        );
+    }
+}
+
+#[test]
+fn synonyms_find_the_other_terms_below_the_literal_ones() {
+    let (dir, sou) = workspace();
+    write(
+        &dir.path().join("seeds"),
+        "synonyms.txt",
+        "自创区 自主创新示范区\n",
+    );
+    let found = hits(&sou, "自创区");
+    let literal = found.iter().filter(|h| h.2.contains("自创区")).count();
+    assert!(literal >= 1);
+    assert!(
+        found.len() > literal,
+        "synonyms add passages: {:?}",
+        lines(&found)
+    );
+    for (i, hit) in found.iter().enumerate() {
+        if i < literal {
+            assert!(
+                hit.2.contains("自创区"),
+                "literal first: {:?}",
+                lines(&found)
+            );
+        } else {
+            assert!(hit.2.contains("自主创新示范区") && !hit.2.contains("自创区"));
+        }
+    }
+    // Quoted, the term is taken exactly.
+    assert_eq!(hits(&sou, "\"自创区\"").len(), literal);
+    // synonyms.txt is configuration, not an article.
+    assert!(
+        hits(&sou, "自主创新示范区")
+            .iter()
+            .all(|h| h.0 != "synonyms.txt")
+    );
+}
+
+/// The folded gram characters of `text`, as a string: what "contains" means for sou.
+fn folded(text: &str) -> String {
+    gram_chars(&fold_str(text)).into_iter().collect()
+}
+
+/// Whether `needle` occurs in the folded passage-plus-tail at a place that starts in the passage.
+fn starts_in(text: &str, tail: &str, needle: &str) -> bool {
+    let whole: Vec<char> = folded(&format!("{text}{tail}")).chars().collect();
+    let shown = folded(text).chars().count();
+    let needle: Vec<char> = needle.chars().collect();
+    (0..shown).any(|i| whole[i..].starts_with(&needle))
+}
+
+/// Query strings taken from the corpus itself: every 7th position, lengths 1 to 5, plus the
+/// strings jieba is known to cut differently in text and query.
+fn sampled_queries() -> Vec<String> {
+    let mut queries: BTreeSet<String> = [
+        "高科技",
+        "科技园",
+        "中国人",
+        "高速公路",
+        "移交警方",
+        "交警",
+        "提高科技",
+        "和服",
+        "服务",
+        "2.0版",
+        "5g",
+        "(扩大)",
+        "近30年",
+        "自创区",
+        "新征程",
+        "世界一流",
+        "的",
+        "。",
+        "年",
+        "政府管理和服务",
+        "郑州高新区",
+        "19",
+        "-",
+        "a",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect();
+    let mut texts = vec![SEED];
+    texts.extend(FIXTURES.iter().map(|(_, t)| *t));
+    for text in texts {
+        for line in text.lines() {
+            let chars: Vec<char> = line.chars().collect();
+            for start in (0..chars.len()).step_by(7) {
+                let len = 1 + start % 5;
+                if start + len <= chars.len() {
+                    let query: String = chars[start..start + len].iter().collect();
+                    let query = query.trim();
+                    if !query.is_empty() && !query.contains(' ') && !query.starts_with('-') {
+                        queries.insert(query.to_string());
+                    }
+                }
+            }
+        }
+    }
+    queries.into_iter().collect()
+}
+
+#[test]
+fn sou_finds_every_passage_and_file_that_contains_the_query() {
+    let (dir, sou) = workspace();
+    let seeds = dir.path().join("seeds");
+    // The passages as sou cuts them, and the files' lines as grep reads them.
+    let mut articles = Vec::new();
+    for name in std::iter::once(SEED_NAME).chain(FIXTURES.iter().map(|(n, _)| *n)) {
+        let text = std::fs::read_to_string(seeds.join(name)).unwrap();
+        let passages = sou::corpus::cut_article(&text).passages;
+        articles.push((name, text, passages));
+    }
+    let queries = sampled_queries();
+    assert!(queries.len() > 300, "{} queries", queries.len());
+    for query in &queries {
+        let needle = folded(query);
+        let found = hits(&sou, query);
+        let found_passages: BTreeSet<(&str, u64)> = lines(&found).into_iter().collect();
+        let found_files: BTreeSet<&str> = found_passages.iter().map(|(k, _)| *k).collect();
+
+        let mut expected_passages = BTreeSet::new();
+        let mut grep_files = BTreeSet::new();
+        for (name, text, passages) in &articles {
+            for passage in passages {
+                if starts_in(&passage.text, &passage.tail, &needle) {
+                    expected_passages.insert((*name, passage.line));
+                }
+            }
+            if text.lines().any(|line| folded(line).contains(&needle)) {
+                grep_files.insert(*name);
+            }
+        }
+        assert_eq!(found_passages, expected_passages, "passages for {query:?}");
+        assert!(
+            grep_files.is_subset(&found_files),
+            "{query:?}: grep finds {grep_files:?}, sou {found_files:?}"
+        );
+        // No synonyms here: every hit, and so the first ten, holds the string (starting in the
+        // passage, perhaps running on into the next one of the same line).
+        for (key, line, _) in found.iter().take(10) {
+            assert!(
+                expected_passages.contains(&(key.as_str(), *line)),
+                "{query:?} at {key}:{line}"
+            );
+        }
+    }
+}
