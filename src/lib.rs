@@ -14,8 +14,8 @@ pub mod render;
 pub mod search;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use analysis::SharedAnalyzer;
 use index::SouIndex;
@@ -83,14 +83,34 @@ pub struct Stats {
 #[derive(Debug)]
 pub struct Sou {
     config: Config,
-    analyzer: Arc<SharedAnalyzer>,
+    /// The analyzer and the fingerprint (which covers the user dictionary) it was made for.
+    analyzer: Mutex<(String, Arc<SharedAnalyzer>)>,
 }
 
 impl Sou {
     /// Prepares to work on `config`'s folders. Loads nothing yet.
     pub fn new(config: Config) -> Self {
         let analyzer = SharedAnalyzer::new(index::user_dict(&config.seeds));
-        Sou { config, analyzer }
+        Sou {
+            config,
+            analyzer: Mutex::new((String::new(), analyzer)),
+        }
+    }
+
+    /// The analyzer for the settings `fingerprint` describes: a long-running process whose
+    /// user dictionary changed gets a new one.
+    fn analyzer(&self, fingerprint: &str) -> Arc<SharedAnalyzer> {
+        let mut current = self
+            .analyzer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if current.0 != fingerprint {
+            if !current.0.is_empty() {
+                current.1 = SharedAnalyzer::new(index::user_dict(&self.config.seeds));
+            }
+            current.0 = fingerprint.to_string();
+        }
+        current.1.clone()
     }
 
     /// The configuration.
@@ -108,7 +128,8 @@ impl Sou {
         // Check the seeds folder before creating anything in the index folder.
         corpus::list_articles(&self.config.seeds, 0)?;
         let fingerprint = index::fingerprint(&self.config.seeds)?;
-        let index = SouIndex::open_or_create(&self.config.index, &self.analyzer)?;
+        let analyzer = self.analyzer(&fingerprint);
+        let index = SouIndex::open_or_create(&self.config.index, &analyzer)?;
         let options = SyncOptions {
             rebuild,
             max_file_bytes: self.config.max_file_bytes,
@@ -120,7 +141,7 @@ impl Sou {
         index::sync::sync(
             &index,
             &self.config.seeds,
-            &self.analyzer,
+            &analyzer,
             &fingerprint,
             &options,
         )
@@ -138,7 +159,7 @@ impl Sou {
                 Err(err) => return Err(err),
             }
         }
-        let index = SouIndex::open(&self.config.index, &self.analyzer)?;
+        let index = self.open()?;
         let synonyms = Synonyms::load(&self.config.seeds)?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
@@ -154,9 +175,20 @@ impl Sou {
         Ok(outcome)
     }
 
+    /// Opens the existing index for reading (the analyzer it registers is never loaded).
+    fn open(&self) -> Result<SouIndex> {
+        let analyzer = self
+            .analyzer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
+            .clone();
+        SouIndex::open(&self.config.index, &analyzer)
+    }
+
     /// Numbers about the index as last committed.
     pub fn stats(&self) -> Result<Stats> {
-        let index = SouIndex::open(&self.config.index, &self.analyzer)?;
+        let index = self.open()?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
         let manifest = index::manifest::read(&searcher, &index.fields)?;

@@ -330,3 +330,35 @@ fn sou_finds_every_passage_and_file_that_contains_the_query() {
         }
     }
 }
+
+#[test]
+fn a_user_dictionary_changes_words_and_rebuilds_the_index() {
+    let (dir, sou) = workspace();
+    let seeds = dir.path().join("seeds");
+    let score = |sou: &Sou| {
+        let outcome = sou.search("高科技", 100, false).unwrap();
+        let results = outcome.results.unwrap();
+        let hit = results
+            .hits
+            .iter()
+            .find(|h| h.path.ends_with("straddle.txt"))
+            .unwrap()
+            .clone();
+        hit.score
+    };
+    // 提高科技: jieba cuts 提高 / 科技, so 高科技 straddles words there.
+    let before = score(&sou);
+    assert!(before < 3000.0, "{before}");
+    write(&seeds, "dict.txt", "高科技\n");
+    // The same process (as `sou watch` would be) picks up the new dictionary.
+    let report = sou.sync(false, None, None).unwrap();
+    assert!(report.rebuilt, "a new dictionary re-indexes");
+    let after = score(&sou);
+    assert!(
+        after >= 3000.0,
+        "on word boundaries with the user word: {after}"
+    );
+    assert!(!sou.sync(false, None, None).unwrap().changed_anything());
+    // dict.txt is configuration, not an article.
+    assert!(hits(&sou, "高科技").iter().all(|h| h.0 != "dict.txt"));
+}

@@ -26,6 +26,10 @@ pub use fold::{Folded, fold, fold_str};
 
 use crate::{Error, Result};
 
+/// The frequency given to a user dictionary word listed without one: high enough to win against
+/// common words around it.
+pub const USER_WORD_FREQ: usize = 100_000;
+
 /// The term marking a word boundary in the gram field. Grams are built from non-control
 /// characters only, so no gram can be this term.
 pub const BOUNDARY: &str = "\u{0}";
@@ -96,7 +100,11 @@ impl Analyzer {
         if let Some(path) = user_dict {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
             for (word, freq, tag) in parse_dict(&text) {
-                jieba.add_word(&word, freq, tag);
+                // jieba's own suggestion only makes the word win when it stands alone; in a
+                // sentence a common neighbour (提高 before 高科技) still takes its characters.
+                // A user who lists a word means it to be one.
+                let freq = freq.unwrap_or_else(|| jieba.suggest_freq(&word).max(USER_WORD_FREQ));
+                jieba.add_word(&word, Some(freq), tag);
             }
         }
         Ok(Analyzer { jieba })
@@ -514,6 +522,24 @@ mod tests {
         assert_eq!(query_grams(&['上']), [(0, "上".into())]);
         let two: Vec<char> = "5g".chars().collect();
         assert_eq!(query_grams(&two), [(0, "5g".into())]);
+    }
+
+    #[test]
+    fn a_user_word_without_frequency_wins_in_a_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let dict = dir.path().join("dict.txt");
+        std::fs::write(&dict, "高科技\n").unwrap();
+        let with_dict = Analyzer::new(Some(&dict)).unwrap();
+        let cut = |analyzer: &Analyzer| -> Vec<String> {
+            analyzer
+                .analyze("我们要提高科技水平", "")
+                .words
+                .into_iter()
+                .map(|t| t.text)
+                .collect()
+        };
+        assert!(!cut(analyzer()).contains(&"高科技".to_string()));
+        assert!(cut(&with_dict).contains(&"高科技".to_string()));
     }
 
     #[test]
