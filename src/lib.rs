@@ -129,7 +129,7 @@ impl Sou {
         corpus::list_articles(&self.config.seeds, 0)?;
         let fingerprint = index::fingerprint(&self.config.seeds)?;
         let analyzer = self.analyzer(&fingerprint);
-        let index = SouIndex::open_or_create(&self.config.index, &analyzer)?;
+        let index = SouIndex::open_or_create(&self.config.index)?;
         let options = SyncOptions {
             rebuild,
             max_file_bytes: self.config.max_file_bytes,
@@ -159,7 +159,7 @@ impl Sou {
                 Err(err) => return Err(err),
             }
         }
-        let index = self.open()?;
+        let index = SouIndex::open(&self.config.index)?;
         let synonyms = Synonyms::load(&self.config.seeds)?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
@@ -175,20 +175,9 @@ impl Sou {
         Ok(outcome)
     }
 
-    /// Opens the existing index for reading (the analyzer it registers is never loaded).
-    fn open(&self) -> Result<SouIndex> {
-        let analyzer = self
-            .analyzer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .1
-            .clone();
-        SouIndex::open(&self.config.index, &analyzer)
-    }
-
     /// Numbers about the index as last committed.
     pub fn stats(&self) -> Result<Stats> {
-        let index = self.open()?;
+        let index = SouIndex::open(&self.config.index)?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
         let manifest = index::manifest::read(&searcher, &index.fields)?;

@@ -1,8 +1,7 @@
-//! Analysis: from a passage's text to the tokens the index holds, and from a query string to the
-//! terms it looks up. Offsets always point into the original text; positions are chosen so that
-//! phrase queries work.
+//! Analysis: from a passage's text to the terms the index holds, and from a query string to the
+//! terms it looks up. Positions are chosen so that phrase queries work.
 //!
-//! Two token streams come out of one folding and one jieba pass:
+//! One folding and one jieba pass make two fields:
 //! - **words**: jieba search mode (HMM on), whitespace and punctuation dropped. A token's
 //!   position is the character offset where it starts in the folded text. Search mode emits
 //!   overlapping sub-words (`科技`, `园区`, `科技园区`); numbering tokens one by one would put
@@ -10,19 +9,26 @@
 //!   queries give each of their words its character offset too.
 //! - **grams**: every character as a unigram and every pair of neighbouring characters as a
 //!   bigram, at the character's index in the gram stream (whitespace runs folded to one space,
-//!   see [`gram_stream`]), plus a word boundary marker at every index where a jieba word starts (and at the end). A query string is
-//!   found exactly where its bigrams stand in a row, whatever jieba made of the text around it,
-//!   and found "on word boundaries" when the markers stand at both of its ends.
+//!   see [`gram_stream`]), plus a word boundary marker at every index where a jieba word starts
+//!   and at the end. A query string is found exactly where its bigrams stand in a row, whatever
+//!   jieba made of the text around it, and found "on word boundaries" when the markers stand at
+//!   both of its ends.
+//!
+//! The analysis runs on sou's worker threads and hands tantivy each field as a compact encoded
+//! string (see [`tokenizers`]); the tokenizers registered on the index only decode it, in
+//! tantivy's own indexing threads, without allocating per token. (Pre-tokenized values would
+//! be serialized to JSON and back inside tantivy: a fifth of the indexing time.)
 
 pub mod fold;
+pub mod tokenizers;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
-use tantivy::tokenizer::{PreTokenizedString, Token};
 
 pub use fold::{Folded, fold, fold_str};
+pub use tokenizers::{GramsTokenizer, WordsTokenizer};
 
 use crate::{Error, Result};
 
@@ -37,48 +43,16 @@ pub const BOUNDARY: &str = "\u{0}";
 /// The prefix of grams that start in a passage's tail (see [`Analyzer::analyze`]).
 pub const TAIL: &str = "\u{1}";
 
-/// What changes the tokens: part of the index fingerprint.
-pub const ANALYSIS_VERSION: &str = "analysis-v2;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3;grams-1-2-space-boundary;positions-char";
+/// What changes the terms: part of the index fingerprint.
+pub const ANALYSIS_VERSION: &str = "analysis-v3;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3;grams-1-2-space-boundary-tail;positions-char";
 
-/// Tokens of one passage for the two indexed fields.
-#[derive(Debug, Default)]
+/// One passage analyzed: the encoded values of its two indexed fields.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Analysis {
-    /// jieba search-mode words, positioned by folded character offset.
-    pub words: Vec<Token>,
-    /// Unigrams, bigrams and boundary markers, positioned by non-space character index.
-    pub grams: Vec<Token>,
-}
-
-impl Analysis {
-    /// The words as a pre-tokenized value for tantivy.
-    pub fn words_value(&self, text: &str) -> PreTokenizedString {
-        PreTokenizedString {
-            text: text.to_string(),
-            tokens: self.words.clone(),
-        }
-    }
-}
-
-/// The characters grams are made of, with their index in the folded text: control characters
-/// dropped, and each run of whitespace standing as one space (none at either end). Queries and
-/// highlights use the same stream, so `安置房 建设` (quoted) finds the words with any spacing
-/// between them, and `安置房` does not find `安置 房` — what grep would say, after folding.
-pub fn gram_stream(folded: &str) -> Vec<(usize, char)> {
-    let mut stream: Vec<(usize, char)> = Vec::with_capacity(folded.len() / 2);
-    let mut pending_space = None;
-    for (index, c) in folded.chars().enumerate() {
-        if c.is_whitespace() {
-            if !stream.is_empty() && pending_space.is_none() {
-                pending_space = Some(index);
-            }
-        } else if !c.is_control() {
-            if let Some(space) = pending_space.take() {
-                stream.push((space, ' '));
-            }
-            stream.push((index, c));
-        }
-    }
-    stream
+    /// The word field's value (see [`tokenizers::encode_word`]).
+    pub words: String,
+    /// The gram field's value (see [`tokenizers::GramsTokenizer`]).
+    pub grams: String,
 }
 
 /// The segmenter with its dictionary; load once per process and share.
@@ -124,30 +98,32 @@ impl Analyzer {
         };
         let folded = fold(whole);
         let cut = self.jieba.cut_for_search(&folded.text, true);
-        let mut words = Vec::with_capacity(cut.len());
+        let text_end = folded
+            .origin
+            .partition_point(|&(from, _)| from < text.len());
+
+        let mut words: Vec<(usize, usize, &str)> = Vec::with_capacity(cut.len());
         let mut spans: Vec<(usize, usize)> = Vec::with_capacity(cut.len());
         for token in &cut {
             spans.push((token.start, token.end));
-            if !token.word.chars().any(char::is_alphanumeric) {
-                continue;
+            let searchable = token.word.chars().any(char::is_alphanumeric)
+                && !token.word.chars().any(char::is_control);
+            if searchable && token.end <= text_end {
+                words.push((token.start, token.end - token.start, token.word));
             }
-            let (from, to) = folded.original_range(token.start, token.end);
-            if to > text.len() {
-                continue;
-            }
-            words.push(Token {
-                offset_from: from,
-                offset_to: to,
-                position: token.start,
-                text: token.word.to_string(),
-                position_length: token.end - token.start,
-            });
         }
         // tantivy delta-encodes positions per term: hand them over in order.
-        words.sort_by_key(|t| (t.position, t.position_length));
+        words.sort_unstable();
+        let mut encoded_words = String::with_capacity(text.len() * 2);
+        for (position, _, word) in words {
+            tokenizers::encode_word(&mut encoded_words, position, word);
+        }
         let starts = word_starts(&mut spans);
-        let grams = grams(&folded, &starts, text.len());
-        Analysis { words, grams }
+        let grams = tokenizers::encode_grams(&folded.text, &starts, text_end);
+        Analysis {
+            words: encoded_words,
+            grams,
+        }
     }
 }
 
@@ -218,74 +194,26 @@ fn word_starts(spans: &mut [(usize, usize)]) -> Vec<usize> {
     starts
 }
 
-/// Builds the gram stream of `folded` with boundary markers before the characters in
-/// `word_starts` (folded character offsets, sorted) and at the end of the text. Characters that
-/// come from original bytes at or after `text_end` are the passage's tail: grams that start
-/// there are indexed under [`TAIL`], so that only a match starting in the passage finds it.
-fn grams(folded: &Folded, word_starts: &[usize], text_end: usize) -> Vec<Token> {
-    let chars = gram_stream(&folded.text);
-    let in_tail = |index: usize| folded.origin[index].0 >= text_end;
-    let text_len = chars
-        .iter()
-        .take_while(|&&(index, _)| !in_tail(index))
-        .count();
-    let mut tokens = Vec::with_capacity(chars.len() * 3);
-    let mut next_start = word_starts.iter().peekable();
-    let mut last_marker = None;
-    for (position, &(index, c)) in chars.iter().enumerate() {
-        let (from, to) = folded.original_range(index, index + 1);
-        let prefix = if position < text_len { "" } else { TAIL };
-        // A word that starts on a gap character starts, for the stream, at the next character.
-        let mut is_start = false;
-        while next_start.next_if(|&&s| s <= index).is_some() {
-            is_start = true;
-        }
-        if is_start && last_marker != Some(position) && position < text_len {
-            tokens.push(marker(position, from));
-            last_marker = Some(position);
-        }
-        // A space is never a query on its own: it only takes part in bigrams.
-        if c != ' ' {
-            tokens.push(Token {
-                offset_from: from,
-                offset_to: to,
-                position,
-                text: format!("{prefix}{c}"),
-                position_length: 1,
-            });
-        }
-        if let Some(&(next_index, next)) = chars.get(position + 1) {
-            let (_, next_to) = folded.original_range(next_index, next_index + 1);
-            tokens.push(Token {
-                offset_from: from,
-                offset_to: next_to,
-                position,
-                text: format!("{prefix}{c}{next}"),
-                position_length: 2,
-            });
+/// The characters grams are made of, with their index in the folded text: control characters
+/// dropped, and each run of whitespace standing as one space (none at either end). Queries and
+/// highlights use the same stream, so `安置房 建设` (quoted) finds the words with any spacing
+/// between them, and `安置房` does not find `安置 房` — what grep would say, after folding.
+pub fn gram_stream(folded: &str) -> Vec<(usize, char)> {
+    let mut stream: Vec<(usize, char)> = Vec::with_capacity(folded.len() / 2);
+    let mut pending_space = None;
+    for (index, c) in folded.chars().enumerate() {
+        if c.is_whitespace() {
+            if !stream.is_empty() && pending_space.is_none() {
+                pending_space = Some(index);
+            }
+        } else if !c.is_control() {
+            if let Some(space) = pending_space.take() {
+                stream.push((space, ' '));
+            }
+            stream.push((index, c));
         }
     }
-    if text_len > 0 {
-        let end = chars.get(text_len).map_or_else(
-            || folded.origin.last().map_or(0, |r| r.1),
-            |&(i, _)| folded.origin[i].0,
-        );
-        if last_marker != Some(text_len) {
-            tokens.push(marker(text_len, end));
-        }
-    }
-    tokens.sort_by_key(|t| t.position);
-    tokens
-}
-
-fn marker(position: usize, offset: usize) -> Token {
-    Token {
-        offset_from: offset,
-        offset_to: offset,
-        position,
-        text: BOUNDARY.to_string(),
-        position_length: 1,
-    }
+    stream
 }
 
 /// The characters of a folded query string that its grams are made of (see [`gram_stream`]).
@@ -337,128 +265,71 @@ pub fn query_grams_across(chars: &[char], k: usize) -> Vec<(usize, String)> {
     terms
 }
 
-/// tantivy tokenizers that run the same analysis, registered on every open so the schema's
-/// tokenizer names resolve (documents are handed over pre-tokenized).
-#[derive(Clone)]
-pub struct FieldTokenizer {
-    analyzer: Arc<SharedAnalyzer>,
-    grams: bool,
-}
-
-impl FieldTokenizer {
-    /// The tokenizer of the word field.
-    pub fn words(analyzer: Arc<SharedAnalyzer>) -> Self {
-        FieldTokenizer {
-            analyzer,
-            grams: false,
-        }
-    }
-
-    /// The tokenizer of the gram field.
-    pub fn grams(analyzer: Arc<SharedAnalyzer>) -> Self {
-        FieldTokenizer {
-            analyzer,
-            grams: true,
-        }
-    }
-}
-
-/// A finished list of tokens, streamed.
-pub struct VecTokenStream {
-    tokens: Vec<Token>,
-    next: usize,
-}
-
-impl tantivy::tokenizer::TokenStream for VecTokenStream {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
-    }
-
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
-    }
-}
-
-impl tantivy::tokenizer::Tokenizer for FieldTokenizer {
-    type TokenStream<'a> = VecTokenStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        // sou hands documents over pre-tokenized and loads the analyzer before indexing, so an
-        // analyzer that fails to load here has already been reported: yield no tokens.
-        let Ok(analyzer) = self.analyzer.get() else {
-            return VecTokenStream {
-                tokens: Vec::new(),
-                next: 0,
-            };
-        };
-        let analysis = analyzer.analyze(text, "");
-        let tokens = if self.grams {
-            analysis.grams
-        } else {
-            analysis.words
-        };
-        VecTokenStream { tokens, next: 0 }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::OnceLock;
+    use tantivy::tokenizer::{TokenStream, Tokenizer};
 
     pub(crate) fn analyzer() -> &'static Analyzer {
         static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
         ANALYZER.get_or_init(|| Analyzer::new(None).unwrap())
     }
 
-    fn words(text: &str) -> Vec<(String, usize)> {
-        analyzer()
-            .analyze(text, "")
-            .words
-            .into_iter()
-            .map(|t| (t.text, t.position))
-            .collect()
+    fn decode<T: Tokenizer>(mut tokenizer: T, encoded: &str) -> Vec<(usize, String)> {
+        let mut stream = tokenizer.token_stream(encoded);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push((stream.token().position, stream.token().text.clone()));
+        }
+        out
+    }
+
+    fn words(text: &str, tail: &str) -> Vec<(usize, String)> {
+        decode(
+            WordsTokenizer::default(),
+            &analyzer().analyze(text, tail).words,
+        )
+    }
+
+    fn grams(text: &str, tail: &str) -> Vec<(usize, String)> {
+        decode(
+            GramsTokenizer::default(),
+            &analyzer().analyze(text, tail).grams,
+        )
+    }
+
+    fn has(tokens: &[(usize, String)], position: usize, text: &str) -> bool {
+        tokens.iter().any(|(p, t)| *p == position && t == text)
     }
 
     #[test]
     fn word_positions_are_character_offsets_so_sub_words_line_up() {
-        let words = words("世界一流高科技园区");
+        let words = words("世界一流高科技园区", "");
         // 科技园区 and its sub-words 科技 / 园区 sit at their own character offsets.
-        assert!(words.contains(&("科技园区".into(), 5)), "{words:?}");
-        assert!(words.contains(&("科技".into(), 5)), "{words:?}");
-        assert!(words.contains(&("园区".into(), 7)), "{words:?}");
-        let positions: Vec<usize> = words.iter().map(|w| w.1).collect();
-        assert!(positions.windows(2).all(|w| w[0] <= w[1]));
+        assert!(has(&words, 5, "科技园区"), "{words:?}");
+        assert!(has(&words, 5, "科技"), "{words:?}");
+        assert!(has(&words, 7, "园区"), "{words:?}");
+        assert!(words.windows(2).all(|w| w[0].0 <= w[1].0));
     }
 
     #[test]
-    fn punctuation_and_spaces_are_not_words_and_offsets_are_original_bytes() {
-        let text = "（扩大）会议， 全面";
-        let analysis = analyzer().analyze(text, "");
-        for token in &analysis.words {
-            assert!(token.text.chars().any(char::is_alphanumeric), "{token:?}");
-            assert_eq!(
-                fold_str(&text[token.offset_from..token.offset_to]),
-                token.text
-            );
+    fn punctuation_and_spaces_are_not_words_and_text_is_folded() {
+        let words = words("（扩大）会议， 全面ＡＢＣ", "");
+        for (_, word) in &words {
+            assert!(word.chars().any(char::is_alphanumeric), "{word:?}");
         }
-        assert!(analysis.words.iter().any(|t| t.text == "扩大"));
+        assert!(words.iter().any(|(_, w)| w == "扩大"));
+        assert!(words.iter().any(|(_, w)| w == "abc"), "{words:?}");
     }
 
     #[test]
     fn grams_fold_spaces_and_carry_boundaries() {
-        let analysis = analyzer().analyze("穿着和服 \u{3000} 的人", "");
+        let grams = grams("穿着和服 \u{3000} 的人", "");
         let at = |pos: usize| -> Vec<&str> {
-            analysis
-                .grams
+            grams
                 .iter()
-                .filter(|t| t.position == pos)
-                .map(|t| t.text.as_str())
+                .filter(|t| t.0 == pos)
+                .map(|t| t.1.as_str())
                 .collect()
         };
         // 穿着 | 和服 | ␠ | 的 | 人, the three spaces standing as one: boundary markers before
@@ -477,22 +348,18 @@ mod tests {
 
     #[test]
     fn the_tail_gives_marked_grams_but_no_words() {
-        let analysis = analyzer().analyze("发展目标。", "以管理");
-        let grams: Vec<(usize, &str)> = analysis
-            .grams
-            .iter()
-            .map(|t| (t.position, t.text.as_str()))
-            .collect();
+        let grams = grams("发展目标。", "以管理");
         // The bigram across the cut starts in the passage: an ordinary gram.
-        assert!(grams.contains(&(4, "。以")));
-        assert!(grams.contains(&(5, "\u{1}以管")));
-        assert!(grams.contains(&(6, "\u{1}管理")));
-        assert!(!grams.iter().any(|&(_, g)| g == "管理"));
-        // The end-of-text boundary marker stands where the passage ends.
-        assert!(grams.contains(&(5, BOUNDARY)));
-        assert!(!grams.iter().any(|&(p, g)| p > 5 && g == BOUNDARY));
-        assert!(analysis.words.iter().all(|t| t.text != "管理"));
-        assert!(analysis.words.iter().any(|t| t.text == "目标"));
+        assert!(has(&grams, 4, "。以"));
+        assert!(has(&grams, 5, "\u{1}以管"));
+        assert!(has(&grams, 6, "\u{1}管理"));
+        assert!(!grams.iter().any(|(_, g)| g == "管理"));
+        // The end-of-text boundary marker stands where the passage ends, and none after.
+        assert!(has(&grams, 5, BOUNDARY));
+        assert!(!grams.iter().any(|(p, g)| *p > 5 && g == BOUNDARY));
+        let words = words("发展目标。", "以管理");
+        assert!(words.iter().all(|(_, w)| w != "管理"));
+        assert!(words.iter().any(|(_, w)| w == "目标"));
     }
 
     #[test]
@@ -531,12 +398,13 @@ mod tests {
         std::fs::write(&dict, "高科技\n").unwrap();
         let with_dict = Analyzer::new(Some(&dict)).unwrap();
         let cut = |analyzer: &Analyzer| -> Vec<String> {
-            analyzer
-                .analyze("我们要提高科技水平", "")
-                .words
-                .into_iter()
-                .map(|t| t.text)
-                .collect()
+            decode(
+                WordsTokenizer::default(),
+                &analyzer.analyze("我们要提高科技水平", "").words,
+            )
+            .into_iter()
+            .map(|t| t.1)
+            .collect()
         };
         assert!(!cut(analyzer()).contains(&"高科技".to_string()));
         assert!(cut(&with_dict).contains(&"高科技".to_string()));

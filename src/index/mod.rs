@@ -7,12 +7,11 @@ pub mod schema;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
-use crate::analysis::{ANALYSIS_VERSION, FieldTokenizer, SharedAnalyzer};
+use crate::analysis::{ANALYSIS_VERSION, GramsTokenizer, WordsTokenizer};
 use crate::corpus::passage::MAX_PASSAGE_CHARS;
 use crate::{Error, Result};
 
@@ -105,7 +104,7 @@ fn visible_entries(dir: &Path) -> Result<Vec<PathBuf>> {
 
 impl SouIndex {
     /// Opens the index in `dir`, which must exist and be a sou index.
-    pub fn open(dir: &Path, analyzer: &Arc<SharedAnalyzer>) -> Result<SouIndex> {
+    pub fn open(dir: &Path) -> Result<SouIndex> {
         match std::fs::metadata(dir) {
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => return Err(folder_error(dir, "not a folder")),
@@ -117,7 +116,7 @@ impl SouIndex {
         let has_marker = dir.join(MARKER).exists();
         let has_meta = dir.join("meta.json").exists();
         match (has_marker, has_meta) {
-            (true, true) => Self::open_tantivy(dir, analyzer),
+            (true, true) => Self::open_tantivy(dir),
             (false, true) => Err(folder_error(
                 dir,
                 "holds an index that sou did not make; choose another folder",
@@ -129,7 +128,7 @@ impl SouIndex {
     /// Opens the index in `dir`, creating the folder and an empty index when there is none.
     /// A folder with other files in it (dot-files aside) and no sou index is refused untouched.
     /// An index with another schema (an older sou) is replaced by an empty one.
-    pub fn open_or_create(dir: &Path, analyzer: &Arc<SharedAnalyzer>) -> Result<SouIndex> {
+    pub fn open_or_create(dir: &Path) -> Result<SouIndex> {
         match std::fs::metadata(dir) {
             Ok(meta) if !meta.is_dir() => return Err(folder_error(dir, "not a folder")),
             Ok(_) => {}
@@ -151,7 +150,7 @@ impl SouIndex {
                 .map_err(|e| Error::io(dir.join(MARKER), e))?;
         }
         if has_marker && has_meta {
-            let opened = Self::open_tantivy(dir, analyzer)?;
+            let opened = Self::open_tantivy(dir)?;
             let (expected, _) = schema::build();
             if same_schema(&opened.index.schema(), &expected) {
                 return Ok(opened);
@@ -169,11 +168,11 @@ impl SouIndex {
             fields,
             dir: dir.to_path_buf(),
         };
-        sou.register_tokenizers(analyzer);
+        sou.register_tokenizers();
         Ok(sou)
     }
 
-    fn open_tantivy(dir: &Path, analyzer: &Arc<SharedAnalyzer>) -> Result<SouIndex> {
+    fn open_tantivy(dir: &Path) -> Result<SouIndex> {
         let index = Index::open_in_dir(dir).map_err(tantivy_error(dir, "opening"))?;
         let (expected, fields) = schema::build();
         if !same_schema(&index.schema(), &expected) {
@@ -187,21 +186,15 @@ impl SouIndex {
             fields,
             dir: dir.to_path_buf(),
         };
-        sou.register_tokenizers(analyzer);
+        sou.register_tokenizers();
         Ok(sou)
     }
 
     /// Tokenizers are not stored in the index: register them on every open.
-    fn register_tokenizers(&self, analyzer: &Arc<SharedAnalyzer>) {
+    fn register_tokenizers(&self) {
         let tokenizers = self.index.tokenizers();
-        tokenizers.register(
-            schema::WORDS_TOKENIZER,
-            FieldTokenizer::words(analyzer.clone()),
-        );
-        tokenizers.register(
-            schema::GRAMS_TOKENIZER,
-            FieldTokenizer::grams(analyzer.clone()),
-        );
+        tokenizers.register(schema::WORDS_TOKENIZER, WordsTokenizer::default());
+        tokenizers.register(schema::GRAMS_TOKENIZER, GramsTokenizer::default());
     }
 
     /// The payload of the last commit, if it is sou's.
@@ -281,7 +274,7 @@ mod tests {
     fn a_folder_with_other_files_is_refused_and_left_untouched() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
-        let err = SouIndex::open_or_create(dir.path(), &SharedAnalyzer::new(None)).unwrap_err();
+        let err = SouIndex::open_or_create(dir.path()).unwrap_err();
         assert!(err.to_string().contains("holds other files"), "{err}");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1);
@@ -291,14 +284,14 @@ mod tests {
     fn dot_files_do_not_count_and_a_file_is_not_a_folder() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".gitignore"), "*").unwrap();
-        SouIndex::open_or_create(dir.path(), &SharedAnalyzer::new(None)).unwrap();
+        SouIndex::open_or_create(dir.path()).unwrap();
         assert!(dir.path().join("meta.json").exists());
         // Opening again finds the same index.
-        SouIndex::open(dir.path(), &SharedAnalyzer::new(None)).unwrap();
+        SouIndex::open(dir.path()).unwrap();
 
         let file = dir.path().join("a-file");
         std::fs::write(&file, "x").unwrap();
-        let err = SouIndex::open_or_create(&file, &SharedAnalyzer::new(None)).unwrap_err();
+        let err = SouIndex::open_or_create(&file).unwrap_err();
         assert!(err.to_string().contains("not a folder"), "{err}");
     }
 

@@ -13,8 +13,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tantivy::schema::Field;
-use tantivy::tokenizer::PreTokenizedString;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::manifest::{self, Entry, Manifest};
@@ -398,8 +396,8 @@ fn process(
         if !passage.tail.is_empty() {
             doc.add_text(fields.tail, &passage.tail);
         }
-        add_tokens(&mut doc, fields.words, analysis.words);
-        add_tokens(&mut doc, fields.grams, analysis.grams);
+        doc.add_text(fields.words, &analysis.words);
+        doc.add_text(fields.grams, &analysis.grams);
         docs.push(doc);
     }
     let passages = article.passages.len() as u64;
@@ -410,17 +408,6 @@ fn process(
     };
     docs.push(article_doc(fields, &item.file, &record, sync_time));
     Ok(Outcome::Indexed { docs, passages })
-}
-
-fn add_tokens(doc: &mut TantivyDocument, field: Field, tokens: Vec<tantivy::tokenizer::Token>) {
-    // The fields are not stored, so the text of the pre-tokenized value is never read.
-    doc.add_pre_tokenized_text(
-        field,
-        PreTokenizedString {
-            text: String::new(),
-            tokens,
-        },
-    );
 }
 
 /// A stable id for passage `number` of the article `key`.
