@@ -7,8 +7,8 @@
 //!   overlapping sub-words (`科技`, `园区`, `科技园区`); numbering tokens one by one would put
 //!   `园区` after `科技园区` and break phrases, so positions are character offsets and phrase
 //!   queries give each of their words its character offset too.
-//! - **grams**: every character as a unigram and every pair of neighbouring characters as a
-//!   bigram, at the character's index in the gram stream (whitespace runs folded to one space,
+//! - **grams**: every pair of neighbouring characters as a bigram (and the last character as a
+//!   unigram), at the character's index in the gram stream (whitespace runs folded to one space,
 //!   see [`gram_stream`]), plus a word boundary marker at every index where a jieba word starts
 //!   and at the end. A query string is found exactly where its bigrams stand in a row, whatever
 //!   jieba made of the text around it, and found "on word boundaries" when the markers stand at
@@ -44,7 +44,7 @@ pub const BOUNDARY: &str = "\u{0}";
 pub const TAIL: &str = "\u{1}";
 
 /// What changes the terms: part of the index fingerprint.
-pub const ANALYSIS_VERSION: &str = "analysis-v3;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3;grams-1-2-space-boundary-tail;positions-char";
+pub const ANALYSIS_VERSION: &str = "analysis-v4;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3;grams-2-last1-space-boundary-tail;positions-char";
 
 /// One passage analyzed: the encoded values of its two indexed fields.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -241,28 +241,25 @@ pub fn query_grams(chars: &[char]) -> Vec<(usize, String)> {
 }
 
 /// The gram terms that find `chars` starting in a passage and running on into its tail, cut
-/// after the first `k` characters (1 ≤ k < len): grams that start before the cut are ordinary,
-/// those after it carry the [`TAIL`] prefix, and one tail gram is always included so the match
-/// cannot lie wholly inside the passage.
+/// after the first `k` characters (1 ≤ k ≤ len - 2): grams that start before the cut are
+/// ordinary, those after it carry the [`TAIL`] prefix, and one tail gram is always included so
+/// the match cannot lie wholly inside the passage. (A cut before the last character needs no
+/// variant: the bigram across the cut is an ordinary gram.)
 pub fn query_grams_across(chars: &[char], k: usize) -> Vec<(usize, String)> {
     let n = chars.len();
-    debug_assert!(k >= 1 && k < n);
+    debug_assert!(k >= 1 && k + 2 <= n);
     let mut offsets: Vec<usize> = (0..n - 1).step_by(2).collect();
     offsets.push(n - 2);
     offsets.push(k - 1);
     offsets.sort_unstable();
     offsets.dedup();
-    let mut terms: Vec<(usize, String)> = offsets
+    offsets
         .into_iter()
         .map(|i| {
             let prefix = if i >= k { TAIL } else { "" };
             (i, format!("{prefix}{}{}", chars[i], chars[i + 1]))
         })
-        .collect();
-    if k == n - 1 {
-        terms.push((k, format!("{TAIL}{}", chars[k])));
-    }
-    terms
+        .collect()
 }
 
 #[cfg(test)]
@@ -334,11 +331,12 @@ mod tests {
         };
         // 穿着 | 和服 | ␠ | 的 | 人, the three spaces standing as one: boundary markers before
         // 穿, 和, the space, 的, 人 and at the end (7).
-        assert_eq!(at(0), [BOUNDARY, "穿", "穿着"]);
-        assert_eq!(at(2), [BOUNDARY, "和", "和服"]);
-        assert_eq!(at(3), ["服", "服 "]);
+        assert_eq!(at(0), [BOUNDARY, "穿着"]);
+        assert_eq!(at(2), [BOUNDARY, "和服"]);
+        assert_eq!(at(3), ["服 "]);
         assert_eq!(at(4), [BOUNDARY, " 的"]);
-        assert_eq!(at(5), [BOUNDARY, "的", "的人"]);
+        assert_eq!(at(5), [BOUNDARY, "的人"]);
+        assert_eq!(at(6), [BOUNDARY, "人"]);
         assert_eq!(at(7), [BOUNDARY]);
         assert_eq!(
             gram_chars(" 安置房\t\n 建设 "),
@@ -369,12 +367,13 @@ mod tests {
             query_grams_across(&chars, 1),
             [(0, "。以".into()), (1, "\u{1}以管".into())]
         );
+        let four: Vec<char> = "。以管理".chars().collect();
         assert_eq!(
-            query_grams_across(&chars, 2),
+            query_grams_across(&four, 2),
             [
                 (0, "。以".into()),
                 (1, "以管".into()),
-                (2, "\u{1}管".into())
+                (2, "\u{1}管理".into())
             ]
         );
     }

@@ -130,8 +130,9 @@ pub struct GramsTokenizer {
     token: Token,
 }
 
-/// The gram field's tokens: at each position a boundary marker (if any), the unigram (not for
-/// a space), then the bigram with the next character.
+/// The gram field's tokens: at each position a boundary marker (if any), then the bigram with
+/// the next character — or, for the last character, which has none, its unigram. A
+/// one-character query looks for every gram that starts with its character.
 pub struct GramsStream<'a> {
     entries: &'a [Entry],
     end_boundary: bool,
@@ -205,7 +206,8 @@ impl TokenStream for GramsStream<'_> {
                 }
                 1 => {
                     self.phase = 2;
-                    if entry.c != ' ' {
+                    let last = self.position + 1 == self.entries.len();
+                    if last && entry.c != ' ' {
                         let c = entry.c.encode_utf8(&mut buf);
                         self.emit(1, &[prefix, c]);
                         return true;
@@ -276,12 +278,9 @@ mod tests {
         let tokens = collect(&mut GramsTokenizer::default(), &encoded);
         let expected: Vec<(usize, String)> = [
             (0, BOUNDARY),
-            (0, "和"),
             (0, "和服"),
-            (1, "服"),
             (1, "服的"),
             (2, BOUNDARY),
-            (2, "的"),
             (2, "的人"),
             (3, BOUNDARY),
             (3, "\u{1}人"),
@@ -299,7 +298,7 @@ mod tests {
         let texts: Vec<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(
             texts,
-            [BOUNDARY, "a", "a ", BOUNDARY, " b", BOUNDARY, "b", BOUNDARY]
+            [BOUNDARY, "a ", BOUNDARY, " b", BOUNDARY, "b", BOUNDARY]
         );
         assert_eq!(tokens.last().unwrap().0, 3);
         assert!(collect(&mut GramsTokenizer::default(), "").is_empty());

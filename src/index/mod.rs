@@ -9,7 +9,8 @@ pub mod sync;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::analysis::{ANALYSIS_VERSION, GramsTokenizer, WordsTokenizer};
 use crate::corpus::passage::MAX_PASSAGE_CHARS;
@@ -162,7 +163,16 @@ impl SouIndex {
             clear(dir)?;
         }
         let (schema, fields) = schema::build();
-        let index = Index::create_in_dir(dir, schema).map_err(tantivy_error(dir, "creating"))?;
+        // Passages are short and titles repeat: zstd stores them in about half of lz4's space.
+        let settings = IndexSettings {
+            docstore_compression: Compressor::Zstd(ZstdCompressor::default()),
+            ..IndexSettings::default()
+        };
+        let index = Index::builder()
+            .schema(schema)
+            .settings(settings)
+            .create_in_dir(dir)
+            .map_err(tantivy_error(dir, "creating"))?;
         let sou = SouIndex {
             index,
             fields,

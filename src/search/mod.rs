@@ -20,14 +20,15 @@ use std::time::{Duration, Instant};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, RegexQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
 use crate::analysis::{BOUNDARY, query_grams, query_grams_across};
 use crate::corpus::passage::TAIL_CHARS;
-use crate::index::SouIndex;
+use crate::index::{Fields, SouIndex};
 use crate::{Error, Result};
 
 pub use highlight::Snippet;
@@ -82,27 +83,45 @@ fn search_error(err: tantivy::TantivyError) -> Error {
 }
 
 /// A query over the gram field that finds `chars` in a row starting in a passage, including a
-/// match that runs on past a cut into the passage's tail; `boundaries` asks instead for word
-/// boundary markers at both ends (within the passage).
-fn gram_query(grams: Field, chars: &[char], boundaries: bool) -> Box<dyn tantivy::query::Query> {
-    let to_terms = |grams_of: Vec<(usize, String)>| -> Vec<(usize, Term)> {
-        grams_of
+/// match that runs on past a cut into the passage's tail.
+fn gram_query(fields: &Fields, chars: &[char]) -> Box<dyn tantivy::query::Query> {
+    if let [c] = chars {
+        // Every gram that starts with the character: the bigrams, and the unigram of a passage's
+        // last character.
+        let pattern = format!("\\x{{{:X}}}.*", *c as u32);
+        return match RegexQuery::from_pattern(&pattern, fields.grams) {
+            Ok(query) => Box::new(query),
+            Err(_) => Box::new(EmptyQuery),
+        };
+    }
+    let to_terms = |grams: Vec<(usize, String)>| -> Vec<(usize, Term)> {
+        grams
             .into_iter()
-            .map(|(offset, gram)| (offset, Term::from_field_text(grams, &gram)))
+            .map(|(offset, gram)| (offset, Term::from_field_text(fields.grams, &gram)))
             .collect()
     };
-    let mut terms = to_terms(query_grams(chars));
-    if boundaries {
-        terms.push((0, Term::from_field_text(grams, BOUNDARY)));
-        terms.push((chars.len(), Term::from_field_text(grams, BOUNDARY)));
-        return phrase_or_term(terms);
-    }
-    let across = (1..chars.len())
+    let across = (1..chars.len().saturating_sub(1))
         .filter(|&k| chars.len() - k <= TAIL_CHARS)
         .map(|k| phrase_or_term(to_terms(query_grams_across(chars, k))));
-    let mut queries = vec![phrase_or_term(terms)];
+    let mut queries = vec![phrase_or_term(to_terms(query_grams(chars)))];
     queries.extend(across);
     any_of(queries)
+}
+
+/// A query that finds `chars` standing on word boundaries: boundary markers at both ends in the
+/// gram field, or, for one character, the character as a word of its own.
+fn boundary_query(fields: &Fields, chars: &[char]) -> Box<dyn tantivy::query::Query> {
+    if let [c] = chars {
+        let term = Term::from_field_text(fields.words, &c.to_string());
+        return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+    }
+    let mut terms: Vec<(usize, Term)> = query_grams(chars)
+        .into_iter()
+        .map(|(offset, gram)| (offset, Term::from_field_text(fields.grams, &gram)))
+        .collect();
+    terms.push((0, Term::from_field_text(fields.grams, BOUNDARY)));
+    terms.push((chars.len(), Term::from_field_text(fields.grams, BOUNDARY)));
+    phrase_or_term(terms)
 }
 
 fn phrase_or_term(mut terms: Vec<(usize, Term)>) -> Box<dyn tantivy::query::Query> {
@@ -195,7 +214,7 @@ fn build(
     for group in &query.groups {
         let recall = alternatives(group, synonyms)
             .iter()
-            .map(|chars| gram_query(fields.grams, chars, false))
+            .map(|chars| gram_query(fields, chars))
             .collect();
         clauses.push((
             Occur::Must,
@@ -203,7 +222,7 @@ fn build(
         ));
         let on_boundaries = group
             .iter()
-            .map(|literal| gram_query(fields.grams, &literal.chars, true))
+            .map(|literal| boundary_query(fields, &literal.chars))
             .collect();
         clauses.push((
             Occur::Should,
@@ -211,18 +230,15 @@ fn build(
         ));
     }
     for literal in &query.excluded {
-        clauses.push((
-            Occur::MustNot,
-            gram_query(fields.grams, &literal.chars, false),
-        ));
+        clauses.push((Occur::MustNot, gram_query(fields, &literal.chars)));
     }
     // The query as written: every group a single literal, in a row, with or without a space.
     if query.groups.iter().all(|g| g.len() == 1) {
         let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
         let joined = literals.concat();
-        let mut as_written = vec![gram_query(fields.grams, &joined, false)];
+        let mut as_written = vec![gram_query(fields, &joined)];
         if literals.len() > 1 {
-            as_written.push(gram_query(fields.grams, &literals.join(&' '), false));
+            as_written.push(gram_query(fields, &literals.join(&' ')));
         }
         clauses.push((
             Occur::Should,
