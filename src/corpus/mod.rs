@@ -3,13 +3,14 @@
 
 pub mod decode;
 pub mod passage;
+pub mod read;
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use crate::{Error, Result};
 
-pub use passage::{Article, Passage, cut_article};
+pub use passage::{Article, Cutter, Passage, cut_article};
 
 /// Files in the seeds folder's root that configure sou instead of being articles.
 pub const CONFIG_FILES: [&str; 2] = ["dict.txt", "synonyms.txt"];
@@ -28,6 +29,8 @@ pub struct SourceFile {
     pub size: u64,
     /// Modification time in nanoseconds since the epoch when listed (0 if unknown).
     pub mtime_ns: u64,
+    /// Whether it is an article (`.txt`, `.md`) or another file, which is only reported.
+    pub is_article: bool,
 }
 
 /// A file that is not indexed, and why.
@@ -48,9 +51,10 @@ pub struct Listing {
     pub skipped: Vec<Skipped>,
 }
 
-/// Lists every `.txt` and `.md` file below `seeds` (hidden files and folders skipped, symbolic
-/// links followed), in a stable order. Files that cannot be used are listed as skipped, not errors;
-/// only an unusable seeds folder is an error.
+/// Lists every file below `seeds` (hidden files and folders skipped, symbolic links followed),
+/// in a stable order: `.txt` and `.md` files are articles, the others are listed to be reported.
+/// Files that cannot be used are listed as skipped, not errors; only an unusable seeds folder is
+/// an error.
 pub fn list_articles(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
     let meta = std::fs::metadata(seeds).map_err(|e| Error::SeedsFolder {
         path: seeds.to_path_buf(),
@@ -82,14 +86,12 @@ pub fn list_articles(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
                     err.io_error()
                         .map_or_else(|| err.to_string(), |io| io.to_string())
                 };
-                if is_article_name(Path::new(&key)) || err.loop_ancestor().is_some() {
-                    listing.skipped.push(Skipped { key, reason });
-                }
+                listing.skipped.push(Skipped { key, reason });
                 continue;
             }
         };
         let path = entry.path();
-        if entry.file_type().is_dir() || !is_article_name(path) {
+        if entry.file_type().is_dir() {
             continue;
         }
         if entry.depth() == 1
@@ -137,6 +139,7 @@ pub fn list_articles(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
             path: path.to_path_buf(),
             size: meta.len(),
             mtime_ns,
+            is_article: is_article_name(path),
         });
     }
     listing.files.sort_by(|a, b| a.key.cmp(&b.key));
@@ -188,12 +191,6 @@ fn push_escaped(out: &mut String, mut bytes: &[u8]) {
     }
 }
 
-/// Reads and decodes a file, then cuts it into passages.
-pub fn read_article(path: &Path) -> Result<std::result::Result<Article, decode::NotText>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    Ok(decode::decode(&bytes).map(|decoded| cut_article(&decoded.text)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,8 +215,21 @@ mod tests {
             std::fs::write(root.join(name), "正文").unwrap();
         }
         let listing = list_articles(root, DEFAULT_MAX_FILE_BYTES).unwrap();
-        let keys: Vec<_> = listing.files.iter().map(|f| f.key.as_str()).collect();
-        assert_eq!(keys, ["a.md", "b/c/d.TXT", "b/dict.txt", "z.txt"]);
+        let keys: Vec<_> = listing
+            .files
+            .iter()
+            .map(|f| (f.key.as_str(), f.is_article))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("a.md", true),
+                ("b/c/d.TXT", true),
+                ("b/dict.txt", true),
+                ("b/x.pdf", false),
+                ("z.txt", true)
+            ]
+        );
         assert!(listing.skipped.is_empty());
     }
 
@@ -237,6 +247,22 @@ mod tests {
     fn a_missing_seeds_folder_is_an_error_naming_it() {
         let err = list_articles(Path::new("/no/such/seeds"), 1).unwrap_err();
         assert!(err.to_string().contains("/no/such/seeds"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn broken_and_looping_links_are_skipped_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::os::unix::fs::symlink(root.join("nowhere.txt"), root.join("broken.txt")).unwrap();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::os::unix::fs::symlink(root, root.join("sub/loop")).unwrap();
+        std::fs::write(root.join("ok.txt"), "正文").unwrap();
+        let listing = list_articles(root, DEFAULT_MAX_FILE_BYTES).unwrap();
+        assert_eq!(listing.files.len(), 1);
+        let skipped: Vec<_> = listing.skipped.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(skipped, ["broken.txt", "sub/loop"], "{:?}", listing.skipped);
+        assert!(listing.skipped[1].reason.contains("loop"));
     }
 
     #[cfg(unix)]

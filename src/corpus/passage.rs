@@ -1,5 +1,7 @@
 //! Cutting an article's text into passages: the title, healed paragraphs, and readable pieces of
-//! long paragraphs, each with the 1-based line where it starts.
+//! long paragraphs, each with the 1-based line where it starts. The [`Cutter`] takes the text in
+//! pieces of any size and emits passages as soon as they are settled, so a file of any size is
+//! cut in bounded memory.
 //!
 //! Scraped Chinese text breaks paragraphs mid-sentence with blank lines and puts whole articles on
 //! one line; a hit should be a readable passage, never a fragment or a whole article. So blank-line
@@ -30,6 +32,14 @@ pub struct Article {
 
 /// Paragraphs longer than this many characters are cut at sentence ends.
 pub const MAX_PASSAGE_CHARS: usize = 300;
+
+/// A paragraph that grows past this many characters before it ends (a whole article on one
+/// line) has its leading passages cut off and emitted, so memory stays bounded by the passage,
+/// not the file.
+const FLUSH_CHARS: usize = 8 * MAX_PASSAGE_CHARS;
+
+/// A line longer than this many bytes is fed to the paragraph in pieces.
+const LINE_PIECE_BYTES: usize = 64 * 1024;
 
 /// Characters of the following text kept as a passage's tail.
 pub const TAIL_CHARS: usize = 24;
@@ -67,56 +77,51 @@ fn trim(line: &str) -> &str {
 }
 
 /// A run of non-blank lines, joined, with where each line starts in the joined text.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Paragraph {
     text: String,
-    /// (char offset in `text`, 1-based line) for each line joined into `text`.
-    line_starts: Vec<(usize, u64)>,
-    /// Byte offset in `text` where each entry of `line_starts` begins.
-    byte_starts: Vec<usize>,
     chars: usize,
+    /// (char offset, byte offset, 1-based line) where each joined piece starts.
+    starts: Vec<(usize, usize, u64)>,
 }
 
 impl Paragraph {
-    fn new() -> Self {
-        Paragraph {
-            text: String::new(),
-            line_starts: Vec::new(),
-            byte_starts: Vec::new(),
-            chars: 0,
-        }
+    fn is_empty(&self) -> bool {
+        self.text.is_empty()
     }
 
     fn first_line(&self) -> u64 {
-        self.line_starts.first().map_or(1, |&(_, line)| line)
+        self.starts.first().map_or(1, |&(_, _, line)| line)
     }
 
-    /// Appends a piece of text that starts on `line`. Pieces are joined with nothing in between,
-    /// except a space between two Latin letters or digits, where a word would otherwise be glued.
-    fn push(&mut self, piece: &str, line: u64) {
+    /// Appends a piece that starts on `line`. Pieces of different lines are joined with nothing
+    /// in between, except a space between two Latin letters or digits, where a word would
+    /// otherwise be glued; a piece continuing the same line is appended as it is.
+    fn push(&mut self, piece: &str, line: u64, same_line: bool) {
         if piece.is_empty() {
             return;
         }
-        let needs_space = matches!(
-            (self.text.chars().next_back(), piece.chars().next()),
-            (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric()
-        );
-        if needs_space {
-            self.text.push(' ');
-            self.chars += 1;
+        if !same_line {
+            let needs_space = matches!(
+                (self.text.chars().next_back(), piece.chars().next()),
+                (Some(a), Some(b)) if a.is_ascii_alphanumeric() && b.is_ascii_alphanumeric()
+            );
+            if needs_space {
+                self.text.push(' ');
+                self.chars += 1;
+            }
+            self.starts.push((self.chars, self.text.len(), line));
+        } else if self.starts.is_empty() {
+            self.starts.push((self.chars, self.text.len(), line));
         }
-        self.line_starts.push((self.chars, line));
-        self.byte_starts.push(self.text.len());
         self.text.push_str(piece);
         self.chars += piece.chars().count();
     }
 
     fn append(&mut self, other: Paragraph) {
-        for (i, &(_, line)) in other.line_starts.iter().enumerate() {
-            let start = other.byte_starts[i];
-            let end = other.byte_starts.get(i + 1).copied();
-            let piece = &other.text[start..end.unwrap_or(other.text.len())];
-            self.push(piece.trim(), line);
+        for (i, &(_, byte, line)) in other.starts.iter().enumerate() {
+            let end = other.starts.get(i + 1).map_or(other.text.len(), |s| s.1);
+            self.push(other.text[byte..end].trim(), line, false);
         }
     }
 
@@ -133,94 +138,229 @@ impl Paragraph {
     }
 
     fn line_at(&self, char_offset: usize) -> u64 {
-        self.line_starts
+        self.starts
             .iter()
-            .take_while(|&&(offset, _)| offset <= char_offset)
+            .take_while(|&&(offset, _, _)| offset <= char_offset)
             .last()
-            .map_or_else(|| self.first_line(), |&(_, line)| line)
+            .map_or_else(|| self.first_line(), |&(_, _, line)| line)
+    }
+
+    /// Cuts the paragraph into passages and emits them; when `keep_last`, the last piece is not
+    /// emitted but kept as the paragraph (more text of it may follow).
+    fn cut(&mut self, keep_last: bool, emit: &mut dyn FnMut(Passage)) {
+        let chars: Vec<char> = self.text.chars().collect();
+        let mut pieces = pack(&chars, 0, chars.len(), &[is_sentence_end, is_clause_punct]);
+        let kept = if keep_last { pieces.pop() } else { None };
+        for (start, end) in pieces {
+            let piece: String = chars[start..end].iter().collect();
+            let trimmed = piece.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let lead = piece[..piece.len() - piece.trim_start().len()]
+                .chars()
+                .count();
+            // The tail starts right after the trimmed text: the spaces cut off belong to it.
+            let kept_end = start + lead + trimmed.chars().count();
+            let tail_end = (kept_end + TAIL_CHARS).min(chars.len());
+            emit(Passage {
+                line: self.line_at(start + lead),
+                text: trimmed.to_string(),
+                tail: chars[kept_end..tail_end].iter().collect(),
+            });
+        }
+        match kept {
+            Some((start, _)) => {
+                let byte: usize = chars[..start].iter().map(|c| c.len_utf8()).sum();
+                let mut rest = Paragraph {
+                    text: self.text[byte..].to_string(),
+                    chars: chars.len() - start,
+                    starts: vec![(0, 0, self.line_at(start))],
+                };
+                for &(offset, b, line) in &self.starts {
+                    if offset > start {
+                        rest.starts.push((offset - start, b - byte, line));
+                    }
+                }
+                *self = rest;
+            }
+            None => *self = Paragraph::default(),
+        }
+    }
+}
+
+/// Cuts text into passages as it arrives. Feed it with [`Cutter::push`], end with
+/// [`Cutter::finish`]; passages come out through the callback in reading order.
+#[derive(Debug, Default)]
+pub struct Cutter {
+    /// The 1-based number of the line being read.
+    line: u64,
+    /// The part of the current line not yet given to a paragraph.
+    line_buf: String,
+    /// Some of the current line was already given to the paragraph.
+    line_started: bool,
+    /// The title, once known.
+    title: Option<String>,
+    /// The first text is long: its first passage will be the title.
+    title_from_first_passage: bool,
+    /// A finished paragraph, held until the next one shows whether to heal the break.
+    pending: Option<Paragraph>,
+    /// The paragraph being read.
+    current: Paragraph,
+}
+
+impl Cutter {
+    /// A cutter at the start of a file.
+    pub fn new() -> Self {
+        Cutter {
+            line: 1,
+            ..Cutter::default()
+        }
+    }
+
+    /// The title, once the first non-empty line has been read.
+    pub fn title(&self) -> Option<&str> {
+        self.title.as_deref()
+    }
+
+    /// Feeds more text.
+    pub fn push(&mut self, mut text: &str, emit: &mut dyn FnMut(Passage)) {
+        while let Some(newline) = text.find('\n') {
+            self.line_buf.push_str(&text[..newline]);
+            self.end_line(emit);
+            text = &text[newline + 1..];
+        }
+        self.line_buf.push_str(text);
+        if self.line_buf.len() > LINE_PIECE_BYTES {
+            self.feed_line_piece(emit);
+        }
+    }
+
+    /// Ends the text: emits what is left.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(Passage)) {
+        if !self.line_buf.is_empty() || self.line_started {
+            self.end_line(emit);
+        }
+        self.end_paragraph(emit);
+        if let Some(mut last) = self.pending.take() {
+            self.emit_all(&mut last, false, emit);
+        }
+    }
+
+    /// Gives the long line read so far to the paragraph, keeping a possibly partial character
+    /// sequence (`\r`) for later.
+    fn feed_line_piece(&mut self, emit: &mut dyn FnMut(Passage)) {
+        let piece = std::mem::take(&mut self.line_buf);
+        let piece = if self.line_started {
+            piece.as_str()
+        } else {
+            piece.trim_start()
+        };
+        if piece.is_empty() {
+            return;
+        }
+        if self.title.is_none() {
+            self.title_from_first_passage = true;
+        }
+        let same_line = self.line_started;
+        self.current.push(piece, self.line, same_line);
+        self.line_started = true;
+        self.grow(emit);
+    }
+
+    fn end_line(&mut self, emit: &mut dyn FnMut(Passage)) {
+        let raw = std::mem::take(&mut self.line_buf);
+        let raw = raw.strip_suffix('\r').unwrap_or(&raw);
+        let line = self.line;
+        let continued = std::mem::take(&mut self.line_started);
+        self.line += 1;
+        if !continued && is_blank(raw) {
+            self.end_paragraph(emit);
+            return;
+        }
+        let piece = if continued { raw.trim_end() } else { trim(raw) };
+        if self.title.is_none() && !self.title_from_first_passage && !continued {
+            if piece.chars().count() <= MAX_PASSAGE_CHARS {
+                self.title = Some(piece.to_string());
+                emit(Passage {
+                    line,
+                    text: piece.to_string(),
+                    tail: String::new(),
+                });
+                return;
+            }
+            self.title_from_first_passage = true;
+        }
+        self.current.push(piece, line, continued);
+        self.grow(emit);
+    }
+
+    /// Emits the settled head of a paragraph that has grown long.
+    fn grow(&mut self, emit: &mut dyn FnMut(Passage)) {
+        if self.current.chars <= FLUSH_CHARS {
+            return;
+        }
+        // So long a paragraph is no heading: whether it heals onto the pending one is known.
+        if let Some(mut pending) = self.pending.take() {
+            if !pending.ends_sentence() && !pending.is_heading() {
+                pending.append(std::mem::take(&mut self.current));
+                self.current = pending;
+            } else {
+                self.emit_all(&mut pending, false, emit);
+            }
+        }
+        let mut current = std::mem::take(&mut self.current);
+        self.emit_all(&mut current, true, emit);
+        self.current = current;
+    }
+
+    fn end_paragraph(&mut self, emit: &mut dyn FnMut(Passage)) {
+        if self.current.is_empty() {
+            return;
+        }
+        let next = std::mem::take(&mut self.current);
+        match self.pending.take() {
+            Some(mut pending)
+                if !pending.ends_sentence() && !pending.is_heading() && !next.is_heading() =>
+            {
+                pending.append(next);
+                self.pending = Some(pending);
+            }
+            Some(mut pending) => {
+                self.emit_all(&mut pending, false, emit);
+                self.pending = Some(next);
+            }
+            None => self.pending = Some(next),
+        }
+    }
+
+    fn emit_all(
+        &mut self,
+        paragraph: &mut Paragraph,
+        keep_last: bool,
+        emit: &mut dyn FnMut(Passage),
+    ) {
+        let title = &mut self.title;
+        let from_first = &mut self.title_from_first_passage;
+        paragraph.cut(keep_last, &mut |passage| {
+            if *from_first && title.is_none() {
+                *title = Some(passage.text.clone());
+                *from_first = false;
+            }
+            emit(passage);
+        });
     }
 }
 
 /// Cuts `text` (a whole decoded file) into its title and passages.
 pub fn cut_article(text: &str) -> Article {
-    let mut title = String::new();
-    let mut paragraphs: Vec<Paragraph> = Vec::new();
-    let mut current = Paragraph::new();
-    for (index, raw) in text.split('\n').enumerate() {
-        let line = index as u64 + 1;
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        if is_blank(raw) {
-            if !current.text.is_empty() {
-                paragraphs.push(std::mem::replace(&mut current, Paragraph::new()));
-            }
-            continue;
-        }
-        if title.is_empty() {
-            title = trim(raw).to_string();
-            let mut heading = Paragraph::new();
-            heading.push(&title, line);
-            paragraphs.push(heading);
-            continue;
-        }
-        current.push(trim(raw), line);
-    }
-    if !current.text.is_empty() {
-        paragraphs.push(current);
-    }
-
     let mut passages = Vec::new();
-    let mut paragraphs = paragraphs.into_iter().peekable();
-    let mut is_title = !title.is_empty();
-    while let Some(mut paragraph) = paragraphs.next() {
-        if is_title {
-            // The title stands alone, whatever follows it.
-            is_title = false;
-            passages.push(Passage {
-                line: paragraph.first_line(),
-                text: paragraph.text,
-                tail: String::new(),
-            });
-            continue;
-        }
-        while !paragraph.ends_sentence()
-            && !paragraph.is_heading()
-            && paragraphs.peek().is_some_and(|next| !next.is_heading())
-        {
-            if let Some(next) = paragraphs.next() {
-                paragraph.append(next);
-            }
-        }
-        split_long(&paragraph, &mut passages);
-    }
-    Article { title, passages }
-}
-
-/// Pushes `paragraph` as one passage, or as several cut at sentence ends when it is long.
-fn split_long(paragraph: &Paragraph, out: &mut Vec<Passage>) {
-    if paragraph.chars <= MAX_PASSAGE_CHARS {
-        out.push(Passage {
-            line: paragraph.first_line(),
-            text: paragraph.text.clone(),
-            tail: String::new(),
-        });
-        return;
-    }
-    let chars: Vec<char> = paragraph.text.chars().collect();
-    for (start, end) in pack(&chars, 0, chars.len(), &[is_sentence_end, is_clause_punct]) {
-        let piece: String = chars[start..end].iter().collect();
-        let trimmed_start = piece.len() - piece.trim_start().len();
-        let lead = piece[..trimmed_start].chars().count();
-        let trimmed = piece.trim();
-        if !trimmed.is_empty() {
-            // The tail starts right after the trimmed text: the spaces cut off belong to it.
-            let kept_end = start + lead + trimmed.chars().count();
-            let tail_end = (kept_end + TAIL_CHARS).min(chars.len());
-            out.push(Passage {
-                line: paragraph.line_at(start + lead),
-                text: trimmed.to_string(),
-                tail: chars[kept_end..tail_end].iter().collect(),
-            });
-        }
+    let mut cutter = Cutter::new();
+    cutter.push(text, &mut |p| passages.push(p));
+    cutter.finish(&mut |p| passages.push(p));
+    Article {
+        title: cutter.title.unwrap_or_default(),
+        passages,
     }
 }
 
@@ -397,6 +537,49 @@ mod tests {
     fn latin_words_across_a_break_keep_a_space() {
         let article = cut_article("Title\n\nthe quick, brown\n\nfox jumps.");
         assert_eq!(article.passages[1].text, "the quick, brown fox jumps.");
+    }
+
+    #[test]
+    fn text_fed_in_pieces_cuts_like_text_fed_whole() {
+        let whole = cut_article(SEED);
+        for size in [1, 7, 100, 4096] {
+            let mut passages = Vec::new();
+            let mut cutter = Cutter::new();
+            let chars: Vec<char> = SEED.chars().collect();
+            for chunk in chars.chunks(size) {
+                let chunk: String = chunk.iter().collect();
+                cutter.push(&chunk, &mut |p| passages.push(p));
+            }
+            cutter.finish(&mut |p| passages.push(p));
+            assert_eq!(passages, whole.passages, "chunks of {size}");
+            assert_eq!(cutter.title(), Some(whole.title.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_huge_single_line_streams_out_in_bounded_pieces() {
+        let sentence = "这是一个用来测试流式切分的句子，它会重复很多次。";
+        let mut cutter = Cutter::new();
+        let mut count = 0usize;
+        let mut max_buffered = 0usize;
+        for _ in 0..20_000 {
+            cutter.push(sentence, &mut |p| {
+                assert!(p.text.chars().count() <= MAX_PASSAGE_CHARS);
+                assert_eq!(p.line, 1);
+                count += 1;
+            });
+            max_buffered = max_buffered.max(cutter.current.text.len() + cutter.line_buf.len());
+        }
+        cutter.finish(&mut |_| count += 1);
+        assert!(count > 1000, "{count}");
+        assert!(
+            max_buffered < 2 * LINE_PIECE_BYTES + FLUSH_CHARS * 4,
+            "{max_buffered}"
+        );
+        let title = cutter.title().unwrap();
+        assert!(
+            title.starts_with("这是一个用来测试") && title.chars().count() <= MAX_PASSAGE_CHARS
+        );
     }
 
     #[test]

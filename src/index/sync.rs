@@ -3,14 +3,18 @@
 //! decided from size and modification time without reading the file; a file whose time changed
 //! but whose bytes did not is only re-recorded.
 //!
-//! Files are read, cut and analyzed on worker threads; the calling thread feeds the writer and
-//! commits every few tens of megabytes, each commit holding whole articles and their manifest
-//! entries, so an interrupted build keeps what it committed and the next sync finishes the job.
+//! Files are streamed, cut and analyzed on worker threads, which hand each passage to the writer
+//! as soon as it is ready: memory is bounded by the passage and the writer's budget, not the
+//! file. The calling thread commits every few tens of megabytes. An article's manifest entry is
+//! written after its last passage, so a commit that falls inside an article holds passages
+//! without an entry; the next sync sees no entry, deletes those passages by path and indexes the
+//! article again. An interrupted build thus keeps what it committed, and the next sync finishes
+//! the job with the same result as a clean build.
 
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{RwLock, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tantivy::{IndexWriter, TantivyDocument, Term};
@@ -23,7 +27,7 @@ use crate::corpus::{self, Skipped, SourceFile};
 use crate::{Error, Result};
 
 /// Commit after this many bytes of source files, so an interrupted build loses little.
-const COMMIT_EVERY_BYTES: u64 = 48 * 1024 * 1024;
+pub const COMMIT_EVERY_BYTES: u64 = 48 * 1024 * 1024;
 
 /// A file modified this close to the sync is recorded with time 0: it might change again within
 /// the file system's timestamp resolution, so its content is checked next time.
@@ -43,6 +47,8 @@ pub struct SyncOptions<'a> {
     pub interrupt: Option<&'a AtomicBool>,
     /// Called after each article with the bytes done and the bytes to do.
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+    /// Commit after this many bytes of source files.
+    pub commit_every_bytes: u64,
 }
 
 impl Default for SyncOptions<'_> {
@@ -54,6 +60,7 @@ impl Default for SyncOptions<'_> {
             writer_budget: 512 * 1024 * 1024,
             interrupt: None,
             progress: None,
+            commit_every_bytes: COMMIT_EVERY_BYTES,
         }
     }
 }
@@ -97,17 +104,14 @@ struct Todo {
     known: Option<Entry>,
 }
 
-/// What a worker made of one file.
+/// What a worker did with one file.
 enum Outcome {
-    /// New content: documents to add.
-    Indexed {
-        docs: Vec<TantivyDocument>,
-        passages: u64,
-    },
-    /// Same bytes as indexed: only the manifest entry needs its new time.
-    Same { hash: u64, known: Entry },
+    /// Indexed anew, with this many passages.
+    Indexed { passages: u64 },
+    /// Same bytes as indexed: only the manifest entry was renewed.
+    Same,
     /// Cannot be indexed: recorded with its reason, so it is not read again until it changes.
-    Skipped { hash: u64, reason: String },
+    Skipped(String),
 }
 
 fn now() -> SystemTime {
@@ -116,6 +120,19 @@ fn now() -> SystemTime {
 
 fn unix_secs(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The writer, shared: workers add documents under the read lock, commits take the write lock.
+type SharedWriter = RwLock<IndexWriter>;
+
+fn add(writer: &SharedWriter, doc: TantivyDocument, key: &str) -> Result<()> {
+    let writer = writer
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    writer
+        .add_document(doc)
+        .map(|_| ())
+        .map_err(|e| Error::tantivy(format!("adding {key}"), e))
 }
 
 /// Brings `index` in step with `seeds`.
@@ -177,19 +194,24 @@ pub fn sync(
     }
 
     // Only now is anything written: take the writer (one process at a time).
-    let mut writer = index.writer(options.threads.clamp(1, 8), options.writer_budget)?;
-    let fields = &index.fields;
+    let threads = options.threads.clamp(1, 8);
+    let writer = RwLock::new(index.writer(threads, options.writer_budget)?);
     let mut passages_now = indexed_passages;
-    if rebuild {
-        writer
-            .delete_all_documents()
-            .map_err(|e| Error::tantivy("clearing the index", e))?;
-        passages_now = 0;
-    }
-    for key in &removed {
-        delete_article(&writer, index, key, true);
-        passages_now -= manifest.get(key).map_or(0, |e| e.passages);
-        report.removed += 1;
+    {
+        let writer = writer
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if rebuild {
+            writer
+                .delete_all_documents()
+                .map_err(|e| Error::tantivy("clearing the index", e))?;
+            passages_now = 0;
+        }
+        for key in &removed {
+            delete_article(&writer, index, key, true);
+            passages_now -= manifest.get(key).map_or(0, |e| e.passages);
+            report.removed += 1;
+        }
     }
 
     let total_bytes: u64 = todo.iter().map(|t| t.file.size).sum();
@@ -198,20 +220,17 @@ pub fn sync(
     let mut interrupted = false;
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let workers = options.threads.clamp(1, 8).min(todo.len().max(1));
+    let workers = threads.min(todo.len().max(1));
     let result: Result<()> = std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::sync_channel::<(usize, Result<Outcome>)>(workers * 4);
+        let (sender, receiver) = mpsc::channel::<(usize, Result<Outcome>)>();
         for _ in 0..workers {
             let sender = sender.clone();
-            let (todo, next, stop) = (&todo, &next, &stop);
+            let (todo, next, stop, writer) = (&todo, &next, &stop, &writer);
             scope.spawn(move || {
-                loop {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
+                while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = todo.get(i) else { break };
-                    let outcome = process(item, index, analyzer, sync_time);
+                    let outcome = process(item, index, analyzer, writer, stop, sync_time);
                     if sender.send((i, outcome)).is_err() {
                         break;
                     }
@@ -220,64 +239,36 @@ pub fn sync(
         }
         drop(sender);
         for (i, outcome) in receiver {
-            let outcome = match outcome {
-                Ok(outcome) => outcome,
-                Err(err) => {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(err);
-                }
-            };
             let item = &todo[i];
-            let key = &item.file.key;
             match outcome {
-                Outcome::Indexed { docs, passages } => {
-                    if let Some(known) = item.known {
-                        delete_article(&writer, index, key, true);
-                        passages_now -= known.passages;
-                        report.changed += 1;
-                    } else {
-                        report.added += 1;
-                    }
-                    for doc in docs {
-                        writer
-                            .add_document(doc)
-                            .map_err(|e| Error::tantivy(format!("adding {key}"), e))?;
+                Ok(Outcome::Indexed { passages }) => {
+                    match item.known {
+                        Some(known) if !known.skipped => {
+                            passages_now -= known.passages;
+                            report.changed += 1;
+                        }
+                        _ => report.added += 1,
                     }
                     passages_now += passages;
                     report.passages_written += passages;
                 }
-                Outcome::Same { hash, known } => {
-                    delete_article(&writer, index, key, false);
-                    let record = Record {
-                        hash,
-                        passages: known.passages,
-                        skipped: None,
-                    };
-                    writer
-                        .add_document(article_doc(fields, &item.file, &record, sync_time))
-                        .map_err(|e| Error::tantivy(format!("adding {key}"), e))?;
-                    report.unchanged += 1;
-                }
-                Outcome::Skipped { hash, reason } => {
+                Ok(Outcome::Same) => report.unchanged += 1,
+                Ok(Outcome::Skipped(reason)) => {
                     if let Some(known) = item.known {
-                        delete_article(&writer, index, key, true);
                         passages_now -= known.passages;
                         if !known.skipped {
                             report.removed += 1;
                         }
                     }
-                    let record = Record {
-                        hash,
-                        passages: 0,
-                        skipped: Some(&reason),
-                    };
-                    writer
-                        .add_document(article_doc(fields, &item.file, &record, sync_time))
-                        .map_err(|e| Error::tantivy(format!("adding {key}"), e))?;
                     report.skipped.push(Skipped {
-                        key: key.clone(),
+                        key: item.file.key.clone(),
                         reason,
                     });
+                }
+                Err(Error::Interrupted) => {}
+                Err(err) => {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(err);
                 }
             }
             done_bytes += item.file.size;
@@ -285,22 +276,30 @@ pub fn sync(
             if let Some(progress) = options.progress {
                 progress(done_bytes, total_bytes);
             }
-            let interrupt = options
+            if options
                 .interrupt
-                .is_some_and(|flag| flag.load(Ordering::Relaxed));
-            if interrupt {
+                .is_some_and(|flag| flag.load(Ordering::Relaxed))
+            {
                 interrupted = true;
                 stop.store(true, Ordering::Relaxed);
-                break;
             }
-            if since_commit >= COMMIT_EVERY_BYTES {
+            if since_commit >= options.commit_every_bytes && !interrupted {
+                let mut writer = writer
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 commit(&mut writer, index, fingerprint, false)?;
                 since_commit = 0;
             }
         }
         Ok(())
     });
+    let mut writer = writer
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     result?;
+    interrupted |= options
+        .interrupt
+        .is_some_and(|flag| flag.load(Ordering::Relaxed));
     commit(&mut writer, index, fingerprint, !interrupted)?;
     writer
         .wait_merging_threads()
@@ -344,70 +343,137 @@ fn commit(
     Ok(())
 }
 
-/// Reads, cuts and analyzes one file. Only a failure to load the analyzer is an error; a file
-/// that cannot be read is an outcome.
+/// Reads, cuts and analyzes one file, adding its documents to the writer as they are made.
+/// Only a failure of the analyzer or the writer is an error; a file that cannot be read is an
+/// outcome.
 fn process(
     item: &Todo,
     index: &SouIndex,
     analyzer: &SharedAnalyzer,
+    writer: &SharedWriter,
+    stop: &AtomicBool,
     sync_time: SystemTime,
 ) -> Result<Outcome> {
-    let bytes = match std::fs::read(&item.file.path) {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            return Ok(Outcome::Skipped {
-                hash: 0,
-                reason: err.to_string(),
-            });
+    let fields = &index.fields;
+    let key = &item.file.key;
+    let path = &item.file.path;
+    let record_skip = |hash: u64, reason: String| -> Result<Outcome> {
+        {
+            let writer = writer
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            delete_article(&writer, index, key, true);
         }
+        let record = Record {
+            hash,
+            passages: 0,
+            skipped: Some(&reason),
+        };
+        add(
+            writer,
+            article_doc(fields, &item.file, &record, sync_time),
+            key,
+        )?;
+        Ok(Outcome::Skipped(reason))
     };
-    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    if !item.file.is_article {
+        return match corpus::read::sniff_head(path) {
+            Ok(Some(not_text)) => record_skip(0, not_text.to_string()),
+            Ok(None) => record_skip(0, "not a .txt or .md file".into()),
+            Err(err) => record_skip(0, err.to_string()),
+        };
+    }
+    let inspection = match corpus::read::inspect(path) {
+        Ok(inspection) => inspection,
+        Err(err) => return record_skip(0, err.to_string()),
+    };
+    let hash = inspection.hash;
     if let Some(known) = item.known
         && known.hash == hash
         && !known.skipped
     {
-        return Ok(Outcome::Same { hash, known });
-    }
-    let text = match corpus::decode::decode(&bytes) {
-        Ok(decoded) => decoded.text,
-        Err(not_text) => {
-            return Ok(Outcome::Skipped {
-                hash,
-                reason: not_text.to_string(),
-            });
+        // The same bytes: renew the manifest entry's time, leave the passages.
+        {
+            let writer = writer
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            delete_article(&writer, index, key, false);
         }
+        let record = Record {
+            hash,
+            passages: known.passages,
+            skipped: None,
+        };
+        add(
+            writer,
+            article_doc(fields, &item.file, &record, sync_time),
+            key,
+        )?;
+        return Ok(Outcome::Same);
+    }
+    let encoding = match inspection.text {
+        Ok(encoding) => encoding,
+        Err(not_text) => return record_skip(hash, not_text.to_string()),
     };
     let analyzer = analyzer.get()?;
-    drop(bytes);
-    let article = corpus::cut_article(&text);
-    drop(text);
-    let fields = &index.fields;
-    let key = &item.file.key;
-    let mut docs = Vec::with_capacity(article.passages.len() + 1);
-    for (number, passage) in article.passages.iter().enumerate() {
+    // Whatever an earlier, perhaps interrupted, sync left under this path goes first.
+    {
+        let writer = writer
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        delete_article(&writer, index, key, true);
+    }
+    let mut number = 0usize;
+    let mut title: Option<String> = None;
+    let mut failure: Option<Error> = None;
+    let read = corpus::read::read_passages(path, encoding, &mut |passage| {
+        if failure.is_some() {
+            return;
+        }
+        if stop.load(Ordering::Relaxed) {
+            failure = Some(Error::Interrupted);
+            return;
+        }
+        // The first passage is the title, or starts the article when it has none.
+        let title = title.get_or_insert_with(|| passage.text.clone());
         let analysis = analyzer.analyze(&passage.text, &passage.tail);
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.path, key);
         doc.add_u64(fields.id, passage_id(key, number));
         doc.add_u64(fields.line, passage.line);
         doc.add_u64(fields.passage, number as u64);
-        doc.add_text(fields.title, &article.title);
+        doc.add_text(fields.title, title.as_str());
         doc.add_text(fields.text, &passage.text);
         if !passage.tail.is_empty() {
             doc.add_text(fields.tail, &passage.tail);
         }
         doc.add_text(fields.words, &analysis.words);
         doc.add_text(fields.grams, &analysis.grams);
-        docs.push(doc);
+        if let Err(err) = add(writer, doc, key) {
+            failure = Some(err);
+        }
+        number += 1;
+    });
+    if let Some(err) = failure {
+        return Err(err);
     }
-    let passages = article.passages.len() as u64;
+    if let Err(err) = read {
+        // Vanished or unreadable mid-read: what was added goes, the file is reported.
+        return record_skip(0, err.to_string());
+    }
     let record = Record {
         hash,
-        passages,
+        passages: number as u64,
         skipped: None,
     };
-    docs.push(article_doc(fields, &item.file, &record, sync_time));
-    Ok(Outcome::Indexed { docs, passages })
+    add(
+        writer,
+        article_doc(fields, &item.file, &record, sync_time),
+        key,
+    )?;
+    Ok(Outcome::Indexed {
+        passages: number as u64,
+    })
 }
 
 /// A stable id for passage `number` of the article `key`.
@@ -436,9 +502,7 @@ fn article_doc(
     doc.add_text(fields.kind, ARTICLE_KIND);
     doc.add_text(fields.article, &file.key);
     doc.add_u64(fields.size, file.size);
-    // A file that could not be read at all (hash 0) is retried next time, like a racy one.
-    let unread = record.skipped.is_some() && record.hash == 0;
-    doc.add_u64(fields.mtime, if racy || unread { 0 } else { file.mtime_ns });
+    doc.add_u64(fields.mtime, if racy { 0 } else { file.mtime_ns });
     doc.add_u64(fields.hash, record.hash);
     doc.add_u64(fields.passages, record.passages);
     doc.add_u64(fields.skipped, u64::from(record.skipped.is_some()));
