@@ -48,7 +48,12 @@ pub enum Command {
         /// Re-index every article.
         #[arg(long)]
         rebuild: bool,
+        /// Commit after this many bytes of files (tests use it to make interruptions likely).
+        #[arg(long, hide = true, value_name = "BYTES")]
+        commit_every: Option<u64>,
     },
+    /// Keep the index in step with the seeds folder until Ctrl-C, printing a line per sync.
+    Watch,
     /// Search, after bringing the index in step. Words must all match; "quotes" match as
     /// written; -word excludes; a OR b accepts either.
     Search {

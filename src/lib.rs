@@ -12,6 +12,7 @@ pub mod error;
 pub mod index;
 pub mod render;
 pub mod search;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -123,20 +124,28 @@ impl Sou {
         &self,
         rebuild: bool,
         interrupt: Option<&AtomicBool>,
-        progress: Option<&(dyn Fn(u64, u64) + Sync)>,
+        progress: Option<&(dyn Fn(index::sync::Progress) + Sync)>,
     ) -> Result<SyncReport> {
+        self.sync_with(&SyncOptions {
+            rebuild,
+            interrupt,
+            progress,
+            ..SyncOptions::default()
+        })
+    }
+
+    /// Brings the index in step with the seeds folder with all options (the configuration's
+    /// limits and threads override those of `options`).
+    pub fn sync_with(&self, options: &SyncOptions<'_>) -> Result<SyncReport> {
         // Check the seeds folder before creating anything in the index folder.
         corpus::list_articles(&self.config.seeds, 0)?;
         let fingerprint = index::fingerprint(&self.config.seeds)?;
         let analyzer = self.analyzer(&fingerprint);
         let index = SouIndex::open_or_create(&self.config.index)?;
         let options = SyncOptions {
-            rebuild,
             max_file_bytes: self.config.max_file_bytes,
             threads: self.config.threads,
-            interrupt,
-            progress,
-            ..SyncOptions::default()
+            ..*options
         };
         index::sync::sync(
             &index,
@@ -145,6 +154,15 @@ impl Sou {
             &fingerprint,
             &options,
         )
+    }
+
+    /// Keeps the index in step with the seeds folder until `stop` is set (see [`watch::watch`]).
+    pub fn watch(
+        &self,
+        stop: &AtomicBool,
+        on_sync: &mut dyn FnMut(Result<SyncReport>),
+    ) -> Result<()> {
+        watch::watch(self, stop, on_sync)
     }
 
     /// Parses and runs `raw_query`, first bringing the index in step unless `sync` is false.

@@ -1,17 +1,26 @@
 //! The `sou` binary: parses the command line, resolves it, calls the library, prints, and maps
-//! the outcome to grep's exit codes (0 found, 1 nothing found, 2 error).
+//! the outcome to grep's exit codes (0 found, 1 nothing found, 2 error; 130 interrupted).
 
 mod cli;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
 use termcolor::{NoColor, StandardStream};
 
 use cli::{Cli, ColorChoice, Command};
-use sou::{Config, Sou, render};
+use sou::index::sync::{Progress, SyncOptions, SyncReport};
+use sou::{Config, Error, Sou, render};
+
+/// Set by Ctrl-C: long operations stop after their current step.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// How long `sou index` waits between tries while another process updates the index.
+const BUSY_RETRY: Duration = Duration::from_millis(250);
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from(cli::rewrite_exclusions(std::env::args_os().collect()));
@@ -22,6 +31,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("sou: {err:#}");
+            if matches!(err.downcast_ref::<Error>(), Some(Error::Interrupted)) {
+                return ExitCode::from(130);
+            }
             ExitCode::from(2)
         }
     }
@@ -35,17 +47,32 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// The first Ctrl-C asks long operations to stop cleanly; a second one ends the process.
+fn stop_on_ctrl_c() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::new(cli.folders.seeds, cli.folders.index);
     let sou = Sou::new(config);
     match cli.command {
-        Command::Index { rebuild } => {
-            let report = sou.sync(rebuild, None, None)?;
-            for skipped in &report.skipped {
-                let path = sou::search::display_path(&sou.config().seeds, &skipped.key);
-                eprintln!("sou: skipped {path}: {}", skipped.reason);
-            }
+        Command::Index {
+            rebuild,
+            commit_every,
+        } => {
+            stop_on_ctrl_c();
+            let report = index(&sou, rebuild, commit_every)?;
+            warn_skipped(&sou, &report);
             println!("{}", render::sync_summary(&report));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Watch => {
+            stop_on_ctrl_c();
+            watch(&sou)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Search {
@@ -55,63 +82,189 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             no_sync,
             color,
-        } => {
-            let raw = query_string(&query, &excluded);
-            let outcome = sou.search(&raw, limit, !no_sync)?;
-            if let Some(busy) = &outcome.busy {
-                eprintln!("sou: {busy}; searching the index as last committed");
+        } => search(
+            &sou,
+            &query_string(&query, &excluded),
+            limit,
+            json,
+            no_sync,
+            color,
+        ),
+        Command::Stats => stats(&sou),
+    }
+}
+
+/// `sou index`: waits for another process that holds the index, shows progress on a terminal.
+fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<SyncReport> {
+    let bar = ProgressLine::new();
+    let progress = |p: Progress| bar.update(p);
+    let mut options = SyncOptions {
+        rebuild,
+        interrupt: Some(&INTERRUPTED),
+        progress: Some(&progress),
+        ..SyncOptions::default()
+    };
+    if let Some(bytes) = commit_every {
+        options.commit_every_bytes = bytes.max(1);
+    }
+    let mut said_waiting = false;
+    loop {
+        match sou.sync_with(&options) {
+            Err(err @ Error::IndexBusy { .. }) => {
+                if !said_waiting {
+                    eprintln!("sou: {err}; waiting for it to finish");
+                    said_waiting = true;
+                }
+                if INTERRUPTED.load(Ordering::SeqCst) {
+                    return Err(Error::Interrupted.into());
+                }
+                std::thread::sleep(BUSY_RETRY);
             }
-            if let Some(report) = outcome.sync.as_ref().filter(|r| r.changed_anything()) {
-                eprintln!("sou: index updated: {}", render::sync_summary(report));
+            other => {
+                bar.finish();
+                return Ok(other?);
             }
-            let results = outcome.results.context("no results")?;
-            let stdout = std::io::stdout();
-            if json {
-                let mut out = stdout.lock();
-                render::json::write_json(&mut out, &results)?;
-                out.flush()?;
-            } else if use_color(color) {
-                let mut out = StandardStream::stdout(termcolor::ColorChoice::Always);
-                render::write_text(&mut out, &results)?;
-                out.flush()?;
-            } else {
-                let mut out = NoColor::new(stdout.lock());
-                render::write_text(&mut out, &results)?;
-                out.flush()?;
-            }
-            Ok(if results.total > 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
         }
-        Command::Stats => {
-            let stats = sou.stats()?;
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "index:     {}", sou.config().index.display())?;
-            writeln!(out, "articles:  {}", stats.articles)?;
-            writeln!(out, "passages:  {}", stats.passages)?;
-            writeln!(out, "words:     {} distinct", stats.distinct_words)?;
-            writeln!(out, "size:      {:.1} MB", stats.index_bytes as f64 / 1e6)?;
-            let synced = stats.synced_at.map_or_else(
-                || "never".to_string(),
-                |secs| {
-                    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
-                    humantime::format_rfc3339_seconds(time).to_string()
-                },
-            );
-            let state = if stats.complete {
-                ""
-            } else {
-                " (interrupted: run `sou index`)"
-            };
-            writeln!(out, "synced:    {synced}{state}")?;
-            writeln!(out, "skipped:   {}", stats.skipped.len())?;
-            for skipped in &stats.skipped {
-                let path = sou::search::display_path(&sou.config().seeds, &skipped.key);
-                writeln!(out, "  {path}: {}", skipped.reason)?;
+    }
+}
+
+fn warn_skipped(sou: &Sou, report: &SyncReport) {
+    for skipped in &report.skipped {
+        let path = sou::search::display_path(&sou.config().seeds, &skipped.key);
+        eprintln!("sou: skipped {path}: {}", skipped.reason);
+    }
+}
+
+/// `sou watch`: a line per sync that changed something, until Ctrl-C.
+fn watch(sou: &Sou) -> anyhow::Result<()> {
+    eprintln!(
+        "sou: watching {} (Ctrl-C to stop)",
+        sou.config().seeds.display()
+    );
+    let mut first = true;
+    sou.watch(&INTERRUPTED, &mut |result| {
+        match result {
+            Ok(report) => {
+                warn_skipped(sou, &report);
+                if first || report.changed_anything() {
+                    println!("{}", render::sync_summary(&report));
+                    let _ = std::io::stdout().flush();
+                }
             }
-            Ok(ExitCode::SUCCESS)
+            Err(Error::Interrupted) => {}
+            Err(err) => eprintln!("sou: {err}"),
+        }
+        first = false;
+    })?;
+    Ok(())
+}
+
+fn search(
+    sou: &Sou,
+    raw: &str,
+    limit: usize,
+    json: bool,
+    no_sync: bool,
+    color: ColorChoice,
+) -> anyhow::Result<ExitCode> {
+    let outcome = sou.search(raw, limit, !no_sync)?;
+    if let Some(busy) = &outcome.busy {
+        eprintln!("sou: {busy}; searching the index as last committed");
+    }
+    if let Some(report) = outcome.sync.as_ref().filter(|r| r.changed_anything()) {
+        eprintln!("sou: index updated: {}", render::sync_summary(report));
+    }
+    let results = outcome.results.context("no results")?;
+    let stdout = std::io::stdout();
+    if json {
+        let mut out = stdout.lock();
+        render::json::write_json(&mut out, &results)?;
+        out.flush()?;
+    } else if use_color(color) {
+        let mut out = StandardStream::stdout(termcolor::ColorChoice::Always);
+        render::write_text(&mut out, &results)?;
+        out.flush()?;
+    } else {
+        let mut out = NoColor::new(stdout.lock());
+        render::write_text(&mut out, &results)?;
+        out.flush()?;
+    }
+    Ok(if results.total > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn stats(sou: &Sou) -> anyhow::Result<ExitCode> {
+    let stats = sou.stats()?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "index:     {}", sou.config().index.display())?;
+    writeln!(out, "articles:  {}", stats.articles)?;
+    writeln!(out, "passages:  {}", stats.passages)?;
+    writeln!(out, "words:     {} distinct", stats.distinct_words)?;
+    writeln!(out, "size:      {:.1} MB", stats.index_bytes as f64 / 1e6)?;
+    let synced = stats.synced_at.map_or_else(
+        || "never".to_string(),
+        |secs| {
+            let time = std::time::UNIX_EPOCH + Duration::from_secs(secs);
+            humantime::format_rfc3339_seconds(time).to_string()
+        },
+    );
+    let state = if stats.complete {
+        ""
+    } else {
+        " (interrupted: run `sou index`)"
+    };
+    writeln!(out, "synced:    {synced}{state}")?;
+    writeln!(out, "skipped:   {}", stats.skipped.len())?;
+    for skipped in &stats.skipped {
+        let path = sou::search::display_path(&sou.config().seeds, &skipped.key);
+        writeln!(out, "  {path}: {}", skipped.reason)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on stderr for builds that take more than about a second, only on a terminal.
+struct ProgressLine {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+}
+
+impl ProgressLine {
+    fn new() -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::hidden();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30} {msg} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        ProgressLine {
+            bar,
+            started: Instant::now(),
+        }
+    }
+
+    fn update(&self, progress: Progress) {
+        let Some(bar) = &self.bar else { return };
+        if bar.is_hidden() && self.started.elapsed() > Duration::from_secs(1) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.set_length(progress.bytes_total);
+        bar.set_position(progress.bytes_done);
+        bar.set_message(format!(
+            "{}/{} files",
+            progress.files_done, progress.files_total
+        ));
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod manifest;
 pub mod schema;
 pub mod sync;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -138,27 +139,45 @@ impl SouIndex {
             }
             Err(err) => return Err(Error::io(dir, err)),
         }
-        let has_marker = dir.join(MARKER).exists();
-        let has_meta = dir.join("meta.json").exists();
-        if !has_marker {
-            if has_meta || !visible_entries(dir)?.is_empty() {
-                return Err(folder_error(
-                    dir,
-                    "holds other files but no sou index; choose an empty or new folder",
-                ));
-            }
-            std::fs::write(dir.join(MARKER), "sou index\n")
-                .map_err(|e| Error::io(dir.join(MARKER), e))?;
+        let marker = dir.join(MARKER);
+        if !marker.exists() && (dir.join("meta.json").exists() || !visible_entries(dir)?.is_empty())
+        {
+            return Err(folder_error(
+                dir,
+                "holds other files but no sou index; choose an empty or new folder",
+            ));
         }
-        if has_marker && has_meta {
-            let opened = Self::open_tantivy(dir)?;
-            let (expected, _) = schema::build();
-            if same_schema(&opened.index.schema(), &expected) {
-                return Ok(opened);
+        // Two processes may find no index at once: the marker's lock lets one create it while
+        // the other waits, then opens what the first made.
+        let marker_file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&marker)
+            .map_err(|e| Error::io(&marker, e))?;
+        marker_file.lock().map_err(|e| Error::io(&marker, e))?;
+        if marker_file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
+            (&marker_file)
+                .write_all(b"sou index\n")
+                .map_err(|e| Error::io(&marker, e))?;
+        }
+        if dir.join("meta.json").exists() {
+            match Self::open_tantivy(dir) {
+                Ok(opened) => return Ok(opened),
+                Err(Error::IndexFolder { .. }) => {
+                    // An index from another version of sou: replace it, once no one writes to it.
+                    let old = Index::open_in_dir(dir).map_err(tantivy_error(dir, "opening"))?;
+                    let writer = old
+                        .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+                        .map_err(|_| Error::IndexBusy {
+                            path: dir.to_path_buf(),
+                        })?;
+                    clear(dir)?;
+                    drop(writer);
+                }
+                Err(err) => return Err(err),
             }
-            drop(opened);
-            clear(dir)?;
-        } else if has_marker {
+        } else {
             // A creation that was interrupted: whatever is left is ours and incomplete.
             clear(dir)?;
         }
@@ -303,6 +322,21 @@ mod tests {
         std::fs::write(&file, "x").unwrap();
         let err = SouIndex::open_or_create(&file).unwrap_err();
         assert!(err.to_string().contains("not a folder"), "{err}");
+    }
+
+    #[test]
+    fn an_index_of_another_schema_is_replaced_only_when_marked_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = tantivy::schema::Schema::builder();
+        builder.add_text_field("old", tantivy::schema::TEXT);
+        Index::create_in_dir(dir.path(), builder.build()).unwrap();
+        // Not marked: someone else's index, left alone.
+        assert!(SouIndex::open_or_create(dir.path()).is_err());
+        std::fs::write(dir.path().join(MARKER), "sou index\n").unwrap();
+        let err = SouIndex::open(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("another version"), "{err}");
+        let index = SouIndex::open_or_create(dir.path()).unwrap();
+        assert!(index.index.schema().get_field("grams").is_ok());
     }
 
     #[test]

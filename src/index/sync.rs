@@ -33,7 +33,21 @@ pub const COMMIT_EVERY_BYTES: u64 = 48 * 1024 * 1024;
 /// the file system's timestamp resolution, so its content is checked next time.
 const RACY_WINDOW: Duration = Duration::from_secs(2);
 
+/// How far a sync has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Files read so far.
+    pub files_done: usize,
+    /// Files to read.
+    pub files_total: usize,
+    /// Bytes read so far.
+    pub bytes_done: u64,
+    /// Bytes to read.
+    pub bytes_total: u64,
+}
+
 /// How a sync runs.
+#[derive(Clone, Copy)]
 pub struct SyncOptions<'a> {
     /// Re-index every article, whatever the manifest says.
     pub rebuild: bool,
@@ -45,8 +59,8 @@ pub struct SyncOptions<'a> {
     pub writer_budget: usize,
     /// Set (by a Ctrl-C handler) to stop after the current commit step.
     pub interrupt: Option<&'a AtomicBool>,
-    /// Called after each article with the bytes done and the bytes to do.
-    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+    /// Called after each file read.
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
     /// Commit after this many bytes of source files.
     pub commit_every_bytes: u64,
 }
@@ -216,6 +230,7 @@ pub fn sync(
 
     let total_bytes: u64 = todo.iter().map(|t| t.file.size).sum();
     let mut done_bytes = 0u64;
+    let mut done_files = 0usize;
     let mut since_commit = 0u64;
     let mut interrupted = false;
     let next = AtomicUsize::new(0);
@@ -272,9 +287,15 @@ pub fn sync(
                 }
             }
             done_bytes += item.file.size;
+            done_files += 1;
             since_commit += item.file.size;
             if let Some(progress) = options.progress {
-                progress(done_bytes, total_bytes);
+                progress(Progress {
+                    files_done: done_files,
+                    files_total: todo.len(),
+                    bytes_done: done_bytes,
+                    bytes_total: total_bytes,
+                });
             }
             if options
                 .interrupt
@@ -374,7 +395,12 @@ fn process(
             article_doc(fields, &item.file, &record, sync_time),
             key,
         )?;
-        Ok(Outcome::Skipped(reason))
+        // A file reported before and still not indexable is not reported again.
+        if item.known.is_some_and(|known| known.skipped) {
+            Ok(Outcome::Same)
+        } else {
+            Ok(Outcome::Skipped(reason))
+        }
     };
     if !item.file.is_article {
         return match corpus::read::sniff_head(path) {

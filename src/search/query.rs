@@ -194,3 +194,23 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_input_parses_or_is_refused_without_panicking(input in "\\PC*|[\"\\- OR\u{0}-\u{1f}安置房（）]{0,40}") {
+            if let Ok(query) = parse(&input) {
+                prop_assert!(!query.groups.is_empty());
+                for literal in query.groups.iter().flatten().chain(&query.excluded) {
+                    prop_assert!(!literal.chars.is_empty());
+                    prop_assert!(literal.chars.iter().all(|c| !c.is_control()));
+                    prop_assert!(literal.chars.first() != Some(&' ') && literal.chars.last() != Some(&' '));
+                }
+            }
+        }
+    }
+}
