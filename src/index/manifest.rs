@@ -63,27 +63,32 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
         let passages = fast.u64("passages").map_err(read_error)?;
         let skipped = fast.u64("skipped").map_err(read_error)?;
         let alive = segment.alive_bitset();
-        let mut key = String::new();
+        // The keys in ordinal order, read in one pass: looking each up by ordinal would
+        // decompress a dictionary block per article.
+        let mut names = Vec::with_capacity(keys.num_terms());
+        let mut stream = keys.dictionary().stream().map_err(read_error)?;
+        while stream.advance() {
+            names.push(String::from_utf8_lossy(stream.key()).into_owned());
+        }
         let mut doc = postings.doc();
         while doc != TERMINATED {
-            if alive.is_none_or(|bits| bits.is_alive(doc)) {
-                let ord = keys.term_ords(doc).next();
-                key.clear();
-                if let Some(ord) = ord
-                    && keys.ord_to_str(ord, &mut key).map_err(read_error)?
-                {
-                    manifest.insert(
-                        key.clone(),
-                        Entry {
-                            size: size.first(doc).unwrap_or(0),
-                            mtime_ns: mtime.first(doc).unwrap_or(0),
-                            hash: hash.first(doc).unwrap_or(0),
-                            passages: passages.first(doc).unwrap_or(0),
-                            skipped: skipped.first(doc).unwrap_or(0) == 1,
-                            address: DocAddress::new(segment_ord as u32, doc),
-                        },
-                    );
-                }
+            if alive.is_none_or(|bits| bits.is_alive(doc))
+                && let Some(key) = keys
+                    .term_ords(doc)
+                    .next()
+                    .and_then(|ord| names.get(ord as usize))
+            {
+                manifest.insert(
+                    key.clone(),
+                    Entry {
+                        size: size.first(doc).unwrap_or(0),
+                        mtime_ns: mtime.first(doc).unwrap_or(0),
+                        hash: hash.first(doc).unwrap_or(0),
+                        passages: passages.first(doc).unwrap_or(0),
+                        skipped: skipped.first(doc).unwrap_or(0) == 1,
+                        address: DocAddress::new(segment_ord as u32, doc),
+                    },
+                );
             }
             doc = postings.advance();
         }
