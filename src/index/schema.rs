@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 
 /// Bumped whenever the schema or what a field holds changes: part of the fingerprint.
-pub const SCHEMA_VERSION: &str = "schema-v2";
+pub const SCHEMA_VERSION: &str = "schema-v3";
 
 /// The tokenizer name of the word field.
 pub const WORDS_TOKENIZER: &str = "sou_words";
@@ -21,7 +21,8 @@ pub const ARTICLE_KIND: &str = "article";
 pub struct Fields {
     /// `article` on article documents; absent on passages.
     pub kind: Field,
-    /// Passage: the article's key (path inside the seeds folder). Indexed to delete by it.
+    /// Passage: the article's key (path inside the seeds folder). Indexed to delete by it; a
+    /// fast field, like `line`, to break ties without reading stored documents.
     pub path: Field,
     /// Passage: a stable id (hash of path and passage number).
     pub id: Field,
@@ -67,9 +68,9 @@ pub fn build() -> (Schema, Fields) {
     };
     let fields = Fields {
         kind: builder.add_text_field("kind", STRING),
-        path: builder.add_text_field("path", STRING | STORED),
+        path: builder.add_text_field("path", STRING | STORED | FAST),
         id: builder.add_u64_field("id", STORED),
-        line: builder.add_u64_field("line", STORED),
+        line: builder.add_u64_field("line", STORED | FAST),
         passage: builder.add_u64_field("passage", STORED),
         title: builder.add_text_field("title", STORED),
         text: builder.add_text_field("text", STORED),

@@ -271,22 +271,41 @@ pub fn search(
         .search(&tantivy_query, &collector)
         .map_err(search_error)?;
 
-    let mut hits = Vec::with_capacity(top.len());
+    // Ties are broken by path and line, read from fast fields: only the hits shown are read
+    // from the document store.
+    let mut ranked = Vec::with_capacity(top.len());
+    let mut key = String::new();
     for (score, address) in top {
-        let doc: TantivyDocument = searcher.doc(address).map_err(search_error)?;
-        let key = stored_text(&doc, fields.path);
-        let line = doc
-            .get_first(fields.line)
-            .and_then(|v| v.as_u64())
+        let segment = searcher.segment_reader(address.segment_ord);
+        let fast = segment.fast_fields();
+        let paths = fast
+            .str("path")
+            .map_err(search_error)?
+            .ok_or_else(|| search_error(tantivy::TantivyError::FieldNotFound("path".into())))?;
+        key.clear();
+        if let Some(ord) = paths.term_ords(address.doc_id).next() {
+            paths
+                .ord_to_str(ord, &mut key)
+                .map_err(|e| search_error(e.into()))?;
+        }
+        let line = fast
+            .u64("line")
+            .map_err(search_error)?
+            .first(address.doc_id)
             .unwrap_or(0);
-        hits.push((score, key, line, doc));
+        ranked.push((score, key.clone(), line, address));
     }
-    hits.sort_by(|a, b| {
+    ranked.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
             .then_with(|| a.1.cmp(&b.1))
             .then_with(|| a.2.cmp(&b.2))
     });
-    hits.truncate(limit);
+    ranked.truncate(limit);
+    let mut hits = Vec::with_capacity(ranked.len());
+    for (score, key, line, address) in ranked {
+        let doc: TantivyDocument = searcher.doc(address).map_err(search_error)?;
+        hits.push((score, key, line, doc));
+    }
 
     let needles: Vec<Vec<char>> = query
         .groups
