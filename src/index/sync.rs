@@ -136,17 +136,57 @@ fn unix_secs(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-/// The writer, shared: workers add documents under the read lock, commits take the write lock.
-type SharedWriter = RwLock<IndexWriter>;
+/// The writer, shared: workers add and delete under the read lock (tantivy's writer takes
+/// `&self` for both), commits take the write lock between two documents.
+struct SharedWriter<'a> {
+    lock: RwLock<IndexWriter>,
+    index: &'a SouIndex,
+}
 
-fn add(writer: &SharedWriter, doc: TantivyDocument, key: &str) -> Result<()> {
-    let writer = writer
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    writer
-        .add_document(doc)
-        .map(|_| ())
-        .map_err(|e| Error::tantivy(format!("adding {key}"), e))
+impl SharedWriter<'_> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, IndexWriter> {
+        self.lock
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn add(&self, doc: TantivyDocument, key: &str) -> Result<()> {
+        self.read()
+            .add_document(doc)
+            .map(|_| ())
+            .map_err(|e| Error::tantivy(format!("adding {key}"), e))
+    }
+
+    /// Deletes the manifest entry of `key`, and its passages when `with_passages`.
+    fn delete_article(&self, key: &str, with_passages: bool) {
+        let fields = &self.index.fields;
+        let writer = self.read();
+        writer.delete_term(Term::from_field_text(fields.article, key));
+        if with_passages {
+            writer.delete_term(Term::from_field_text(fields.path, key));
+        }
+    }
+
+    /// Replaces the manifest entry of `file` (and, when `with_passages`, drops its passages).
+    fn record(
+        &self,
+        file: &SourceFile,
+        record: &Record<'_>,
+        with_passages: bool,
+        sync_time: SystemTime,
+    ) -> Result<()> {
+        self.delete_article(&file.key, with_passages);
+        let doc = article_doc(&self.index.fields, file, record, sync_time);
+        self.add(doc, &file.key)
+    }
+
+    fn commit(&self, fingerprint: &str, complete: bool) -> Result<()> {
+        let mut writer = self
+            .lock
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        commit(&mut writer, self.index, fingerprint, complete)
+    }
 }
 
 /// Brings `index` in step with `seeds`.
@@ -209,23 +249,22 @@ pub fn sync(
 
     // Only now is anything written: take the writer (one process at a time).
     let threads = options.threads.clamp(1, 8);
-    let writer = RwLock::new(index.writer(threads, options.writer_budget)?);
+    let writer = SharedWriter {
+        lock: RwLock::new(index.writer(threads, options.writer_budget)?),
+        index,
+    };
     let mut passages_now = indexed_passages;
-    {
-        let writer = writer
+    if rebuild {
+        writer
             .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if rebuild {
-            writer
-                .delete_all_documents()
-                .map_err(|e| Error::tantivy("clearing the index", e))?;
-            passages_now = 0;
-        }
-        for key in &removed {
-            delete_article(&writer, index, key, true);
-            passages_now -= manifest.get(key).map_or(0, |e| e.passages);
-            report.removed += 1;
-        }
+            .delete_all_documents()
+            .map_err(|e| Error::tantivy("clearing the index", e))?;
+        passages_now = 0;
+    }
+    for key in &removed {
+        writer.delete_article(key, true);
+        passages_now -= manifest.get(key).map_or(0, |e| e.passages);
+        report.removed += 1;
     }
 
     let total_bytes: u64 = todo.iter().map(|t| t.file.size).sum();
@@ -245,7 +284,7 @@ pub fn sync(
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = todo.get(i) else { break };
-                    let outcome = process(item, index, analyzer, writer, stop, sync_time);
+                    let outcome = process(item, analyzer, writer, stop, sync_time);
                     if sender.send((i, outcome)).is_err() {
                         break;
                     }
@@ -305,16 +344,14 @@ pub fn sync(
                 stop.store(true, Ordering::Relaxed);
             }
             if since_commit >= options.commit_every_bytes && !interrupted {
-                let mut writer = writer
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                commit(&mut writer, index, fingerprint, false)?;
+                writer.commit(fingerprint, false)?;
                 since_commit = 0;
             }
         }
         Ok(())
     });
     let mut writer = writer
+        .lock
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     result?;
@@ -333,14 +370,6 @@ pub fn sync(
         return Err(Error::Interrupted);
     }
     Ok(report)
-}
-
-fn delete_article(writer: &IndexWriter, index: &SouIndex, key: &str, with_passages: bool) {
-    let fields = &index.fields;
-    writer.delete_term(Term::from_field_text(fields.article, key));
-    if with_passages {
-        writer.delete_term(Term::from_field_text(fields.path, key));
-    }
 }
 
 fn commit(
@@ -369,32 +398,21 @@ fn commit(
 /// outcome.
 fn process(
     item: &Todo,
-    index: &SouIndex,
     analyzer: &SharedAnalyzer,
-    writer: &SharedWriter,
+    writer: &SharedWriter<'_>,
     stop: &AtomicBool,
     sync_time: SystemTime,
 ) -> Result<Outcome> {
-    let fields = &index.fields;
+    let fields = &writer.index.fields;
     let key = &item.file.key;
     let path = &item.file.path;
     let record_skip = |hash: u64, reason: String| -> Result<Outcome> {
-        {
-            let writer = writer
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            delete_article(&writer, index, key, true);
-        }
         let record = Record {
             hash,
             passages: 0,
             skipped: Some(&reason),
         };
-        add(
-            writer,
-            article_doc(fields, &item.file, &record, sync_time),
-            key,
-        )?;
+        writer.record(&item.file, &record, true, sync_time)?;
         // A file reported before and still not indexable is not reported again.
         if item.known.is_some_and(|known| known.skipped) {
             Ok(Outcome::Same)
@@ -419,22 +437,12 @@ fn process(
         && !known.skipped
     {
         // The same bytes: renew the manifest entry's time, leave the passages.
-        {
-            let writer = writer
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            delete_article(&writer, index, key, false);
-        }
         let record = Record {
             hash,
             passages: known.passages,
             skipped: None,
         };
-        add(
-            writer,
-            article_doc(fields, &item.file, &record, sync_time),
-            key,
-        )?;
+        writer.record(&item.file, &record, false, sync_time)?;
         return Ok(Outcome::Same);
     }
     let encoding = match inspection.text {
@@ -443,12 +451,7 @@ fn process(
     };
     let analyzer = analyzer.get()?;
     // Whatever an earlier, perhaps interrupted, sync left under this path goes first.
-    {
-        let writer = writer
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        delete_article(&writer, index, key, true);
-    }
+    writer.delete_article(key, true);
     let mut number = 0usize;
     let mut title: Option<String> = None;
     let mut failure: Option<Error> = None;
@@ -475,7 +478,7 @@ fn process(
         }
         doc.add_text(fields.words, &analysis.words);
         doc.add_text(fields.grams, &analysis.grams);
-        if let Err(err) = add(writer, doc, key) {
+        if let Err(err) = writer.add(doc, key) {
             failure = Some(err);
         }
         number += 1;
@@ -492,11 +495,9 @@ fn process(
         passages: number as u64,
         skipped: None,
     };
-    add(
-        writer,
-        article_doc(fields, &item.file, &record, sync_time),
-        key,
-    )?;
+    // The passages were deleted before they were added: only the manifest entry remains to add.
+    let doc = article_doc(fields, &item.file, &record, sync_time);
+    writer.add(doc, key)?;
     Ok(Outcome::Indexed {
         passages: number as u64,
     })
