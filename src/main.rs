@@ -199,29 +199,8 @@ fn search(
 fn stats(sou: &Sou) -> anyhow::Result<ExitCode> {
     let stats = sou.stats()?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "index:     {}", sou.config().index.display())?;
-    writeln!(out, "articles:  {}", stats.articles)?;
-    writeln!(out, "passages:  {}", stats.passages)?;
-    writeln!(out, "words:     {} distinct", stats.distinct_words)?;
-    writeln!(out, "size:      {:.1} MB", stats.index_bytes as f64 / 1e6)?;
-    let synced = stats.synced_at.map_or_else(
-        || "never".to_string(),
-        |secs| {
-            let time = std::time::UNIX_EPOCH + Duration::from_secs(secs);
-            humantime::format_rfc3339_seconds(time).to_string()
-        },
-    );
-    let state = if stats.complete {
-        ""
-    } else {
-        " (interrupted: run `sou index`)"
-    };
-    writeln!(out, "synced:    {synced}{state}")?;
-    writeln!(out, "skipped:   {}", stats.skipped.len())?;
-    for skipped in &stats.skipped {
-        let path = sou::search::display_path(&sou.config().seeds, &skipped.key);
-        writeln!(out, "  {path}: {}", skipped.reason)?;
-    }
+    render::write_stats(&mut out, &stats, &sou.config().index, &sou.config().seeds)?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 

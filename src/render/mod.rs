@@ -4,12 +4,14 @@
 
 pub mod json;
 
-use std::io;
+use std::io::{self, Write};
+use std::path::Path;
 
 use termcolor::{Color, ColorSpec, WriteColor};
 
+use crate::Stats;
 use crate::index::sync::SyncReport;
-use crate::search::{Results, Snippet};
+use crate::search::{Results, Snippet, display_path};
 
 /// Titles longer than this many characters are shortened in text output.
 const TITLE_CHARS: usize = 40;
@@ -110,6 +112,39 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<(
     }
 }
 
+/// Writes what `sou stats` shows. `seeds` is the seeds folder as given, for the paths shown.
+pub fn write_stats<W: Write>(
+    out: &mut W,
+    stats: &Stats,
+    index: &Path,
+    seeds: &Path,
+) -> io::Result<()> {
+    writeln!(out, "index:     {}", index.display())?;
+    writeln!(out, "articles:  {}", stats.articles)?;
+    writeln!(out, "passages:  {}", stats.passages)?;
+    writeln!(out, "words:     {} distinct", stats.distinct_words)?;
+    writeln!(out, "size:      {:.1} MB", stats.index_bytes as f64 / 1e6)?;
+    let synced = stats.synced_at.map_or_else(
+        || "never".to_string(),
+        |secs| {
+            let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+            humantime::format_rfc3339_seconds(time).to_string()
+        },
+    );
+    let state = if stats.complete {
+        ""
+    } else {
+        " (interrupted: run `sou index`)"
+    };
+    writeln!(out, "synced:    {synced}{state}")?;
+    writeln!(out, "skipped:   {}", stats.skipped.len())?;
+    for skipped in &stats.skipped {
+        let path = display_path(seeds, &skipped.key);
+        writeln!(out, "  {path}: {}", skipped.reason)?;
+    }
+    Ok(())
+}
+
 /// The one-line summary of a sync.
 pub fn sync_summary(report: &SyncReport) -> String {
     format!(
@@ -170,6 +205,35 @@ mod tests {
         assert!(
             text.contains("会议明确了\x1b[0m\x1b[1m\x1b[31m安置房\x1b[0m建设"),
             "{text:?}"
+        );
+    }
+
+    #[test]
+    fn stats_list_skipped_files_as_paths_the_user_can_open() {
+        let stats = Stats {
+            articles: 2,
+            passages: 30,
+            distinct_words: 700,
+            index_bytes: 1_500_000,
+            synced_at: Some(0),
+            complete: false,
+            skipped: vec![crate::corpus::Skipped {
+                key: "图/x.png".into(),
+                reason: "binary file (image/png)".into(),
+            }],
+        };
+        let mut out = Vec::new();
+        write_stats(&mut out, &stats, Path::new("idx"), Path::new("./seeds")).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("passages:  30\n"), "{text}");
+        assert!(text.contains("size:      1.5 MB\n"), "{text}");
+        assert!(
+            text.contains("synced:    1970-01-01T00:00:00Z (interrupted"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  ./seeds/图/x.png: binary file (image/png)\n"),
+            "{text}"
         );
     }
 
