@@ -85,16 +85,15 @@ pub struct Stats {
 pub struct Sou {
     config: Config,
     /// The analyzer and the fingerprint (which covers the user dictionary) it was made for.
-    analyzer: Mutex<(String, Arc<SharedAnalyzer>)>,
+    analyzer: Mutex<Option<(String, Arc<SharedAnalyzer>)>>,
 }
 
 impl Sou {
     /// Prepares to work on `config`'s folders. Loads nothing yet.
     pub fn new(config: Config) -> Self {
-        let analyzer = SharedAnalyzer::new(index::user_dict(&config.seeds));
         Sou {
             config,
-            analyzer: Mutex::new((String::new(), analyzer)),
+            analyzer: Mutex::new(None),
         }
     }
 
@@ -105,13 +104,14 @@ impl Sou {
             .analyzer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if current.0 != fingerprint {
-            if !current.0.is_empty() {
-                current.1 = SharedAnalyzer::new(index::user_dict(&self.config.seeds));
+        match current.as_ref() {
+            Some((made_for, analyzer)) if made_for == fingerprint => analyzer.clone(),
+            _ => {
+                let analyzer = SharedAnalyzer::new(index::user_dict(&self.config.seeds));
+                *current = Some((fingerprint.to_string(), analyzer.clone()));
+                analyzer
             }
-            current.0 = fingerprint.to_string();
         }
-        current.1.clone()
     }
 
     /// The configuration.
@@ -138,7 +138,7 @@ impl Sou {
     /// limits and threads override those of `options`).
     pub fn sync_with(&self, options: &SyncOptions<'_>) -> Result<SyncReport> {
         // Check the seeds folder before creating anything in the index folder.
-        corpus::list_articles(&self.config.seeds, 0)?;
+        corpus::check_seeds(&self.config.seeds)?;
         let fingerprint = index::fingerprint(&self.config.seeds)?;
         let analyzer = self.analyzer(&fingerprint);
         let index = SouIndex::open_or_create(&self.config.index)?;
@@ -199,7 +199,7 @@ impl Sou {
         let reader = index.reader()?;
         let searcher = reader.searcher();
         let manifest = index::manifest::read(&searcher, &index.fields)?;
-        let skipped = index::manifest::skipped(&searcher, &index.fields)?;
+        let skipped = index::manifest::skipped(&searcher, &index.fields, &manifest)?;
         let payload = index.payload()?;
         Ok(Stats {
             articles: manifest.values().filter(|e| !e.skipped).count() as u64,

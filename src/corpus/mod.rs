@@ -56,16 +56,7 @@ pub struct Listing {
 /// Files that cannot be used are listed as skipped, not errors; only an unusable seeds folder is
 /// an error.
 pub fn list_articles(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
-    let meta = std::fs::metadata(seeds).map_err(|e| Error::SeedsFolder {
-        path: seeds.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    if !meta.is_dir() {
-        return Err(Error::SeedsFolder {
-            path: seeds.to_path_buf(),
-            reason: "not a folder".into(),
-        });
-    }
+    check_seeds(seeds)?;
     let mut listing = Listing::default();
     let walker = walkdir::WalkDir::new(seeds)
         .follow_links(true)
@@ -144,6 +135,21 @@ pub fn list_articles(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
     }
     listing.files.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(listing)
+}
+
+/// Fails unless `seeds` is a folder that can be read.
+pub fn check_seeds(seeds: &Path) -> Result<()> {
+    let meta = std::fs::metadata(seeds).map_err(|e| Error::SeedsFolder {
+        path: seeds.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if !meta.is_dir() {
+        return Err(Error::SeedsFolder {
+            path: seeds.to_path_buf(),
+            reason: "not a folder".into(),
+        });
+    }
+    Ok(())
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

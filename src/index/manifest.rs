@@ -97,9 +97,9 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
 }
 
 /// The files recorded as not indexable, with their reasons, sorted by key.
-pub fn skipped(searcher: &Searcher, fields: &Fields) -> Result<Vec<Skipped>> {
+pub fn skipped(searcher: &Searcher, fields: &Fields, manifest: &Manifest) -> Result<Vec<Skipped>> {
     let mut skipped = Vec::new();
-    for (key, entry) in read(searcher, fields)? {
+    for (key, entry) in manifest {
         if !entry.skipped {
             continue;
         }
@@ -109,7 +109,10 @@ pub fn skipped(searcher: &Searcher, fields: &Fields) -> Result<Vec<Skipped>> {
             .and_then(|v| v.as_str())
             .unwrap_or("not indexable")
             .to_string();
-        skipped.push(Skipped { key, reason });
+        skipped.push(Skipped {
+            key: key.clone(),
+            reason,
+        });
     }
     skipped.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(skipped)

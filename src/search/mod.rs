@@ -94,16 +94,10 @@ fn gram_query(fields: &Fields, chars: &[char]) -> Box<dyn tantivy::query::Query>
             Err(_) => Box::new(EmptyQuery),
         };
     }
-    let to_terms = |grams: Vec<(usize, String)>| -> Vec<(usize, Term)> {
-        grams
-            .into_iter()
-            .map(|(offset, gram)| (offset, Term::from_field_text(fields.grams, &gram)))
-            .collect()
-    };
     let across = (1..chars.len().saturating_sub(1))
         .filter(|&k| chars.len() - k <= TAIL_CHARS)
-        .map(|k| phrase_or_term(to_terms(query_grams_across(chars, k))));
-    let mut queries = vec![phrase_or_term(to_terms(query_grams(chars)))];
+        .map(|k| phrase_or_term(gram_terms(fields, query_grams_across(chars, k))));
+    let mut queries = vec![phrase_or_term(gram_terms(fields, query_grams(chars)))];
     queries.extend(across);
     any_of(queries)
 }
@@ -115,13 +109,17 @@ fn boundary_query(fields: &Fields, chars: &[char]) -> Box<dyn tantivy::query::Qu
         let term = Term::from_field_text(fields.words, &c.to_string());
         return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
     }
-    let mut terms: Vec<(usize, Term)> = query_grams(chars)
-        .into_iter()
-        .map(|(offset, gram)| (offset, Term::from_field_text(fields.grams, &gram)))
-        .collect();
+    let mut terms = gram_terms(fields, query_grams(chars));
     terms.push((0, Term::from_field_text(fields.grams, BOUNDARY)));
     terms.push((chars.len(), Term::from_field_text(fields.grams, BOUNDARY)));
     phrase_or_term(terms)
+}
+
+fn gram_terms(fields: &Fields, grams: Vec<(usize, String)>) -> Vec<(usize, Term)> {
+    grams
+        .into_iter()
+        .map(|(offset, gram)| (offset, Term::from_field_text(fields.grams, &gram)))
+        .collect()
 }
 
 fn phrase_or_term(mut terms: Vec<(usize, Term)>) -> Box<dyn tantivy::query::Query> {
@@ -175,29 +173,23 @@ fn known_words(
     Ok(Some(out))
 }
 
-fn word_query(terms: Vec<(usize, Term)>) -> Option<Box<dyn tantivy::query::Query>> {
-    match terms.len() {
-        0 => None,
-        1 => terms
-            .into_iter()
-            .next()
-            .map(|(_, t)| Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<_>),
-        _ => Some(Box::new(PhraseQuery::new_with_offset(terms))),
-    }
-}
-
 /// The alternatives a group matches: each literal and, unless quoted, its synonyms.
 fn alternatives(group: &[Literal], synonyms: &Synonyms) -> Vec<Vec<char>> {
     let mut out: Vec<Vec<char>> = Vec::new();
     for literal in group {
-        out.push(literal.chars.clone());
-        if !literal.quoted {
-            for other in synonyms.expand(&literal.folded()) {
-                out.push(other.chars().collect());
+        let synonyms = if literal.quoted {
+            Vec::new()
+        } else {
+            synonyms.expand(&literal.folded())
+        };
+        let forms = std::iter::once(literal.chars.clone())
+            .chain(synonyms.iter().map(|other| other.chars().collect()));
+        for form in forms {
+            if !out.contains(&form) {
+                out.push(form);
             }
         }
     }
-    out.dedup();
     out
 }
 
@@ -244,7 +236,8 @@ fn build(
             Occur::Should,
             Box::new(ConstScoreQuery::new(any_of(as_written), AS_WRITTEN_BONUS)),
         ));
-        if let Some(words) = known_words(searcher, fields.words, &joined)?.and_then(word_query) {
+        if let Some(words) = known_words(searcher, fields.words, &joined)? {
+            let words = phrase_or_term(words);
             clauses.push((Occur::Should, Box::new(BoostQuery::new(words, BM25_SCALE))));
         }
     }
@@ -301,37 +294,30 @@ pub fn search(
             .then_with(|| a.2.cmp(&b.2))
     });
     ranked.truncate(limit);
-    let mut hits = Vec::with_capacity(ranked.len());
-    for (score, key, line, address) in ranked {
-        let doc: TantivyDocument = searcher.doc(address).map_err(search_error)?;
-        hits.push((score, key, line, doc));
-    }
 
     let needles: Vec<Vec<char>> = query
         .groups
         .iter()
         .flat_map(|group| alternatives(group, synonyms))
         .collect();
-    let hits = hits
-        .into_iter()
-        .enumerate()
-        .map(|(i, (score, key, line, doc))| {
-            let text = stored_text(&doc, fields.text);
-            let tail = stored_text(&doc, fields.tail);
-            let highlights = highlight::find(&text, &tail, &needles);
-            let snippet = highlight::snippet(&text, &highlights);
-            Hit {
-                rank: i + 1,
-                score,
-                path: display_path(seeds, &key),
-                line,
-                title: stored_text(&doc, fields.title),
-                text,
-                highlights,
-                snippet,
-            }
-        })
-        .collect();
+    let mut hits = Vec::with_capacity(ranked.len());
+    for (i, (score, key, line, address)) in ranked.into_iter().enumerate() {
+        let doc: TantivyDocument = searcher.doc(address).map_err(search_error)?;
+        let text = stored_text(&doc, fields.text);
+        let tail = stored_text(&doc, fields.tail);
+        let highlights = highlight::find(&text, &tail, &needles);
+        let snippet = highlight::snippet(&text, &highlights);
+        hits.push(Hit {
+            rank: i + 1,
+            score,
+            path: display_path(seeds, &key),
+            line,
+            title: stored_text(&doc, fields.title),
+            text,
+            highlights,
+            snippet,
+        });
+    }
     Ok(Results {
         query: raw_query.to_string(),
         total,
