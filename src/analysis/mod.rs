@@ -44,7 +44,7 @@ pub const BOUNDARY: &str = "\u{0}";
 pub const TAIL: &str = "\u{1}";
 
 /// What changes the terms: part of the index fingerprint.
-pub const ANALYSIS_VERSION: &str = "analysis-v4;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3;grams-2-last1-space-boundary-tail;positions-char";
+pub const ANALYSIS_VERSION: &str = "analysis-v5;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3-per-char-kept6;grams-2-last1-space-boundary-tail;positions-char";
 
 /// One passage analyzed: the encoded values of its two indexed fields.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -70,6 +70,7 @@ impl Analyzer {
     /// Loads jieba's dictionary (~0.1 s) and the user dictionary, if any (jieba format:
     /// `word [freq] [tag]` a line; a word without a frequency gets one that makes it win).
     pub fn new(user_dict: Option<&Path>) -> Result<Self> {
+        fold::prepare();
         let mut jieba = Jieba::new();
         if let Some(path) = user_dict {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
