@@ -71,7 +71,7 @@ impl Default for SyncOptions<'_> {
             rebuild: false,
             max_file_bytes: corpus::DEFAULT_MAX_FILE_BYTES,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            writer_budget: 512 * 1024 * 1024,
+            writer_budget: 256 * 1024 * 1024,
             interrupt: None,
             progress: None,
             commit_every_bytes: COMMIT_EVERY_BYTES,
