@@ -126,6 +126,8 @@ enum Outcome {
     Same,
     /// Cannot be indexed: recorded with its reason, so it is not read again until it changes.
     Skipped(String),
+    /// Deleted between the listing and the reading: gone from the index too.
+    Vanished,
 }
 
 fn now() -> SystemTime {
@@ -307,6 +309,12 @@ pub fn sync(
                     report.passages_written += passages;
                 }
                 Ok(Outcome::Same) => report.unchanged += 1,
+                Ok(Outcome::Vanished) => {
+                    if let Some(known) = item.known {
+                        passages_now -= known.passages;
+                        report.removed += 1;
+                    }
+                }
                 Ok(Outcome::Skipped(reason)) => {
                     if let Some(known) = item.known {
                         passages_now -= known.passages;
@@ -420,15 +428,23 @@ fn process(
             Ok(Outcome::Skipped(reason))
         }
     };
+    // A file deleted since the listing is gone, not unreadable.
+    let vanished = || {
+        writer.delete_article(key, true);
+        Ok(Outcome::Vanished)
+    };
+    let is_gone = |err: &std::io::Error| err.kind() == std::io::ErrorKind::NotFound;
     if !item.file.is_article {
         return match corpus::read::sniff_head(path) {
             Ok(Some(not_text)) => record_skip(0, not_text.to_string()),
             Ok(None) => record_skip(0, "not a .txt or .md file".into()),
+            Err(err) if is_gone(&err) => vanished(),
             Err(err) => record_skip(0, err.to_string()),
         };
     }
     let inspection = match corpus::read::inspect(path) {
         Ok(inspection) => inspection,
+        Err(err) if is_gone(&err) => return vanished(),
         Err(err) => return record_skip(0, err.to_string()),
     };
     let hash = inspection.hash;
@@ -487,8 +503,12 @@ fn process(
         return Err(err);
     }
     if let Err(err) = read {
-        // Vanished or unreadable mid-read: what was added goes, the file is reported.
-        return record_skip(0, err.to_string());
+        // Vanished or unreadable mid-read: what was added goes; an unreadable file is reported.
+        return if is_gone(&err) {
+            vanished()
+        } else {
+            record_skip(0, err.to_string())
+        };
     }
     let record = Record {
         hash,

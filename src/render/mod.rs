@@ -123,7 +123,7 @@ pub fn write_stats<W: Write>(
     writeln!(out, "articles:  {}", stats.articles)?;
     writeln!(out, "passages:  {}", stats.passages)?;
     writeln!(out, "words:     {} distinct", stats.distinct_words)?;
-    writeln!(out, "size:      {:.1} MB", stats.index_bytes as f64 / 1e6)?;
+    writeln!(out, "size:      {}", human_bytes(stats.index_bytes))?;
     let synced = stats.synced_at.map_or_else(
         || "never".to_string(),
         |secs| {
@@ -143,6 +143,16 @@ pub fn write_stats<W: Write>(
         writeln!(out, "  {path}: {}", skipped.reason)?;
     }
     Ok(())
+}
+
+/// `1.5 MB`, `12.0 kB`, `300 B`.
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.2} GB", bytes as f64 / 1e9),
+    }
 }
 
 /// The one-line summary of a sync.
@@ -235,6 +245,14 @@ mod tests {
             text.contains("  ./seeds/图/x.png: binary file (image/png)\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn sizes_read_at_any_scale() {
+        assert_eq!(human_bytes(300), "300 B");
+        assert_eq!(human_bytes(12_000), "12.0 kB");
+        assert_eq!(human_bytes(1_500_000), "1.5 MB");
+        assert_eq!(human_bytes(2_340_000_000), "2.34 GB");
     }
 
     #[test]
