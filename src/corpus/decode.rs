@@ -28,7 +28,7 @@ impl std::fmt::Display for NotText {
 /// How many leading bytes are inspected for binary content.
 const SNIFF_BYTES: usize = 8192;
 
-/// How to decode a file: the encoding, and whether a BOM starts it.
+/// How to decode a file (a BOM, if any, is removed while decoding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextEncoding {
     /// The encoding.

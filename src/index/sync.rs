@@ -92,14 +92,10 @@ pub struct SyncReport {
     pub unchanged: usize,
     /// Passages in the index after the sync.
     pub passages: u64,
-    /// Passages written by this sync.
-    pub passages_written: u64,
     /// Files that could not be indexed, with the reason.
     pub skipped: Vec<Skipped>,
     /// Whether everything was re-indexed (asked for, or the settings changed).
     pub rebuilt: bool,
-    /// Whether anything was committed.
-    pub committed: bool,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -306,7 +302,6 @@ pub fn sync(
                         _ => report.added += 1,
                     }
                     passages_now += passages;
-                    report.passages_written += passages;
                 }
                 Ok(Outcome::Same) => report.unchanged += 1,
                 Ok(Outcome::Vanished) => {
@@ -372,7 +367,6 @@ pub fn sync(
         .map_err(|e| Error::tantivy("merging segments", e))?;
     report.skipped.sort_by(|a, b| a.key.cmp(&b.key));
     report.passages = passages_now;
-    report.committed = true;
     report.elapsed = started.elapsed();
     if interrupted {
         return Err(Error::Interrupted);

@@ -267,26 +267,27 @@ pub fn search(
     // Ties are broken by path and line, read from fast fields: only the hits shown are read
     // from the document store.
     let mut ranked = Vec::with_capacity(top.len());
-    let mut key = String::new();
+    let mut columns = std::collections::HashMap::new();
     for (score, address) in top {
-        let segment = searcher.segment_reader(address.segment_ord);
-        let fast = segment.fast_fields();
-        let paths = fast
-            .str("path")
-            .map_err(search_error)?
-            .ok_or_else(|| search_error(tantivy::TantivyError::FieldNotFound("path".into())))?;
-        key.clear();
+        let (paths, lines) = match columns.entry(address.segment_ord) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let fast = searcher.segment_reader(address.segment_ord).fast_fields();
+                let paths = fast.str("path").map_err(search_error)?.ok_or_else(|| {
+                    search_error(tantivy::TantivyError::FieldNotFound("path".into()))
+                })?;
+                let lines = fast.u64("line").map_err(search_error)?;
+                entry.insert((paths, lines))
+            }
+        };
+        let mut key = String::new();
         if let Some(ord) = paths.term_ords(address.doc_id).next() {
             paths
                 .ord_to_str(ord, &mut key)
                 .map_err(|e| search_error(e.into()))?;
         }
-        let line = fast
-            .u64("line")
-            .map_err(search_error)?
-            .first(address.doc_id)
-            .unwrap_or(0);
-        ranked.push((score, key.clone(), line, address));
+        let line = lines.first(address.doc_id).unwrap_or(0);
+        ranked.push((score, key, line, address));
     }
     ranked.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
