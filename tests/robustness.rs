@@ -13,6 +13,17 @@ fn sou() -> Command {
     command
 }
 
+/// Starts `sou` in the background; its output is kept for `wait_with_output`.
+fn spawn(dir: &Path, args: &[&str]) -> Child {
+    sou()
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn run(dir: &Path, args: &[&str]) -> Output {
     sou().args(args).current_dir(dir).output().unwrap()
 }
@@ -184,13 +195,7 @@ fn kill_9_during_builds_leaves_a_usable_index_and_the_next_build_finishes() {
     let delays = [150, 300, 450, 250, 600, 100];
     let mut made_progress = false;
     for delay in delays {
-        let mut child = sou()
-            .args(["index", "--commit-every", "20000"])
-            .current_dir(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn(dir.path(), &["index", "--commit-every", "20000"]);
         std::thread::sleep(Duration::from_millis(delay));
         let _ = child.kill();
         let _ = child.wait();
@@ -214,16 +219,7 @@ fn two_builds_at_once_both_end_well_and_leave_a_clean_index() {
     let dir = tempfile::tempdir().unwrap();
     corpus(&dir.path().join("seeds"), 200);
     let (clean_passages, clean_hits) = clean_build(dir.path());
-    let spawn = || {
-        sou()
-            .args(["index"])
-            .current_dir(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (a, b) = (spawn(), spawn());
+    let (a, b) = (spawn(dir.path(), &["index"]), spawn(dir.path(), &["index"]));
     for child in [a, b] {
         let out = child.wait_with_output().unwrap();
         assert!(
@@ -244,13 +240,7 @@ fn ctrl_c_stops_a_build_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     corpus(&dir.path().join("seeds"), 400);
     let (clean_passages, _) = clean_build(dir.path());
-    let child = sou()
-        .args(["index", "--commit-every", "20000"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(dir.path(), &["index", "--commit-every", "20000"]);
     std::thread::sleep(Duration::from_millis(300));
     interrupt(&child);
     let out = child.wait_with_output().unwrap();
@@ -294,13 +284,7 @@ fn watch_follows_an_added_an_edited_and_a_removed_file() {
     let seeds: PathBuf = dir.path().join("seeds");
     std::fs::create_dir(&seeds).unwrap();
     std::fs::write(seeds.join("seed.txt"), SEED).unwrap();
-    let child = sou()
-        .args(["watch"])
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(dir.path(), &["watch"]);
     assert!(wait_for(dir.path(), "安置房", 0), "initial sync");
 
     std::fs::write(seeds.join("new.txt"), "新文章\n\n蝾螈出现在这里。\n").unwrap();
