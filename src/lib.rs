@@ -68,8 +68,8 @@ pub struct Stats {
     pub articles: u64,
     /// Passages indexed.
     pub passages: u64,
-    /// Distinct words in the word field.
-    pub distinct_words: u64,
+    /// Distinct terms in the gram field.
+    pub distinct_grams: u64,
     /// Bytes on disk.
     pub index_bytes: u64,
     /// When the last sync committed (seconds since the epoch).
@@ -204,7 +204,7 @@ impl Sou {
         Ok(Stats {
             articles: manifest.values().filter(|e| !e.skipped).count() as u64,
             passages: manifest.values().map(|e| e.passages).sum(),
-            distinct_words: index::manifest::distinct_terms(&searcher, index.fields.words)?,
+            distinct_grams: index::manifest::distinct_terms(&searcher, index.fields.grams)?,
             index_bytes: index.size_on_disk()?,
             synced_at: payload.as_ref().map(|p| p.synced_at),
             complete: payload.is_some_and(|p| p.complete),

@@ -141,6 +141,14 @@ fn a_word_ranks_above_the_same_characters_straddling_words() {
     assert_eq!(lines(&found), [("kimono.txt", 3), ("service.txt", 3)]);
     let found = hits(&sou, "科技水平");
     assert_eq!(lines(&found)[0], ("straddle.txt", 3));
+    // One character: standing as a word (管理|和|服务) before inside one (和服).
+    let found = hits(&sou, "和");
+    let files: Vec<&str> = lines(&found)
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| ["service.txt", "kimono.txt"].contains(k))
+        .collect();
+    assert_eq!(files, ["service.txt", "kimono.txt"]);
 }
 
 #[test]

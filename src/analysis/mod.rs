@@ -1,21 +1,20 @@
 //! Analysis: from a passage's text to the terms the index holds, and from a query string to the
 //! terms it looks up. Positions are chosen so that phrase queries work.
 //!
-//! One folding and one jieba pass make two fields:
-//! - **words**: jieba search mode (HMM on), whitespace and punctuation dropped. A token's
-//!   position is the character offset where it starts in the folded text. Search mode emits
-//!   overlapping sub-words (`科技`, `园区`, `科技园区`); numbering tokens one by one would put
-//!   `园区` after `科技园区` and break phrases, so positions are character offsets and phrase
-//!   queries give each of their words its character offset too.
-//! - **grams**: every pair of neighbouring characters as a bigram (and the last character as a
-//!   unigram), at the character's index in the gram stream (whitespace runs folded to one space,
-//!   see [`gram_stream`]), plus a word boundary marker at every index where a jieba word starts
-//!   and at the end. A query string is found exactly where its bigrams stand in a row, whatever
-//!   jieba made of the text around it, and found "on word boundaries" when the markers stand at
-//!   both of its ends.
+//! One folding and one jieba pass make the gram field: every pair of neighbouring characters as
+//! a bigram (and the last character as a unigram), at the character's index in the gram stream
+//! (whitespace runs folded to one space, see [`gram_stream`]), plus a word boundary marker at
+//! every index where a jieba word starts and at the end, and a [`SOLO`] term for each character
+//! jieba leaves as a word by itself. A query string is found exactly where its bigrams stand in a
+//! row, whatever jieba made of the text around it, and found "on word boundaries" when the
+//! markers stand at both of its ends (a one-character query: when its [`SOLO`] term is there).
 //!
-//! The analysis runs on sou's worker threads and hands tantivy each field as a compact encoded
-//! string (see [`tokenizers`]); the tokenizers registered on the index only decode it, in
+//! There is no field of jieba words: the grams find everything a word would, and a word field
+//! cost 40 % of the indexing time and a fifth of the index for one ranking signal the boundary
+//! markers already give.
+//!
+//! The analysis runs on sou's worker threads and hands tantivy the field as a compact encoded
+//! string (see [`tokenizers`]); the tokenizer registered on the index only decodes it, in
 //! tantivy's own indexing threads, without allocating per token. (Pre-tokenized values would
 //! be serialized to JSON and back inside tantivy: a fifth of the indexing time.)
 
@@ -28,7 +27,7 @@ use std::sync::{Arc, OnceLock};
 use jieba_rs::Jieba;
 
 pub use fold::{Folded, fold, fold_str};
-pub use tokenizers::{GramsTokenizer, WordsTokenizer};
+pub use tokenizers::GramsTokenizer;
 
 use crate::{Error, Result};
 
@@ -43,17 +42,12 @@ pub const BOUNDARY: &str = "\u{0}";
 /// The prefix of grams that start in a passage's tail (see [`Analyzer::analyze`]).
 pub const TAIL: &str = "\u{1}";
 
-/// What changes the terms: part of the index fingerprint.
-pub const ANALYSIS_VERSION: &str = "analysis-v5;jieba-rs-0.11;search-mode;hmm;nfkc;lower;fast2s-0.3-per-char-kept6;grams-2-last1-space-boundary-tail;positions-char";
+/// The prefix of the term marking a character that jieba leaves as a word by itself (`和` in
+/// `我和你`, not in `和服`): what a one-character query looks for to stand on word boundaries.
+pub const SOLO: &str = "\u{2}";
 
-/// One passage analyzed: the encoded values of its two indexed fields.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Analysis {
-    /// The word field's value (see [`tokenizers::encode_word`]).
-    pub words: String,
-    /// The gram field's value (see [`tokenizers::GramsTokenizer`]).
-    pub grams: String,
-}
+/// What changes the terms: part of the index fingerprint.
+pub const ANALYSIS_VERSION: &str = "analysis-v6;jieba-rs-0.11;cut;hmm;nfkc;lower;fast2s-0.3-per-char-kept6;grams-2-last1-space-boundary-solo-tail;positions-char";
 
 /// The segmenter with its dictionary; load once per process and share.
 pub struct Analyzer {
@@ -85,11 +79,12 @@ impl Analyzer {
         Ok(Analyzer { jieba })
     }
 
-    /// Analyzes one passage. `tail` is the text that follows it in the same paragraph (see
-    /// [`crate::corpus::Passage::tail`]): its grams are indexed under [`TAIL`], so that a string
-    /// that starts in the passage and runs on past the cut is found (see [`query_grams_across`]),
-    /// while one entirely in the tail is left to the next passage. It gives no words.
-    pub fn analyze(&self, text: &str, tail: &str) -> Analysis {
+    /// Analyzes one passage into the gram field's encoded value. `tail` is the text that
+    /// follows it in the same paragraph (see [`crate::corpus::Passage::tail`]): its grams are
+    /// indexed under [`TAIL`], so that a string that starts in the passage and runs on past the
+    /// cut is found (see [`query_grams_across`]), while one entirely in the tail is left to the
+    /// next passage.
+    pub fn analyze(&self, text: &str, tail: &str) -> String {
         let combined;
         let whole = if tail.is_empty() {
             text
@@ -98,33 +93,17 @@ impl Analyzer {
             &combined
         };
         let folded = fold(whole);
-        let cut = self.jieba.cut_for_search(&folded.text, true);
         let text_end = folded
             .origin
             .partition_point(|&(from, _)| from < text.len());
-
-        let mut words: Vec<(usize, usize, &str)> = Vec::with_capacity(cut.len());
-        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(cut.len());
-        for token in &cut {
-            spans.push((token.start, token.end));
-            let searchable = token.word.chars().any(char::is_alphanumeric)
-                && !token.word.chars().any(char::is_control);
-            if searchable && token.end <= text_end {
-                words.push((token.start, token.end - token.start, token.word));
-            }
-        }
-        // tantivy delta-encodes positions per term: hand them over in order.
-        words.sort_unstable();
-        let mut encoded_words = String::with_capacity(text.len() * 2);
-        for (position, _, word) in words {
-            tokenizers::encode_word(&mut encoded_words, position, word);
-        }
-        let starts = word_starts(&mut spans);
-        let grams = tokenizers::encode_grams(&folded.text, &starts, text_end);
-        Analysis {
-            words: encoded_words,
-            grams,
-        }
+        // jieba's tokens tile the text, so a word starts where the previous one ends.
+        let starts: Vec<usize> = self
+            .jieba
+            .cut(&folded.text, true)
+            .iter()
+            .map(|token| token.start)
+            .collect();
+        tokenizers::encode_grams(&folded.text, &starts, text_end)
     }
 }
 
@@ -178,21 +157,6 @@ fn parse_dict(text: &str) -> Vec<(String, Option<usize>, Option<&str>)> {
         entries.push((fold_str(word), freq, tag));
     }
     entries
-}
-
-/// The character offsets where the words of jieba's plain cut start: in search mode's output,
-/// the tokens not inside a longer one. Returns a sorted list.
-fn word_starts(spans: &mut [(usize, usize)]) -> Vec<usize> {
-    spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    let mut starts = Vec::new();
-    let mut covered = 0;
-    for &(start, end) in spans.iter() {
-        if start >= covered {
-            starts.push(start);
-            covered = end;
-        }
-    }
-    starts
 }
 
 /// The characters grams are made of, with their index in the folded text: control characters
@@ -282,18 +246,8 @@ mod tests {
         out
     }
 
-    fn words(text: &str, tail: &str) -> Vec<(usize, String)> {
-        decode(
-            WordsTokenizer::default(),
-            &analyzer().analyze(text, tail).words,
-        )
-    }
-
     fn grams(text: &str, tail: &str) -> Vec<(usize, String)> {
-        decode(
-            GramsTokenizer::default(),
-            &analyzer().analyze(text, tail).grams,
-        )
+        decode(GramsTokenizer::default(), &analyzer().analyze(text, tail))
     }
 
     fn has(tokens: &[(usize, String)], position: usize, text: &str) -> bool {
@@ -301,23 +255,27 @@ mod tests {
     }
 
     #[test]
-    fn word_positions_are_character_offsets_so_sub_words_line_up() {
-        let words = words("世界一流高科技园区", "");
-        // 科技园区 and its sub-words 科技 / 园区 sit at their own character offsets.
-        assert!(has(&words, 5, "科技园区"), "{words:?}");
-        assert!(has(&words, 5, "科技"), "{words:?}");
-        assert!(has(&words, 7, "园区"), "{words:?}");
-        assert!(words.windows(2).all(|w| w[0].0 <= w[1].0));
+    fn a_character_standing_as_a_word_gets_a_solo_term() {
+        let solo = |text: &str| -> Vec<(usize, String)> {
+            grams(text, "")
+                .into_iter()
+                .filter(|(_, g)| g.starts_with(SOLO))
+                .collect()
+        };
+        let conjunction = solo("我和你");
+        assert!(has(&conjunction, 1, &format!("{SOLO}和")), "{conjunction:?}");
+        let kimono = solo("穿着和服");
+        assert!(kimono.iter().all(|(_, g)| !g.contains('和')), "{kimono:?}");
+        // Punctuation and spaces are no words to look for.
+        assert!(solo("好。 好").iter().all(|(_, g)| g == &format!("{SOLO}好")));
     }
 
     #[test]
-    fn punctuation_and_spaces_are_not_words_and_text_is_folded() {
-        let words = words("（扩大）会议， 全面ＡＢＣ", "");
-        for (_, word) in &words {
-            assert!(word.chars().any(char::is_alphanumeric), "{word:?}");
-        }
-        assert!(words.iter().any(|(_, w)| w == "扩大"));
-        assert!(words.iter().any(|(_, w)| w == "abc"), "{words:?}");
+    fn grams_are_folded() {
+        let grams = grams("（扩大）会议， 全面ＡＢＣ", "");
+        assert!(has(&grams, 0, "(扩"), "{grams:?}");
+        assert!(grams.iter().any(|(_, g)| g == "ab"), "{grams:?}");
+        assert!(grams.iter().any(|(_, g)| g == "bc"), "{grams:?}");
     }
 
     #[test]
@@ -336,8 +294,9 @@ mod tests {
         assert_eq!(at(2), [BOUNDARY, "和服"]);
         assert_eq!(at(3), ["服 "]);
         assert_eq!(at(4), [BOUNDARY, " 的"]);
-        assert_eq!(at(5), [BOUNDARY, "的人"]);
-        assert_eq!(at(6), [BOUNDARY, "人"]);
+        // 的 and 人 stand as words of their own.
+        assert_eq!(at(5), [BOUNDARY, "\u{2}的", "的人"]);
+        assert_eq!(at(6), [BOUNDARY, "\u{2}人", "人"]);
         assert_eq!(at(7), [BOUNDARY]);
         assert_eq!(
             gram_chars(" 安置房\t\n 建设 "),
@@ -356,9 +315,7 @@ mod tests {
         // The end-of-text boundary marker stands where the passage ends, and none after.
         assert!(has(&grams, 5, BOUNDARY));
         assert!(!grams.iter().any(|(p, g)| *p > 5 && g == BOUNDARY));
-        let words = words("发展目标。", "以管理");
-        assert!(words.iter().all(|(_, w)| w != "管理"));
-        assert!(words.iter().any(|(_, w)| w == "目标"));
+        assert!(!grams.iter().any(|(_, g)| g.starts_with(SOLO) && g.contains('以')));
     }
 
     #[test]
@@ -397,17 +354,19 @@ mod tests {
         let dict = dir.path().join("dict.txt");
         std::fs::write(&dict, "高科技\n").unwrap();
         let with_dict = Analyzer::new(Some(&dict)).unwrap();
-        let cut = |analyzer: &Analyzer| -> Vec<String> {
+        // 我们|要|提高|科技|水平 without the dictionary, 我们|要|提|高科技|水平 with it.
+        let boundaries = |analyzer: &Analyzer| -> Vec<usize> {
             decode(
-                WordsTokenizer::default(),
-                &analyzer.analyze("我们要提高科技水平", "").words,
+                GramsTokenizer::default(),
+                &analyzer.analyze("我们要提高科技水平", ""),
             )
             .into_iter()
-            .map(|t| t.1)
+            .filter(|(_, g)| g == BOUNDARY)
+            .map(|(p, _)| p)
             .collect()
         };
-        assert!(!cut(analyzer()).contains(&"高科技".to_string()));
-        assert!(cut(&with_dict).contains(&"高科技".to_string()));
+        assert_eq!(boundaries(analyzer()), [0, 2, 3, 5, 7, 9]);
+        assert_eq!(boundaries(&with_dict), [0, 2, 3, 4, 7, 9]);
     }
 
     #[test]

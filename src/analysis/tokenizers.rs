@@ -1,29 +1,20 @@
-//! The tokenizers registered on the index, and the encodings they read.
+//! The tokenizer registered on the index, and the encoding it reads.
 //!
-//! sou analyzes passages on its own threads (one jieba pass for both fields) and hands tantivy
-//! each indexed field as an encoded string; these tokenizers turn it back into tokens inside
-//! tantivy's indexing threads, reusing one token buffer, so no per-token allocation happens.
+//! sou analyzes passages on its own threads and hands tantivy the gram field as an encoded
+//! string; this tokenizer turns it back into tokens inside tantivy's indexing threads, reusing
+//! one token buffer, so no per-token allocation happens.
 //!
-//! - word field: `position \u{1F} word \u{1E}` for each word, in position order;
-//! - gram field: the gram stream's characters in order, each preceded by `\u{1}` when a word
-//!   starts there; `\u{2}` before the first character of the passage's tail; a final `\u{1}`
-//!   when the passage (without tail) ends on a boundary. The stream holds no control characters,
-//!   so the flags cannot be confused with text.
+//! The encoding: the gram stream's characters in order, each preceded by `\u{1}` when a word
+//! starts there; `\u{2}` before the first character of the passage's tail; a final `\u{1}` when
+//! the passage (without tail) ends on a boundary. The stream holds no control characters, so the
+//! flags cannot be confused with text.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{BOUNDARY, TAIL, gram_stream};
+use super::{BOUNDARY, SOLO, TAIL, gram_stream};
 
-const WORD_SEPARATOR: char = '\u{1F}';
-const WORD_END: char = '\u{1E}';
 const BOUNDARY_FLAG: char = '\u{1}';
 const TAIL_FLAG: char = '\u{2}';
-
-/// Appends one word at `position` to an encoded word field value.
-pub fn encode_word(out: &mut String, position: usize, word: &str) {
-    use std::fmt::Write;
-    let _ = write!(out, "{position}{WORD_SEPARATOR}{word}{WORD_END}");
-}
 
 /// Encodes the gram field value of folded text: `word_starts` are the folded character offsets
 /// where jieba words start (sorted); characters from folded offset `text_end` on are the tail.
@@ -62,59 +53,6 @@ fn set_token(token: &mut Token, position: usize, length: usize) {
     token.offset_to = position + length;
 }
 
-/// Decodes the word field.
-#[derive(Clone, Default)]
-pub struct WordsTokenizer {
-    token: Token,
-}
-
-/// The word field's tokens.
-pub struct WordsStream<'a> {
-    rest: &'a str,
-    token: &'a mut Token,
-}
-
-impl Tokenizer for WordsTokenizer {
-    type TokenStream<'a> = WordsStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordsStream<'a> {
-        self.token.reset();
-        WordsStream {
-            rest: text,
-            token: &mut self.token,
-        }
-    }
-}
-
-impl TokenStream for WordsStream<'_> {
-    fn advance(&mut self) -> bool {
-        loop {
-            let Some((entry, rest)) = self.rest.split_once(WORD_END) else {
-                return false;
-            };
-            self.rest = rest;
-            let Some((position, word)) = entry.split_once(WORD_SEPARATOR) else {
-                continue;
-            };
-            let Ok(position) = position.parse::<usize>() else {
-                continue;
-            };
-            self.token.text.clear();
-            self.token.text.push_str(word);
-            set_token(self.token, position, word.chars().count());
-            return true;
-        }
-    }
-
-    fn token(&self) -> &Token {
-        self.token
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.token
-    }
-}
-
 /// One character of the gram stream, decoded.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
@@ -130,9 +68,10 @@ pub struct GramsTokenizer {
     token: Token,
 }
 
-/// The gram field's tokens: at each position a boundary marker (if any), then the bigram with
-/// the next character — or, for the last character, which has none, its unigram. A
-/// one-character query looks for every gram that starts with its character.
+/// The gram field's tokens: at each position a boundary marker (if a word starts there), the
+/// [`SOLO`] term (if the character is a word by itself), then the bigram with the next
+/// character — or, for the last character, which has none, its unigram. A one-character query
+/// looks for every gram that starts with its character.
 pub struct GramsStream<'a> {
     entries: &'a [Entry],
     end_boundary: bool,
@@ -167,64 +106,83 @@ impl Tokenizer for GramsTokenizer {
             entries: &self.entries,
             end_boundary: boundary,
             position: 0,
-            phase: 0,
+            phase: MARKER,
             token: &mut self.token,
         }
     }
 }
 
 impl GramsStream<'_> {
-    fn emit(&mut self, length: usize, parts: &[&str]) {
+    fn emit(&mut self, position: usize, length: usize, parts: &[&str]) {
         self.token.text.clear();
         for part in parts {
             self.token.text.push_str(part);
         }
-        set_token(self.token, self.position, length);
+        set_token(self.token, position, length);
     }
 }
+
+/// Where [`GramsStream`] is in the tokens of one position.
+const MARKER: u8 = 0;
+const SOLO_TERM: u8 = 1;
+const UNIGRAM: u8 = 2;
+const BIGRAM: u8 = 3;
+const DONE: u8 = 4;
 
 impl TokenStream for GramsStream<'_> {
     fn advance(&mut self) -> bool {
         loop {
             let Some(&entry) = self.entries.get(self.position) else {
-                if self.phase == 0 && self.end_boundary {
-                    self.phase = 3;
-                    self.emit(1, &[BOUNDARY]);
+                if self.phase == MARKER && self.end_boundary {
+                    self.phase = DONE;
+                    self.emit(self.position, 1, &[BOUNDARY]);
                     return true;
                 }
                 return false;
             };
             let prefix = if entry.tail { TAIL } else { "" };
+            let next = self.entries.get(self.position + 1).copied();
             let mut buf = [0u8; 4];
             match self.phase {
-                0 => {
-                    self.phase = 1;
+                MARKER => {
+                    self.phase = SOLO_TERM;
                     if entry.boundary_before {
-                        self.emit(1, &[BOUNDARY]);
+                        self.emit(self.position, 1, &[BOUNDARY]);
                         return true;
                     }
                 }
-                1 => {
-                    self.phase = 2;
-                    let last = self.position + 1 == self.entries.len();
-                    if last && entry.c != ' ' {
+                SOLO_TERM => {
+                    self.phase = UNIGRAM;
+                    let word_ends = next.map_or(self.end_boundary, |e| e.boundary_before);
+                    if entry.boundary_before
+                        && word_ends
+                        && !entry.tail
+                        && entry.c.is_alphanumeric()
+                    {
                         let c = entry.c.encode_utf8(&mut buf);
-                        self.emit(1, &[prefix, c]);
+                        self.emit(self.position, 1, &[SOLO, c]);
+                        return true;
+                    }
+                }
+                UNIGRAM => {
+                    self.phase = BIGRAM;
+                    if next.is_none() && entry.c != ' ' {
+                        let c = entry.c.encode_utf8(&mut buf);
+                        self.emit(self.position, 1, &[prefix, c]);
                         return true;
                     }
                 }
                 _ => {
-                    self.phase = 0;
-                    let next = self.entries.get(self.position + 1).map(|e| e.c);
+                    self.phase = MARKER;
+                    let position = self.position;
+                    self.position += 1;
                     if let Some(next) = next {
                         let mut next_buf = [0u8; 4];
                         let c = entry.c.encode_utf8(&mut buf);
-                        let n = next.encode_utf8(&mut next_buf);
-                        self.emit(2, &[prefix, c, n]);
-                        self.position += 1;
+                        let n = next.c.encode_utf8(&mut next_buf);
+                        self.emit(position, 2, &[prefix, c, n]);
                         return true;
                     }
-                    self.position += 1;
                 }
             }
         }
@@ -253,24 +211,6 @@ mod tests {
     }
 
     #[test]
-    fn words_round_trip() {
-        let mut encoded = String::new();
-        encode_word(&mut encoded, 0, "科技");
-        encode_word(&mut encoded, 0, "科技园区");
-        encode_word(&mut encoded, 2, "园区");
-        let tokens = collect(&mut WordsTokenizer::default(), &encoded);
-        assert_eq!(
-            tokens,
-            [
-                (0, "科技".into()),
-                (0, "科技园区".into()),
-                (2, "园区".into())
-            ]
-        );
-        assert!(collect(&mut WordsTokenizer::default(), "").is_empty());
-    }
-
-    #[test]
     fn grams_carry_boundaries_and_the_tail() {
         // 和服 | 的 as the passage, 人 as the tail.
         let encoded = encode_grams("和服的人", &[0, 2, 3], 3);
@@ -281,6 +221,7 @@ mod tests {
             (0, "和服"),
             (1, "服的"),
             (2, BOUNDARY),
+            (2, "\u{2}的"),
             (2, "的人"),
             (3, BOUNDARY),
             (3, "\u{1}人"),
@@ -298,7 +239,17 @@ mod tests {
         let texts: Vec<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(
             texts,
-            [BOUNDARY, "a ", BOUNDARY, " b", BOUNDARY, "b", BOUNDARY]
+            [
+                BOUNDARY,
+                "\u{2}a",
+                "a ",
+                BOUNDARY,
+                " b",
+                BOUNDARY,
+                "\u{2}b",
+                "b",
+                BOUNDARY
+            ]
         );
         assert_eq!(tokens.last().unwrap().0, 3);
         assert!(collect(&mut GramsTokenizer::default(), "").is_empty());

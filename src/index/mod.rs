@@ -14,7 +14,7 @@ use tantivy::indexer::LogMergePolicy;
 use tantivy::store::Compressor;
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
-use crate::analysis::{ANALYSIS_VERSION, GramsTokenizer, WordsTokenizer};
+use crate::analysis::{ANALYSIS_VERSION, GramsTokenizer};
 use crate::corpus::passage::MAX_PASSAGE_CHARS;
 use crate::{Error, Result};
 
@@ -227,7 +227,6 @@ impl SouIndex {
     /// Tokenizers are not stored in the index: register them on every open.
     fn register_tokenizers(&self) {
         let tokenizers = self.index.tokenizers();
-        tokenizers.register(schema::WORDS_TOKENIZER, WordsTokenizer::default());
         tokenizers.register(schema::GRAMS_TOKENIZER, GramsTokenizer::default());
     }
 

@@ -6,10 +6,8 @@ use tantivy::schema::{
 };
 
 /// Bumped whenever the schema or what a field holds changes: part of the fingerprint.
-pub const SCHEMA_VERSION: &str = "schema-v3";
+pub const SCHEMA_VERSION: &str = "schema-v4";
 
-/// The tokenizer name of the word field.
-pub const WORDS_TOKENIZER: &str = "sou_words";
 /// The tokenizer name of the gram field.
 pub const GRAMS_TOKENIZER: &str = "sou_grams";
 
@@ -36,9 +34,7 @@ pub struct Fields {
     pub text: Field,
     /// Passage: the start of the text that follows it in the paragraph (see `Passage::tail`).
     pub tail: Field,
-    /// Passage: jieba words, positions by character offset.
-    pub words: Field,
-    /// Passage: unigrams, bigrams and word boundary markers.
+    /// Passage: bigrams, word boundary markers and one-character words (see [`crate::analysis`]).
     pub grams: Field,
     /// Article: its key.
     pub article: Field,
@@ -75,7 +71,6 @@ pub fn build() -> (Schema, Fields) {
         title: builder.add_text_field("title", STORED),
         text: builder.add_text_field("text", STORED),
         tail: builder.add_text_field("tail", STORED),
-        words: builder.add_text_field("words", positions(WORDS_TOKENIZER)),
         grams: builder.add_text_field("grams", positions(GRAMS_TOKENIZER)),
         article: builder.add_text_field("article", STRING | STORED | FAST),
         size: builder.add_u64_field("size", FAST),

@@ -475,7 +475,7 @@ fn process(
         }
         // The first passage is the title, or starts the article when it has none.
         let title = title.get_or_insert_with(|| passage.text.clone());
-        let analysis = analyzer.analyze(&passage.text, &passage.tail);
+        let grams = analyzer.analyze(&passage.text, &passage.tail);
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.path, key);
         doc.add_u64(fields.id, passage_id(key, number));
@@ -486,8 +486,7 @@ fn process(
         if !passage.tail.is_empty() {
             doc.add_text(fields.tail, &passage.tail);
         }
-        doc.add_text(fields.words, &analysis.words);
-        doc.add_text(fields.grams, &analysis.grams);
+        doc.add_text(fields.grams, &grams);
         if let Err(err) = writer.add(doc, key) {
             failure = Some(err);
         }

@@ -122,7 +122,7 @@ pub fn write_stats<W: Write>(
     writeln!(out, "index:     {}", index.display())?;
     writeln!(out, "articles:  {}", stats.articles)?;
     writeln!(out, "passages:  {}", stats.passages)?;
-    writeln!(out, "words:     {} distinct", stats.distinct_words)?;
+    writeln!(out, "terms:     {} distinct", stats.distinct_grams)?;
     writeln!(out, "size:      {}", human_bytes(stats.index_bytes))?;
     let synced = stats.synced_at.map_or_else(
         || "never".to_string(),
@@ -223,7 +223,7 @@ mod tests {
         let stats = Stats {
             articles: 2,
             passages: 30,
-            distinct_words: 700,
+            distinct_grams: 700,
             index_bytes: 1_500_000,
             synced_at: Some(0),
             complete: false,

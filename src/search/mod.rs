@@ -7,7 +7,7 @@
 //! 1. the query as written (its words in a row, no synonym), +2000;
 //! 2. each query word standing on jieba word boundaries (`穿着和服的`, not `管理和服务`), +1000
 //!    shared among the words;
-//! 3. BM25 over the gram phrases and over the words of the word field;
+//! 3. BM25 over the gram phrases;
 //!
 //! and ties go to the earlier file and line.
 
@@ -26,7 +26,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
-use crate::analysis::{BOUNDARY, query_grams, query_grams_across};
+use crate::analysis::{BOUNDARY, SOLO, query_grams, query_grams_across};
 use crate::corpus::passage::TAIL_CHARS;
 use crate::index::{Fields, SouIndex};
 use crate::{Error, Result};
@@ -41,8 +41,6 @@ const AS_WRITTEN_BONUS: f32 = 2000.0;
 const BOUNDARY_BONUS: f32 = 1000.0;
 /// BM25 is scaled by this so that it orders passages within a tier but never crosses one.
 const BM25_SCALE: f32 = 1.0 / 128.0;
-/// Longest word looked up in the word field when segmenting a query.
-const MAX_WORD_CHARS: usize = 8;
 
 /// One ranked passage.
 #[derive(Debug, Clone)]
@@ -102,11 +100,11 @@ fn gram_query(fields: &Fields, chars: &[char]) -> Box<dyn tantivy::query::Query>
     any_of(queries)
 }
 
-/// A query that finds `chars` standing on word boundaries: boundary markers at both ends in the
-/// gram field, or, for one character, the character as a word of its own.
+/// A query that finds `chars` standing on word boundaries: boundary markers at both ends, or,
+/// for one character, the character as a word of its own.
 fn boundary_query(fields: &Fields, chars: &[char]) -> Box<dyn tantivy::query::Query> {
     if let [c] = chars {
-        let term = Term::from_field_text(fields.words, &c.to_string());
+        let term = Term::from_field_text(fields.grams, &format!("{SOLO}{c}"));
         return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
     }
     let mut terms = gram_terms(fields, query_grams(chars));
@@ -145,34 +143,6 @@ fn any_of(queries: Vec<Box<dyn tantivy::query::Query>>) -> Box<dyn tantivy::quer
     ))
 }
 
-/// Cuts `chars` into words the word field knows, longest first; `None` when some part is not a
-/// known word (the query then gets no word-field clause).
-fn known_words(
-    searcher: &Searcher,
-    words: Field,
-    chars: &[char],
-) -> Result<Option<Vec<(usize, Term)>>> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < chars.len() {
-        let mut found = None;
-        for len in (1..=MAX_WORD_CHARS.min(chars.len() - start)).rev() {
-            let word: String = chars[start..start + len].iter().collect();
-            let term = Term::from_field_text(words, &word);
-            if searcher.doc_freq(&term).map_err(search_error)? > 0 {
-                found = Some((len, term));
-                break;
-            }
-        }
-        let Some((len, term)) = found else {
-            return Ok(None);
-        };
-        out.push((start, term));
-        start += len;
-    }
-    Ok(Some(out))
-}
-
 /// The alternatives a group matches: each literal and, unless quoted, its synonyms.
 fn alternatives(group: &[Literal], synonyms: &Synonyms) -> Vec<Vec<char>> {
     let mut out: Vec<Vec<char>> = Vec::new();
@@ -194,12 +164,7 @@ fn alternatives(group: &[Literal], synonyms: &Synonyms) -> Vec<Vec<char>> {
 }
 
 /// Builds the ranked tantivy query.
-fn build(
-    index: &SouIndex,
-    searcher: &Searcher,
-    query: &Query,
-    synonyms: &Synonyms,
-) -> Result<BooleanQuery> {
+fn build(index: &SouIndex, query: &Query, synonyms: &Synonyms) -> BooleanQuery {
     let fields = &index.fields;
     let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
     let boundary_share = BOUNDARY_BONUS / query.groups.len() as f32;
@@ -236,12 +201,8 @@ fn build(
             Occur::Should,
             Box::new(ConstScoreQuery::new(any_of(as_written), AS_WRITTEN_BONUS)),
         ));
-        if let Some(words) = known_words(searcher, fields.words, &joined)? {
-            let words = phrase_or_term(words);
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(words, BM25_SCALE))));
-        }
     }
-    Ok(BooleanQuery::new(clauses))
+    BooleanQuery::new(clauses)
 }
 
 /// Runs `query` on the commit `searcher` sees and returns the best `limit` passages.
@@ -257,7 +218,7 @@ pub fn search(
 ) -> Result<Results> {
     let started = Instant::now();
     let fields = &index.fields;
-    let tantivy_query = build(index, searcher, query, synonyms)?;
+    let tantivy_query = build(index, query, synonyms);
     // A few more than asked for, so that ties at the cut are broken by path and line.
     let collector = (TopDocs::with_limit(limit + 32).order_by_score(), Count);
     let (top, total) = searcher
