@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tantivy::indexer::LogMergePolicy;
-use tantivy::store::Compressor;
+use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::analysis::{ANALYSIS_VERSION, GramsTokenizer};
@@ -186,10 +186,14 @@ impl SouIndex {
             clear(dir)?;
         }
         let (schema, fields) = schema::build();
-        // lz4, not zstd: zstd stores passages in 5% less space but creates a decompression
-        // context for every block a search reads, which a search of ten hits feels.
+        // zstd at level 7 in 32 kB blocks stores passages in 29 % less space than lz4 (19.7 →
+        // 14.0 MB on inews) at no cost a search of ten hits can measure; higher levels or
+        // larger blocks gain under 1 % more and start to show in build or search time.
         let settings = IndexSettings {
-            docstore_compression: Compressor::Lz4,
+            docstore_compression: Compressor::Zstd(ZstdCompressor {
+                compression_level: Some(7),
+            }),
+            docstore_blocksize: 32 * 1024,
             ..IndexSettings::default()
         };
         let index = Index::builder()

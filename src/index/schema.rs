@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 
 /// Bumped whenever the schema or what a field holds changes: part of the fingerprint.
-pub const SCHEMA_VERSION: &str = "schema-v4";
+pub const SCHEMA_VERSION: &str = "schema-v5";
 
 /// The tokenizer name of the gram field.
 pub const GRAMS_TOKENIZER: &str = "sou_grams";
@@ -20,14 +20,10 @@ pub struct Fields {
     /// `article` on article documents; absent on passages.
     pub kind: Field,
     /// Passage: the article's key (path inside the seeds folder). Indexed to delete by it; a
-    /// fast field, like `line`, to break ties without reading stored documents.
+    /// fast field, like `line`, so that ranking and hits read it without the document store.
     pub path: Field,
-    /// Passage: a stable id (hash of path and passage number).
-    pub id: Field,
     /// Passage: 1-based line where it starts.
     pub line: Field,
-    /// Passage: its number in the article (0 is the title).
-    pub passage: Field,
     /// Passage: the article's title.
     pub title: Field,
     /// Passage: the text as a reader sees it.
@@ -64,15 +60,13 @@ pub fn build() -> (Schema, Fields) {
     };
     let fields = Fields {
         kind: builder.add_text_field("kind", STRING),
-        path: builder.add_text_field("path", STRING | STORED | FAST),
-        id: builder.add_u64_field("id", STORED),
-        line: builder.add_u64_field("line", STORED | FAST),
-        passage: builder.add_u64_field("passage", STORED),
+        path: builder.add_text_field("path", STRING | FAST),
+        line: builder.add_u64_field("line", FAST),
         title: builder.add_text_field("title", STORED),
         text: builder.add_text_field("text", STORED),
         tail: builder.add_text_field("tail", STORED),
         grams: builder.add_text_field("grams", positions(GRAMS_TOKENIZER)),
-        article: builder.add_text_field("article", STRING | STORED | FAST),
+        article: builder.add_text_field("article", STRING | FAST),
         size: builder.add_u64_field("size", FAST),
         mtime: builder.add_u64_field("mtime", FAST),
         hash: builder.add_u64_field("hash", FAST),

@@ -478,9 +478,7 @@ fn process(
         let grams = analyzer.analyze(&passage.text, &passage.tail);
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.path, key);
-        doc.add_u64(fields.id, passage_id(key, number));
         doc.add_u64(fields.line, passage.line);
-        doc.add_u64(fields.passage, number as u64);
         doc.add_text(fields.title, title.as_str());
         doc.add_text(fields.text, &passage.text);
         if !passage.tail.is_empty() {
@@ -514,11 +512,6 @@ fn process(
     Ok(Outcome::Indexed {
         passages: number as u64,
     })
-}
-
-/// A stable id for passage `number` of the article `key`.
-pub fn passage_id(key: &str, number: usize) -> u64 {
-    xxhash_rust::xxh3::xxh3_64_with_seed(key.as_bytes(), number as u64)
 }
 
 /// What the manifest records of an article besides its listing.
