@@ -4,10 +4,11 @@
 //! One folding and one jieba pass make the gram field: every pair of neighbouring characters as
 //! a bigram (and the last character as a unigram), at the character's index in the gram stream
 //! (whitespace runs folded to one space, see [`gram_stream`]), plus a word boundary marker at
-//! every index where a jieba word starts and at the end, and a [`SOLO`] term for each character
-//! jieba leaves as a word by itself. A query string is found exactly where its bigrams stand in a
-//! row, whatever jieba made of the text around it, and found "on word boundaries" when the
-//! markers stand at both of its ends (a one-character query: when its [`SOLO`] term is there).
+//! every index where a jieba word starts and at the end; the characters jieba leaves as words by
+//! themselves go to a field of their own. A query string is found exactly where its bigrams
+//! stand in a row, whatever jieba made of the text around it, and found "on word boundaries"
+//! when the markers stand at both of its ends (a one-character query: when it is a word by
+//! itself).
 //!
 //! There is no field of jieba words: the grams find everything a word would, and a word field
 //! cost 40 % of the indexing time and a fifth of the index for one ranking signal the boundary
@@ -39,15 +40,13 @@ pub const USER_WORD_FREQ: usize = 100_000;
 /// characters only, so no gram can be this term.
 pub const BOUNDARY: &str = "\u{0}";
 
-/// The prefix of grams that start in a passage's tail (see [`Analyzer::analyze`]).
-pub const TAIL: &str = "\u{1}";
-
-/// The prefix of the term marking a character that jieba leaves as a word by itself (`和` in
-/// `我和你`, not in `和服`): what a one-character query looks for to stand on word boundaries.
-pub const SOLO: &str = "\u{2}";
+/// The term after a passage's last character: a query string that runs on past a cut into the
+/// next passage ends there in the gram field, and goes on in the tail key (see
+/// [`Analysis::tail_key`]).
+pub const END: &str = "\u{1}";
 
 /// What changes the terms: part of the index fingerprint.
-pub const ANALYSIS_VERSION: &str = "analysis-v6;jieba-rs-0.11;cut;hmm;nfkc;lower;fast2s-0.3-per-char-kept6;grams-2-last1-space-boundary-solo-tail;positions-char";
+pub const ANALYSIS_VERSION: &str = "analysis-v7;jieba-rs-0.11;cut;hmm;nfkc;lower;fast2s-0.3-per-char-kept6;grams-2-last1-space-boundary-solo-end;tailkey;positions-char";
 
 /// The segmenter with its dictionary; load once per process and share.
 pub struct Analyzer {
@@ -79,32 +78,76 @@ impl Analyzer {
         Ok(Analyzer { jieba })
     }
 
-    /// Analyzes one passage into the gram field's encoded value. `tail` is the text that
-    /// follows it in the same paragraph (see [`crate::corpus::Passage::tail`]): its grams are
-    /// indexed under [`TAIL`], so that a string that starts in the passage and runs on past the
-    /// cut is found (see [`query_grams_across`]), while one entirely in the tail is left to the
-    /// next passage.
-    pub fn analyze(&self, text: &str, tail: &str) -> String {
-        let combined;
-        let whole = if tail.is_empty() {
-            text
-        } else {
-            combined = format!("{text}{tail}");
-            &combined
-        };
-        let folded = fold(whole);
-        let text_end = folded
-            .origin
-            .partition_point(|&(from, _)| from < text.len());
+    /// Analyzes one passage. `tail` is the text that follows it in the same paragraph (see
+    /// [`crate::corpus::Passage::tail`]).
+    pub fn analyze(&self, text: &str, tail: &str) -> Analysis {
+        let folded = fold_str(text);
         // jieba's tokens tile the text, so a word starts where the previous one ends.
-        let starts: Vec<usize> = self
-            .jieba
-            .cut(&folded.text, true)
+        let words = self.jieba.cut(&folded, true);
+        let starts: Vec<usize> = words.iter().map(|word| word.start).collect();
+        let solo_words = words
             .iter()
-            .map(|token| token.start)
+            .filter_map(|word| {
+                let mut chars = word.word.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if c.is_alphanumeric() => Some(c),
+                    _ => None,
+                }
+            })
             .collect();
-        tokenizers::encode_grams(&folded.text, &starts, text_end)
+        Analysis {
+            grams: tokenizers::encode_grams(&folded, &starts),
+            solo_words,
+            tail_key: tail_key(tail),
+        }
     }
+}
+
+/// One passage analyzed: what its indexed fields get.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Analysis {
+    /// The gram field's encoded value (see [`tokenizers`]).
+    pub grams: String,
+    /// The characters jieba leaves as words by themselves (`和` in `管理和服务`, not in `和服`),
+    /// one a time they occur: what a one-character query looks for to stand on word
+    /// boundaries. A field of its own without positions, which such a query does not need.
+    pub solo_words: String,
+    /// The tail as the gram stream sees it, indexed as one term: a query string that starts in
+    /// the passage and runs on past the cut is found where the passage ends with its first part
+    /// ([`END`] after it) and the tail key starts with the rest. A string wholly inside the tail
+    /// is left to the next passage. One term a passage instead of the tail's grams: those took
+    /// 8 % of the postings and a fifth of the term dictionary.
+    pub tail_key: String,
+}
+
+impl Analysis {
+    /// The terms the tail key is indexed as: itself, and its first one and two characters, so
+    /// that a query whose rest is that short looks up one term instead of every key starting
+    /// with it (see [`TAIL_KEY_PREFIXES`]).
+    pub fn tail_keys(&self) -> impl Iterator<Item = &str> {
+        let key = self.tail_key.as_str();
+        let prefixes =
+            TAIL_KEY_PREFIXES.map(|n| key.char_indices().nth(n).map(|(at, _)| &key[..at]));
+        prefixes
+            .into_iter()
+            .flatten()
+            .chain((!key.is_empty()).then_some(key))
+    }
+}
+
+/// The lengths of the tail key prefixes indexed as terms of their own.
+pub const TAIL_KEY_PREFIXES: [usize; 2] = [1, 2];
+
+/// The tail key of `tail` (see [`Analysis::tail_key`]): folded, in gram stream characters, and
+/// starting with a space when the tail does, as the whitespace between passage and tail stands
+/// in the stream as one space.
+pub fn tail_key(tail: &str) -> String {
+    let folded = fold_str(tail);
+    let mut key: String = gram_chars(&folded).into_iter().collect();
+    if !key.is_empty() && folded.starts_with(char::is_whitespace) {
+        key.insert(0, ' ');
+    }
+    key
 }
 
 /// An analyzer loaded on first use and shared by every thread of the process: searching never
@@ -205,28 +248,6 @@ pub fn query_grams(chars: &[char]) -> Vec<(usize, String)> {
     }
 }
 
-/// The gram terms that find `chars` starting in a passage and running on into its tail, cut
-/// after the first `k` characters (1 ≤ k ≤ len - 2): grams that start before the cut are
-/// ordinary, those after it carry the [`TAIL`] prefix, and one tail gram is always included so
-/// the match cannot lie wholly inside the passage. (A cut before the last character needs no
-/// variant: the bigram across the cut is an ordinary gram.)
-pub fn query_grams_across(chars: &[char], k: usize) -> Vec<(usize, String)> {
-    let n = chars.len();
-    debug_assert!(k >= 1 && k + 2 <= n);
-    let mut offsets: Vec<usize> = (0..n - 1).step_by(2).collect();
-    offsets.push(n - 2);
-    offsets.push(k - 1);
-    offsets.sort_unstable();
-    offsets.dedup();
-    offsets
-        .into_iter()
-        .map(|i| {
-            let prefix = if i >= k { TAIL } else { "" };
-            (i, format!("{prefix}{}{}", chars[i], chars[i + 1]))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,7 +268,10 @@ mod tests {
     }
 
     fn grams(text: &str, tail: &str) -> Vec<(usize, String)> {
-        decode(GramsTokenizer::default(), &analyzer().analyze(text, tail))
+        decode(
+            GramsTokenizer::default(),
+            &analyzer().analyze(text, tail).grams,
+        )
     }
 
     fn has(tokens: &[(usize, String)], position: usize, text: &str) -> bool {
@@ -255,19 +279,12 @@ mod tests {
     }
 
     #[test]
-    fn a_character_standing_as_a_word_gets_a_solo_term() {
-        let solo = |text: &str| -> Vec<(usize, String)> {
-            grams(text, "")
-                .into_iter()
-                .filter(|(_, g)| g.starts_with(SOLO))
-                .collect()
-        };
-        let conjunction = solo("我和你");
-        assert!(has(&conjunction, 1, &format!("{SOLO}和")), "{conjunction:?}");
-        let kimono = solo("穿着和服");
-        assert!(kimono.iter().all(|(_, g)| !g.contains('和')), "{kimono:?}");
-        // Punctuation and spaces are no words to look for.
-        assert!(solo("好。 好").iter().all(|(_, g)| g == &format!("{SOLO}好")));
+    fn characters_standing_as_words_are_listed() {
+        let solo = |text: &str| analyzer().analyze(text, "").solo_words;
+        assert!(solo("我和你").contains('和'));
+        assert!(!solo("穿着和服").contains('和'));
+        // Punctuation and spaces are no words to look for; repeats count.
+        assert_eq!(solo("好。 好"), "好好");
     }
 
     #[test]
@@ -294,10 +311,9 @@ mod tests {
         assert_eq!(at(2), [BOUNDARY, "和服"]);
         assert_eq!(at(3), ["服 "]);
         assert_eq!(at(4), [BOUNDARY, " 的"]);
-        // 的 and 人 stand as words of their own.
-        assert_eq!(at(5), [BOUNDARY, "\u{2}的", "的人"]);
-        assert_eq!(at(6), [BOUNDARY, "\u{2}人", "人"]);
-        assert_eq!(at(7), [BOUNDARY]);
+        assert_eq!(at(5), [BOUNDARY, "的人"]);
+        assert_eq!(at(6), [BOUNDARY, "人"]);
+        assert_eq!(at(7), [BOUNDARY, END]);
         assert_eq!(
             gram_chars(" 安置房\t\n 建设 "),
             ['安', '置', '房', ' ', '建', '设']
@@ -305,35 +321,29 @@ mod tests {
     }
 
     #[test]
-    fn the_tail_gives_marked_grams_but_no_words() {
-        let grams = grams("发展目标。", "以管理");
-        // The bigram across the cut starts in the passage: an ordinary gram.
-        assert!(has(&grams, 4, "。以"));
-        assert!(has(&grams, 5, "\u{1}以管"));
-        assert!(has(&grams, 6, "\u{1}管理"));
-        assert!(!grams.iter().any(|(_, g)| g == "管理"));
-        // The end-of-text boundary marker stands where the passage ends, and none after.
+    fn the_tail_gives_a_key_and_no_grams() {
+        let analysis = analyzer().analyze("发展目标。", " 以管理");
+        let grams = decode(GramsTokenizer::default(), &analysis.grams);
+        // The passage ends after 。 (position 4): its unigram, a boundary and END, nothing after.
+        assert!(has(&grams, 4, "。"));
         assert!(has(&grams, 5, BOUNDARY));
-        assert!(!grams.iter().any(|(p, g)| *p > 5 && g == BOUNDARY));
-        assert!(!grams.iter().any(|(_, g)| g.starts_with(SOLO) && g.contains('以')));
-    }
-
-    #[test]
-    fn grams_across_a_cut_mark_the_part_after_it() {
-        let chars: Vec<char> = "。以管".chars().collect();
-        assert_eq!(
-            query_grams_across(&chars, 1),
-            [(0, "。以".into()), (1, "\u{1}以管".into())]
-        );
-        let four: Vec<char> = "。以管理".chars().collect();
-        assert_eq!(
-            query_grams_across(&four, 2),
-            [
-                (0, "。以".into()),
-                (1, "以管".into()),
-                (2, "\u{1}管理".into())
-            ]
-        );
+        assert!(has(&grams, 5, END));
+        assert!(grams.iter().all(|(p, g)| *p <= 5 && !g.contains('以')));
+        // The whitespace between passage and tail stands as one space.
+        assert_eq!(analysis.tail_key, " 以管理");
+        assert_eq!(tail_key("管理Ａ\n\n"), "管理a");
+        assert_eq!(tail_key(""), "");
+        let keys = |key: &str| -> Vec<String> {
+            let analysis = Analysis {
+                tail_key: key.to_string(),
+                ..Analysis::default()
+            };
+            analysis.tail_keys().map(str::to_string).collect()
+        };
+        assert_eq!(keys("以管理"), ["以", "以管", "以管理"]);
+        assert_eq!(keys("以管"), ["以", "以管"]);
+        assert_eq!(keys("以"), ["以"]);
+        assert!(keys("").is_empty());
     }
 
     #[test]
@@ -358,7 +368,7 @@ mod tests {
         let boundaries = |analyzer: &Analyzer| -> Vec<usize> {
             decode(
                 GramsTokenizer::default(),
-                &analyzer.analyze("我们要提高科技水平", ""),
+                &analyzer.analyze("我们要提高科技水平", "").grams,
             )
             .into_iter()
             .filter(|(_, g)| g == BOUNDARY)

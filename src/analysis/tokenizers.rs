@@ -5,24 +5,21 @@
 //! one token buffer, so no per-token allocation happens.
 //!
 //! The encoding: the gram stream's characters in order, each preceded by `\u{1}` when a word
-//! starts there; `\u{2}` before the first character of the passage's tail; a final `\u{1}` when
-//! the passage (without tail) ends on a boundary. The stream holds no control characters, so the
-//! flags cannot be confused with text.
+//! starts there, and a final `\u{1}`: a passage ends on a boundary. The stream holds no control
+//! characters, so the flags cannot be confused with text.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use super::{BOUNDARY, SOLO, TAIL, gram_stream};
+use super::{BOUNDARY, END, gram_stream};
 
 const BOUNDARY_FLAG: char = '\u{1}';
-const TAIL_FLAG: char = '\u{2}';
 
 /// Encodes the gram field value of folded text: `word_starts` are the folded character offsets
-/// where jieba words start (sorted); characters from folded offset `text_end` on are the tail.
-pub fn encode_grams(folded: &str, word_starts: &[usize], text_end: usize) -> String {
+/// where jieba words start (sorted).
+pub fn encode_grams(folded: &str, word_starts: &[usize]) -> String {
     let stream = gram_stream(folded);
     let mut out = String::with_capacity(folded.len() + word_starts.len() + 2);
     let mut next_start = word_starts.iter().peekable();
-    let mut in_tail = false;
     for &(index, c) in &stream {
         // A word that starts on a space or control character starts, for the stream, at the
         // next character.
@@ -30,17 +27,12 @@ pub fn encode_grams(folded: &str, word_starts: &[usize], text_end: usize) -> Str
         while next_start.next_if(|&&s| s <= index).is_some() {
             is_start = true;
         }
-        if !in_tail && index >= text_end {
-            // The passage ends here: a boundary, then the tail.
-            out.push(BOUNDARY_FLAG);
-            out.push(TAIL_FLAG);
-            in_tail = true;
-        } else if is_start && !in_tail {
+        if is_start {
             out.push(BOUNDARY_FLAG);
         }
         out.push(c);
     }
-    if !in_tail && !stream.is_empty() {
+    if !stream.is_empty() {
         out.push(BOUNDARY_FLAG);
     }
     out
@@ -58,7 +50,6 @@ fn set_token(token: &mut Token, position: usize, length: usize) {
 struct Entry {
     c: char,
     boundary_before: bool,
-    tail: bool,
 }
 
 /// Decodes the gram field.
@@ -68,10 +59,10 @@ pub struct GramsTokenizer {
     token: Token,
 }
 
-/// The gram field's tokens: at each position a boundary marker (if a word starts there), the
-/// [`SOLO`] term (if the character is a word by itself), then the bigram with the next
-/// character — or, for the last character, which has none, its unigram. A one-character query
-/// looks for every gram that starts with its character.
+/// The gram field's tokens: at each position a boundary marker (if a word starts there), then
+/// the bigram with the next character — or, for the last character, which has none, its unigram; after the last, a
+/// boundary marker and [`END`]. A one-character query looks for every gram that starts with its
+/// character.
 pub struct GramsStream<'a> {
     entries: &'a [Entry],
     end_boundary: bool,
@@ -86,19 +77,15 @@ impl Tokenizer for GramsTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> GramsStream<'a> {
         self.entries.clear();
         let mut boundary = false;
-        let mut tail = false;
         for c in text.chars() {
-            match c {
-                BOUNDARY_FLAG => boundary = true,
-                TAIL_FLAG => tail = true,
-                c => {
-                    self.entries.push(Entry {
-                        c,
-                        boundary_before: boundary,
-                        tail,
-                    });
-                    boundary = false;
-                }
+            if c == BOUNDARY_FLAG {
+                boundary = true;
+            } else {
+                self.entries.push(Entry {
+                    c,
+                    boundary_before: boundary,
+                });
+                boundary = false;
             }
         }
         self.token.reset();
@@ -122,53 +109,52 @@ impl GramsStream<'_> {
     }
 }
 
-/// Where [`GramsStream`] is in the tokens of one position.
+/// Where [`GramsStream`] is in the tokens of one position: the boundary marker, the unigram of
+/// the last character (or, after it, [`END`]), the bigram.
 const MARKER: u8 = 0;
-const SOLO_TERM: u8 = 1;
-const UNIGRAM: u8 = 2;
-const BIGRAM: u8 = 3;
-const DONE: u8 = 4;
+const LAST: u8 = 1;
+const BIGRAM: u8 = 2;
+const DONE: u8 = 3;
 
 impl TokenStream for GramsStream<'_> {
     fn advance(&mut self) -> bool {
         loop {
             let Some(&entry) = self.entries.get(self.position) else {
-                if self.phase == MARKER && self.end_boundary {
-                    self.phase = DONE;
-                    self.emit(self.position, 1, &[BOUNDARY]);
-                    return true;
+                // After the last character: the passage's end is a boundary, then END.
+                match self.phase {
+                    MARKER => {
+                        self.phase = LAST;
+                        if self.end_boundary {
+                            self.emit(self.position, 1, &[BOUNDARY]);
+                            return true;
+                        }
+                    }
+                    LAST => {
+                        self.phase = DONE;
+                        if !self.entries.is_empty() {
+                            self.emit(self.position, 1, &[END]);
+                            return true;
+                        }
+                    }
+                    _ => return false,
                 }
-                return false;
+                continue;
             };
-            let prefix = if entry.tail { TAIL } else { "" };
             let next = self.entries.get(self.position + 1).copied();
             let mut buf = [0u8; 4];
             match self.phase {
                 MARKER => {
-                    self.phase = SOLO_TERM;
+                    self.phase = LAST;
                     if entry.boundary_before {
                         self.emit(self.position, 1, &[BOUNDARY]);
                         return true;
                     }
                 }
-                SOLO_TERM => {
-                    self.phase = UNIGRAM;
-                    let word_ends = next.map_or(self.end_boundary, |e| e.boundary_before);
-                    if entry.boundary_before
-                        && word_ends
-                        && !entry.tail
-                        && entry.c.is_alphanumeric()
-                    {
-                        let c = entry.c.encode_utf8(&mut buf);
-                        self.emit(self.position, 1, &[SOLO, c]);
-                        return true;
-                    }
-                }
-                UNIGRAM => {
+                LAST => {
                     self.phase = BIGRAM;
                     if next.is_none() && entry.c != ' ' {
                         let c = entry.c.encode_utf8(&mut buf);
-                        self.emit(self.position, 1, &[prefix, c]);
+                        self.emit(self.position, 1, &[c]);
                         return true;
                     }
                 }
@@ -180,7 +166,7 @@ impl TokenStream for GramsStream<'_> {
                         let mut next_buf = [0u8; 4];
                         let c = entry.c.encode_utf8(&mut buf);
                         let n = next.c.encode_utf8(&mut next_buf);
-                        self.emit(position, 2, &[prefix, c, n]);
+                        self.emit(position, 2, &[c, n]);
                         return true;
                     }
                 }
@@ -211,20 +197,21 @@ mod tests {
     }
 
     #[test]
-    fn grams_carry_boundaries_and_the_tail() {
-        // 和服 | 的 as the passage, 人 as the tail.
-        let encoded = encode_grams("和服的人", &[0, 2, 3], 3);
-        assert_eq!(encoded, "\u{1}和服\u{1}的\u{1}\u{2}人");
+    fn grams_carry_boundaries_and_the_end() {
+        // 和服 | 的 | 人
+        let encoded = encode_grams("和服的人", &[0, 2, 3]);
+        assert_eq!(encoded, "\u{1}和服\u{1}的\u{1}人\u{1}");
         let tokens = collect(&mut GramsTokenizer::default(), &encoded);
         let expected: Vec<(usize, String)> = [
             (0, BOUNDARY),
             (0, "和服"),
             (1, "服的"),
             (2, BOUNDARY),
-            (2, "\u{2}的"),
             (2, "的人"),
             (3, BOUNDARY),
-            (3, "\u{1}人"),
+            (3, "人"),
+            (4, BOUNDARY),
+            (4, END),
         ]
         .into_iter()
         .map(|(p, t)| (p, t.to_string()))
@@ -233,23 +220,13 @@ mod tests {
     }
 
     #[test]
-    fn a_passage_without_tail_ends_on_a_boundary_and_spaces_only_join() {
-        let encoded = encode_grams("a  b", &[0, 1, 3], 4);
+    fn spaces_only_join() {
+        let encoded = encode_grams("a  b", &[0, 1, 3]);
         let tokens = collect(&mut GramsTokenizer::default(), &encoded);
         let texts: Vec<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(
             texts,
-            [
-                BOUNDARY,
-                "\u{2}a",
-                "a ",
-                BOUNDARY,
-                " b",
-                BOUNDARY,
-                "\u{2}b",
-                "b",
-                BOUNDARY
-            ]
+            [BOUNDARY, "a ", BOUNDARY, " b", BOUNDARY, "b", BOUNDARY, END]
         );
         assert_eq!(tokens.last().unwrap().0, 3);
         assert!(collect(&mut GramsTokenizer::default(), "").is_empty());

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tantivy::indexer::LogMergePolicy;
 use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::tokenizer::NgramTokenizer;
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::analysis::{ANALYSIS_VERSION, GramsTokenizer};
@@ -206,7 +207,7 @@ impl SouIndex {
             fields,
             dir: dir.to_path_buf(),
         };
-        sou.register_tokenizers();
+        sou.register_tokenizers()?;
         Ok(sou)
     }
 
@@ -224,14 +225,18 @@ impl SouIndex {
             fields,
             dir: dir.to_path_buf(),
         };
-        sou.register_tokenizers();
+        sou.register_tokenizers()?;
         Ok(sou)
     }
 
     /// Tokenizers are not stored in the index: register them on every open.
-    fn register_tokenizers(&self) {
+    fn register_tokenizers(&self) -> Result<()> {
         let tokenizers = self.index.tokenizers();
         tokenizers.register(schema::GRAMS_TOKENIZER, GramsTokenizer::default());
+        let chars = NgramTokenizer::all_ngrams(1, 1)
+            .map_err(tantivy_error(&self.dir, "opening the tokenizers of"))?;
+        tokenizers.register(schema::CHARS_TOKENIZER, chars);
+        Ok(())
     }
 
     /// The payload of the last commit, if it is sou's.

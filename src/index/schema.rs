@@ -6,10 +6,12 @@ use tantivy::schema::{
 };
 
 /// Bumped whenever the schema or what a field holds changes: part of the fingerprint.
-pub const SCHEMA_VERSION: &str = "schema-v5";
+pub const SCHEMA_VERSION: &str = "schema-v6";
 
 /// The tokenizer name of the gram field.
 pub const GRAMS_TOKENIZER: &str = "sou_grams";
+/// The tokenizer name of the solo word field: each character a token.
+pub const CHARS_TOKENIZER: &str = "sou_chars";
 
 /// The value of `kind` on article documents.
 pub const ARTICLE_KIND: &str = "article";
@@ -32,6 +34,11 @@ pub struct Fields {
     pub tail: Field,
     /// Passage: bigrams, word boundary markers and one-character words (see [`crate::analysis`]).
     pub grams: Field,
+    /// Passage: the characters that are words by themselves (see
+    /// [`crate::analysis::Analysis::solo_words`]).
+    pub solo_words: Field,
+    /// Passage: the tail's key, one term (see [`crate::analysis::Analysis::tail_key`]).
+    pub tail_key: Field,
     /// Article: its key.
     pub article: Field,
     /// Article: file size in bytes when indexed.
@@ -66,6 +73,24 @@ pub fn build() -> (Schema, Fields) {
         text: builder.add_text_field("text", STORED),
         tail: builder.add_text_field("tail", STORED),
         grams: builder.add_text_field("grams", positions(GRAMS_TOKENIZER)),
+        solo_words: builder.add_text_field(
+            "solo_words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(CHARS_TOKENIZER)
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
+            ),
+        ),
+        tail_key: builder.add_text_field(
+            "tail_key",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("raw")
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
+            ),
+        ),
         article: builder.add_text_field("article", STRING | FAST),
         size: builder.add_u64_field("size", FAST),
         mtime: builder.add_u64_field("mtime", FAST),

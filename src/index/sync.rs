@@ -475,7 +475,7 @@ fn process(
         }
         // The first passage is the title, or starts the article when it has none.
         let title = title.get_or_insert_with(|| passage.text.clone());
-        let grams = analyzer.analyze(&passage.text, &passage.tail);
+        let analysis = analyzer.analyze(&passage.text, &passage.tail);
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.path, key);
         doc.add_u64(fields.line, passage.line);
@@ -484,7 +484,11 @@ fn process(
         if !passage.tail.is_empty() {
             doc.add_text(fields.tail, &passage.tail);
         }
-        doc.add_text(fields.grams, &grams);
+        doc.add_text(fields.grams, &analysis.grams);
+        doc.add_text(fields.solo_words, &analysis.solo_words);
+        for key in analysis.tail_keys() {
+            doc.add_text(fields.tail_key, key);
+        }
         if let Err(err) = writer.add(doc, key) {
             failure = Some(err);
         }

@@ -26,7 +26,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
-use crate::analysis::{BOUNDARY, SOLO, query_grams, query_grams_across};
+use crate::analysis::{BOUNDARY, END, TAIL_KEY_PREFIXES, query_grams};
 use crate::corpus::passage::TAIL_CHARS;
 use crate::index::{Fields, SouIndex};
 use crate::{Error, Result};
@@ -80,31 +80,60 @@ fn search_error(err: tantivy::TantivyError) -> Error {
     Error::tantivy("searching", err)
 }
 
-/// A query over the gram field that finds `chars` in a row starting in a passage, including a
-/// match that runs on past a cut into the passage's tail.
+/// A query that finds `chars` in a row starting in a passage, including a match that runs on
+/// past a cut into the passage's tail.
 fn gram_query(fields: &Fields, chars: &[char]) -> Box<dyn tantivy::query::Query> {
     if let [c] = chars {
         // Every gram that starts with the character: the bigrams, and the unigram of a passage's
         // last character.
-        let pattern = format!("\\x{{{:X}}}.*", *c as u32);
-        return match RegexQuery::from_pattern(&pattern, fields.grams) {
-            Ok(query) => Box::new(query),
-            Err(_) => Box::new(EmptyQuery),
-        };
+        return regex_query(fields.grams, &format!("{}.*", escaped(&[*c])));
     }
-    let across = (1..chars.len().saturating_sub(1))
+    let across = (1..chars.len())
         .filter(|&k| chars.len() - k <= TAIL_CHARS)
-        .map(|k| phrase_or_term(gram_terms(fields, query_grams_across(chars, k))));
+        .map(|k| across_cut(fields, chars, k));
     let mut queries = vec![phrase_or_term(gram_terms(fields, query_grams(chars)))];
     queries.extend(across);
     any_of(queries)
+}
+
+/// `chars` cut after `k` characters by the end of a passage: the passage ends with the first
+/// part and its tail key starts with the rest.
+fn across_cut(fields: &Fields, chars: &[char], k: usize) -> Box<dyn tantivy::query::Query> {
+    let mut ending = gram_terms(fields, query_grams(&chars[..k]));
+    ending.push((k, Term::from_field_text(fields.grams, END)));
+    let rest = &chars[k..];
+    let rest = if TAIL_KEY_PREFIXES.contains(&rest.len()) {
+        let term = Term::from_field_text(fields.tail_key, &rest.iter().collect::<String>());
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+    } else {
+        regex_query(fields.tail_key, &format!("{}.*", escaped(rest)))
+    };
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, phrase_or_term(ending)),
+        (Occur::Must, rest),
+    ]))
+}
+
+/// `chars` as a regular expression that matches them literally.
+fn escaped(chars: &[char]) -> String {
+    chars
+        .iter()
+        .map(|&c| format!("\\x{{{:X}}}", c as u32))
+        .collect()
+}
+
+fn regex_query(field: Field, pattern: &str) -> Box<dyn tantivy::query::Query> {
+    match RegexQuery::from_pattern(pattern, field) {
+        Ok(query) => Box::new(query),
+        Err(_) => Box::new(EmptyQuery),
+    }
 }
 
 /// A query that finds `chars` standing on word boundaries: boundary markers at both ends, or,
 /// for one character, the character as a word of its own.
 fn boundary_query(fields: &Fields, chars: &[char]) -> Box<dyn tantivy::query::Query> {
     if let [c] = chars {
-        let term = Term::from_field_text(fields.grams, &format!("{SOLO}{c}"));
+        let term = Term::from_field_text(fields.solo_words, &c.to_string());
         return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
     }
     let mut terms = gram_terms(fields, query_grams(chars));
