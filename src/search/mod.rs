@@ -219,7 +219,12 @@ fn build(index: &SouIndex, query: &Query, synonyms: &Synonyms) -> BooleanQuery {
         clauses.push((Occur::MustNot, gram_query(fields, &literal.chars)));
     }
     // The query as written: every group a single literal, in a row, with or without a space.
-    if query.groups.iter().all(|g| g.len() == 1) {
+    // One literal without synonyms matches only as written: the bonus would go to every hit.
+    let only_as_written = match &query.groups[..] {
+        [group] => alternatives(group, synonyms).len() == 1,
+        _ => false,
+    };
+    if !only_as_written && query.groups.iter().all(|g| g.len() == 1) {
         let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
         let joined = literals.concat();
         let mut as_written = vec![gram_query(fields, &joined)];
