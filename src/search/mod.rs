@@ -13,15 +13,15 @@
 
 pub mod highlight;
 pub mod query;
+pub mod rank;
 pub mod synonyms;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, RegexQuery,
-    TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, EnableScoring, Occur, PhraseQuery,
+    RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
@@ -192,11 +192,16 @@ fn alternatives(group: &[Literal], synonyms: &Synonyms) -> Vec<Vec<char>> {
     out
 }
 
-/// Builds the ranked tantivy query.
-fn build(index: &SouIndex, query: &Query, synonyms: &Synonyms) -> BooleanQuery {
+/// Builds the tantivy query that finds and scores the hits, and, for each group, the queries
+/// that find its literals on word boundaries (see [`rank`]).
+fn build(
+    index: &SouIndex,
+    query: &Query,
+    synonyms: &Synonyms,
+) -> (BooleanQuery, Vec<Vec<Box<dyn tantivy::query::Query>>>) {
     let fields = &index.fields;
     let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
-    let boundary_share = BOUNDARY_BONUS / query.groups.len() as f32;
+    let mut on_boundaries = Vec::with_capacity(query.groups.len());
     for group in &query.groups {
         let recall = alternatives(group, synonyms)
             .iter()
@@ -206,14 +211,12 @@ fn build(index: &SouIndex, query: &Query, synonyms: &Synonyms) -> BooleanQuery {
             Occur::Must,
             Box::new(BoostQuery::new(any_of(recall), BM25_SCALE)),
         ));
-        let on_boundaries = group
-            .iter()
-            .map(|literal| boundary_query(fields, &literal.chars))
-            .collect();
-        clauses.push((
-            Occur::Should,
-            Box::new(ConstScoreQuery::new(any_of(on_boundaries), boundary_share)),
-        ));
+        on_boundaries.push(
+            group
+                .iter()
+                .map(|literal| boundary_query(fields, &literal.chars))
+                .collect(),
+        );
     }
     for literal in &query.excluded {
         clauses.push((Occur::MustNot, gram_query(fields, &literal.chars)));
@@ -236,7 +239,7 @@ fn build(index: &SouIndex, query: &Query, synonyms: &Synonyms) -> BooleanQuery {
             Box::new(ConstScoreQuery::new(any_of(as_written), AS_WRITTEN_BONUS)),
         ));
     }
-    BooleanQuery::new(clauses)
+    (BooleanQuery::new(clauses), on_boundaries)
 }
 
 /// Runs `query` on the commit `searcher` sees and returns the best `limit` passages.
@@ -252,9 +255,15 @@ pub fn search(
 ) -> Result<Results> {
     let started = Instant::now();
     let fields = &index.fields;
-    let tantivy_query = build(index, query, synonyms);
+    let (tantivy_query, on_boundaries) = build(index, query, synonyms);
     // A few more than asked for, so that ties at the cut are broken by path and line.
-    let collector = (TopDocs::with_limit(limit + 32).order_by_score(), Count);
+    let collector = rank::Ranked::new(
+        limit + 32,
+        BOUNDARY_BONUS / query.groups.len() as f32,
+        &on_boundaries,
+        EnableScoring::disabled_from_searcher(searcher),
+    )
+    .map_err(search_error)?;
     let (top, total) = searcher
         .search(&tantivy_query, &collector)
         .map_err(search_error)?;
