@@ -20,6 +20,7 @@ use crate::corpus::passage::MAX_PASSAGE_CHARS;
 use crate::{Error, Result};
 
 pub use schema::Fields;
+pub use sync::WRITER_BUDGET_BYTES;
 
 /// A dot-file that marks a folder as holding a sou index (or one being created).
 pub const MARKER: &str = ".sou-index";
