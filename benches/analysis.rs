@@ -1,9 +1,11 @@
-//! The analysis chain, per passage: folding, jieba search mode, and the encoded word and gram
-//! fields (`cargo bench --bench analysis`). Throughput is in bytes of passage text.
+//! The analysis chain, per passage: folding, jieba's cut, the encoded gram field and its tokens
+//! as tantivy receives them (`cargo bench --bench analysis`). Throughput is in bytes of passage
+//! text and in gram tokens.
 
-use divan::counter::BytesCount;
-use sou::analysis::{Analyzer, fold};
+use divan::counter::{BytesCount, ItemsCount};
+use sou::analysis::{Analyzer, GramsTokenizer, fold};
 use sou::corpus::cut_article;
+use tantivy::tokenizer::{TokenStream, Tokenizer};
 
 const SEED: &str = include_str!("../seeds/000_bbb0717566f56162.txt");
 
@@ -19,16 +21,40 @@ fn passages() -> Vec<(String, String)> {
         .collect()
 }
 
+/// Analyzes a passage and runs the gram tokenizer over the result; returns the token count.
+fn analyze_and_tokenize(
+    analyzer: &Analyzer,
+    tokenizer: &mut GramsTokenizer,
+    text: &str,
+    tail: &str,
+) -> usize {
+    let analysis = analyzer.analyze(text, tail);
+    let mut stream = tokenizer.token_stream(&analysis.grams);
+    let mut tokens = 0;
+    while stream.advance() {
+        tokens += 1;
+    }
+    tokens + analysis.solo_words.chars().count() + analysis.tail_keys().count()
+}
+
 #[divan::bench]
 fn analyze_seed(bencher: divan::Bencher) {
     let analyzer = Analyzer::new(None).expect("jieba's embedded dictionary loads");
+    let mut tokenizer = GramsTokenizer::default();
     let passages = passages();
     let bytes: usize = passages.iter().map(|(t, _)| t.len()).sum();
-    bencher.counter(BytesCount::new(bytes)).bench(|| {
-        for (text, tail) in &passages {
-            divan::black_box(analyzer.analyze(text, tail));
-        }
-    });
+    let tokens: usize = passages
+        .iter()
+        .map(|(text, tail)| analyze_and_tokenize(&analyzer, &mut tokenizer, text, tail))
+        .sum();
+    bencher
+        .counter(BytesCount::new(bytes))
+        .counter(ItemsCount::new(tokens))
+        .bench_local(|| {
+            for (text, tail) in &passages {
+                divan::black_box(analyze_and_tokenize(&analyzer, &mut tokenizer, text, tail));
+            }
+        });
 }
 
 #[divan::bench]

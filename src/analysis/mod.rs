@@ -5,10 +5,11 @@
 //! a bigram (and the last character as a unigram), at the character's index in the gram stream
 //! (whitespace runs folded to one space, see [`gram_stream`]), plus a word boundary marker at
 //! every index where a jieba word starts and at the end; the characters jieba leaves as words by
-//! themselves go to a field of their own. A query string is found exactly where its bigrams
-//! stand in a row, whatever jieba made of the text around it, and found "on word boundaries"
-//! when the markers stand at both of its ends (a one-character query: when it is a word by
-//! itself).
+//! themselves go to a field of their own, and the start of the text that follows a cut passage
+//! to a key (see [`Analysis::tail_key`]). A query string is found exactly where its bigrams
+//! stand in a row, whatever jieba made of the text around it, or where the passage ends with its
+//! start and the key begins with the rest; and found "on word boundaries" when the markers stand
+//! at both of its ends (a one-character query: when it is a word by itself).
 //!
 //! There is no field of jieba words: the grams find everything a word would, and a word field
 //! cost 40 % of the indexing time and a fifth of the index for one ranking signal the boundary

@@ -6,7 +6,8 @@
 //! so it cannot cross a tier):
 //! 1. the query as written (its words in a row, no synonym), +2000;
 //! 2. each query word standing on jieba word boundaries (`穿着和服的`, not `管理和服务`), +1000
-//!    shared among the words;
+//!    shared among the words (added by the collector in [`rank`], which checks it only for hits
+//!    that can still make the list);
 //! 3. BM25 over the gram phrases;
 //!
 //! and ties go to the earlier file and line.
