@@ -4,20 +4,13 @@
 //! `cargo run --release --example segment -- DIR` prints one JSON line:
 //! `{"files":…,"bytes":…,"tokens":…,"threads":…,"seconds":…}`.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 fn main() {
-    let Some(dir) = std::env::args().nth(1) else {
-        eprintln!("usage: segment DIR");
-        std::process::exit(2);
-    };
-    let texts: Vec<String> = walkdir::WalkDir::new(&dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .collect();
+    let texts = common::texts_from_args("segment");
     let bytes: usize = texts.iter().map(String::len).sum();
     let jieba = jieba_rs::Jieba::new();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());

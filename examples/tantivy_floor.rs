@@ -7,6 +7,8 @@
 //! `cargo run --release --example tantivy_floor -- DIR` prints one JSON line:
 //! `{"files":…,"bytes":…,"threads":…,"index_bytes":…,"seconds":…}`.
 
+mod common;
+
 use std::time::Instant;
 
 use tantivy::indexer::NoMergePolicy;
@@ -15,16 +17,7 @@ use tantivy::tokenizer::NgramTokenizer;
 use tantivy::{Index, TantivyDocument};
 
 fn main() -> tantivy::Result<()> {
-    let Some(dir) = std::env::args().nth(1) else {
-        eprintln!("usage: tantivy_floor DIR");
-        std::process::exit(2);
-    };
-    let texts: Vec<String> = walkdir::WalkDir::new(&dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().extension().is_some_and(|x| x == "txt"))
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .collect();
+    let texts = common::texts_from_args("tantivy_floor");
     let bytes: usize = texts.iter().map(String::len).sum();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let folder = tempfile::tempdir()?;
