@@ -32,7 +32,7 @@ pub struct Fields {
     pub text: Field,
     /// Passage: the start of the text that follows it in the paragraph (see `Passage::tail`).
     pub tail: Field,
-    /// Passage: bigrams, word boundary markers and one-character words (see [`crate::analysis`]).
+    /// Passage: bigrams, word boundary markers and the END term (see [`crate::analysis`]).
     pub grams: Field,
     /// Passage: the characters that are words by themselves (see
     /// [`crate::analysis::Analysis::solo_words`]).
@@ -65,6 +65,16 @@ pub fn build() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
     };
+    // Fields only ever asked "does this passage hold the term?": no frequencies, positions or
+    // norms.
+    let presence = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::Basic)
+                .set_fieldnorms(false),
+        )
+    };
     let fields = Fields {
         kind: builder.add_text_field("kind", STRING),
         path: builder.add_text_field("path", STRING | FAST),
@@ -73,24 +83,8 @@ pub fn build() -> (Schema, Fields) {
         text: builder.add_text_field("text", STORED),
         tail: builder.add_text_field("tail", STORED),
         grams: builder.add_text_field("grams", positions(GRAMS_TOKENIZER)),
-        solo_words: builder.add_text_field(
-            "solo_words",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(CHARS_TOKENIZER)
-                    .set_index_option(IndexRecordOption::Basic)
-                    .set_fieldnorms(false),
-            ),
-        ),
-        tail_key: builder.add_text_field(
-            "tail_key",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer("raw")
-                    .set_index_option(IndexRecordOption::Basic)
-                    .set_fieldnorms(false),
-            ),
-        ),
+        solo_words: builder.add_text_field("solo_words", presence(CHARS_TOKENIZER)),
+        tail_key: builder.add_text_field("tail_key", presence("raw")),
         article: builder.add_text_field("article", STRING | FAST),
         size: builder.add_u64_field("size", FAST),
         mtime: builder.add_u64_field("mtime", FAST),
