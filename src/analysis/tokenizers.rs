@@ -60,9 +60,9 @@ pub struct GramsTokenizer {
 }
 
 /// The gram field's tokens: at each position a boundary marker (if a word starts there), then
-/// the bigram with the next character — or, for the last character, which has none, its unigram; after the last, a
-/// boundary marker and [`END`]. A one-character query looks for every gram that starts with its
-/// character.
+/// the bigram with the next character — or, for the last character, which has none, its
+/// unigram; after the last, a boundary marker and [`END`]. A one-character query looks for
+/// every gram that starts with its character.
 pub struct GramsStream<'a> {
     entries: &'a [Entry],
     end_boundary: bool,

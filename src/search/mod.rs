@@ -203,8 +203,13 @@ fn build(
     let fields = &index.fields;
     let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
     let mut on_boundaries = Vec::with_capacity(query.groups.len());
-    for group in &query.groups {
-        let recall = alternatives(group, synonyms)
+    let forms: Vec<Vec<Vec<char>>> = query
+        .groups
+        .iter()
+        .map(|group| alternatives(group, synonyms))
+        .collect();
+    for (group, forms) in query.groups.iter().zip(&forms) {
+        let recall = forms
             .iter()
             .map(|chars| gram_query(fields, chars))
             .collect();
@@ -224,10 +229,7 @@ fn build(
     }
     // The query as written: every group a single literal, in a row, with or without a space.
     // One literal without synonyms matches only as written: the bonus would go to every hit.
-    let only_as_written = match &query.groups[..] {
-        [group] => alternatives(group, synonyms).len() == 1,
-        _ => false,
-    };
+    let only_as_written = matches!(&forms[..], [only] if only.len() == 1);
     if !only_as_written && query.groups.iter().all(|g| g.len() == 1) {
         let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
         let joined = literals.concat();
@@ -260,7 +262,7 @@ pub fn search(
     // A few more than asked for, so that ties at the cut are broken by path and line.
     let collector = rank::Ranked::new(
         limit + 32,
-        BOUNDARY_BONUS / query.groups.len() as f32,
+        BOUNDARY_BONUS,
         &on_boundaries,
         EnableScoring::disabled_from_searcher(searcher),
     )

@@ -13,9 +13,10 @@ use std::collections::BinaryHeap;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{EnableScoring, Query, Scorer, Weight};
-use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader, TERMINATED};
+use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader};
 
-/// The best `limit` hits of a query, each with the bonus of the boundary groups it matches.
+/// The best `limit` hits of a query, each with its share of the boundary bonus for every group
+/// it matches on word boundaries.
 pub struct Ranked {
     limit: usize,
     bonus_per_group: Score,
@@ -25,11 +26,11 @@ pub struct Ranked {
 }
 
 impl Ranked {
-    /// Collects the best `limit` hits; a hit earns `bonus_per_group` for each group of
-    /// `boundary_groups` in which one of the queries matches it.
+    /// Collects the best `limit` hits; `bonus` is shared among the groups of `boundary_groups`,
+    /// and a hit earns a group's share when one of the group's queries matches it.
     pub fn new(
         limit: usize,
-        bonus_per_group: Score,
+        bonus: Score,
         boundary_groups: &[Vec<Box<dyn Query>>],
         scoring: EnableScoring<'_>,
     ) -> tantivy::Result<Ranked> {
@@ -44,7 +45,7 @@ impl Ranked {
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Ranked {
             limit,
-            bonus_per_group,
+            bonus_per_group: bonus / groups.len().max(1) as Score,
             groups,
         })
     }
@@ -139,7 +140,8 @@ impl Membership {
 
     /// Whether `doc` matches; `doc` must grow from call to call.
     fn contains(&mut self, doc: DocId) -> bool {
-        if doc < self.lower_bound || self.lower_bound == TERMINATED {
+        // TERMINATED, the bound of an exhausted scorer, is above every document.
+        if doc < self.lower_bound {
             return false;
         }
         match self.scorer.seek_danger(doc) {
@@ -172,6 +174,9 @@ impl SegmentCollector for RankedSegment {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.count += 1;
+        if self.limit == 0 {
+            return;
+        }
         let full = self.best.len() >= self.limit;
         if let Some(Reverse(worst)) = self.best.peek()
             && full
@@ -184,9 +189,6 @@ impl SegmentCollector for RankedSegment {
             if group.iter_mut().any(|literal| literal.contains(doc)) {
                 total += self.bonus_per_group;
             }
-        }
-        if self.limit == 0 {
-            return;
         }
         let candidate = Candidate { score: total, doc };
         if !full {
@@ -299,7 +301,7 @@ mod tests {
             for limit in [1, 3, 10] {
                 let collector = Ranked::new(
                     limit,
-                    crate::search::BOUNDARY_BONUS / query.groups.len() as Score,
+                    crate::search::BOUNDARY_BONUS,
                     &on_boundaries,
                     EnableScoring::disabled_from_searcher(&searcher),
                 )
