@@ -2,6 +2,7 @@
 //! else, the fingerprint of the settings it was built with, and the commit payload that records
 //! it. Syncing with the seeds folder lives in [`sync`], reading what is indexed in [`manifest`].
 
+mod folder;
 pub mod manifest;
 pub mod schema;
 pub mod sync;
@@ -22,8 +23,7 @@ use crate::{Error, Result};
 pub use schema::Fields;
 pub use sync::WRITER_BUDGET_BYTES;
 
-/// A dot-file that marks a folder as holding a sou index (or one being created).
-pub const MARKER: &str = ".sou-index";
+use folder::{MARKER, Survey};
 
 /// Segments with more documents than this are not merged again (about 12 MB of text). A full
 /// build writes segments well past it (a writer thread's share of a commit), so it never waits
@@ -101,19 +101,6 @@ fn tantivy_error(dir: &Path, what: &str) -> impl FnOnce(tantivy::TantivyError) -
     move |err| Error::tantivy(context, err)
 }
 
-/// Names of the entries of `dir` that are not dot-files.
-fn visible_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut visible = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        if entry.file_name().as_encoded_bytes().first() != Some(&b'.') {
-            visible.push(entry.path());
-        }
-    }
-    Ok(visible)
-}
-
 impl SouIndex {
     /// Opens the index in `dir`, which must exist and be a sou index.
     pub fn open(dir: &Path) -> Result<SouIndex> {
@@ -125,9 +112,8 @@ impl SouIndex {
             }
             Err(err) => return Err(Error::io(dir, err)),
         }
-        let has_marker = dir.join(MARKER).exists();
-        let has_meta = dir.join("meta.json").exists();
-        match (has_marker, has_meta) {
+        let survey = Survey::of(dir)?;
+        match (survey.marker, survey.meta) {
             (true, true) => Self::open_tantivy(dir),
             (false, true) => Err(folder_error(
                 dir,
@@ -149,16 +135,27 @@ impl SouIndex {
             }
             Err(err) => return Err(Error::io(dir, err)),
         }
-        let marker = dir.join(MARKER);
-        if !marker.exists() && (dir.join("meta.json").exists() || !visible_entries(dir)?.is_empty())
-        {
-            return Err(folder_error(
-                dir,
-                "holds other files but no sou index; choose an empty or new folder",
-            ));
+        let before = Survey::of(dir)?;
+        if !before.marker {
+            if before.meta {
+                return Err(folder_error(
+                    dir,
+                    "holds an index that sou did not make; choose another folder",
+                ));
+            }
+            if !before.foreign.is_empty() || !before.ours.is_empty() {
+                return Err(folder_error(
+                    dir,
+                    format!(
+                        "holds files sou did not write ({}); choose an empty or new folder",
+                        before.foreign_names()
+                    ),
+                ));
+            }
         }
         // Two processes may find no index at once: the marker's lock lets one create it while
         // the other waits, then opens what the first made.
+        let marker = dir.join(MARKER);
         let marker_file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -171,7 +168,8 @@ impl SouIndex {
                 .write_all(b"sou index\n")
                 .map_err(|e| Error::io(&marker, e))?;
         }
-        if dir.join("meta.json").exists() {
+        let survey = Survey::of(dir)?;
+        if survey.meta {
             match Self::open_tantivy(dir) {
                 Ok(opened) => return Ok(opened),
                 Err(Error::IndexFolder { .. }) => {
@@ -182,14 +180,25 @@ impl SouIndex {
                         .map_err(|_| Error::IndexBusy {
                             path: dir.to_path_buf(),
                         })?;
-                    clear(dir)?;
                     drop(writer);
+                    folder::clear(&Survey::of(dir)?)?;
                 }
                 Err(err) => return Err(err),
             }
+        } else if !survey.foreign.is_empty() {
+            // The index is gone (deleted by hand?) and other files took its place: they are not
+            // ours to write beside, let alone to delete.
+            return Err(folder_error(
+                dir,
+                format!(
+                    "holds no index but files sou did not write ({}); choose an empty or new folder",
+                    survey.foreign_names()
+                ),
+            ));
         } else {
-            // A creation that was interrupted: whatever is left is ours and incomplete.
-            clear(dir)?;
+            // A creation that was interrupted, or an index whose files were deleted: what is
+            // left of it is ours and incomplete.
+            folder::clear(&survey)?;
         }
         let (schema, fields) = schema::build();
         // zstd at level 7 in 32 kB blocks stores passages in 29 % less space than lz4 (19.7 →
@@ -306,21 +315,6 @@ fn same_schema(a: &tantivy::schema::Schema, b: &tantivy::schema::Schema) -> bool
     serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
 }
 
-/// Removes the index files of a folder marked as ours, keeping dot-files other than tantivy's
-/// own bookkeeping.
-fn clear(dir: &Path) -> Result<()> {
-    for path in visible_entries(dir)? {
-        if path.is_file() {
-            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-        }
-    }
-    let managed = dir.join(".managed.json");
-    if managed.exists() {
-        std::fs::remove_file(&managed).map_err(|e| Error::io(&managed, e))?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,13 +324,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
         let err = SouIndex::open_or_create(dir.path()).unwrap_err();
-        assert!(err.to_string().contains("holds other files"), "{err}");
+        assert!(
+            err.to_string().contains("did not write (notes.txt)"),
+            "{err}"
+        );
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1);
     }
 
     #[test]
-    fn dot_files_do_not_count_and_a_file_is_not_a_folder() {
+    fn placeholders_do_not_count_and_a_file_is_not_a_folder() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".gitignore"), "*").unwrap();
         SouIndex::open_or_create(dir.path()).unwrap();
@@ -348,6 +345,42 @@ mod tests {
         std::fs::write(&file, "x").unwrap();
         let err = SouIndex::open_or_create(&file).unwrap_err();
         assert!(err.to_string().contains("not a folder"), "{err}");
+    }
+
+    #[test]
+    fn a_folder_of_dot_files_is_not_an_empty_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".bashrc"), "alias x=y").unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let err = SouIndex::open_or_create(dir.path()).unwrap_err();
+        assert!(err.to_string().contains(".bashrc, .git"), "{err}");
+        assert!(!dir.path().join(MARKER).exists());
+        assert!(!dir.path().join("meta.json").exists());
+    }
+
+    /// `sou index --index box; rm box/*; echo thesis > box/thesis.docx; sou search --index box`
+    /// deleted thesis.docx: the marker survived `rm *`, and every visible file was cleared.
+    #[test]
+    fn a_users_file_in_an_emptied_index_folder_is_never_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        SouIndex::open_or_create(dir.path()).unwrap();
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if !path.file_name().unwrap().to_string_lossy().starts_with('.') {
+                std::fs::remove_file(path).unwrap();
+            }
+        }
+        std::fs::write(dir.path().join("thesis.docx"), "thesis").unwrap();
+        let err = SouIndex::open_or_create(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("thesis.docx"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("thesis.docx")).unwrap(),
+            "thesis"
+        );
+        // Without the user's file, the folder is ours again and a new index is made.
+        std::fs::remove_file(dir.path().join("thesis.docx")).unwrap();
+        SouIndex::open_or_create(dir.path()).unwrap();
+        assert!(dir.path().join("meta.json").exists());
     }
 
     #[test]
