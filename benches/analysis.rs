@@ -3,6 +3,7 @@
 //! text and in gram tokens.
 
 use divan::counter::{BytesCount, ItemsCount};
+use sou::analysis::grams::TAIL_CHARS;
 use sou::analysis::{Analyzer, GramsTokenizer, fold};
 use sou::corpus::cut_article;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
@@ -14,7 +15,7 @@ fn main() {
 }
 
 fn passages() -> Vec<(String, String)> {
-    cut_article(SEED)
+    cut_article(SEED, TAIL_CHARS)
         .passages
         .into_iter()
         .map(|p| (p.text, p.tail))
@@ -29,7 +30,7 @@ fn analyze_and_tokenize(
     tail: &str,
 ) -> usize {
     let analysis = analyzer.analyze(text, tail);
-    let mut stream = tokenizer.token_stream(&analysis.grams);
+    let mut stream = tokenizer.token_stream(&analysis.encoded);
     let mut tokens = 0;
     while stream.advance() {
         tokens += 1;
@@ -72,5 +73,5 @@ fn fold_seed(bencher: divan::Bencher) {
 fn cut_seed(bencher: divan::Bencher) {
     bencher
         .counter(BytesCount::new(SEED.len()))
-        .bench(|| divan::black_box(cut_article(SEED)));
+        .bench(|| divan::black_box(cut_article(SEED, TAIL_CHARS)));
 }

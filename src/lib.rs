@@ -1,10 +1,13 @@
 //! sou (搜): a search engine for folders of Chinese text.
 //!
-//! Data flows one way: files ([`corpus`]: walk, decode, cut into passages) → tokens
-//! ([`analysis`]: folding, jieba words, character grams with word boundaries) → a tantivy index
-//! ([`index`]: schema, manifest, incremental sync) → ranked hits ([`search`]: query language,
-//! tiers over BM25, highlights) → output ([`render`]: text and JSON). [`Sou`] ties them together
-//! for the binary. The library never prints and never reads the environment.
+//! Data flows one way: files ([`corpus`]: walk, decode, cut into passages) → terms
+//! ([`analysis`]: folding, jieba words, and the gram contract that says what a passage is
+//! indexed as and how a string is found in it) → a tantivy index ([`index`]: schema, manifest,
+//! incremental sync) → ranked hits ([`search`]: query language, tiers over BM25, highlights) →
+//! output ([`render`]: text and JSON). [`Sou`] ties them together for the binary; [`watch`]
+//! re-runs a sync when the folder changes. The library never prints and never reads the
+//! environment.
+#![warn(missing_docs)]
 
 pub mod analysis;
 pub mod corpus;
@@ -19,8 +22,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use analysis::SharedAnalyzer;
-use index::SouIndex;
-use index::sync::{SyncOptions, SyncReport};
+use index::sync::{Limits, SyncOptions, SyncReport};
+use index::{SouIndex, Stats};
 use search::{Results, Synonyms};
 
 pub use error::{Error, Result};
@@ -39,7 +42,7 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration with default limits.
+    /// A configuration with default limits: every core.
     pub fn new(seeds: impl Into<PathBuf>, index: impl Into<PathBuf>) -> Self {
         Config {
             seeds: seeds.into(),
@@ -48,36 +51,24 @@ impl Config {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         }
     }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            max_file_bytes: self.max_file_bytes,
+            threads: self.threads,
+        }
+    }
 }
 
 /// What a search did besides finding passages.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SearchOutcome {
     /// The results.
-    pub results: Option<Results>,
+    pub results: Results,
     /// The sync before the search, when there was one.
     pub sync: Option<SyncReport>,
     /// Set when the index could not be brought in step because another process holds it.
     pub busy: Option<Error>,
-}
-
-/// Numbers about an index.
-#[derive(Debug, Clone)]
-pub struct Stats {
-    /// Articles indexed.
-    pub articles: u64,
-    /// Passages indexed.
-    pub passages: u64,
-    /// Distinct terms in the gram field.
-    pub distinct_grams: u64,
-    /// Bytes on disk.
-    pub index_bytes: u64,
-    /// When the last sync committed (seconds since the epoch).
-    pub synced_at: Option<u64>,
-    /// Whether the last commit ended a sync (false after an interrupted build).
-    pub complete: bool,
-    /// Files that are not indexed, with the reason.
-    pub skipped: Vec<corpus::Skipped>,
 }
 
 /// sou's operations on one seeds folder and one index folder.
@@ -134,25 +125,21 @@ impl Sou {
         })
     }
 
-    /// Brings the index in step with the seeds folder with all options (the configuration's
-    /// limits and threads override those of `options`).
+    /// Brings the index in step with the seeds folder with all options, within the
+    /// configuration's limits.
     pub fn sync_with(&self, options: &SyncOptions<'_>) -> Result<SyncReport> {
         // Check the seeds folder before creating anything in the index folder.
         corpus::check_seeds(&self.config.seeds)?;
         let fingerprint = index::fingerprint(&self.config.seeds)?;
         let analyzer = self.analyzer(&fingerprint);
         let index = SouIndex::open_or_create(&self.config.index)?;
-        let options = SyncOptions {
-            max_file_bytes: self.config.max_file_bytes,
-            threads: self.config.threads,
-            ..*options
-        };
         index::sync::sync(
             &index,
             &self.config.seeds,
             &analyzer,
             &fingerprint,
-            &options,
+            &self.config.limits(),
+            options,
         )
     }
 
@@ -162,18 +149,25 @@ impl Sou {
         stop: &AtomicBool,
         on_sync: &mut dyn FnMut(Result<SyncReport>),
     ) -> Result<()> {
-        watch::watch(self, stop, on_sync)
+        watch::watch(
+            &self.config.seeds,
+            &self.config.index,
+            stop,
+            &mut || self.sync(false, Some(stop), None),
+            on_sync,
+        )
     }
 
     /// Parses and runs `raw_query`, first bringing the index in step unless `sync` is false.
     /// A busy index is searched as last committed and reported in the outcome.
     pub fn search(&self, raw_query: &str, limit: usize, sync: bool) -> Result<SearchOutcome> {
         let query = search::parse(raw_query)?;
-        let mut outcome = SearchOutcome::default();
+        let mut report = None;
+        let mut busy = None;
         if sync {
             match self.sync(false, None, None) {
-                Ok(report) => outcome.sync = Some(report),
-                Err(err @ Error::IndexBusy { .. }) => outcome.busy = Some(err),
+                Ok(done) => report = Some(done),
+                Err(err @ Error::IndexBusy { .. }) => busy = Some(err),
                 Err(err) => return Err(err),
             }
         }
@@ -181,7 +175,7 @@ impl Sou {
         let synonyms = Synonyms::load(&self.config.seeds)?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
-        outcome.results = Some(search::search(
+        let results = search::search(
             &index,
             &searcher,
             &self.config.seeds,
@@ -189,26 +183,16 @@ impl Sou {
             &query,
             &synonyms,
             limit,
-        )?);
-        Ok(outcome)
+        )?;
+        Ok(SearchOutcome {
+            results,
+            sync: report,
+            busy,
+        })
     }
 
     /// Numbers about the index as last committed.
     pub fn stats(&self) -> Result<Stats> {
-        let index = SouIndex::open(&self.config.index)?;
-        let reader = index.reader()?;
-        let searcher = reader.searcher();
-        let manifest = index::manifest::read(&searcher, &index.fields)?;
-        let skipped = index::manifest::skipped(&searcher, &index.fields, &manifest)?;
-        let payload = index.payload()?;
-        Ok(Stats {
-            articles: manifest.values().filter(|e| !e.skipped).count() as u64,
-            passages: manifest.values().map(|e| e.passages).sum(),
-            distinct_grams: index::manifest::distinct_terms(&searcher, index.fields.grams)?,
-            index_bytes: index.size_on_disk()?,
-            synced_at: payload.as_ref().map(|p| p.synced_at),
-            complete: payload.is_some_and(|p| p.complete),
-            skipped,
-        })
+        SouIndex::open(&self.config.index)?.stats()
     }
 }

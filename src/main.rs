@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use clap::Parser;
 use termcolor::{NoColor, StandardStream};
 
@@ -130,7 +129,7 @@ fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<
 
 fn warn_skipped(sou: &Sou, report: &SyncReport) {
     for skipped in &report.skipped {
-        let path = sou::search::display_path(&sou.config().seeds, &skipped.key);
+        let path = sou::corpus::display_path(&sou.config().seeds, &skipped.key);
         eprintln!("sou: skipped {path}: {}", skipped.reason);
     }
 }
@@ -174,7 +173,7 @@ fn search(
     if let Some(report) = outcome.sync.as_ref().filter(|r| r.changed_anything()) {
         eprintln!("sou: index updated: {}", render::sync_summary(report));
     }
-    let results = outcome.results.context("no results")?;
+    let results = outcome.results;
     let stdout = std::io::stdout();
     if json {
         let mut out = stdout.lock();

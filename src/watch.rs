@@ -2,7 +2,7 @@
 //! debounced, trigger a sync. A sync that fails (the index busy, the folder gone for a moment) is
 //! reported and tried again; the watch ends when the stop flag is set.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
@@ -11,7 +11,7 @@ use notify_debouncer_mini::notify::RecursiveMode;
 use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
 
 use crate::index::sync::SyncReport;
-use crate::{Error, Result, Sou};
+use crate::{Error, Result};
 
 /// How long the folder must be quiet before a sync.
 const DEBOUNCE: Duration = Duration::from_millis(200);
@@ -27,31 +27,33 @@ fn watch_error(err: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Syncs now and after every change below the seeds folder until `stop` is set. Each sync's
-/// outcome goes to `on_sync`.
+/// Runs `sync` now and after every change below `seeds` until `stop` is set. Each sync's
+/// outcome goes to `on_sync`. Changes inside `index` (when it lies in the seeds folder) are
+/// sou's own and trigger nothing.
 pub fn watch(
-    sou: &Sou,
+    seeds: &Path,
+    index: &Path,
     stop: &AtomicBool,
+    sync: &mut dyn FnMut() -> Result<SyncReport>,
     on_sync: &mut dyn FnMut(Result<SyncReport>),
 ) -> Result<()> {
-    let seeds = &sou.config().seeds;
     let seeds_abs = seeds.canonicalize().map_err(|e| Error::SeedsFolder {
-        path: seeds.clone(),
+        path: seeds.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let index_abs = sou.config().index.canonicalize().ok();
+    let index_abs = index.canonicalize().ok();
     let (sender, receiver) = mpsc::channel::<DebounceEventResult>();
     let mut debouncer = new_debouncer(DEBOUNCE, sender).map_err(watch_error)?;
     debouncer
         .watcher()
         .watch(&seeds_abs, RecursiveMode::Recursive)
         .map_err(|err| Error::SeedsFolder {
-            path: seeds.clone(),
+            path: seeds.to_path_buf(),
             reason: err.to_string(),
         })?;
 
-    let run = |on_sync: &mut dyn FnMut(Result<SyncReport>)| -> bool {
-        let result = sou.sync(false, Some(stop), None);
+    let mut run = |on_sync: &mut dyn FnMut(Result<SyncReport>)| -> bool {
+        let result = sync();
         let failed = matches!(
             result,
             Err(Error::IndexBusy { .. } | Error::Io { .. } | Error::SeedsFolder { .. })

@@ -1,27 +1,8 @@
-//! Analysis: from a passage's text to the terms the index holds, and from a query string to the
-//! terms it looks up. Positions are chosen so that phrase queries work.
-//!
-//! One folding and one jieba pass make the gram field: every pair of neighbouring characters as
-//! a bigram (and the last character as a unigram), at the character's index in the gram stream
-//! (whitespace runs folded to one space, see [`gram_stream`]), plus a word boundary marker at
-//! every index where a jieba word starts and at the end; the characters jieba leaves as words by
-//! themselves go to a field of their own, and the start of the text that follows a cut passage
-//! to a key (see [`Analysis::tail_key`]). A query string is found exactly where its bigrams
-//! stand in a row, whatever jieba made of the text around it, or where the passage ends with its
-//! start and the key begins with the rest; and found "on word boundaries" when the markers stand
-//! at both of its ends (a one-character query: when it is a word by itself).
-//!
-//! There is no field of jieba words: the grams find everything a word would, and a word field
-//! cost 40 % of the indexing time and a fifth of the index for one ranking signal the boundary
-//! markers already give.
-//!
-//! The analysis runs on sou's worker threads and hands tantivy the field as a compact encoded
-//! string (see [`tokenizers`]); the tokenizer registered on the index only decodes it, in
-//! tantivy's own indexing threads, without allocating per token. (Pre-tokenized values would
-//! be serialized to JSON and back inside tantivy: a fifth of the indexing time.)
+//! Analysis: folding, and jieba's words for a passage, turned into the terms the index holds by
+//! the gram contract ([`grams`]), which also owns the queries that look them up.
 
 pub mod fold;
-pub mod tokenizers;
+pub mod grams;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -29,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 use jieba_rs::Jieba;
 
 pub use fold::{Folded, fold, fold_str};
-pub use tokenizers::GramsTokenizer;
+pub use grams::{GramsTokenizer, PassageTerms};
 
 use crate::{Error, Result};
 
@@ -37,17 +18,10 @@ use crate::{Error, Result};
 /// common words around it.
 pub const USER_WORD_FREQ: usize = 100_000;
 
-/// The term marking a word boundary in the gram field. Grams are built from non-control
-/// characters only, so no gram can be this term.
-pub const BOUNDARY: &str = "\u{0}";
-
-/// The term after a passage's last character: a query string that runs on past a cut into the
-/// next passage ends there in the gram field, and goes on in the tail key (see
-/// [`Analysis::tail_key`]).
-pub const END: &str = "\u{1}";
-
-/// What changes the terms: part of the index fingerprint.
-pub const ANALYSIS_VERSION: &str = "analysis-v7;jieba-rs-0.11;cut;hmm;nfkc;lower;fast2s-0.3-per-char-kept6;grams-2-last1-space-boundary-solo-end;tailkey;positions-char";
+/// What changes the terms besides the gram contract and the user dictionary: the segmenter and
+/// the folding. Part of the index fingerprint.
+pub const ANALYSIS_VERSION: &str =
+    "analysis-v7;jieba-rs-0.11;cut;hmm;nfkc;lower;fast2s-0.3-per-char-kept6";
 
 /// The segmenter with its dictionary; load once per process and share.
 pub struct Analyzer {
@@ -81,7 +55,7 @@ impl Analyzer {
 
     /// Analyzes one passage. `tail` is the text that follows it in the same paragraph (see
     /// [`crate::corpus::Passage::tail`]).
-    pub fn analyze(&self, text: &str, tail: &str) -> Analysis {
+    pub fn analyze(&self, text: &str, tail: &str) -> PassageTerms {
         let folded = fold_str(text);
         // jieba's tokens tile the text, so a word starts where the previous one ends.
         let words = self.jieba.cut(&folded, true);
@@ -96,59 +70,8 @@ impl Analyzer {
                 }
             })
             .collect();
-        Analysis {
-            grams: tokenizers::encode_grams(&folded, &starts),
-            solo_words,
-            tail_key: tail_key(tail),
-        }
+        PassageTerms::new(&folded, &starts, solo_words, tail)
     }
-}
-
-/// One passage analyzed: what its indexed fields get.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Analysis {
-    /// The gram field's encoded value (see [`tokenizers`]).
-    pub grams: String,
-    /// The characters jieba leaves as words by themselves (`和` in `管理和服务`, not in `和服`),
-    /// one a time they occur: what a one-character query looks for to stand on word
-    /// boundaries. A field of its own without positions, which such a query does not need.
-    pub solo_words: String,
-    /// The tail as the gram stream sees it, indexed as one term: a query string that starts in
-    /// the passage and runs on past the cut is found where the passage ends with its first part
-    /// ([`END`] after it) and the tail key starts with the rest. A string wholly inside the tail
-    /// is left to the next passage. One term a passage instead of the tail's grams: those took
-    /// 8 % of the postings and a fifth of the term dictionary.
-    pub tail_key: String,
-}
-
-impl Analysis {
-    /// The terms the tail key is indexed as: itself, and its first one and two characters, so
-    /// that a query whose rest is that short looks up one term instead of every key starting
-    /// with it (see [`TAIL_KEY_PREFIXES`]).
-    pub fn tail_keys(&self) -> impl Iterator<Item = &str> {
-        let key = self.tail_key.as_str();
-        let prefixes =
-            TAIL_KEY_PREFIXES.map(|n| key.char_indices().nth(n).map(|(at, _)| &key[..at]));
-        prefixes
-            .into_iter()
-            .flatten()
-            .chain((!key.is_empty()).then_some(key))
-    }
-}
-
-/// The lengths of the tail key prefixes indexed as terms of their own.
-pub const TAIL_KEY_PREFIXES: [usize; 2] = [1, 2];
-
-/// The tail key of `tail` (see [`Analysis::tail_key`]): folded, in gram stream characters, and
-/// starting with a space when the tail does, as the whitespace between passage and tail stands
-/// in the stream as one space.
-pub fn tail_key(tail: &str) -> String {
-    let folded = fold_str(tail);
-    let mut key: String = gram_chars(&folded).into_iter().collect();
-    if !key.is_empty() && folded.starts_with(char::is_whitespace) {
-        key.insert(0, ' ');
-    }
-    key
 }
 
 /// An analyzer loaded on first use and shared by every thread of the process: searching never
@@ -203,55 +126,10 @@ fn parse_dict(text: &str) -> Vec<(String, Option<usize>, Option<&str>)> {
     entries
 }
 
-/// The characters grams are made of, with their index in the folded text: control characters
-/// dropped, and each run of whitespace standing as one space (none at either end). Queries and
-/// highlights use the same stream, so `安置房 建设` (quoted) finds the words with any spacing
-/// between them, and `安置房` does not find `安置 房` — what grep would say, after folding.
-pub fn gram_stream(folded: &str) -> Vec<(usize, char)> {
-    let mut stream: Vec<(usize, char)> = Vec::with_capacity(folded.len() / 2);
-    let mut pending_space = None;
-    for (index, c) in folded.chars().enumerate() {
-        if c.is_whitespace() {
-            if !stream.is_empty() && pending_space.is_none() {
-                pending_space = Some(index);
-            }
-        } else if !c.is_control() {
-            if let Some(space) = pending_space.take() {
-                stream.push((space, ' '));
-            }
-            stream.push((index, c));
-        }
-    }
-    stream
-}
-
-/// The characters of a folded query string that its grams are made of (see [`gram_stream`]).
-pub fn gram_chars(folded: &str) -> Vec<char> {
-    gram_stream(folded).into_iter().map(|(_, c)| c).collect()
-}
-
-/// The gram terms (with their offsets) that find `chars` exactly: the character itself for one,
-/// otherwise bigrams at every other offset plus the last one, which cover every character.
-pub fn query_grams(chars: &[char]) -> Vec<(usize, String)> {
-    match chars.len() {
-        0 => Vec::new(),
-        1 => vec![(0, chars[0].to_string())],
-        n => {
-            let mut offsets: Vec<usize> = (0..n - 1).step_by(2).collect();
-            if offsets.last() != Some(&(n - 2)) {
-                offsets.push(n - 2);
-            }
-            offsets
-                .into_iter()
-                .map(|i| (i, chars[i..i + 2].iter().collect()))
-                .collect()
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use grams::{BOUNDARY, END, gram_chars};
     use tantivy::tokenizer::{TokenStream, Tokenizer};
 
     pub(crate) fn analyzer() -> &'static Analyzer {
@@ -271,7 +149,7 @@ mod tests {
     fn grams(text: &str, tail: &str) -> Vec<(usize, String)> {
         decode(
             GramsTokenizer::default(),
-            &analyzer().analyze(text, tail).grams,
+            &analyzer().analyze(text, tail).encoded,
         )
     }
 
@@ -324,7 +202,7 @@ mod tests {
     #[test]
     fn the_tail_gives_a_key_and_no_grams() {
         let analysis = analyzer().analyze("发展目标。", " 以管理");
-        let grams = decode(GramsTokenizer::default(), &analysis.grams);
+        let grams = decode(GramsTokenizer::default(), &analysis.encoded);
         // The passage ends after 。 (position 4): its unigram, a boundary and END, nothing after.
         assert!(has(&grams, 4, "。"));
         assert!(has(&grams, 5, BOUNDARY));
@@ -332,31 +210,6 @@ mod tests {
         assert!(grams.iter().all(|(p, g)| *p <= 5 && !g.contains('以')));
         // The whitespace between passage and tail stands as one space.
         assert_eq!(analysis.tail_key, " 以管理");
-        assert_eq!(tail_key("管理Ａ\n\n"), "管理a");
-        assert_eq!(tail_key(""), "");
-        let keys = |key: &str| -> Vec<String> {
-            let analysis = Analysis {
-                tail_key: key.to_string(),
-                ..Analysis::default()
-            };
-            analysis.tail_keys().map(str::to_string).collect()
-        };
-        assert_eq!(keys("以管理"), ["以", "以管", "以管理"]);
-        assert_eq!(keys("以管"), ["以", "以管"]);
-        assert_eq!(keys("以"), ["以"]);
-        assert!(keys("").is_empty());
-    }
-
-    #[test]
-    fn query_grams_cover_every_character() {
-        let chars: Vec<char> = "高科技园区".chars().collect();
-        assert_eq!(
-            query_grams(&chars),
-            [(0, "高科".into()), (2, "技园".into()), (3, "园区".into())]
-        );
-        assert_eq!(query_grams(&['上']), [(0, "上".into())]);
-        let two: Vec<char> = "5g".chars().collect();
-        assert_eq!(query_grams(&two), [(0, "5g".into())]);
     }
 
     #[test]
@@ -369,7 +222,7 @@ mod tests {
         let boundaries = |analyzer: &Analyzer| -> Vec<usize> {
             decode(
                 GramsTokenizer::default(),
-                &analyzer.analyze("我们要提高科技水平", "").grams,
+                &analyzer.analyze("我们要提高科技水平", "").encoded,
             )
             .into_iter()
             .filter(|(_, g)| g == BOUNDARY)

@@ -10,10 +10,16 @@ use std::time::UNIX_EPOCH;
 
 use crate::{Error, Result};
 
-pub use passage::{Article, Cutter, Passage, cut_article};
+pub use passage::{Article, Cutter, Emit, Passage, cut_article};
+
+/// The user dictionary's name in the seeds folder's root (see [`crate::analysis::Analyzer`]).
+pub const DICT_FILE: &str = "dict.txt";
+
+/// The synonyms file's name in the seeds folder's root (see [`crate::search::Synonyms`]).
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
 
 /// Files in the seeds folder's root that configure sou instead of being articles.
-pub const CONFIG_FILES: [&str; 2] = ["dict.txt", "synonyms.txt"];
+const SETTINGS_FILES: [&str; 2] = [DICT_FILE, SYNONYMS_FILE];
 
 /// Files larger than this are skipped unless the caller sets another limit.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -45,9 +51,9 @@ pub struct Skipped {
 /// What a walk of the seeds folder found.
 #[derive(Debug, Default)]
 pub struct Listing {
-    /// Articles, sorted by key.
+    /// Articles and other files, sorted by key.
     pub files: Vec<SourceFile>,
-    /// Files that look like articles but cannot be read.
+    /// Entries that cannot be read (broken links, loops, files over the limit).
     pub skipped: Vec<Skipped>,
 }
 
@@ -55,7 +61,7 @@ pub struct Listing {
 /// in a stable order: `.txt` and `.md` files are articles, the others are listed to be reported.
 /// Files that cannot be used are listed as skipped, not errors; only an unusable seeds folder is
 /// an error.
-pub fn list_articles(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
+pub fn list_files(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
     check_seeds(seeds)?;
     let mut listing = Listing::default();
     let walker = walkdir::WalkDir::new(seeds)
@@ -86,7 +92,7 @@ pub fn list_articles(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
             continue;
         }
         if entry.depth() == 1
-            && CONFIG_FILES
+            && SETTINGS_FILES
                 .iter()
                 .any(|name| entry.file_name() == std::ffi::OsStr::new(name))
         {
@@ -152,7 +158,8 @@ pub fn check_seeds(seeds: &Path) -> Result<()> {
     Ok(())
 }
 
-fn is_hidden(name: &std::ffi::OsStr) -> bool {
+/// Whether a file or folder name is hidden (a dot-file): hidden ones are not part of the corpus.
+pub fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().first() == Some(&b'.')
 }
 
@@ -160,6 +167,19 @@ fn is_article_name(path: &Path) -> bool {
     path.extension()
         .and_then(|ext| ext.to_str())
         .is_some_and(|ext| ext.eq_ignore_ascii_case("txt") || ext.eq_ignore_ascii_case("md"))
+}
+
+/// The seeds folder as given joined with an article key: the path a user can open.
+pub fn display_path(seeds: &Path, key: &str) -> String {
+    let seeds = seeds.to_string_lossy();
+    if seeds.is_empty() {
+        return key.to_string();
+    }
+    if seeds.ends_with('/') {
+        format!("{seeds}{key}")
+    } else {
+        format!("{seeds}/{key}")
+    }
 }
 
 /// The key of `path` inside `root`: its components joined by `/`. A component that is not valid
@@ -220,7 +240,7 @@ mod tests {
         ] {
             std::fs::write(root.join(name), "正文").unwrap();
         }
-        let listing = list_articles(root, DEFAULT_MAX_FILE_BYTES).unwrap();
+        let listing = list_files(root, DEFAULT_MAX_FILE_BYTES).unwrap();
         let keys: Vec<_> = listing
             .files
             .iter()
@@ -243,7 +263,7 @@ mod tests {
     fn a_file_over_the_limit_is_skipped_with_a_reason() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("big.txt"), "字".repeat(100)).unwrap();
-        let listing = list_articles(dir.path(), 10).unwrap();
+        let listing = list_files(dir.path(), 10).unwrap();
         assert!(listing.files.is_empty());
         assert_eq!(listing.skipped[0].key, "big.txt");
         assert!(listing.skipped[0].reason.contains("limit"));
@@ -251,7 +271,7 @@ mod tests {
 
     #[test]
     fn a_missing_seeds_folder_is_an_error_naming_it() {
-        let err = list_articles(Path::new("/no/such/seeds"), 1).unwrap_err();
+        let err = list_files(Path::new("/no/such/seeds"), 1).unwrap_err();
         assert!(err.to_string().contains("/no/such/seeds"), "{err}");
     }
 
@@ -264,7 +284,7 @@ mod tests {
         std::fs::create_dir(root.join("sub")).unwrap();
         std::os::unix::fs::symlink(root, root.join("sub/loop")).unwrap();
         std::fs::write(root.join("ok.txt"), "正文").unwrap();
-        let listing = list_articles(root, DEFAULT_MAX_FILE_BYTES).unwrap();
+        let listing = list_files(root, DEFAULT_MAX_FILE_BYTES).unwrap();
         assert_eq!(listing.files.len(), 1);
         let skipped: Vec<_> = listing.skipped.iter().map(|s| s.key.as_str()).collect();
         assert_eq!(skipped, ["broken.txt", "sub/loop"], "{:?}", listing.skipped);

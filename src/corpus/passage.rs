@@ -7,6 +7,14 @@
 //! one line; a hit should be a readable passage, never a fragment or a whole article. So blank-line
 //! breaks that fall inside a sentence are healed (joined with nothing in between, so `近30` + `年`
 //! is found as `近30年`), while titles and section headings stay passages of their own.
+//!
+//! Passages go to a callback that returns [`ControlFlow`]: a consumer that is done (an
+//! interruption, a failed write) says so with the passage it refuses, and cutting stops there.
+
+use std::ops::ControlFlow;
+
+/// Where the cutter hands passages; `Break` stops the cutting.
+pub type Emit<'a> = dyn FnMut(Passage) -> ControlFlow<()> + 'a;
 
 /// A passage of an article as a reader sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,42 +38,78 @@ pub struct Article {
     pub passages: Vec<Passage>,
 }
 
+/// The rules that decide where passages start and end. They change what is indexed, so the index
+/// fingerprint carries [`CutRules::version`], derived from them (and `revision`, bumped by hand
+/// when the code that applies them changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CutRules {
+    /// Paragraphs longer than this many characters are cut at sentence ends.
+    pub max_passage_chars: usize,
+    /// A paragraph that grows past this many characters before it ends (a whole article on one
+    /// line) has its leading passages cut off and emitted, so memory stays bounded by the
+    /// passage, not the file.
+    pub flush_chars: usize,
+    /// A paragraph no longer than this, with no clause punctuation, is a heading.
+    pub max_heading_chars: usize,
+    /// Characters that end a sentence. A paragraph ending in one of them is complete.
+    pub sentence_ends: &'static [char],
+    /// Closing quotes and brackets that may follow a sentence end (`。”`).
+    pub closers: &'static [char],
+    /// Punctuation that separates clauses, besides sentence ends; headings have none of it.
+    pub clause_marks: &'static [char],
+    /// Bumped when the cutting code changes what it makes of a text.
+    pub revision: u32,
+}
+
+/// The rules in force.
+pub(crate) const RULES: CutRules = CutRules {
+    max_passage_chars: 300,
+    flush_chars: 8 * 300,
+    max_heading_chars: 40,
+    sentence_ends: &[
+        '。', '！', '？', '!', '?', '…', '；', ';', '.', '：', ':', '．', '｡',
+    ],
+    closers: &[
+        '”', '’', '"', '\'', '）', ')', '】', ']', '」', '』', '》', '〉', '］',
+    ],
+    clause_marks: &['，', ',', '、', '﹐', '､'],
+    revision: 1,
+};
+
+impl CutRules {
+    /// A short string that changes whenever any rule does.
+    pub fn version(&self) -> String {
+        let hash = xxhash_rust::xxh3::xxh3_64(format!("{self:?}").as_bytes());
+        format!("cut-r{}-{hash:016x}", self.revision)
+    }
+}
+
+/// The version of the cutting rules in force: part of the index fingerprint.
+pub fn version() -> String {
+    RULES.version()
+}
+
 /// Paragraphs longer than this many characters are cut at sentence ends.
-pub const MAX_PASSAGE_CHARS: usize = 300;
+pub const MAX_PASSAGE_CHARS: usize = RULES.max_passage_chars;
 
-/// A paragraph that grows past this many characters before it ends (a whole article on one
-/// line) has its leading passages cut off and emitted, so memory stays bounded by the passage,
-/// not the file.
-const FLUSH_CHARS: usize = 8 * MAX_PASSAGE_CHARS;
+const FLUSH_CHARS: usize = RULES.flush_chars;
 
-/// A line longer than this many bytes is fed to the paragraph in pieces.
+/// A line longer than this many bytes is fed to the paragraph in pieces (how text is read, not
+/// where passages end).
 const LINE_PIECE_BYTES: usize = 64 * 1024;
 
-/// Characters of the following text kept as a passage's tail.
-pub const TAIL_CHARS: usize = 24;
+const MAX_HEADING_CHARS: usize = RULES.max_heading_chars;
 
-/// A paragraph no longer than this, with no clause punctuation, is a heading.
-const MAX_HEADING_CHARS: usize = 40;
-
-/// Characters that end a sentence. A paragraph ending in one of them is complete.
 fn is_sentence_end(c: char) -> bool {
-    matches!(
-        c,
-        '。' | '！' | '？' | '!' | '?' | '…' | '；' | ';' | '.' | '：' | ':' | '．' | '｡'
-    )
+    RULES.sentence_ends.contains(&c)
 }
 
-/// Closing quotes and brackets that may follow a sentence end (`。”`).
 fn is_closer(c: char) -> bool {
-    matches!(
-        c,
-        '”' | '’' | '"' | '\'' | '）' | ')' | '】' | ']' | '」' | '』' | '》' | '〉' | '］'
-    )
+    RULES.closers.contains(&c)
 }
 
-/// Punctuation that separates clauses; headings have none of it.
 fn is_clause_punct(c: char) -> bool {
-    is_sentence_end(c) || matches!(c, '，' | ',' | '、' | '﹐' | '､')
+    is_sentence_end(c) || RULES.clause_marks.contains(&c)
 }
 
 fn is_blank(line: &str) -> bool {
@@ -138,16 +182,20 @@ impl Paragraph {
     }
 
     fn line_at(&self, char_offset: usize) -> u64 {
-        self.starts
-            .iter()
-            .take_while(|&&(offset, _, _)| offset <= char_offset)
-            .last()
-            .map_or_else(|| self.first_line(), |&(_, _, line)| line)
+        // The starts are sorted by offset.
+        let after = self
+            .starts
+            .partition_point(|&(offset, _, _)| offset <= char_offset);
+        match after.checked_sub(1) {
+            Some(i) => self.starts[i].2,
+            None => self.first_line(),
+        }
     }
 
-    /// Cuts the paragraph into passages and emits them; when `keep_last`, the last piece is not
-    /// emitted but kept as the paragraph (more text of it may follow).
-    fn cut(&mut self, keep_last: bool, emit: &mut dyn FnMut(Passage)) {
+    /// Cuts the paragraph into passages and emits them, each with the `tail_chars` characters
+    /// that follow it; when `keep_last`, the last piece is not emitted but kept as the paragraph
+    /// (more text of it may follow).
+    fn cut(&mut self, keep_last: bool, tail_chars: usize, emit: &mut Emit<'_>) -> ControlFlow<()> {
         let chars: Vec<char> = self.text.chars().collect();
         let mut pieces = pack(&chars, 0, chars.len(), &[is_sentence_end, is_clause_punct]);
         let kept = if keep_last { pieces.pop() } else { None };
@@ -162,12 +210,12 @@ impl Paragraph {
                 .count();
             // The tail starts right after the trimmed text: the spaces cut off belong to it.
             let kept_end = start + lead + trimmed.chars().count();
-            let tail_end = (kept_end + TAIL_CHARS).min(chars.len());
+            let tail_end = (kept_end + tail_chars).min(chars.len());
             emit(Passage {
                 line: self.line_at(start + lead),
                 text: trimmed.to_string(),
                 tail: chars[kept_end..tail_end].iter().collect(),
-            });
+            })?;
         }
         match kept {
             Some((start, _)) => {
@@ -186,6 +234,7 @@ impl Paragraph {
             }
             None => *self = Paragraph::default(),
         }
+        ControlFlow::Continue(())
     }
 }
 
@@ -207,13 +256,17 @@ pub struct Cutter {
     pending: Option<Paragraph>,
     /// The paragraph being read.
     current: Paragraph,
+    /// Characters of the following text kept as a passage's tail.
+    tail_chars: usize,
 }
 
 impl Cutter {
-    /// A cutter at the start of a file.
-    pub fn new() -> Self {
+    /// A cutter at the start of a file, keeping `tail_chars` characters of what follows a cut
+    /// passage as its tail.
+    pub fn new(tail_chars: usize) -> Self {
         Cutter {
             line: 1,
+            tail_chars,
             ..Cutter::default()
         }
     }
@@ -224,32 +277,34 @@ impl Cutter {
     }
 
     /// Feeds more text.
-    pub fn push(&mut self, mut text: &str, emit: &mut dyn FnMut(Passage)) {
+    pub fn push(&mut self, mut text: &str, emit: &mut Emit<'_>) -> ControlFlow<()> {
         while let Some(newline) = text.find('\n') {
             self.line_buf.push_str(&text[..newline]);
-            self.end_line(emit);
+            self.end_line(emit)?;
             text = &text[newline + 1..];
         }
         self.line_buf.push_str(text);
         if self.line_buf.len() > LINE_PIECE_BYTES {
-            self.feed_line_piece(emit);
+            self.feed_line_piece(emit)?;
         }
+        ControlFlow::Continue(())
     }
 
     /// Ends the text: emits what is left.
-    pub fn finish(&mut self, emit: &mut dyn FnMut(Passage)) {
+    pub fn finish(&mut self, emit: &mut Emit<'_>) -> ControlFlow<()> {
         if !self.line_buf.is_empty() || self.line_started {
-            self.end_line(emit);
+            self.end_line(emit)?;
         }
-        self.end_paragraph(emit);
+        self.end_paragraph(emit)?;
         if let Some(mut last) = self.pending.take() {
-            self.emit_all(&mut last, false, emit);
+            self.emit_all(&mut last, false, emit)?;
         }
+        ControlFlow::Continue(())
     }
 
     /// Gives the long line read so far to the paragraph, keeping a possibly partial character
     /// sequence (`\r`) for later.
-    fn feed_line_piece(&mut self, emit: &mut dyn FnMut(Passage)) {
+    fn feed_line_piece(&mut self, emit: &mut Emit<'_>) -> ControlFlow<()> {
         let piece = std::mem::take(&mut self.line_buf);
         let piece = if self.line_started {
             piece.as_str()
@@ -257,7 +312,7 @@ impl Cutter {
             piece.trim_start()
         };
         if piece.is_empty() {
-            return;
+            return ControlFlow::Continue(());
         }
         if self.title.is_none() {
             self.title_from_first_passage = true;
@@ -265,40 +320,38 @@ impl Cutter {
         let same_line = self.line_started;
         self.current.push(piece, self.line, same_line);
         self.line_started = true;
-        self.grow(emit);
+        self.grow(emit)
     }
 
-    fn end_line(&mut self, emit: &mut dyn FnMut(Passage)) {
+    fn end_line(&mut self, emit: &mut Emit<'_>) -> ControlFlow<()> {
         let raw = std::mem::take(&mut self.line_buf);
         let raw = raw.strip_suffix('\r').unwrap_or(&raw);
         let line = self.line;
         let continued = std::mem::take(&mut self.line_started);
         self.line += 1;
         if !continued && is_blank(raw) {
-            self.end_paragraph(emit);
-            return;
+            return self.end_paragraph(emit);
         }
         let piece = if continued { raw.trim_end() } else { trim(raw) };
         if self.title.is_none() && !self.title_from_first_passage && !continued {
             if piece.chars().count() <= MAX_PASSAGE_CHARS {
                 self.title = Some(piece.to_string());
-                emit(Passage {
+                return emit(Passage {
                     line,
                     text: piece.to_string(),
                     tail: String::new(),
                 });
-                return;
             }
             self.title_from_first_passage = true;
         }
         self.current.push(piece, line, continued);
-        self.grow(emit);
+        self.grow(emit)
     }
 
     /// Emits the settled head of a paragraph that has grown long.
-    fn grow(&mut self, emit: &mut dyn FnMut(Passage)) {
+    fn grow(&mut self, emit: &mut Emit<'_>) -> ControlFlow<()> {
         if self.current.chars <= FLUSH_CHARS {
-            return;
+            return ControlFlow::Continue(());
         }
         // So long a paragraph is no heading: whether it heals onto the pending one is known.
         if let Some(mut pending) = self.pending.take() {
@@ -306,17 +359,18 @@ impl Cutter {
                 pending.append(std::mem::take(&mut self.current));
                 self.current = pending;
             } else {
-                self.emit_all(&mut pending, false, emit);
+                self.emit_all(&mut pending, false, emit)?;
             }
         }
         let mut current = std::mem::take(&mut self.current);
-        self.emit_all(&mut current, true, emit);
+        let flow = self.emit_all(&mut current, true, emit);
         self.current = current;
+        flow
     }
 
-    fn end_paragraph(&mut self, emit: &mut dyn FnMut(Passage)) {
+    fn end_paragraph(&mut self, emit: &mut Emit<'_>) -> ControlFlow<()> {
         if self.current.is_empty() {
-            return;
+            return ControlFlow::Continue(());
         }
         let next = std::mem::take(&mut self.current);
         match self.pending.take() {
@@ -327,37 +381,43 @@ impl Cutter {
                 self.pending = Some(pending);
             }
             Some(mut pending) => {
-                self.emit_all(&mut pending, false, emit);
+                self.emit_all(&mut pending, false, emit)?;
                 self.pending = Some(next);
             }
             None => self.pending = Some(next),
         }
+        ControlFlow::Continue(())
     }
 
     fn emit_all(
         &mut self,
         paragraph: &mut Paragraph,
         keep_last: bool,
-        emit: &mut dyn FnMut(Passage),
-    ) {
+        emit: &mut Emit<'_>,
+    ) -> ControlFlow<()> {
         let title = &mut self.title;
         let from_first = &mut self.title_from_first_passage;
-        paragraph.cut(keep_last, &mut |passage| {
+        paragraph.cut(keep_last, self.tail_chars, &mut |passage| {
             if *from_first && title.is_none() {
                 *title = Some(passage.text.clone());
                 *from_first = false;
             }
-            emit(passage);
-        });
+            emit(passage)
+        })
     }
 }
 
-/// Cuts `text` (a whole decoded file) into its title and passages.
-pub fn cut_article(text: &str) -> Article {
+/// Cuts `text` (a whole decoded file) into its title and passages, keeping `tail_chars`
+/// characters of what follows a cut passage as its tail.
+pub fn cut_article(text: &str, tail_chars: usize) -> Article {
     let mut passages = Vec::new();
-    let mut cutter = Cutter::new();
-    cutter.push(text, &mut |p| passages.push(p));
-    cutter.finish(&mut |p| passages.push(p));
+    let mut cutter = Cutter::new(tail_chars);
+    let mut keep = |p| {
+        passages.push(p);
+        ControlFlow::Continue(())
+    };
+    let _ = cutter.push(text, &mut keep);
+    let _ = cutter.finish(&mut keep);
     Article {
         title: cutter.title.unwrap_or_default(),
         passages,
@@ -426,6 +486,7 @@ mod tests {
     use super::*;
 
     const SEED: &str = include_str!("../../seeds/000_bbb0717566f56162.txt");
+    const TAIL: usize = 24;
 
     fn passage_with<'a>(article: &'a Article, needle: &str) -> Vec<&'a Passage> {
         article
@@ -437,7 +498,7 @@ mod tests {
 
     #[test]
     fn the_six_mid_sentence_breaks_of_the_seed_are_healed() {
-        let article = cut_article(SEED);
+        let article = cut_article(SEED, TAIL);
         for joined in [
             "历经近30年的艰辛耕耘",
             "边探索实践,边论证谋划",
@@ -453,7 +514,7 @@ mod tests {
 
     #[test]
     fn healed_passages_start_on_the_line_of_their_first_part() {
-        let article = cut_article(SEED);
+        let article = cut_article(SEED, TAIL);
         let found = passage_with(&article, "近30年");
         assert_eq!(found[0].line, 13);
         let found = passage_with(&article, "边探索实践");
@@ -462,7 +523,7 @@ mod tests {
 
     #[test]
     fn the_title_and_the_two_headings_stay_passages_of_their_own() {
-        let article = cut_article(SEED);
+        let article = cut_article(SEED, TAIL);
         assert!(
             article
                 .title
@@ -487,7 +548,7 @@ mod tests {
 
     #[test]
     fn no_passage_is_longer_than_the_limit_and_nothing_is_lost() {
-        let article = cut_article(SEED);
+        let article = cut_article(SEED, TAIL);
         for passage in &article.passages {
             assert!(
                 passage.text.chars().count() <= MAX_PASSAGE_CHARS,
@@ -504,7 +565,7 @@ mod tests {
     fn a_long_line_is_cut_at_sentence_ends() {
         let sentence = "这是一个用来测试的句子，里面有逗号。";
         let line = sentence.repeat(60);
-        let article = cut_article(&format!("标题\n{line}\n"));
+        let article = cut_article(&format!("标题\n{line}\n"), TAIL);
         assert!(article.passages.len() > 3);
         for passage in &article.passages[1..] {
             assert!(passage.text.ends_with('。'), "{}", passage.text);
@@ -515,10 +576,10 @@ mod tests {
     #[test]
     fn a_cut_passage_keeps_the_start_of_what_follows_as_its_tail() {
         let line = "这是一个用来测试的句子，里面有逗号。".repeat(30);
-        let article = cut_article(&format!("标题\n{line}\n"));
+        let article = cut_article(&format!("标题\n{line}\n"), TAIL);
         let pieces = &article.passages[1..];
         for pair in pieces.windows(2) {
-            assert_eq!(pair[0].tail.chars().count(), TAIL_CHARS);
+            assert_eq!(pair[0].tail.chars().count(), TAIL);
             assert!(pair[1].text.starts_with(&pair[0].tail));
         }
         assert!(pieces.last().unwrap().tail.is_empty());
@@ -528,29 +589,33 @@ mod tests {
     #[test]
     fn a_sentence_without_punctuation_is_still_cut() {
         let line = "字".repeat(1000);
-        let article = cut_article(&format!("标题\n\n{line}"));
+        let article = cut_article(&format!("标题\n\n{line}"), TAIL);
         assert_eq!(article.passages.len(), 5);
         assert_eq!(article.passages[1].text.chars().count(), MAX_PASSAGE_CHARS);
     }
 
     #[test]
     fn latin_words_across_a_break_keep_a_space() {
-        let article = cut_article("Title\n\nthe quick, brown\n\nfox jumps.");
+        let article = cut_article("Title\n\nthe quick, brown\n\nfox jumps.", TAIL);
         assert_eq!(article.passages[1].text, "the quick, brown fox jumps.");
     }
 
     #[test]
     fn text_fed_in_pieces_cuts_like_text_fed_whole() {
-        let whole = cut_article(SEED);
+        let whole = cut_article(SEED, TAIL);
         for size in [1, 7, 100, 4096] {
             let mut passages = Vec::new();
-            let mut cutter = Cutter::new();
+            let mut keep = |p| {
+                passages.push(p);
+                ControlFlow::Continue(())
+            };
+            let mut cutter = Cutter::new(TAIL);
             let chars: Vec<char> = SEED.chars().collect();
             for chunk in chars.chunks(size) {
                 let chunk: String = chunk.iter().collect();
-                cutter.push(&chunk, &mut |p| passages.push(p));
+                let _ = cutter.push(&chunk, &mut keep);
             }
-            cutter.finish(&mut |p| passages.push(p));
+            let _ = cutter.finish(&mut keep);
             assert_eq!(passages, whole.passages, "chunks of {size}");
             assert_eq!(cutter.title(), Some(whole.title.as_str()));
         }
@@ -559,18 +624,22 @@ mod tests {
     #[test]
     fn a_huge_single_line_streams_out_in_bounded_pieces() {
         let sentence = "这是一个用来测试流式切分的句子，它会重复很多次。";
-        let mut cutter = Cutter::new();
+        let mut cutter = Cutter::new(TAIL);
         let mut count = 0usize;
         let mut max_buffered = 0usize;
         for _ in 0..20_000 {
-            cutter.push(sentence, &mut |p| {
+            let _ = cutter.push(sentence, &mut |p| {
                 assert!(p.text.chars().count() <= MAX_PASSAGE_CHARS);
                 assert_eq!(p.line, 1);
                 count += 1;
+                ControlFlow::Continue(())
             });
             max_buffered = max_buffered.max(cutter.current.text.len() + cutter.line_buf.len());
         }
-        cutter.finish(&mut |_| count += 1);
+        let _ = cutter.finish(&mut |_| {
+            count += 1;
+            ControlFlow::Continue(())
+        });
         assert!(count > 1000, "{count}");
         assert!(
             max_buffered < 2 * LINE_PIECE_BYTES + FLUSH_CHARS * 4,
@@ -583,11 +652,27 @@ mod tests {
     }
 
     #[test]
+    fn a_consumer_that_breaks_gets_no_more_passages() {
+        let mut cutter = Cutter::new(TAIL);
+        let mut seen = 0;
+        let mut take_three = |_| {
+            seen += 1;
+            if seen == 3 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        assert!(cutter.push(SEED, &mut take_three).is_break());
+        assert_eq!(seen, 3);
+    }
+
+    #[test]
     fn crlf_and_empty_files() {
-        let article = cut_article("标题\r\n\r\n正文第一句。\r\n");
+        let article = cut_article("标题\r\n\r\n正文第一句。\r\n", TAIL);
         assert_eq!(article.passages[1].text, "正文第一句。");
         assert_eq!(article.passages[1].line, 3);
-        assert!(cut_article("").passages.is_empty());
-        assert!(cut_article("\n \n\u{3000}\n").passages.is_empty());
+        assert!(cut_article("", TAIL).passages.is_empty());
+        assert!(cut_article("\n \n\u{3000}\n", TAIL).passages.is_empty());
     }
 }

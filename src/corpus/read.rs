@@ -6,7 +6,9 @@ use std::io::Read;
 use std::path::Path;
 
 use super::decode::{NotText, Sniffer, TextEncoding};
-use super::passage::{Cutter, Passage};
+use std::ops::ControlFlow;
+
+use super::passage::{Cutter, Emit};
 
 /// Bytes read at a time.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -59,15 +61,18 @@ fn read_some(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize>
     }
 }
 
-/// Decodes `path` as `encoding` and emits its passages in order. Returns the title.
+/// Decodes `path` as `encoding` and emits its passages in order, each with `tail_chars`
+/// characters of what follows it when it was cut (see [`Cutter`]). Stops reading when `emit`
+/// breaks, and says whether it did.
 pub fn read_passages(
     path: &Path,
     encoding: TextEncoding,
-    emit: &mut dyn FnMut(Passage),
-) -> std::io::Result<String> {
+    tail_chars: usize,
+    emit: &mut Emit<'_>,
+) -> std::io::Result<ControlFlow<()>> {
     let mut file = std::fs::File::open(path)?;
     let mut decoder = encoding.encoding.new_decoder_with_bom_removal();
-    let mut cutter = Cutter::new();
+    let mut cutter = Cutter::new(tail_chars);
     let mut buf = vec![0u8; CHUNK_BYTES];
     let mut text = String::new();
     loop {
@@ -77,13 +82,14 @@ pub fn read_passages(
         let needed = decoder.max_utf8_buffer_length(n).unwrap_or(n * 3 + 16);
         text.reserve(needed);
         let _ = decoder.decode_to_string(&buf[..n], &mut text, last);
-        cutter.push(&text, emit);
+        if cutter.push(&text, emit).is_break() {
+            return Ok(ControlFlow::Break(()));
+        }
         if last {
             break;
         }
     }
-    cutter.finish(emit);
-    Ok(cutter.title().unwrap_or_default().to_string())
+    Ok(cutter.finish(emit))
 }
 
 #[cfg(test)]
@@ -104,10 +110,13 @@ mod tests {
         let encoding = inspection.text.unwrap();
         assert_eq!(encoding.encoding.name(), "GBK");
         let mut passages = Vec::new();
-        let title = read_passages(&path, encoding, &mut |p| passages.push(p)).unwrap();
-        let expected = cut_article(text);
-        assert_eq!(title, expected.title);
-        assert_eq!(passages, expected.passages);
+        let flow = read_passages(&path, encoding, 24, &mut |p| {
+            passages.push(p);
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        assert!(flow.is_continue());
+        assert_eq!(passages, cut_article(text, 24).passages);
     }
 
     #[test]

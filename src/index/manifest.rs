@@ -10,12 +10,12 @@ use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
 use crate::corpus::Skipped;
 
-use super::schema::{ARTICLE_KIND, Fields};
+use super::schema::{ARTICLE_KIND, Fields, names};
 use crate::{Error, Result};
 
 /// What the index knows of one article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
+pub struct Known {
     /// Size in bytes when indexed.
     pub size: u64,
     /// Modification time in ns when indexed; 0 means "check the content next time".
@@ -31,7 +31,7 @@ pub struct Entry {
 }
 
 /// The manifest, keyed by article key.
-pub type Manifest = HashMap<String, Entry>;
+pub type Manifest = HashMap<String, Known>;
 
 fn read_error(err: impl std::fmt::Display) -> Error {
     Error::tantivy(
@@ -54,14 +54,14 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
         };
         let fast = segment.fast_fields();
         let keys = fast
-            .str("article")
+            .str(names::ARTICLE)
             .map_err(read_error)?
             .ok_or_else(|| read_error("no article column"))?;
-        let size = fast.u64("size").map_err(read_error)?;
-        let mtime = fast.u64("mtime").map_err(read_error)?;
-        let hash = fast.u64("hash").map_err(read_error)?;
-        let passages = fast.u64("passages").map_err(read_error)?;
-        let skipped = fast.u64("skipped").map_err(read_error)?;
+        let size = fast.u64(names::SIZE).map_err(read_error)?;
+        let mtime = fast.u64(names::MTIME).map_err(read_error)?;
+        let hash = fast.u64(names::HASH).map_err(read_error)?;
+        let passages = fast.u64(names::PASSAGES).map_err(read_error)?;
+        let skipped = fast.u64(names::SKIPPED).map_err(read_error)?;
         let alive = segment.alive_bitset();
         // The keys in ordinal order, read in one pass: looking each up by ordinal would
         // decompress a dictionary block per article.
@@ -80,7 +80,7 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
             {
                 manifest.insert(
                     key.clone(),
-                    Entry {
+                    Known {
                         size: size.first(doc).unwrap_or(0),
                         mtime_ns: mtime.first(doc).unwrap_or(0),
                         hash: hash.first(doc).unwrap_or(0),
@@ -99,11 +99,11 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
 /// The files recorded as not indexable, with their reasons, sorted by key.
 pub fn skipped(searcher: &Searcher, fields: &Fields, manifest: &Manifest) -> Result<Vec<Skipped>> {
     let mut skipped = Vec::new();
-    for (key, entry) in manifest {
-        if !entry.skipped {
+    for (key, known) in manifest {
+        if !known.skipped {
             continue;
         }
-        let doc: TantivyDocument = searcher.doc(entry.address).map_err(read_error)?;
+        let doc: TantivyDocument = searcher.doc(known.address).map_err(read_error)?;
         let reason = doc
             .get_first(fields.reason)
             .and_then(|v| v.as_str())

@@ -13,11 +13,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tantivy::indexer::LogMergePolicy;
 use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::tokenizer::NgramTokenizer;
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
-use crate::analysis::{ANALYSIS_VERSION, GramsTokenizer};
-use crate::corpus::passage::MAX_PASSAGE_CHARS;
+use crate::analysis::{ANALYSIS_VERSION, grams};
+use crate::corpus::{self, DICT_FILE};
 use crate::{Error, Result};
 
 pub use schema::Fields;
@@ -32,9 +31,6 @@ use folder::{MARKER, Survey};
 /// reach this size.
 const MAX_DOCS_TO_MERGE: usize = 20_000;
 
-/// The user dictionary's name in the seeds folder.
-pub const DICT_FILE: &str = "dict.txt";
-
 /// What each commit records in `meta.json`, atomically with the documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payload {
@@ -47,8 +43,8 @@ pub struct Payload {
     pub complete: bool,
 }
 
-/// The fingerprint of everything that changes what the index holds: schema, analysis, passage
-/// cutting and the user dictionary of `seeds`.
+/// The fingerprint of everything that changes what the index holds: schema, analysis, the gram
+/// contract, passage cutting and the user dictionary of `seeds`.
 pub fn fingerprint(seeds: &Path) -> Result<String> {
     let dict_path = seeds.join(DICT_FILE);
     let dict = match std::fs::read(&dict_path) {
@@ -57,10 +53,11 @@ pub fn fingerprint(seeds: &Path) -> Result<String> {
         Err(err) => return Err(Error::io(dict_path, err)),
     };
     Ok(format!(
-        "{};{};passage-max-{};dict-{}",
-        schema::SCHEMA_VERSION,
+        "{};{};{};{};dict-{}",
+        schema::version(),
         ANALYSIS_VERSION,
-        MAX_PASSAGE_CHARS,
+        grams::version(),
+        corpus::passage::version(),
         dict
     ))
 }
@@ -69,6 +66,25 @@ pub fn fingerprint(seeds: &Path) -> Result<String> {
 pub fn user_dict(seeds: &Path) -> Option<PathBuf> {
     let path = seeds.join(DICT_FILE);
     path.is_file().then_some(path)
+}
+
+/// Numbers about an index.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    /// Articles indexed.
+    pub articles: u64,
+    /// Passages indexed.
+    pub passages: u64,
+    /// Distinct terms in the gram field.
+    pub distinct_grams: u64,
+    /// Bytes on disk.
+    pub index_bytes: u64,
+    /// When the last sync committed (seconds since the epoch).
+    pub synced_at: Option<u64>,
+    /// Whether the last commit ended a sync (false after an interrupted build).
+    pub complete: bool,
+    /// Files that are not indexed, with the reason.
+    pub skipped: Vec<corpus::Skipped>,
 }
 
 /// An open sou index.
@@ -245,12 +261,8 @@ impl SouIndex {
 
     /// Tokenizers are not stored in the index: register them on every open.
     fn register_tokenizers(&self) -> Result<()> {
-        let tokenizers = self.index.tokenizers();
-        tokenizers.register(schema::GRAMS_TOKENIZER, GramsTokenizer::default());
-        let chars = NgramTokenizer::all_ngrams(1, 1)
-            .map_err(tantivy_error(&self.dir, "opening the tokenizers of"))?;
-        tokenizers.register(schema::CHARS_TOKENIZER, chars);
-        Ok(())
+        grams::register_tokenizers(self.index.tokenizers())
+            .map_err(tantivy_error(&self.dir, "opening the tokenizers of"))
     }
 
     /// The payload of the last commit, if it is sou's.
@@ -294,6 +306,24 @@ impl SouIndex {
         policy.set_max_docs_before_merge(MAX_DOCS_TO_MERGE);
         writer.set_merge_policy(Box::new(policy));
         Ok(writer)
+    }
+
+    /// Numbers about the index as last committed.
+    pub fn stats(&self) -> Result<Stats> {
+        let reader = self.reader()?;
+        let searcher = reader.searcher();
+        let manifest = manifest::read(&searcher, &self.fields)?;
+        let skipped = manifest::skipped(&searcher, &self.fields, &manifest)?;
+        let payload = self.payload()?;
+        Ok(Stats {
+            articles: manifest.values().filter(|k| !k.skipped).count() as u64,
+            passages: manifest.values().map(|k| k.passages).sum(),
+            distinct_grams: manifest::distinct_terms(&searcher, self.fields.gram.grams)?,
+            index_bytes: self.size_on_disk()?,
+            synced_at: payload.as_ref().map(|p| p.synced_at),
+            complete: payload.is_some_and(|p| p.complete),
+            skipped,
+        })
     }
 
     /// Total size in bytes of the files in the index folder.
@@ -405,6 +435,13 @@ mod tests {
         std::fs::write(dir.path().join(DICT_FILE), "郑洛新 100\n").unwrap();
         let with = fingerprint(dir.path()).unwrap();
         assert_ne!(without, with);
-        assert!(with.contains(ANALYSIS_VERSION));
+        for part in [
+            schema::version(),
+            ANALYSIS_VERSION.to_string(),
+            grams::version(),
+            corpus::passage::version(),
+        ] {
+            assert!(with.contains(&part), "{with} lacks {part}");
+        }
     }
 }

@@ -1,20 +1,44 @@
 //! The index schema: one document per passage, plus one per article that records what was indexed
-//! (the manifest lives in the same commits as the passages, so the two can never disagree).
+//! (the manifest lives in the same commits as the passages, so the two can never disagree). The
+//! gram fields are the gram contract's ([`crate::analysis::grams`]); the names of the others are
+//! defined here once, for the code that reads their columns.
 
-use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-};
+use tantivy::schema::{FAST, Field, STORED, STRING, Schema};
 
-/// Bumped whenever the schema or what a field holds changes: part of the fingerprint.
-pub const SCHEMA_VERSION: &str = "schema-v6";
+use crate::analysis::grams::GramFields;
 
-/// The tokenizer name of the gram field.
-pub const GRAMS_TOKENIZER: &str = "sou_grams";
-/// The tokenizer name of the solo word field: each character a token.
-pub const CHARS_TOKENIZER: &str = "sou_chars";
+/// Field names, for the readers of fast field columns.
+pub(crate) mod names {
+    /// See [`super::Fields::kind`].
+    pub const KIND: &str = "kind";
+    /// See [`super::Fields::path`].
+    pub const PATH: &str = "path";
+    /// See [`super::Fields::line`].
+    pub const LINE: &str = "line";
+    /// See [`super::Fields::title`].
+    pub const TITLE: &str = "title";
+    /// See [`super::Fields::text`].
+    pub const TEXT: &str = "text";
+    /// See [`super::Fields::tail`].
+    pub const TAIL: &str = "tail";
+    /// See [`super::Fields::article`].
+    pub const ARTICLE: &str = "article";
+    /// See [`super::Fields::size`].
+    pub const SIZE: &str = "size";
+    /// See [`super::Fields::mtime`].
+    pub const MTIME: &str = "mtime";
+    /// See [`super::Fields::hash`].
+    pub const HASH: &str = "hash";
+    /// See [`super::Fields::passages`].
+    pub const PASSAGES: &str = "passages";
+    /// See [`super::Fields::skipped`].
+    pub const SKIPPED: &str = "skipped";
+    /// See [`super::Fields::reason`].
+    pub const REASON: &str = "reason";
+}
 
 /// The value of `kind` on article documents.
-pub const ARTICLE_KIND: &str = "article";
+pub(crate) const ARTICLE_KIND: &str = "article";
 
 /// Handles on the schema's fields.
 #[derive(Debug, Clone)]
@@ -32,13 +56,8 @@ pub struct Fields {
     pub text: Field,
     /// Passage: the start of the text that follows it in the paragraph (see `Passage::tail`).
     pub tail: Field,
-    /// Passage: bigrams, word boundary markers and the END term (see [`crate::analysis`]).
-    pub grams: Field,
-    /// Passage: the characters that are words by themselves (see
-    /// [`crate::analysis::Analysis::solo_words`]).
-    pub solo_words: Field,
-    /// Passage: the tail's key, one term (see [`crate::analysis::Analysis::tail_key`]).
-    pub tail_key: Field,
+    /// Passage: what the gram contract indexes.
+    pub gram: GramFields,
     /// Article: its key.
     pub article: Field,
     /// Article: file size in bytes when indexed.
@@ -58,40 +77,31 @@ pub struct Fields {
 /// Builds the schema and its field handles.
 pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let positions = |tokenizer: &str| {
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(tokenizer)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-    };
-    // Fields only ever asked "does this passage hold the term?": no frequencies, positions or
-    // norms.
-    let presence = |tokenizer: &str| {
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(tokenizer)
-                .set_index_option(IndexRecordOption::Basic)
-                .set_fieldnorms(false),
-        )
-    };
     let fields = Fields {
-        kind: builder.add_text_field("kind", STRING),
-        path: builder.add_text_field("path", STRING | FAST),
-        line: builder.add_u64_field("line", FAST),
-        title: builder.add_text_field("title", STORED),
-        text: builder.add_text_field("text", STORED),
-        tail: builder.add_text_field("tail", STORED),
-        grams: builder.add_text_field("grams", positions(GRAMS_TOKENIZER)),
-        solo_words: builder.add_text_field("solo_words", presence(CHARS_TOKENIZER)),
-        tail_key: builder.add_text_field("tail_key", presence("raw")),
-        article: builder.add_text_field("article", STRING | FAST),
-        size: builder.add_u64_field("size", FAST),
-        mtime: builder.add_u64_field("mtime", FAST),
-        hash: builder.add_u64_field("hash", FAST),
-        passages: builder.add_u64_field("passages", FAST),
-        skipped: builder.add_u64_field("skipped", FAST),
-        reason: builder.add_text_field("reason", STORED),
+        kind: builder.add_text_field(names::KIND, STRING),
+        path: builder.add_text_field(names::PATH, STRING | FAST),
+        line: builder.add_u64_field(names::LINE, FAST),
+        title: builder.add_text_field(names::TITLE, STORED),
+        text: builder.add_text_field(names::TEXT, STORED),
+        tail: builder.add_text_field(names::TAIL, STORED),
+        gram: GramFields::add_to(&mut builder),
+        article: builder.add_text_field(names::ARTICLE, STRING | FAST),
+        size: builder.add_u64_field(names::SIZE, FAST),
+        mtime: builder.add_u64_field(names::MTIME, FAST),
+        hash: builder.add_u64_field(names::HASH, FAST),
+        passages: builder.add_u64_field(names::PASSAGES, FAST),
+        skipped: builder.add_u64_field(names::SKIPPED, FAST),
+        reason: builder.add_text_field(names::REASON, STORED),
     };
     (builder.build(), fields)
+}
+
+/// A version of the schema derived from the schema itself: part of the index fingerprint.
+pub fn version() -> String {
+    let (schema, _) = build();
+    let json = serde_json::to_string(&schema).unwrap_or_default();
+    format!(
+        "schema-{:016x}",
+        xxhash_rust::xxh3::xxh3_64(json.as_bytes())
+    )
 }

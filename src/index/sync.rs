@@ -3,26 +3,32 @@
 //! decided from size and modification time without reading the file; a file whose time changed
 //! but whose bytes did not is only re-recorded.
 //!
-//! Files are streamed, cut and analyzed on worker threads, which hand each passage to the writer
-//! as soon as it is ready: memory is bounded by the passage and the writer's budget, not the
-//! file. The calling thread commits every few tens of megabytes. An article's manifest entry is
-//! written after its last passage, so a commit that falls inside an article holds passages
-//! without an entry; the next sync sees no entry, deletes those passages by path and indexes the
-//! article again. An interrupted build thus keeps what it committed, and the next sync finishes
-//! the job with the same result as a clean build.
+//! A sync first [`plan`]s — a pure function of the listing, the manifest and the rebuild flag —
+//! then [`execute`]s the plan. Files are streamed, cut and analyzed on worker threads, which hand
+//! each passage to the writer as soon as it is ready: memory is bounded by the passage and the
+//! writer's budget, not the file. The calling thread commits every few tens of megabytes. An
+//! article's manifest entry is written after its last passage, so a commit that falls inside an
+//! article holds passages without an entry; the next sync sees no entry, deletes those passages
+//! by path and indexes the article again. An interrupted build thus keeps what it committed, and
+//! the next sync finishes the job with the same result as a clean build.
+//!
+//! One [`Stop`] is asked before every passage: Ctrl-C or a failed write stops the sync within a
+//! passage, not a file.
 
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{RwLock, mpsc};
+use std::sync::{Mutex, RwLock, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
-use super::manifest::{self, Entry, Manifest};
+use super::manifest::{self, Known, Manifest};
 use super::schema::ARTICLE_KIND;
 use super::{Payload, SouIndex};
 use crate::analysis::SharedAnalyzer;
+use crate::analysis::grams::TAIL_CHARS;
 use crate::corpus::{self, Skipped, SourceFile};
 use crate::{Error, Result};
 
@@ -32,8 +38,7 @@ use crate::{Error, Result};
 pub const COMMIT_EVERY_BYTES: u64 = 128 * 1024 * 1024;
 
 /// The writer's memory budget, shared by its threads: large enough that a thread's share of a
-/// commit fits in one segment. Peak memory of a 200 MB build stays under 900 MB (865-875 MB
-/// measured).
+/// commit fits in one segment.
 pub const WRITER_BUDGET_BYTES: usize = 512 * 1024 * 1024;
 
 /// A file modified this close to the sync is recorded with time 0: it might change again within
@@ -53,18 +58,21 @@ pub struct Progress {
     pub bytes_total: u64,
 }
 
-/// How a sync runs.
-#[derive(Clone, Copy)]
-pub struct SyncOptions<'a> {
-    /// Re-index every article, whatever the manifest says.
-    pub rebuild: bool,
+/// The limits a sync works within (see [`crate::Config`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
     /// Files larger than this are skipped.
     pub max_file_bytes: u64,
     /// Worker threads for reading and analysis (and the writer's indexing threads).
     pub threads: usize,
-    /// The writer's memory budget in bytes, shared by its threads.
-    pub writer_budget: usize,
-    /// Set (by a Ctrl-C handler) to stop after the current commit step.
+}
+
+/// How one sync runs.
+#[derive(Clone, Copy)]
+pub struct SyncOptions<'a> {
+    /// Re-index every article, whatever the manifest says.
+    pub rebuild: bool,
+    /// Set (by a Ctrl-C handler) to stop after the current passage.
     pub interrupt: Option<&'a AtomicBool>,
     /// Called after each file read.
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
@@ -76,9 +84,6 @@ impl Default for SyncOptions<'_> {
     fn default() -> Self {
         SyncOptions {
             rebuild: false,
-            max_file_bytes: corpus::DEFAULT_MAX_FILE_BYTES,
-            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            writer_budget: WRITER_BUDGET_BYTES,
             interrupt: None,
             progress: None,
             commit_every_bytes: COMMIT_EVERY_BYTES,
@@ -114,11 +119,304 @@ impl SyncReport {
     }
 }
 
-/// What to do with one listed file.
-struct Todo {
-    file: SourceFile,
-    /// The manifest entry when the file was indexed before.
-    known: Option<Entry>,
+/// One listed file the sync must read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Todo {
+    pub file: SourceFile,
+    /// What the manifest knows of the file, when it was indexed before.
+    pub known: Option<Known>,
+}
+
+/// What a sync will do, decided from the listing and the manifest alone.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// Delete everything first and index every file.
+    pub clear: bool,
+    /// Files whose size and time match the manifest: not read.
+    pub unchanged: usize,
+    /// Files to read: new ones, and known ones whose size or time changed.
+    pub todo: Vec<Todo>,
+    /// Keys of indexed articles no longer listed, sorted, with their passage counts.
+    pub removed: Vec<(String, u64)>,
+    /// Passages the index holds before the sync (0 when it is cleared).
+    pub passages_before: u64,
+}
+
+impl Plan {
+    /// Whether executing the plan would change nothing.
+    pub fn is_empty(&self) -> bool {
+        !self.clear && self.todo.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// Decides what a sync does. `manifest` is what the index holds; `clear` when the index must be
+/// rebuilt (asked for, new, or made with other settings), in which case the manifest is ignored.
+pub(crate) fn plan(files: Vec<SourceFile>, manifest: &Manifest, clear: bool) -> Plan {
+    let empty = Manifest::new();
+    let manifest = if clear { &empty } else { manifest };
+    let listed: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
+    let mut removed: Vec<(String, u64)> = manifest
+        .iter()
+        .filter(|(key, _)| !listed.contains(key.as_str()))
+        .map(|(key, known)| (key.clone(), known.passages))
+        .collect();
+    removed.sort();
+    let mut plan = Plan {
+        clear,
+        removed,
+        passages_before: manifest.values().map(|k| k.passages).sum(),
+        ..Plan::default()
+    };
+    for file in files {
+        let known = manifest.get(&file.key).copied();
+        match known {
+            // Time 0 was recorded for a file that might change again unseen: check its content.
+            Some(k) if k.mtime_ns != 0 && k.size == file.size && k.mtime_ns == file.mtime_ns => {
+                plan.unchanged += 1;
+            }
+            _ => plan.todo.push(Todo { file, known }),
+        }
+    }
+    plan
+}
+
+/// The one question every worker asks before each passage: should the sync stop? Yes after
+/// Ctrl-C (the caller's interrupt flag) or after a failure anywhere.
+struct Stop<'a> {
+    interrupt: Option<&'a AtomicBool>,
+    failed: AtomicBool,
+}
+
+impl Stop<'_> {
+    fn requested(&self) -> bool {
+        self.failed.load(Ordering::Relaxed) || self.interrupted()
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
+
+    fn fail(&self) {
+        self.failed.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Brings `index` in step with `seeds`: plans, then executes the plan.
+pub fn sync(
+    index: &SouIndex,
+    seeds: &Path,
+    analyzer: &SharedAnalyzer,
+    fingerprint: &str,
+    limits: &Limits,
+    options: &SyncOptions<'_>,
+) -> Result<SyncReport> {
+    let started = Instant::now();
+    let listing = corpus::list_files(seeds, limits.max_file_bytes)?;
+    let payload = index.payload()?;
+    // Without a payload the index is new (or its creation was interrupted): start it clean.
+    let settings_changed = payload
+        .as_ref()
+        .is_some_and(|p| p.fingerprint != fingerprint);
+    let clear = options.rebuild || settings_changed || payload.is_none();
+    let manifest = if clear {
+        Manifest::new()
+    } else {
+        let reader = index.reader()?;
+        manifest::read(&reader.searcher(), &index.fields)?
+    };
+    let plan = plan(listing.files, &manifest, clear);
+    let mut report = SyncReport {
+        skipped: listing.skipped,
+        rebuilt: options.rebuild || settings_changed,
+        ..SyncReport::default()
+    };
+    if plan.is_empty() {
+        report.unchanged = plan.unchanged;
+        report.passages = plan.passages_before;
+        report.elapsed = started.elapsed();
+        return Ok(report);
+    }
+    execute(
+        index,
+        analyzer,
+        fingerprint,
+        limits,
+        options,
+        plan,
+        &mut report,
+    )?;
+    report.skipped.sort_by(|a, b| a.key.cmp(&b.key));
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Books kept while a plan runs: the report, the passage count and progress.
+struct Books<'r> {
+    report: &'r mut SyncReport,
+    passages: u64,
+    files_done: usize,
+    bytes_done: u64,
+    since_commit: u64,
+}
+
+impl Books<'_> {
+    fn record(&mut self, todo: &Todo, outcome: Outcome) {
+        let known = todo.known.filter(|k| !k.skipped);
+        let before = known.map_or(0, |k| k.passages);
+        match outcome {
+            Outcome::Indexed { passages } => {
+                self.passages = self.passages - before + passages;
+                if known.is_some() {
+                    self.report.changed += 1;
+                } else {
+                    self.report.added += 1;
+                }
+            }
+            Outcome::Same => self.report.unchanged += 1,
+            Outcome::Vanished => {
+                self.passages -= before;
+                if todo.known.is_some() {
+                    self.report.removed += 1;
+                }
+            }
+            Outcome::Skipped(reason) => {
+                self.passages -= before;
+                if known.is_some() {
+                    self.report.removed += 1;
+                }
+                self.report.skipped.push(Skipped {
+                    key: todo.file.key.clone(),
+                    reason,
+                });
+            }
+        }
+        self.files_done += 1;
+        self.bytes_done += todo.file.size;
+        self.since_commit += todo.file.size;
+    }
+}
+
+/// Runs `plan` on `index`: takes the writer, deletes, reads the files to do on worker threads,
+/// commits every `commit_every_bytes`, and once more at the end.
+fn execute(
+    index: &SouIndex,
+    analyzer: &SharedAnalyzer,
+    fingerprint: &str,
+    limits: &Limits,
+    options: &SyncOptions<'_>,
+    plan: Plan,
+    report: &mut SyncReport,
+) -> Result<()> {
+    // Only now is anything written: take the writer (one process at a time).
+    let threads = limits.threads.clamp(1, 8);
+    let writer = SharedWriter {
+        lock: RwLock::new(index.writer(threads, WRITER_BUDGET_BYTES)?),
+        index,
+    };
+    let sync_time = SystemTime::now();
+    if plan.clear {
+        writer
+            .read()
+            .delete_all_documents()
+            .map_err(|e| Error::tantivy("clearing the index", e))?;
+    }
+    let mut books = Books {
+        passages: plan.passages_before,
+        report,
+        files_done: 0,
+        bytes_done: 0,
+        since_commit: 0,
+    };
+    books.report.unchanged = plan.unchanged;
+    for (key, passages) in &plan.removed {
+        writer.delete_article(key, true);
+        books.passages -= passages;
+        books.report.removed += 1;
+    }
+
+    let todo = &plan.todo;
+    let bytes_total: u64 = todo.iter().map(|t| t.file.size).sum();
+    let stop = Stop {
+        interrupt: options.interrupt,
+        failed: AtomicBool::new(false),
+    };
+    let next = AtomicUsize::new(0);
+    let failure: Mutex<Option<Error>> = Mutex::new(None);
+    let workers = threads.min(todo.len().max(1));
+    std::thread::scope(|scope| {
+        let (sender, receiver) = mpsc::channel::<(usize, Outcome)>();
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, stop, writer, failure) = (&next, &stop, &writer, &failure);
+            scope.spawn(move || {
+                while !stop.requested() {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = todo.get(i) else { break };
+                    match process(item, analyzer, writer, stop, sync_time) {
+                        Ok(Some(outcome)) => {
+                            if sender.send((i, outcome)).is_err() {
+                                break;
+                            }
+                        }
+                        // Stopped inside the file: its partial passages wait for the next sync.
+                        Ok(None) => break,
+                        Err(err) => {
+                            stop.fail();
+                            let mut slot = failure
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                            slot.get_or_insert(err);
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        drop(sender);
+        for (i, outcome) in receiver {
+            books.record(&todo[i], outcome);
+            if let Some(progress) = options.progress {
+                progress(Progress {
+                    files_done: books.files_done,
+                    files_total: todo.len(),
+                    bytes_done: books.bytes_done,
+                    bytes_total,
+                });
+            }
+            if books.since_commit >= options.commit_every_bytes && !stop.requested() {
+                if let Err(err) = writer.commit(fingerprint, false) {
+                    stop.fail();
+                    failure
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .get_or_insert(err);
+                }
+                books.since_commit = 0;
+            }
+        }
+    });
+    let passages = books.passages;
+    let mut writer = writer
+        .lock
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(err) = failure
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        return Err(err);
+    }
+    let interrupted = stop.interrupted();
+    commit(&mut writer, index, fingerprint, !interrupted)?;
+    writer
+        .wait_merging_threads()
+        .map_err(|e| Error::tantivy("merging segments", e))?;
+    report.passages = passages;
+    if interrupted {
+        return Err(Error::Interrupted);
+    }
+    Ok(())
 }
 
 /// What a worker did with one file.
@@ -131,14 +429,6 @@ enum Outcome {
     Skipped(String),
     /// Deleted between the listing and the reading: gone from the index too.
     Vanished,
-}
-
-fn now() -> SystemTime {
-    SystemTime::now()
-}
-
-fn unix_secs(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// The writer, shared: workers add and delete under the read lock (tantivy's writer takes
@@ -176,7 +466,7 @@ impl SharedWriter<'_> {
     fn record(
         &self,
         file: &SourceFile,
-        record: &Record<'_>,
+        record: &ArticleRecord<'_>,
         with_passages: bool,
         sync_time: SystemTime,
     ) -> Result<()> {
@@ -194,193 +484,6 @@ impl SharedWriter<'_> {
     }
 }
 
-/// Brings `index` in step with `seeds`.
-pub fn sync(
-    index: &SouIndex,
-    seeds: &Path,
-    analyzer: &SharedAnalyzer,
-    fingerprint: &str,
-    options: &SyncOptions<'_>,
-) -> Result<SyncReport> {
-    let started = Instant::now();
-    let sync_time = now();
-    let listing = corpus::list_articles(seeds, options.max_file_bytes)?;
-    let reader = index.reader()?;
-    let searcher = reader.searcher();
-    let payload = index.payload()?;
-    // Without a payload the index is new (or its creation was interrupted): start it clean.
-    let settings_changed = payload
-        .as_ref()
-        .is_some_and(|p| p.fingerprint != fingerprint);
-    let rebuild = options.rebuild || settings_changed || payload.is_none();
-    let manifest = if rebuild {
-        Manifest::new()
-    } else {
-        manifest::read(&searcher, &index.fields)?
-    };
-
-    let mut report = SyncReport {
-        skipped: listing.skipped,
-        rebuilt: options.rebuild || settings_changed,
-        ..SyncReport::default()
-    };
-    let listed: HashSet<&str> = listing.files.iter().map(|f| f.key.as_str()).collect();
-    let mut removed: Vec<String> = manifest
-        .keys()
-        .filter(|key| !listed.contains(key.as_str()))
-        .cloned()
-        .collect();
-    removed.sort();
-    let mut todo = Vec::new();
-    for file in listing.files {
-        let known = manifest.get(&file.key).copied();
-        match known {
-            Some(entry)
-                if entry.mtime_ns != 0
-                    && entry.size == file.size
-                    && entry.mtime_ns == file.mtime_ns =>
-            {
-                report.unchanged += 1;
-            }
-            _ => todo.push(Todo { file, known }),
-        }
-    }
-    let indexed_passages: u64 = manifest.values().map(|e| e.passages).sum();
-    if todo.is_empty() && removed.is_empty() && !rebuild {
-        report.passages = indexed_passages;
-        report.elapsed = started.elapsed();
-        return Ok(report);
-    }
-
-    // Only now is anything written: take the writer (one process at a time).
-    let threads = options.threads.clamp(1, 8);
-    let writer = SharedWriter {
-        lock: RwLock::new(index.writer(threads, options.writer_budget)?),
-        index,
-    };
-    let mut passages_now = indexed_passages;
-    if rebuild {
-        writer
-            .read()
-            .delete_all_documents()
-            .map_err(|e| Error::tantivy("clearing the index", e))?;
-        passages_now = 0;
-    }
-    for key in &removed {
-        writer.delete_article(key, true);
-        passages_now -= manifest.get(key).map_or(0, |e| e.passages);
-        report.removed += 1;
-    }
-
-    let total_bytes: u64 = todo.iter().map(|t| t.file.size).sum();
-    let mut done_bytes = 0u64;
-    let mut done_files = 0usize;
-    let mut since_commit = 0u64;
-    let mut interrupted = false;
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let workers = threads.min(todo.len().max(1));
-    let result: Result<()> = std::thread::scope(|scope| {
-        let (sender, receiver) = mpsc::channel::<(usize, Result<Outcome>)>();
-        for _ in 0..workers {
-            let sender = sender.clone();
-            let (todo, next, stop, writer) = (&todo, &next, &stop, &writer);
-            scope.spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = todo.get(i) else { break };
-                    let outcome = process(item, analyzer, writer, stop, sync_time);
-                    if sender.send((i, outcome)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(sender);
-        for (i, outcome) in receiver {
-            let item = &todo[i];
-            match outcome {
-                Ok(Outcome::Indexed { passages }) => {
-                    match item.known {
-                        Some(known) if !known.skipped => {
-                            passages_now -= known.passages;
-                            report.changed += 1;
-                        }
-                        _ => report.added += 1,
-                    }
-                    passages_now += passages;
-                }
-                Ok(Outcome::Same) => report.unchanged += 1,
-                Ok(Outcome::Vanished) => {
-                    if let Some(known) = item.known {
-                        passages_now -= known.passages;
-                        report.removed += 1;
-                    }
-                }
-                Ok(Outcome::Skipped(reason)) => {
-                    if let Some(known) = item.known {
-                        passages_now -= known.passages;
-                        if !known.skipped {
-                            report.removed += 1;
-                        }
-                    }
-                    report.skipped.push(Skipped {
-                        key: item.file.key.clone(),
-                        reason,
-                    });
-                }
-                Err(Error::Interrupted) => {}
-                Err(err) => {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(err);
-                }
-            }
-            done_bytes += item.file.size;
-            done_files += 1;
-            since_commit += item.file.size;
-            if let Some(progress) = options.progress {
-                progress(Progress {
-                    files_done: done_files,
-                    files_total: todo.len(),
-                    bytes_done: done_bytes,
-                    bytes_total: total_bytes,
-                });
-            }
-            if options
-                .interrupt
-                .is_some_and(|flag| flag.load(Ordering::Relaxed))
-            {
-                interrupted = true;
-                stop.store(true, Ordering::Relaxed);
-            }
-            if since_commit >= options.commit_every_bytes && !interrupted {
-                writer.commit(fingerprint, false)?;
-                since_commit = 0;
-            }
-        }
-        Ok(())
-    });
-    let mut writer = writer
-        .lock
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    result?;
-    interrupted |= options
-        .interrupt
-        .is_some_and(|flag| flag.load(Ordering::Relaxed));
-    commit(&mut writer, index, fingerprint, !interrupted)?;
-    writer
-        .wait_merging_threads()
-        .map_err(|e| Error::tantivy("merging segments", e))?;
-    report.skipped.sort_by(|a, b| a.key.cmp(&b.key));
-    report.passages = passages_now;
-    report.elapsed = started.elapsed();
-    if interrupted {
-        return Err(Error::Interrupted);
-    }
-    Ok(report)
-}
-
 fn commit(
     writer: &mut IndexWriter,
     index: &SouIndex,
@@ -389,7 +492,9 @@ fn commit(
 ) -> Result<()> {
     let payload = Payload {
         fingerprint: fingerprint.to_string(),
-        synced_at: unix_secs(now()),
+        synced_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
         complete,
     };
     let payload = serde_json::to_string(&payload).unwrap_or_default();
@@ -404,19 +509,19 @@ fn commit(
 
 /// Reads, cuts and analyzes one file, adding its documents to the writer as they are made.
 /// Only a failure of the analyzer or the writer is an error; a file that cannot be read is an
-/// outcome.
+/// outcome. `None` when the sync was asked to stop before the file was done.
 fn process(
     item: &Todo,
     analyzer: &SharedAnalyzer,
     writer: &SharedWriter<'_>,
-    stop: &AtomicBool,
+    stop: &Stop<'_>,
     sync_time: SystemTime,
-) -> Result<Outcome> {
+) -> Result<Option<Outcome>> {
     let fields = &writer.index.fields;
     let key = &item.file.key;
     let path = &item.file.path;
-    let record_skip = |hash: u64, reason: String| -> Result<Outcome> {
-        let record = Record {
+    let record_skip = |hash: u64, reason: String| -> Result<Option<Outcome>> {
+        let record = ArticleRecord {
             hash,
             passages: 0,
             skipped: Some(&reason),
@@ -424,15 +529,15 @@ fn process(
         writer.record(&item.file, &record, true, sync_time)?;
         // A file reported before and still not indexable is not reported again.
         if item.known.is_some_and(|known| known.skipped) {
-            Ok(Outcome::Same)
+            Ok(Some(Outcome::Same))
         } else {
-            Ok(Outcome::Skipped(reason))
+            Ok(Some(Outcome::Skipped(reason)))
         }
     };
     // A file deleted since the listing is gone, not unreadable.
     let vanished = || {
         writer.delete_article(key, true);
-        Ok(Outcome::Vanished)
+        Ok(Some(Outcome::Vanished))
     };
     let is_gone = |err: &std::io::Error| err.kind() == std::io::ErrorKind::NotFound;
     if !item.file.is_article {
@@ -454,13 +559,13 @@ fn process(
         && !known.skipped
     {
         // The same bytes: renew the manifest entry's time, leave the passages.
-        let record = Record {
+        let record = ArticleRecord {
             hash,
             passages: known.passages,
             skipped: None,
         };
         writer.record(&item.file, &record, false, sync_time)?;
-        return Ok(Outcome::Same);
+        return Ok(Some(Outcome::Same));
     }
     let encoding = match inspection.text {
         Ok(encoding) => encoding,
@@ -469,20 +574,16 @@ fn process(
     let analyzer = analyzer.get()?;
     // Whatever an earlier, perhaps interrupted, sync left under this path goes first.
     writer.delete_article(key, true);
-    let mut number = 0usize;
+    let mut number = 0u64;
     let mut title: Option<String> = None;
     let mut failure: Option<Error> = None;
-    let read = corpus::read::read_passages(path, encoding, &mut |passage| {
-        if failure.is_some() {
-            return;
-        }
-        if stop.load(Ordering::Relaxed) {
-            failure = Some(Error::Interrupted);
-            return;
+    let read = corpus::read::read_passages(path, encoding, TAIL_CHARS, &mut |passage| {
+        if stop.requested() {
+            return ControlFlow::Break(());
         }
         // The first passage is the title, or starts the article when it has none.
         let title = title.get_or_insert_with(|| passage.text.clone());
-        let analysis = analyzer.analyze(&passage.text, &passage.tail);
+        let terms = analyzer.analyze(&passage.text, &passage.tail);
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.path, key);
         doc.add_u64(fields.line, passage.line);
@@ -491,42 +592,37 @@ fn process(
         if !passage.tail.is_empty() {
             doc.add_text(fields.tail, &passage.tail);
         }
-        doc.add_text(fields.grams, &analysis.grams);
-        doc.add_text(fields.solo_words, &analysis.solo_words);
-        for key in analysis.tail_keys() {
-            doc.add_text(fields.tail_key, key);
-        }
+        fields.gram.add_passage(&mut doc, &terms);
         if let Err(err) = writer.add(doc, key) {
             failure = Some(err);
+            return ControlFlow::Break(());
         }
         number += 1;
+        ControlFlow::Continue(())
     });
     if let Some(err) = failure {
         return Err(err);
     }
-    if let Err(err) = read {
+    match read {
+        Ok(ControlFlow::Continue(())) => {}
+        Ok(ControlFlow::Break(())) => return Ok(None),
         // Vanished or unreadable mid-read: what was added goes; an unreadable file is reported.
-        return if is_gone(&err) {
-            vanished()
-        } else {
-            record_skip(0, err.to_string())
-        };
+        Err(err) if is_gone(&err) => return vanished(),
+        Err(err) => return record_skip(0, err.to_string()),
     }
-    let record = Record {
+    let record = ArticleRecord {
         hash,
-        passages: number as u64,
+        passages: number,
         skipped: None,
     };
     // The passages were deleted before they were added: only the manifest entry remains to add.
     let doc = article_doc(fields, &item.file, &record, sync_time);
     writer.add(doc, key)?;
-    Ok(Outcome::Indexed {
-        passages: number as u64,
-    })
+    Ok(Some(Outcome::Indexed { passages: number }))
 }
 
 /// What the manifest records of an article besides its listing.
-struct Record<'a> {
+struct ArticleRecord<'a> {
     hash: u64,
     passages: u64,
     skipped: Option<&'a str>,
@@ -535,7 +631,7 @@ struct Record<'a> {
 fn article_doc(
     fields: &super::Fields,
     file: &SourceFile,
-    record: &Record<'_>,
+    record: &ArticleRecord<'_>,
     sync_time: SystemTime,
 ) -> TantivyDocument {
     let modified = UNIX_EPOCH + Duration::from_nanos(file.mtime_ns);
@@ -554,4 +650,94 @@ fn article_doc(
         doc.add_text(fields.reason, reason);
     }
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::DocAddress;
+
+    fn file(key: &str, size: u64, mtime_ns: u64) -> SourceFile {
+        SourceFile {
+            key: key.into(),
+            path: key.into(),
+            size,
+            mtime_ns,
+            is_article: true,
+        }
+    }
+
+    fn known(size: u64, mtime_ns: u64, passages: u64) -> Known {
+        Known {
+            size,
+            mtime_ns,
+            hash: 7,
+            passages,
+            skipped: false,
+            address: DocAddress::new(0, 0),
+        }
+    }
+
+    #[test]
+    fn the_plan_reads_only_what_changed_and_removes_what_is_gone() {
+        let manifest: Manifest = [
+            ("same.txt".to_string(), known(10, 100, 3)),
+            ("grown.txt".to_string(), known(10, 100, 4)),
+            ("touched.txt".to_string(), known(10, 100, 5)),
+            ("racy.txt".to_string(), known(10, 0, 6)),
+            ("gone.txt".to_string(), known(10, 100, 7)),
+            ("also-gone.txt".to_string(), known(10, 100, 8)),
+        ]
+        .into_iter()
+        .collect();
+        let files = vec![
+            file("grown.txt", 11, 100),
+            file("new.txt", 1, 1),
+            file("racy.txt", 10, 0),
+            file("same.txt", 10, 100),
+            file("touched.txt", 10, 101),
+        ];
+        let plan = plan(files.clone(), &manifest, false);
+        assert_eq!(plan.unchanged, 1);
+        let todo: Vec<(&str, bool)> = plan
+            .todo
+            .iter()
+            .map(|t| (t.file.key.as_str(), t.known.is_some()))
+            .collect();
+        assert_eq!(
+            todo,
+            [
+                ("grown.txt", true),
+                ("new.txt", false),
+                ("racy.txt", true),
+                ("touched.txt", true)
+            ]
+        );
+        assert_eq!(
+            plan.removed,
+            [
+                ("also-gone.txt".to_string(), 8),
+                ("gone.txt".to_string(), 7)
+            ]
+        );
+        assert_eq!(plan.passages_before, 33);
+        assert!(!plan.is_empty());
+
+        // Cleared: every file is read as new, nothing is removed one by one.
+        let cleared = super::plan(files, &manifest, true);
+        assert!(cleared.clear && cleared.removed.is_empty());
+        assert_eq!(cleared.todo.len(), 5);
+        assert!(cleared.todo.iter().all(|t| t.known.is_none()));
+        assert_eq!((cleared.unchanged, cleared.passages_before), (0, 0));
+    }
+
+    #[test]
+    fn nothing_changed_is_an_empty_plan() {
+        let manifest: Manifest = [("a.txt".to_string(), known(10, 100, 3))]
+            .into_iter()
+            .collect();
+        let plan = plan(vec![file("a.txt", 10, 100)], &manifest, false);
+        assert!(plan.is_empty());
+        assert_eq!((plan.unchanged, plan.passages_before), (1, 3));
+    }
 }

@@ -9,9 +9,10 @@ use std::path::Path;
 
 use termcolor::{Color, ColorSpec, WriteColor};
 
-use crate::Stats;
+use crate::corpus::display_path;
+use crate::index::Stats;
 use crate::index::sync::SyncReport;
-use crate::search::{Results, Snippet, display_path};
+use crate::search::{Results, Snippet};
 
 /// Titles longer than this many characters are shortened in text output.
 const TITLE_CHARS: usize = 40;

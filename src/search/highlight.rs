@@ -1,10 +1,10 @@
 //! Highlights and snippets: where the query's strings stand in a passage, in character offsets of
 //! the text the reader sees, and a window of about 160 characters around them.
 //!
-//! Matching is done on the folded gram stream, exactly as the index matched, so every hit the
-//! index found is highlighted (`智慧產業` lights up for `智慧产业`).
+//! Matching is the gram contract's ([`grams::find`]), exactly as the index matched, so every hit
+//! the index found is highlighted (`智慧產業` lights up for `智慧产业`).
 
-use crate::analysis::{fold, gram_stream};
+use crate::analysis::grams;
 
 /// Characters in a snippet when the passage is longer.
 pub const SNIPPET_CHARS: usize = 160;
@@ -17,32 +17,15 @@ const LEAD_CHARS: usize = 30;
 /// `Passage::tail`) is highlighted up to the passage's end.
 pub fn find(text: &str, tail: &str, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
     let text_chars = text.chars().count();
-    let text = format!("{text}{tail}");
-    let text = text.as_str();
-    let folded = fold(text);
-    let stream = gram_stream(&folded.text);
-    // Original byte offset -> character offset.
-    let char_starts: Vec<usize> = text.char_indices().map(|(b, _)| b).collect();
+    let whole = format!("{text}{tail}");
+    // Byte offset in `whole` -> character offset.
+    let char_starts: Vec<usize> = whole.char_indices().map(|(b, _)| b).collect();
     let to_char = |byte: usize| char_starts.partition_point(|&b| b < byte);
-
-    let mut ranges = Vec::new();
-    for needle in needles.iter().filter(|n| !n.is_empty()) {
-        if needle.len() > stream.len() {
-            continue;
-        }
-        for start in 0..=stream.len() - needle.len() {
-            let window = &stream[start..start + needle.len()];
-            if window.iter().map(|&(_, c)| c).eq(needle.iter().copied()) {
-                let first = window[0].0;
-                let last = window[needle.len() - 1].0;
-                let (from, to) = folded.original_range(first, last + 1);
-                let (start, end) = (to_char(from), to_char(to).min(text_chars));
-                if start < end {
-                    ranges.push((start, end));
-                }
-            }
-        }
-    }
+    let ranges = grams::find(&whole, text_chars, needles)
+        .into_iter()
+        .map(|(from, to)| (to_char(from), to_char(to).min(text_chars)))
+        .filter(|(start, end)| start < end)
+        .collect();
     merge(ranges)
 }
 

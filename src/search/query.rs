@@ -3,7 +3,8 @@
 //! between two words accepts either. Parsing never fails on odd input: an unbalanced quote runs
 //! to the end, a lone `-` or a dangling `OR` is an ordinary word.
 
-use crate::analysis::{fold_str, gram_chars};
+use crate::analysis::fold_str;
+use crate::analysis::grams::gram_chars;
 use crate::{Error, Result};
 
 /// One string to look for.

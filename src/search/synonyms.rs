@@ -5,11 +5,10 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::analysis::{fold_str, gram_chars};
+use crate::analysis::fold_str;
+use crate::analysis::grams::gram_chars;
+use crate::corpus::SYNONYMS_FILE;
 use crate::{Error, Result};
-
-/// The synonyms file's name in the seeds folder.
-pub const SYNONYMS_FILE: &str = "synonyms.txt";
 
 /// Groups of equivalent terms, folded.
 #[derive(Debug, Default, Clone)]

@@ -1,0 +1,689 @@
+//! The gram contract: what a passage is indexed as, and the queries that find a string in it.
+//! Both sides live here because they must agree exactly; the index fingerprint carries
+//! [`version`], derived from the parameters below, so that changing any of them rebuilds the
+//! index instead of silently missing matches.
+//!
+//! A passage is folded and read as its *gram stream*: its characters with control characters
+//! dropped and each run of whitespace standing as one space (see [`gram_stream`]). The passage
+//! is indexed as:
+//! - in the gram field, at each stream position, the bigram of that character and the next (the
+//!   last character gets its unigram), a [`BOUNDARY`] marker where a jieba word starts, and after
+//!   the last character a boundary and [`END`];
+//! - in the solo field, the characters jieba leaves as words by themselves (`和` in `管理和服务`,
+//!   not in `和服`), without positions;
+//! - in the tail key field, the first [`TAIL_CHARS`] stream characters of the text that follows
+//!   the passage when a long paragraph was cut after it, as one term, plus its first one and two
+//!   characters ([`TAIL_KEY_PREFIXES`]).
+//!
+//! A query string is found exactly where its bigrams stand in a row, whatever jieba made of the
+//! text around it — or where a passage ends with its start and the tail key starts with the
+//! rest. It stands "on word boundaries" when markers stand at both of its ends (one character:
+//! when it is a word by itself).
+//!
+//! The analysis runs on sou's worker threads and hands tantivy the gram field as a compact
+//! encoded string: the stream's characters, each preceded by [`FLAG`] where a word starts, and a
+//! final flag (a passage ends on a boundary). [`GramsTokenizer`], registered on the index, only
+//! decodes it inside tantivy's indexing threads, reusing one token buffer. (Pre-tokenized values
+//! would be serialized to JSON and back inside tantivy: a fifth of the indexing time.)
+
+use tantivy::query::{BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, SchemaBuilder, TextFieldIndexing, TextOptions};
+use tantivy::tokenizer::{NgramTokenizer, Token, TokenStream, Tokenizer, TokenizerManager};
+use tantivy::{TantivyDocument, Term};
+
+/// The parameters of the contract. Everything the index and the queries must agree on that is
+/// a value is here; [`version`] is derived from them (and `revision`, bumped by hand when the
+/// code that applies them changes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Contract {
+    /// The term marking a word boundary in the gram field.
+    pub boundary: &'static str,
+    /// The term after a passage's last character.
+    pub end: &'static str,
+    /// The character that flags a word start in the encoded field value.
+    pub flag: char,
+    /// Stream characters of the following text kept as a passage's tail.
+    pub tail_chars: usize,
+    /// Lengths of the tail key prefixes indexed as terms of their own.
+    pub tail_key_prefixes: [usize; 2],
+    /// The gram field's name.
+    pub grams_field: &'static str,
+    /// The solo word field's name.
+    pub solo_field: &'static str,
+    /// The tail key field's name.
+    pub tail_key_field: &'static str,
+    /// Bumped when the code that applies these parameters changes what is indexed.
+    pub revision: u32,
+}
+
+/// The contract in force.
+pub(crate) const CONTRACT: Contract = Contract {
+    boundary: "\u{0}",
+    end: "\u{1}",
+    flag: '\u{2}',
+    tail_chars: 24,
+    tail_key_prefixes: [1, 2],
+    grams_field: "grams",
+    solo_field: "solo_words",
+    tail_key_field: "tail_key",
+    revision: 8,
+};
+
+/// The term marking a word boundary. Grams are built from non-control characters only, so no
+/// gram can be this term.
+pub const BOUNDARY: &str = CONTRACT.boundary;
+
+/// The term after a passage's last character: a query string that runs on past a cut into the
+/// next passage ends there in the gram field, and goes on in the tail key.
+pub const END: &str = CONTRACT.end;
+
+/// Flags a word start in the encoded gram field value. Distinct from both markers: the stream
+/// holds no control character, so the flag cannot be confused with text.
+pub(crate) const FLAG: char = CONTRACT.flag;
+
+/// Characters of the following text kept as a passage's tail.
+pub const TAIL_CHARS: usize = CONTRACT.tail_chars;
+
+/// The lengths of the tail key prefixes indexed as terms of their own, so that a query whose
+/// rest after a cut is that short looks up one term instead of every key starting with it.
+pub(crate) const TAIL_KEY_PREFIXES: [usize; 2] = CONTRACT.tail_key_prefixes;
+
+/// The tokenizer name of the gram field.
+const GRAMS_TOKENIZER: &str = "sou_grams";
+/// The tokenizer name of the solo word field: each character a token.
+const CHARS_TOKENIZER: &str = "sou_chars";
+
+impl Contract {
+    /// A short string that changes whenever any parameter does.
+    pub fn version(&self) -> String {
+        let hash = xxhash_rust::xxh3::xxh3_64(format!("{self:?}").as_bytes());
+        format!("grams-r{}-{hash:016x}", self.revision)
+    }
+}
+
+/// The version of the contract in force: part of the index fingerprint.
+pub fn version() -> String {
+    CONTRACT.version()
+}
+
+/// The fields a passage's grams are indexed in.
+#[derive(Debug, Clone, Copy)]
+pub struct GramFields {
+    /// Bigrams, word boundary markers and the END term, with positions.
+    pub grams: Field,
+    /// The characters that are words by themselves, without positions.
+    pub solo_words: Field,
+    /// The tail's key and its short prefixes, without positions.
+    pub tail_key: Field,
+}
+
+impl GramFields {
+    /// Adds the gram fields to a schema being built.
+    pub(crate) fn add_to(builder: &mut SchemaBuilder) -> GramFields {
+        let positions = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(GRAMS_TOKENIZER)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        // Fields only ever asked "does this passage hold the term?": no frequencies, positions
+        // or norms.
+        let presence = |tokenizer: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(tokenizer)
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
+            )
+        };
+        GramFields {
+            grams: builder.add_text_field(CONTRACT.grams_field, positions),
+            solo_words: builder.add_text_field(CONTRACT.solo_field, presence(CHARS_TOKENIZER)),
+            tail_key: builder.add_text_field(CONTRACT.tail_key_field, presence("raw")),
+        }
+    }
+
+    /// Adds a passage's terms to its document.
+    pub(crate) fn add_passage(&self, doc: &mut TantivyDocument, terms: &PassageTerms) {
+        doc.add_text(self.grams, &terms.encoded);
+        doc.add_text(self.solo_words, &terms.solo_words);
+        for key in terms.tail_keys() {
+            doc.add_text(self.tail_key, key);
+        }
+    }
+}
+
+/// Registers the gram field's tokenizers: tokenizers are not stored in an index, so this runs on
+/// every open.
+pub(crate) fn register_tokenizers(manager: &TokenizerManager) -> tantivy::Result<()> {
+    manager.register(GRAMS_TOKENIZER, GramsTokenizer::default());
+    manager.register(CHARS_TOKENIZER, NgramTokenizer::all_ngrams(1, 1)?);
+    Ok(())
+}
+
+/// What one passage is indexed as (see the module documentation).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PassageTerms {
+    /// The gram field's encoded value.
+    pub encoded: String,
+    /// The characters jieba leaves as words by themselves, one a time they occur.
+    pub solo_words: String,
+    /// The tail as the gram stream sees it.
+    pub tail_key: String,
+}
+
+impl PassageTerms {
+    /// The terms of a passage whose folded text is `folded`, where jieba words start at the
+    /// folded character offsets `word_starts` (sorted), of which the one-character words are
+    /// `solo_words`; `tail` is the text that follows the passage (see
+    /// [`crate::corpus::Passage::tail`]).
+    pub fn new(folded: &str, word_starts: &[usize], solo_words: String, tail: &str) -> Self {
+        PassageTerms {
+            encoded: encode(folded, word_starts),
+            solo_words,
+            tail_key: tail_key(tail),
+        }
+    }
+
+    /// The terms the tail key is indexed as: its prefixes, then itself.
+    pub fn tail_keys(&self) -> impl Iterator<Item = &str> {
+        let key = self.tail_key.as_str();
+        let prefixes =
+            TAIL_KEY_PREFIXES.map(|n| key.char_indices().nth(n).map(|(at, _)| &key[..at]));
+        prefixes
+            .into_iter()
+            .flatten()
+            .chain((!key.is_empty()).then_some(key))
+    }
+}
+
+/// The characters grams are made of, with their index in the folded text: control characters
+/// dropped, and each run of whitespace standing as one space (none at either end). Queries and
+/// highlights use the same stream, so `安置房 建设` (quoted) finds the words with any spacing
+/// between them, and `安置房` does not find `安置 房` — what grep would say, after folding.
+pub fn gram_stream(folded: &str) -> Vec<(usize, char)> {
+    let mut stream: Vec<(usize, char)> = Vec::with_capacity(folded.len() / 2);
+    let mut pending_space = None;
+    for (index, c) in folded.chars().enumerate() {
+        if c.is_whitespace() {
+            if !stream.is_empty() && pending_space.is_none() {
+                pending_space = Some(index);
+            }
+        } else if !c.is_control() {
+            if let Some(space) = pending_space.take() {
+                stream.push((space, ' '));
+            }
+            stream.push((index, c));
+        }
+    }
+    stream
+}
+
+/// The characters of a folded query string that its grams are made of (see [`gram_stream`]).
+pub fn gram_chars(folded: &str) -> Vec<char> {
+    gram_stream(folded).into_iter().map(|(_, c)| c).collect()
+}
+
+/// The tail key of `tail`: folded, in gram stream characters, and starting with a space when the tail does, as the whitespace between passage and tail
+/// stands in the stream as one space.
+fn tail_key(tail: &str) -> String {
+    let folded = super::fold_str(tail);
+    let mut key: String = gram_chars(&folded).into_iter().collect();
+    if !key.is_empty() && folded.starts_with(char::is_whitespace) {
+        key.insert(0, ' ');
+    }
+    key
+}
+
+/// Encodes the gram field value of folded text (see the module documentation).
+fn encode(folded: &str, word_starts: &[usize]) -> String {
+    let stream = gram_stream(folded);
+    let mut out = String::with_capacity(folded.len() + word_starts.len() + 2);
+    let mut next_start = word_starts.iter().peekable();
+    for &(index, c) in &stream {
+        // A word that starts on a space or control character starts, for the stream, at the
+        // next character.
+        let mut is_start = false;
+        while next_start.next_if(|&&s| s <= index).is_some() {
+            is_start = true;
+        }
+        if is_start {
+            out.push(FLAG);
+        }
+        out.push(c);
+    }
+    if !stream.is_empty() {
+        out.push(FLAG);
+    }
+    out
+}
+
+/// Decodes the gram field.
+#[derive(Clone, Default)]
+pub struct GramsTokenizer {
+    chars: Vec<StreamChar>,
+    token: Token,
+}
+
+/// One character of the gram stream, decoded.
+#[derive(Clone, Copy, Debug)]
+struct StreamChar {
+    c: char,
+    boundary_before: bool,
+}
+
+/// Where [`GramsStream`] is in the tokens of one position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// The boundary marker, if a word starts here.
+    Boundary,
+    /// The unigram of the last character (after it: [`END`]).
+    Last,
+    /// The bigram.
+    Bigram,
+    /// After END.
+    Done,
+}
+
+/// The gram field's tokens: at each position a boundary marker (if a word starts there), then
+/// the bigram with the next character — or, for the last character, which has none, its
+/// unigram; after the last, a boundary marker and [`END`].
+pub struct GramsStream<'a> {
+    chars: &'a [StreamChar],
+    end_boundary: bool,
+    position: usize,
+    phase: Phase,
+    token: &'a mut Token,
+}
+
+impl Tokenizer for GramsTokenizer {
+    type TokenStream<'a> = GramsStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> GramsStream<'a> {
+        self.chars.clear();
+        let mut boundary = false;
+        for c in text.chars() {
+            if c == FLAG {
+                boundary = true;
+            } else {
+                self.chars.push(StreamChar {
+                    c,
+                    boundary_before: boundary,
+                });
+                boundary = false;
+            }
+        }
+        self.token.reset();
+        GramsStream {
+            chars: &self.chars,
+            end_boundary: boundary,
+            position: 0,
+            phase: Phase::Boundary,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl GramsStream<'_> {
+    fn emit(&mut self, position: usize, length: usize, parts: &[&str]) {
+        self.token.text.clear();
+        for part in parts {
+            self.token.text.push_str(part);
+        }
+        self.token.position = position;
+        self.token.position_length = length;
+        self.token.offset_from = position;
+        self.token.offset_to = position + length;
+    }
+}
+
+impl TokenStream for GramsStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            let Some(&here) = self.chars.get(self.position) else {
+                // After the last character: the passage's end is a boundary, then END.
+                match self.phase {
+                    Phase::Boundary => {
+                        self.phase = Phase::Last;
+                        if self.end_boundary {
+                            self.emit(self.position, 1, &[BOUNDARY]);
+                            return true;
+                        }
+                    }
+                    Phase::Last => {
+                        self.phase = Phase::Done;
+                        if !self.chars.is_empty() {
+                            self.emit(self.position, 1, &[END]);
+                            return true;
+                        }
+                    }
+                    Phase::Bigram | Phase::Done => return false,
+                }
+                continue;
+            };
+            let next = self.chars.get(self.position + 1).copied();
+            let mut buf = [0u8; 4];
+            match self.phase {
+                Phase::Boundary => {
+                    self.phase = Phase::Last;
+                    if here.boundary_before {
+                        self.emit(self.position, 1, &[BOUNDARY]);
+                        return true;
+                    }
+                }
+                Phase::Last => {
+                    self.phase = Phase::Bigram;
+                    if next.is_none() && here.c != ' ' {
+                        let c = here.c.encode_utf8(&mut buf);
+                        self.emit(self.position, 1, &[c]);
+                        return true;
+                    }
+                }
+                Phase::Bigram | Phase::Done => {
+                    self.phase = Phase::Boundary;
+                    let position = self.position;
+                    self.position += 1;
+                    if let Some(next) = next {
+                        let mut next_buf = [0u8; 4];
+                        let c = here.c.encode_utf8(&mut buf);
+                        let n = next.c.encode_utf8(&mut next_buf);
+                        self.emit(position, 2, &[c, n]);
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
+/// The gram terms (with their offsets) that find `chars` exactly: the character itself for one,
+/// otherwise bigrams at every other offset plus the last one, which cover every character.
+fn query_grams(chars: &[char]) -> Vec<(usize, String)> {
+    match chars.len() {
+        0 => Vec::new(),
+        1 => vec![(0, chars[0].to_string())],
+        n => {
+            let mut offsets: Vec<usize> = (0..n - 1).step_by(2).collect();
+            if offsets.last() != Some(&(n - 2)) {
+                offsets.push(n - 2);
+            }
+            offsets
+                .into_iter()
+                .map(|i| (i, chars[i..i + 2].iter().collect()))
+                .collect()
+        }
+    }
+}
+
+/// A query that finds the passages where `chars` (gram characters of a folded string, see
+/// [`gram_chars`]) stand in a row, starting in the passage — including a match that runs on
+/// past a cut into the passage's tail.
+pub fn contains(fields: &GramFields, chars: &[char]) -> Box<dyn Query> {
+    if let [c] = chars {
+        // Every gram that starts with the character: the bigrams, and the unigram of a passage's
+        // last character.
+        return regex_query(fields.grams, &format!("{}.*", escaped(&[*c])));
+    }
+    let across = (1..chars.len())
+        .filter(|&k| chars.len() - k <= TAIL_CHARS)
+        .map(|k| across_cut(fields, chars, k));
+    let mut queries = vec![phrase_or_term(gram_terms(fields, query_grams(chars)))];
+    queries.extend(across);
+    any_of(queries)
+}
+
+/// `chars` cut after `k` characters by the end of a passage: the passage ends with the first
+/// part and its tail key starts with the rest.
+fn across_cut(fields: &GramFields, chars: &[char], k: usize) -> Box<dyn Query> {
+    let mut ending = gram_terms(fields, query_grams(&chars[..k]));
+    ending.push((k, Term::from_field_text(fields.grams, END)));
+    let rest = &chars[k..];
+    let rest = if TAIL_KEY_PREFIXES.contains(&rest.len()) {
+        let term = Term::from_field_text(fields.tail_key, &rest.iter().collect::<String>());
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+    } else {
+        regex_query(fields.tail_key, &format!("{}.*", escaped(rest)))
+    };
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, phrase_or_term(ending)),
+        (Occur::Must, rest),
+    ]))
+}
+
+/// A query that finds `chars` standing on word boundaries: boundary markers at both ends, or,
+/// for one character, the character as a word of its own.
+pub fn on_boundaries(fields: &GramFields, chars: &[char]) -> Box<dyn Query> {
+    if let [c] = chars {
+        let term = Term::from_field_text(fields.solo_words, &c.to_string());
+        return Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+    }
+    let mut terms = gram_terms(fields, query_grams(chars));
+    terms.push((0, Term::from_field_text(fields.grams, BOUNDARY)));
+    terms.push((chars.len(), Term::from_field_text(fields.grams, BOUNDARY)));
+    phrase_or_term(terms)
+}
+
+/// `chars` as a regular expression that matches them literally.
+fn escaped(chars: &[char]) -> String {
+    chars
+        .iter()
+        .map(|&c| format!("\\x{{{:X}}}", c as u32))
+        .collect()
+}
+
+fn regex_query(field: Field, pattern: &str) -> Box<dyn Query> {
+    match RegexQuery::from_pattern(pattern, field) {
+        Ok(query) => Box::new(query),
+        Err(_) => Box::new(EmptyQuery),
+    }
+}
+
+fn gram_terms(fields: &GramFields, grams: Vec<(usize, String)>) -> Vec<(usize, Term)> {
+    grams
+        .into_iter()
+        .map(|(offset, gram)| (offset, Term::from_field_text(fields.grams, &gram)))
+        .collect()
+}
+
+fn phrase_or_term(mut terms: Vec<(usize, Term)>) -> Box<dyn Query> {
+    match terms.len() {
+        0 => Box::new(EmptyQuery),
+        1 => Box::new(TermQuery::new(
+            terms.remove(0).1,
+            IndexRecordOption::WithFreqs,
+        )),
+        _ => Box::new(PhraseQuery::new_with_offset(terms)),
+    }
+}
+
+/// A query matching what any of `queries` matches.
+pub fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if queries.len() == 1 {
+        return queries
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Box::new(EmptyQuery));
+    }
+    Box::new(BooleanQuery::new(
+        queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
+}
+
+/// Where any of `needles` (gram characters, see [`gram_chars`]) stands in `text`, as half-open
+/// byte ranges of `text`, exactly as [`contains`] matches: on the folded gram stream. A match
+/// that starts in the first `shown_chars` characters of `text` may run on to its end.
+pub fn find(text: &str, shown_chars: usize, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
+    let folded = super::fold(text);
+    let stream = gram_stream(&folded.text);
+    let shown_end = text
+        .char_indices()
+        .nth(shown_chars)
+        .map_or(text.len(), |(byte, _)| byte);
+    let mut ranges = Vec::new();
+    for needle in needles.iter().filter(|n| !n.is_empty()) {
+        if needle.len() > stream.len() {
+            continue;
+        }
+        for start in 0..=stream.len() - needle.len() {
+            let window = &stream[start..start + needle.len()];
+            if window.iter().map(|&(_, c)| c).eq(needle.iter().copied()) {
+                let first = window[0].0;
+                let last = window[needle.len() - 1].0;
+                let (from, to) = folded.original_range(first, last + 1);
+                if from < shown_end {
+                    ranges.push((from, to));
+                }
+            }
+        }
+    }
+    ranges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(text: &str) -> Vec<(usize, String)> {
+        let mut tokenizer = GramsTokenizer::default();
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push((stream.token().position, stream.token().text.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn grams_carry_boundaries_and_the_end() {
+        // 和服 | 的 | 人
+        let encoded = encode("和服的人", &[0, 2, 3]);
+        assert_eq!(encoded, "\u{2}和服\u{2}的\u{2}人\u{2}");
+        let expected: Vec<(usize, String)> = [
+            (0, BOUNDARY),
+            (0, "和服"),
+            (1, "服的"),
+            (2, BOUNDARY),
+            (2, "的人"),
+            (3, BOUNDARY),
+            (3, "人"),
+            (4, BOUNDARY),
+            (4, END),
+        ]
+        .into_iter()
+        .map(|(p, t)| (p, t.to_string()))
+        .collect();
+        assert_eq!(collect(&encoded), expected);
+    }
+
+    #[test]
+    fn spaces_only_join() {
+        let tokens = collect(&encode("a  b", &[0, 1, 3]));
+        let texts: Vec<&str> = tokens.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(
+            texts,
+            [BOUNDARY, "a ", BOUNDARY, " b", BOUNDARY, "b", BOUNDARY, END]
+        );
+        assert_eq!(tokens.last().unwrap().0, 3);
+        assert!(collect("").is_empty());
+    }
+
+    #[test]
+    fn the_markers_and_the_flag_are_three_different_characters() {
+        let flag = FLAG.to_string();
+        assert!(BOUNDARY != END && BOUNDARY != flag && END != flag);
+        for marker in [BOUNDARY, END, &flag] {
+            assert!(gram_chars(marker).is_empty(), "{marker:?} would be text");
+        }
+    }
+
+    #[test]
+    fn the_tail_key_is_folded() {
+        let terms = |tail: &str| PassageTerms::new("", &[], String::new(), tail);
+        assert_eq!(terms(" 以管理").tail_key, " 以管理");
+        assert_eq!(terms("管理Ａ\n\n").tail_key, "管理a");
+        assert_eq!(terms("").tail_key, "");
+        let keys =
+            |tail: &str| -> Vec<String> { terms(tail).tail_keys().map(str::to_string).collect() };
+        assert_eq!(keys("以管理"), ["以", "以管", "以管理"]);
+        assert_eq!(keys("以管"), ["以", "以管"]);
+        assert_eq!(keys("以"), ["以"]);
+        assert!(keys("").is_empty());
+    }
+
+    #[test]
+    fn query_grams_cover_every_character() {
+        let chars: Vec<char> = "高科技园区".chars().collect();
+        assert_eq!(
+            query_grams(&chars),
+            [(0, "高科".into()), (2, "技园".into()), (3, "园区".into())]
+        );
+        assert_eq!(query_grams(&['上']), [(0, "上".into())]);
+    }
+
+    #[test]
+    fn any_parameter_changes_the_version() {
+        // Destructured so that a new parameter cannot be added without being listed here.
+        let Contract {
+            boundary: _,
+            end: _,
+            flag: _,
+            tail_chars,
+            tail_key_prefixes,
+            grams_field: _,
+            solo_field: _,
+            tail_key_field: _,
+            revision,
+        } = CONTRACT;
+        let changed = [
+            Contract {
+                boundary: "\u{3}",
+                ..CONTRACT
+            },
+            Contract {
+                end: "\u{3}",
+                ..CONTRACT
+            },
+            Contract {
+                flag: '\u{3}',
+                ..CONTRACT
+            },
+            Contract {
+                tail_chars: tail_chars + 1,
+                ..CONTRACT
+            },
+            Contract {
+                tail_key_prefixes: [tail_key_prefixes[0], 3],
+                ..CONTRACT
+            },
+            Contract {
+                grams_field: "g",
+                ..CONTRACT
+            },
+            Contract {
+                solo_field: "s",
+                ..CONTRACT
+            },
+            Contract {
+                tail_key_field: "t",
+                ..CONTRACT
+            },
+            Contract {
+                revision: revision + 1,
+                ..CONTRACT
+            },
+        ];
+        let mut versions: Vec<String> = changed.iter().map(Contract::version).collect();
+        versions.push(version());
+        let count = versions.len();
+        versions.sort();
+        versions.dedup();
+        assert_eq!(versions.len(), count, "every change gives its own version");
+    }
+}
