@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 /// sou (搜): search a folder of Chinese articles. The index follows the folder by itself.
 #[derive(Debug, Parser)]
@@ -92,14 +92,51 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Options of `sou search` and the folder options that take a value.
-const VALUE_OPTIONS: [&str; 5] = ["--limit", "-n", "--color", "--seeds", "--index"];
+/// What the command line's definitions say about its options: which take a value (so the next
+/// argument is that value, whatever it looks like) and which short flags exist. Asked of clap,
+/// never kept by hand.
+struct OptionNames {
+    take_values: Vec<String>,
+    shorts: Vec<char>,
+}
 
-/// Rewrites the `-word` exclusions of a `sou search` command line (`-智慧社会`, `-"安置房 建设"`)
-/// into `--exclude=word`, leaving options, option values and anything after `--` alone. An
-/// argument is an exclusion when it starts with one `-` followed by a character that no short
-/// option starts with (anything but an ASCII letter or digit).
+impl OptionNames {
+    fn of(command: &clap::Command) -> Self {
+        let mut names = OptionNames {
+            take_values: Vec::new(),
+            shorts: Vec::new(),
+        };
+        let mut add = |command: &clap::Command| {
+            for arg in command.get_arguments().filter(|a| !a.is_positional()) {
+                let takes_value = arg.get_action().takes_values();
+                if let Some(long) = arg.get_long()
+                    && takes_value
+                {
+                    names.take_values.push(format!("--{long}"));
+                }
+                if let Some(short) = arg.get_short() {
+                    names.shorts.push(short);
+                    if takes_value {
+                        names.take_values.push(format!("-{short}"));
+                    }
+                }
+            }
+        };
+        add(command);
+        for sub in command.get_subcommands() {
+            add(sub);
+        }
+        names.shorts.extend(['h', 'V']);
+        names
+    }
+}
+
+/// Rewrites the `-word` exclusions of a `sou search` command line (`-智慧社会`, `-"安置房 建设"`,
+/// `-iphone`, `-2020`) into `--exclude=word`, leaving options, option values and anything after
+/// `--` alone. An argument is an exclusion when it starts with one `-` followed by a character
+/// that is not one of the command's short flags.
 pub fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let names = OptionNames::of(&Cli::command());
     let mut out = Vec::with_capacity(args.len());
     let mut in_search = false;
     let mut takes_value = false;
@@ -113,7 +150,7 @@ pub fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStri
         };
         if text == "--" {
             rest_positional = true;
-        } else if VALUE_OPTIONS.contains(&text.as_str()) {
+        } else if names.take_values.contains(&text) {
             takes_value = true;
         } else if !in_search && text == "search" {
             in_search = true;
@@ -122,7 +159,7 @@ pub fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStri
             && word
                 .chars()
                 .next()
-                .is_some_and(|c| !c.is_ascii_alphanumeric() && c != '-')
+                .is_some_and(|c| c != '-' && !names.shorts.contains(&c))
         {
             out.push(format!("--exclude={word}").into());
             continue;
@@ -171,6 +208,30 @@ mod tests {
         );
         assert_eq!(rewrite(&["sou", "index", "-智"]), ["sou", "index", "-智"]);
         assert_eq!(rewrite(&["sou", "search", "-"]), ["sou", "search", "-"]);
+        // Latin words and numbers are exclusions too, unless they start with a short flag.
+        assert_eq!(
+            rewrite(&["sou", "search", "苹果", "-iphone", "-2020", "-n5"]),
+            [
+                "sou",
+                "search",
+                "苹果",
+                "--exclude=iphone",
+                "--exclude=2020",
+                "-n5"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_options_that_take_values_come_from_the_definitions() {
+        let names = OptionNames::of(&Cli::command());
+        for option in ["--limit", "-n", "--color", "--seeds", "--index"] {
+            assert!(names.take_values.iter().any(|n| n == option), "{option}");
+        }
+        for flag in ["--json", "--no-sync", "--rebuild"] {
+            assert!(!names.take_values.iter().any(|n| n == flag), "{flag}");
+        }
+        assert!(names.shorts.contains(&'n'));
     }
 
     #[test]

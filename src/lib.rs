@@ -15,7 +15,7 @@ pub mod error;
 pub mod index;
 pub mod render;
 pub mod search;
-pub mod watch;
+pub(crate) mod watch;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;

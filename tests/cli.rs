@@ -1,13 +1,14 @@
 //! `sou` as a user runs it: a fresh temp folder per test, the built binary, exit codes, and JSON
 //! parsed into strict structs so that a renamed field fails a test.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde::Deserialize;
 
-const SEED: &str = include_str!("../seeds/000_bbb0717566f56162.txt");
-const SEED_NAME: &str = "000_bbb0717566f56162.txt";
+use common::{SEED_NAME, Workspace, stderr, stdout};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,74 +44,20 @@ impl JsonHit {
     }
 }
 
-/// A temp folder with `seeds/` and a place for `index/`.
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("seeds")).unwrap();
-        Workspace { dir }
-    }
-
-    fn with_seed() -> Self {
-        let ws = Workspace::new();
-        ws.write(SEED_NAME, SEED);
-        ws
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn seeds(&self) -> PathBuf {
-        self.path("seeds")
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        let path = self.seeds().join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).unwrap();
-        }
-        std::fs::write(path, text).unwrap();
-    }
-
-    /// Runs `sou` in the workspace with the default folders (`./seeds`, `./index`).
-    fn sou(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_sou"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .env_remove("SOU_SEEDS")
-            .env_remove("SOU_INDEX")
-            .env_remove("NO_COLOR")
-            .output()
-            .unwrap()
-    }
-
-    fn search_json(&self, args: &[&str]) -> (i32, JsonResults) {
-        let mut all = vec!["search", "--json"];
-        all.extend_from_slice(args);
-        let out = self.sou(&all);
-        let code = out.status.code().unwrap();
-        let results: JsonResults = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "bad JSON ({e}): {}\nstderr: {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (code, results)
-    }
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+/// Runs `sou search --json ARGS` in the workspace; the exit code and the strictly parsed JSON.
+fn search_json(ws: &Workspace, args: &[&str]) -> (i32, JsonResults) {
+    let mut all = vec!["search", "--json"];
+    all.extend_from_slice(args);
+    let out = ws.sou(&all);
+    let code = out.status.code().unwrap();
+    let results: JsonResults = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "bad JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, results)
 }
 
 #[test]
@@ -135,7 +82,7 @@ fn search_builds_the_index_and_prints_the_best_passage_first() {
 #[test]
 fn json_output_parses_strictly_and_highlights_the_query() {
     let ws = Workspace::with_seed();
-    let (code, results) = ws.search_json(&["智慧产业"]);
+    let (code, results) = search_json(&ws, &["智慧产业"]);
     assert_eq!(code, 0);
     assert_eq!(results.query, "智慧产业");
     assert_eq!(results.total, 3);
@@ -152,7 +99,7 @@ fn json_output_parses_strictly_and_highlights_the_query() {
 #[test]
 fn healed_passages_are_found_and_absent_words_exit_1() {
     let ws = Workspace::with_seed();
-    let (code, results) = ws.search_json(&["近30年"]);
+    let (code, results) = search_json(&ws, &["近30年"]);
     assert_eq!(code, 0);
     assert_eq!(results.hits.len(), 1);
     assert!(results.hits[0].text.contains("历经近30年的艰辛耕耘"));
@@ -161,7 +108,7 @@ fn healed_passages_are_found_and_absent_words_exit_1() {
     let out = ws.sou(&["search", "上海"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).starts_with("0 passages"), "{}", stdout(&out));
-    let (code, results) = ws.search_json(&["上海"]);
+    let (code, results) = search_json(&ws, &["上海"]);
     assert_eq!((code, results.total, results.hits.len()), (1, 0, 0));
 }
 
@@ -187,7 +134,7 @@ fn the_index_follows_added_edited_and_deleted_files_without_sou_index() {
         "new/晚报.txt",
         "晚报标题\n\n这里提到了独一无二的蝾螈保护区。\n",
     );
-    let (code, results) = ws.search_json(&["蝾螈保护区"]);
+    let (code, results) = search_json(&ws, &["蝾螈保护区"]);
     assert_eq!(code, 0);
     assert_eq!(results.hits[0].path, "./seeds/new/晚报.txt");
     assert_eq!(results.hits[0].line, 3);
@@ -195,13 +142,13 @@ fn the_index_follows_added_edited_and_deleted_files_without_sou_index() {
     // Edit: the old words go, the new ones come. Sizes differ, so this does not depend on the
     // file system's timestamp resolution.
     ws.write("new/晚报.txt", "晚报标题\n\n改写以后只剩下了大熊猫基地。\n");
-    assert_eq!(ws.search_json(&["蝾螈保护区"]).0, 1);
-    assert_eq!(ws.search_json(&["大熊猫基地"]).0, 0);
+    assert_eq!(search_json(&ws, &["蝾螈保护区"]).0, 1);
+    assert_eq!(search_json(&ws, &["大熊猫基地"]).0, 0);
 
     std::fs::remove_file(ws.seeds().join("new/晚报.txt")).unwrap();
-    assert_eq!(ws.search_json(&["大熊猫基地"]).0, 1);
+    assert_eq!(search_json(&ws, &["大熊猫基地"]).0, 1);
     // The seed is still there.
-    assert_eq!(ws.search_json(&["安置房"]).0, 0);
+    assert_eq!(search_json(&ws, &["安置房"]).0, 0);
 }
 
 #[test]
@@ -322,8 +269,8 @@ fn no_sync_searches_the_last_commit() {
     let ws = Workspace::with_seed();
     assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
     ws.write("late.txt", "迟到\n\n迟到的文章提到蝾螈。\n");
-    assert_eq!(ws.search_json(&["--no-sync", "蝾螈"]).0, 1);
-    assert_eq!(ws.search_json(&["蝾螈"]).0, 0);
+    assert_eq!(search_json(&ws, &["--no-sync", "蝾螈"]).0, 1);
+    assert_eq!(search_json(&ws, &["蝾螈"]).0, 0);
 }
 
 #[test]
@@ -334,17 +281,17 @@ fn quotes_exclusions_and_or_on_the_command_line() {
         "标题甲\n\n会议讨论了安置房建设的进度。\n\n另一段只说安置房，然后才谈到建设。\n\n第三段讲智慧社会和智慧产业。\n",
     );
     // Words apart still match; as written ranks first.
-    let (_, results) = ws.search_json(&["安置房", "建设"]);
+    let (_, results) = search_json(&ws, &["安置房", "建设"]);
     assert_eq!(results.total, 2);
     assert!(results.hits[0].text.contains("安置房建设"));
     // Quotes keep the words together.
-    let (_, results) = ws.search_json(&["\"安置房建设\""]);
+    let (_, results) = search_json(&ws, &["\"安置房建设\""]);
     assert_eq!(results.total, 1);
     // Exclusion, as a separate argument and inside one argument.
-    assert_eq!(ws.search_json(&["智慧产业", "-智慧社会"]).0, 1);
-    assert_eq!(ws.search_json(&["智慧产业 -智慧社会"]).0, 1);
+    assert_eq!(search_json(&ws, &["智慧产业", "-智慧社会"]).0, 1);
+    assert_eq!(search_json(&ws, &["智慧产业 -智慧社会"]).0, 1);
     // OR.
-    let (_, results) = ws.search_json(&["进度", "OR", "智慧产业"]);
+    let (_, results) = search_json(&ws, &["进度", "OR", "智慧产业"]);
     assert_eq!(results.total, 2);
 }
 
@@ -360,8 +307,40 @@ fn color_is_used_only_when_asked_or_on_a_terminal() {
 #[test]
 fn a_user_can_open_the_printed_path() {
     let ws = Workspace::with_seed();
-    let (_, results) = ws.search_json(&["安置房"]);
+    let (_, results) = search_json(&ws, &["安置房"]);
     let path = Path::new(&results.hits[0].path);
     let text = std::fs::read_to_string(ws.dir.path().join(path)).unwrap();
     assert!(text.contains("安置房建设回迁"));
+}
+
+/// "Ties go to the earlier file and line" held for up to 32 tied hits: the collector kept
+/// `limit + 32` candidates in index order and re-sorted those.
+#[test]
+fn fifty_identical_files_tie_and_come_in_path_order() {
+    let ws = Workspace::new();
+    let text = "同一篇文章\n\n这段文字在五十个文件里一模一样，提到了独角兽企业。\n";
+    // Added in reverse path order over several syncs, so that index order is not path order.
+    for batch in (0..10).rev() {
+        for i in (0..5).rev() {
+            ws.write(&format!("copy{:02}.txt", batch * 5 + i), text);
+        }
+        assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
+    }
+    for limit in ["10", "50"] {
+        let (code, results) = search_json(&ws, &["--limit", limit, "独角兽企业"]);
+        assert_eq!(code, 0);
+        assert_eq!(results.total, 50);
+        let paths: Vec<&str> = results.hits.iter().map(|h| h.path.as_str()).collect();
+        let expected: Vec<String> = (0..limit.parse().unwrap())
+            .map(|i| format!("./seeds/copy{i:02}.txt"))
+            .collect();
+        assert_eq!(paths, expected, "limit {limit}");
+        // The tie happened: every hit has the same score.
+        assert!(
+            results
+                .hits
+                .iter()
+                .all(|h| h.score == results.hits[0].score)
+        );
+    }
 }

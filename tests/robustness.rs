@@ -1,40 +1,13 @@
 //! The index follows the seeds folder safely: odd files, encodings, kill -9 in the middle of a
 //! build, two builds at once, `sou watch`, and queries that try to break the parser.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-const SEED: &str = include_str!("../seeds/000_bbb0717566f56162.txt");
-
-fn sou() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sou"));
-    command.env_remove("SOU_SEEDS").env_remove("SOU_INDEX");
-    command
-}
-
-/// Starts `sou` in the background; its output is kept for `wait_with_output`.
-fn spawn(dir: &Path, args: &[&str]) -> Child {
-    sou()
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    sou().args(args).current_dir(dir).output().unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::{SEED, run, spawn, stderr, stdout};
 
 fn total(dir: &Path, args: &[&str]) -> (i32, usize) {
     let mut all = vec!["search", "--json", "--no-sync"];
@@ -184,6 +157,35 @@ fn clean_build(dir: &Path) -> (u64, usize) {
     (passages(dir, "clean"), hits)
 }
 
+/// Whether the index in `dir/index` holds a commit of a build that has not finished: what a
+/// kill or an interruption must have left for the test to mean anything.
+fn mid_build(dir: &Path) -> bool {
+    let out = run(dir, &["stats"]);
+    match out.status.code() {
+        Some(0) => stdout(&out).contains("(interrupted"),
+        _ => stderr(&out).contains("no index yet"),
+    }
+}
+
+/// Starts `sou index` committing often and waits until it has committed part of the build
+/// (so that it is surely still running); panics if it ends first.
+fn start_build_and_wait_for_a_commit(dir: &Path) -> Child {
+    let mut child = spawn(dir, &["index", "--commit-every", "20000"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the build ended before a partial commit was seen: make the corpus larger"
+        );
+        let out = run(dir, &["stats"]);
+        if out.status.code() == Some(0) && stdout(&out).contains("(interrupted") {
+            return child;
+        }
+        assert!(Instant::now() < deadline, "no partial commit in a minute");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn kill_9_during_builds_leaves_a_usable_index_and_the_next_build_finishes() {
@@ -193,12 +195,17 @@ fn kill_9_during_builds_leaves_a_usable_index_and_the_next_build_finishes() {
 
     // Commit often, so that kills fall between commits and inside articles.
     let delays = [150, 300, 450, 250, 600, 100];
+    let mut landed_mid_build = 0;
     let mut made_progress = false;
     for delay in delays {
         let mut child = spawn(dir.path(), &["index", "--commit-every", "20000"]);
         std::thread::sleep(Duration::from_millis(delay));
+        let running = child.try_wait().unwrap().is_none();
         let _ = child.kill();
         let _ = child.wait();
+        if running && mid_build(dir.path()) {
+            landed_mid_build += 1;
+        }
         let out = run(dir.path(), &["search", "--no-sync", "--json", "郑州"]);
         match out.status.code() {
             Some(0) | Some(1) => made_progress = true,
@@ -206,6 +213,10 @@ fn kill_9_during_builds_leaves_a_usable_index_and_the_next_build_finishes() {
             other => panic!("search after kill: {other:?}"),
         }
     }
+    assert!(
+        landed_mid_build > 0,
+        "no kill landed in the middle of a build"
+    );
     assert!(made_progress, "no kill left a committed index to search");
     let out = run(dir.path(), &["index"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -214,22 +225,24 @@ fn kill_9_during_builds_leaves_a_usable_index_and_the_next_build_finishes() {
     assert_eq!(total(dir.path(), &["独有标记0399号"]), (0, 1));
 }
 
+/// README promises that a second `sou index` waits for the first; the test used to accept an
+/// error from it, and could not tell whether the two builds overlapped at all.
 #[test]
-fn two_builds_at_once_both_end_well_and_leave_a_clean_index() {
+fn a_second_build_waits_for_the_first_and_both_end_well() {
     let dir = tempfile::tempdir().unwrap();
-    corpus(&dir.path().join("seeds"), 200);
+    corpus(&dir.path().join("seeds"), 1500);
     let (clean_passages, clean_hits) = clean_build(dir.path());
-    let (a, b) = (spawn(dir.path(), &["index"]), spawn(dir.path(), &["index"]));
-    for child in [a, b] {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            matches!(out.status.code(), Some(0) | Some(2)),
-            "{:?}: {}",
-            out.status,
-            stderr(&out)
-        );
-        assert!(!stderr(&out).contains("panicked"));
-    }
+    let first = start_build_and_wait_for_a_commit(dir.path());
+    let second = spawn(dir.path(), &["index"]);
+    let first = first.wait_with_output().unwrap();
+    let second = second.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("waiting for it to finish"),
+        "the second build did not wait: {}",
+        stderr(&second)
+    );
     assert_eq!(passages(dir.path(), "index"), clean_passages);
     assert_eq!(total(dir.path(), &["郑州"]), (0, clean_hits));
 }
@@ -238,20 +251,14 @@ fn two_builds_at_once_both_end_well_and_leave_a_clean_index() {
 #[test]
 fn ctrl_c_stops_a_build_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    corpus(&dir.path().join("seeds"), 400);
+    corpus(&dir.path().join("seeds"), 1500);
     let (clean_passages, _) = clean_build(dir.path());
-    let child = spawn(dir.path(), &["index", "--commit-every", "20000"]);
-    std::thread::sleep(Duration::from_millis(300));
+    let child = start_build_and_wait_for_a_commit(dir.path());
     interrupt(&child);
     let out = child.wait_with_output().unwrap();
-    // Either it was interrupted (130) or it had already finished (0).
-    assert!(
-        matches!(out.status.code(), Some(130) | Some(0)),
-        "{:?}: {}",
-        out.status,
-        stderr(&out)
-    );
-    assert!(!stderr(&out).contains("panicked"));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    assert!(mid_build(dir.path()), "the interrupted build says so");
     let out = run(dir.path(), &["index"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(passages(dir.path(), "index"), clean_passages);

@@ -26,7 +26,9 @@
 //! decodes it inside tantivy's indexing threads, reusing one token buffer. (Pre-tokenized values
 //! would be serialized to JSON and back inside tantivy: a fifth of the indexing time.)
 
-use tantivy::query::{BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
+use std::ops::Bound;
+
+use tantivy::query::{BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, SchemaBuilder, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{NgramTokenizer, Token, TokenStream, Tokenizer, TokenizerManager};
 use tantivy::{TantivyDocument, Term};
@@ -429,7 +431,7 @@ pub fn contains(fields: &GramFields, chars: &[char]) -> Box<dyn Query> {
     if let [c] = chars {
         // Every gram that starts with the character: the bigrams, and the unigram of a passage's
         // last character.
-        return regex_query(fields.grams, &format!("{}.*", escaped(&[*c])));
+        return starting_with(fields.grams, &[*c]);
     }
     let across = (1..chars.len())
         .filter(|&k| chars.len() - k <= TAIL_CHARS)
@@ -449,7 +451,7 @@ fn across_cut(fields: &GramFields, chars: &[char], k: usize) -> Box<dyn Query> {
         let term = Term::from_field_text(fields.tail_key, &rest.iter().collect::<String>());
         Box::new(TermQuery::new(term, IndexRecordOption::Basic))
     } else {
-        regex_query(fields.tail_key, &format!("{}.*", escaped(rest)))
+        starting_with(fields.tail_key, rest)
     };
     Box::new(BooleanQuery::new(vec![
         (Occur::Must, phrase_or_term(ending)),
@@ -470,19 +472,24 @@ pub fn on_boundaries(fields: &GramFields, chars: &[char]) -> Box<dyn Query> {
     phrase_or_term(terms)
 }
 
-/// `chars` as a regular expression that matches them literally.
-fn escaped(chars: &[char]) -> String {
-    chars
-        .iter()
-        .map(|&c| format!("\\x{{{:X}}}", c as u32))
-        .collect()
-}
-
-fn regex_query(field: Field, pattern: &str) -> Box<dyn Query> {
-    match RegexQuery::from_pattern(pattern, field) {
-        Ok(query) => Box::new(query),
-        Err(_) => Box::new(EmptyQuery),
-    }
+/// Every term of `field` that starts with `prefix`: the terms from `prefix` up to, not
+/// including, `prefix` with its last character raised by one (UTF-8 sorts as code points do).
+/// A range over the term dictionary costs no automaton to build, as a regular expression would.
+fn starting_with(field: Field, prefix: &[char]) -> Box<dyn Query> {
+    let Some((&last, head)) = prefix.split_last() else {
+        return Box::new(EmptyQuery);
+    };
+    let lower = Term::from_field_text(field, &prefix.iter().collect::<String>());
+    let next = (last as u32 + 1..=char::MAX as u32).find_map(char::from_u32);
+    let upper = match next {
+        Some(next) => {
+            let mut upper: String = head.iter().collect();
+            upper.push(next);
+            Bound::Excluded(Term::from_field_text(field, &upper))
+        }
+        None => Bound::Unbounded,
+    };
+    Box::new(RangeQuery::new(Bound::Included(lower), upper))
 }
 
 fn gram_terms(fields: &GramFields, grams: Vec<(usize, String)>) -> Vec<(usize, Term)> {
@@ -685,5 +692,227 @@ mod tests {
         versions.sort();
         versions.dedup();
         assert_eq!(versions.len(), count, "every change gives its own version");
+    }
+}
+
+/// The contract pinned on an in-memory index: random passages (Chinese, Latin, digits,
+/// punctuation, spaces, full-width forms, cut paragraphs) are indexed as sync indexes them, and
+/// every substring query finds exactly the passages where it starts, and the boundary query
+/// holds exactly where jieba's words say so.
+#[cfg(test)]
+mod contract {
+    use std::collections::BTreeSet;
+    use std::ops::ControlFlow;
+
+    use proptest::prelude::*;
+    use tantivy::collector::DocSetCollector;
+    use tantivy::schema::Schema;
+    use tantivy::{Index, Searcher};
+
+    use super::*;
+    use crate::analysis::{fold_str, tests::analyzer};
+    use crate::corpus::{Cutter, Passage};
+
+    /// Pieces random passages are made of: words jieba knows, words it splits, Latin, digits,
+    /// punctuation that ends sentences and clauses, spaces, full-width and traditional forms.
+    const PIECES: &[&str] = &[
+        "安置房",
+        "建设",
+        "和服",
+        "管理",
+        "和",
+        "服务",
+        "高科技",
+        "园区",
+        "郑州",
+        "高新区",
+        "智慧产业",
+        "的",
+        "了",
+        "是",
+        "提高",
+        "科技",
+        "水平",
+        "中国人",
+        "民银行",
+        "iPhone",
+        "5G",
+        "2.0版",
+        "COVID-19",
+        "ＡＢＣ",
+        "１２３",
+        "（扩大）",
+        "產業",
+        "，",
+        "。",
+        "、",
+        "；",
+        "！",
+        " ",
+        "  ",
+        "\u{3000}",
+        "\t",
+        "a",
+        "b",
+        "19",
+        "世界一流",
+        "近30年",
+    ];
+
+    fn passages(pieces: &[usize]) -> Vec<Passage> {
+        let text: String = pieces.iter().map(|&i| PIECES[i % PIECES.len()]).collect();
+        let mut out = Vec::new();
+        let mut cutter = crate::corpus::Cutter::new(TAIL_CHARS);
+        let mut keep = |p| {
+            out.push(p);
+            ControlFlow::Continue(())
+        };
+        let _ = Cutter::push(&mut cutter, &format!("标题\n\n{text}\n"), &mut keep);
+        let _ = cutter.finish(&mut keep);
+        out
+    }
+
+    fn index(passages: &[Passage]) -> (Searcher, GramFields) {
+        let mut builder = Schema::builder();
+        let fields = GramFields::add_to(&mut builder);
+        let index = Index::create_in_ram(builder.build());
+        register_tokenizers(index.tokenizers()).unwrap();
+        let mut writer = index
+            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+            .unwrap();
+        for passage in passages {
+            let mut doc = TantivyDocument::new();
+            fields.add_passage(&mut doc, &analyzer().analyze(&passage.text, &passage.tail));
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.segment_readers().len(), 1);
+        (searcher, fields)
+    }
+
+    fn found(searcher: &Searcher, query: &dyn Query) -> BTreeSet<u32> {
+        searcher
+            .search(query, &DocSetCollector)
+            .unwrap()
+            .into_iter()
+            .map(|address| address.doc_id)
+            .collect()
+    }
+
+    fn stream_chars(text: &str) -> Vec<char> {
+        gram_chars(&fold_str(text))
+    }
+
+    /// What the oracle needs of a passage, computed once from its text and jieba's words.
+    struct Expected {
+        /// The passage's stream followed by its tail's.
+        whole: Vec<char>,
+        /// How many of `whole` are the passage's.
+        shown: usize,
+        /// For each position of the passage's stream and its end: whether a word starts there.
+        word_start: Vec<bool>,
+        /// The alphanumeric one-character words.
+        solo: BTreeSet<char>,
+    }
+
+    impl Expected {
+        fn new(passage: &Passage) -> Self {
+            let folded = fold_str(&passage.text);
+            let words = analyzer().words(&folded);
+            let stream = gram_stream(&folded);
+            // A stream character starts a word when a word starts at it or among the
+            // characters the stream dropped before it.
+            let starts: BTreeSet<usize> = words.iter().map(|w| w.start).collect();
+            let mut word_start = vec![false; stream.len() + 1];
+            let mut from = 0;
+            for (at, &(index, _)) in stream.iter().enumerate() {
+                word_start[at] = starts.range(from..=index).next().is_some();
+                from = index + 1;
+            }
+            word_start[stream.len()] = true;
+            let mut solo = BTreeSet::new();
+            for word in &words {
+                let mut chars = word.word.chars();
+                if let (Some(c), None) = (chars.next(), chars.next())
+                    && c.is_alphanumeric()
+                {
+                    solo.insert(c);
+                }
+            }
+            Expected {
+                whole: stream_chars(&format!("{}{}", passage.text, passage.tail)),
+                shown: stream.len(),
+                word_start,
+                solo,
+            }
+        }
+
+        /// Whether `needle` stands in the stream followed by the tail, starting in the passage:
+        /// what grep finds on the line.
+        fn contains(&self, needle: &[char]) -> bool {
+            (0..self.shown).any(|i| self.whole[i..].starts_with(needle))
+        }
+
+        /// Whether `needle` stands in the passage with a jieba word starting at each end (the
+        /// end of the passage counts), or, for one character, is a jieba word of the passage.
+        fn on_boundaries(&self, needle: &[char]) -> bool {
+            if let [c] = needle {
+                return self.solo.contains(c);
+            }
+            let chars = &self.whole[..self.shown];
+            (0..chars.len()).any(|i| {
+                chars[i..].starts_with(needle)
+                    && self.word_start[i]
+                    && self.word_start[i + needle.len()]
+            })
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_substring_is_found_where_it_starts_and_boundaries_match_jieba(
+            pieces in proptest::collection::vec(0usize..1000, 20..260)
+        ) {
+            let passages = passages(&pieces);
+            let (searcher, fields) = index(&passages);
+            let expected: Vec<Expected> = passages.iter().map(Expected::new).collect();
+            let mut needles: BTreeSet<Vec<char>> = BTreeSet::new();
+            for passage in &expected {
+                let whole = &passage.whole;
+                for start in 0..whole.len() {
+                    for len in [1, 2, 3, 5, 9, 17] {
+                        if start + len <= whole.len() && (start + len) % 3 != 1 {
+                            needles.insert(whole[start..start + len].to_vec());
+                        }
+                    }
+                }
+            }
+            let docs = 0..passages.len() as u32;
+            for needle in &needles {
+                let contained: BTreeSet<u32> = docs
+                    .clone()
+                    .filter(|&i| expected[i as usize].contains(needle))
+                    .collect();
+                prop_assert_eq!(
+                    found(&searcher, contains(&fields, needle).as_ref()),
+                    contained,
+                    "contains {:?}",
+                    needle.iter().collect::<String>()
+                );
+                let bounded: BTreeSet<u32> = docs
+                    .clone()
+                    .filter(|&i| expected[i as usize].on_boundaries(needle))
+                    .collect();
+                prop_assert_eq!(
+                    found(&searcher, on_boundaries(&fields, needle).as_ref()),
+                    bounded,
+                    "on boundaries {:?}",
+                    needle.iter().collect::<String>()
+                );
+            }
+        }
     }
 }

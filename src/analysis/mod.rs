@@ -1,7 +1,7 @@
 //! Analysis: folding, and jieba's words for a passage, turned into the terms the index holds by
 //! the gram contract ([`grams`]), which also owns the queries that look them up.
 
-pub mod fold;
+pub(crate) mod fold;
 pub mod grams;
 
 use std::path::{Path, PathBuf};
@@ -71,6 +71,12 @@ impl Analyzer {
             })
             .collect();
         PassageTerms::new(&folded, &starts, solo_words, tail)
+    }
+
+    /// jieba's words of folded text, as they decide word boundaries.
+    #[cfg(test)]
+    pub(crate) fn words<'a>(&self, folded: &'a str) -> Vec<jieba_rs::Token<'a>> {
+        self.jieba.cut(folded, true)
     }
 }
 

@@ -142,6 +142,7 @@ impl Sniffer {
 }
 
 /// Decoded text and the name of the encoding it was read as.
+#[cfg(test)]
 #[derive(Debug)]
 pub struct Decoded {
     /// The text, with any BOM removed and invalid sequences replaced by U+FFFD.
@@ -150,7 +151,8 @@ pub struct Decoded {
     pub encoding: &'static str,
 }
 
-/// Decodes a whole file held in memory.
+/// Decodes a whole file held in memory, as the streaming reader would.
+#[cfg(test)]
 pub fn decode(bytes: &[u8]) -> Result<Decoded, NotText> {
     let mut sniffer = Sniffer::new();
     sniffer.feed(bytes);

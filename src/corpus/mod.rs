@@ -1,9 +1,9 @@
 //! The corpus: which files in the seeds folder are articles, how their bytes become text, and how
 //! text becomes passages. Nothing here knows about the index.
 
-pub mod decode;
-pub mod passage;
-pub mod read;
+pub(crate) mod decode;
+pub(crate) mod passage;
+pub(crate) mod read;
 
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;

@@ -3,8 +3,8 @@
 //! it. Syncing with the seeds folder lives in [`sync`], reading what is indexed in [`manifest`].
 
 mod folder;
-pub mod manifest;
-pub mod schema;
+pub(crate) mod manifest;
+pub(crate) mod schema;
 pub mod sync;
 
 use std::io::Write;

@@ -12,10 +12,10 @@
 //!
 //! and ties go to the earlier file and line.
 
-pub mod highlight;
-pub mod query;
-pub mod rank;
-pub mod synonyms;
+pub(crate) mod highlight;
+pub(crate) mod query;
+pub(crate) mod rank;
+pub(crate) mod synonyms;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
