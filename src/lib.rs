@@ -28,6 +28,14 @@ use search::{Results, Synonyms};
 
 pub use error::{Error, Result};
 
+/// A version string derived from parameters that change what the index holds: `name`, the
+/// hand-kept `revision` of the code applying them, and a hash of the parameters themselves, so
+/// that changing any of them changes the index fingerprint.
+pub(crate) fn derived_version(name: &str, revision: u32, params: &dyn std::fmt::Debug) -> String {
+    let hash = xxhash_rust::xxh3::xxh3_64(format!("{params:?}").as_bytes());
+    format!("{name}-r{revision}-{hash:016x}")
+}
+
 /// Where the corpus and the index are, and how to build.
 #[derive(Debug, Clone)]
 pub struct Config {

@@ -98,8 +98,7 @@ const CHARS_TOKENIZER: &str = "sou_chars";
 impl Contract {
     /// A short string that changes whenever any parameter does.
     pub fn version(&self) -> String {
-        let hash = xxhash_rust::xxh3::xxh3_64(format!("{self:?}").as_bytes());
-        format!("grams-r{}-{hash:016x}", self.revision)
+        crate::derived_version("grams", self.revision, self)
     }
 }
 

@@ -79,8 +79,7 @@ pub(crate) const RULES: CutRules = CutRules {
 impl CutRules {
     /// A short string that changes whenever any rule does.
     pub fn version(&self) -> String {
-        let hash = xxhash_rust::xxh3::xxh3_64(format!("{self:?}").as_bytes());
-        format!("cut-r{}-{hash:016x}", self.revision)
+        crate::derived_version("cut", self.revision, self)
     }
 }
 
