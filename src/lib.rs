@@ -22,6 +22,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use analysis::SharedAnalyzer;
+use analysis::dictionary::Dictionary;
 use index::sync::{Limits, SyncOptions, SyncReport};
 use index::{SouIndex, Stats};
 use search::{Results, Synonyms};
@@ -181,17 +182,18 @@ impl Sou {
         }
         let index = SouIndex::open(&self.config.index)?;
         let synonyms = Synonyms::load(&self.config.seeds)?;
+        let user_words = index.payload()?.map(|p| p.user_words).unwrap_or_default();
+        let dictionary = Dictionary::new(&user_words);
         let reader = index.reader()?;
         let searcher = reader.searcher();
-        let results = search::search(
-            &index,
-            &searcher,
-            &self.config.seeds,
-            raw_query,
-            &query,
-            &synonyms,
-            limit,
-        )?;
+        let context = search::Context {
+            index: &index,
+            searcher: &searcher,
+            seeds: &self.config.seeds,
+            synonyms: &synonyms,
+            dictionary: &dictionary,
+        };
+        let results = search::search(&context, raw_query, &query, limit)?;
         Ok(SearchOutcome {
             results,
             sync: report,

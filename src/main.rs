@@ -179,19 +179,27 @@ fn search(
         let mut out = stdout.lock();
         render::json::write_json(&mut out, &results)?;
         out.flush()?;
-    } else if use_color(color) {
-        let mut out = StandardStream::stdout(termcolor::ColorChoice::Always);
-        render::write_text(&mut out, &results)?;
-        out.flush()?;
     } else {
-        let mut out = NoColor::new(stdout.lock());
-        render::write_text(&mut out, &results)?;
-        out.flush()?;
+        // How the query was read and how many passages matched go to stderr, so that a pipe
+        // sees hits only; on a terminal they stand before and after the hits.
+        if let Some(line) = render::reading_line(&results) {
+            eprintln!("{line}");
+        }
+        if use_color(color) {
+            let mut out = StandardStream::stdout(termcolor::ColorChoice::Always);
+            render::write_text(&mut out, &results)?;
+            out.flush()?;
+        } else {
+            let mut out = NoColor::new(stdout.lock());
+            render::write_text(&mut out, &results)?;
+            out.flush()?;
+        }
+        eprintln!("{}", render::summary_line(&results));
     }
-    Ok(if results.total > 0 {
-        ExitCode::SUCCESS
-    } else {
+    Ok(if results.hits.is_empty() {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

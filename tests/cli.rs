@@ -15,7 +15,10 @@ use common::{SEED_NAME, Workspace, stderr, stdout};
 #[allow(dead_code)]
 struct JsonResults {
     query: String,
+    words: Vec<String>,
+    all_words: bool,
     total: usize,
+    total_exact: bool,
     took_ms: f64,
     hits: Vec<JsonHit>,
 }
@@ -26,12 +29,16 @@ struct JsonResults {
 struct JsonHit {
     rank: usize,
     score: f32,
+    tier: String,
     path: String,
+    also: Vec<String>,
     line: u64,
     title: String,
     text: String,
     snippet: String,
     highlights: Vec<[usize; 2]>,
+    matched: Vec<String>,
+    missing: Vec<String>,
 }
 
 impl JsonHit {
@@ -82,17 +89,22 @@ fn search_builds_the_index_and_prints_the_best_passage_first() {
 #[test]
 fn json_output_parses_strictly_and_highlights_the_query() {
     let ws = Workspace::with_seed();
-    let (code, results) = search_json(&ws, &["智慧产业"]);
+    let (code, results) = search_json(&ws, &["\"智慧产业\""]);
     assert_eq!(code, 0);
-    assert_eq!(results.query, "智慧产业");
+    assert_eq!(results.query, "\"智慧产业\"");
+    assert_eq!(results.words, ["智慧产业"]);
+    assert!(results.all_words && results.total_exact);
     assert_eq!(results.total, 3);
     for (i, hit) in results.hits.iter().enumerate() {
         assert_eq!(hit.rank, i + 1);
+        assert_eq!(hit.tier, "as_written");
         assert!(hit.text.contains("智慧产业"));
         assert!(hit.text.contains(&hit.snippet));
         assert_eq!(hit.highlighted(), ["智慧产业"]);
         assert_eq!(hit.path, format!("./seeds/{SEED_NAME}"));
         assert!(hit.title.starts_with("郑州高新区"));
+        assert_eq!(hit.matched, ["智慧产业"]);
+        assert!(hit.missing.is_empty() && hit.also.is_empty());
     }
 }
 
@@ -107,7 +119,8 @@ fn healed_passages_are_found_and_absent_words_exit_1() {
 
     let out = ws.sou(&["search", "上海"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).starts_with("0 passages"), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(stderr(&out).starts_with("0 passages"), "{}", stderr(&out));
     let (code, results) = search_json(&ws, &["上海"]);
     assert_eq!((code, results.total, results.hits.len()), (1, 0, 0));
 }
@@ -316,13 +329,15 @@ fn a_user_can_open_the_printed_path() {
 /// "Ties go to the earlier file and line" held for up to 32 tied hits: the collector kept
 /// `limit + 32` candidates in index order and re-sorted those.
 #[test]
-fn fifty_identical_files_tie_and_come_in_path_order() {
+fn fifty_tied_files_come_in_path_order() {
     let ws = Workspace::new();
-    let text = "同一篇文章\n\n这段文字在五十个文件里一模一样，提到了独角兽企业。\n";
     // Added in reverse path order over several syncs, so that index order is not path order.
+    // The passages differ in a digit only: same length, same words, the same score.
     for batch in (0..10).rev() {
         for i in (0..5).rev() {
-            ws.write(&format!("copy{:02}.txt", batch * 5 + i), text);
+            let n = batch * 5 + i;
+            let text = format!("第{n:02}篇\n\n这段文字提到了独角兽企业，编号{n:02}号。\n");
+            ws.write(&format!("copy{n:02}.txt"), &text);
         }
         assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
     }
@@ -343,4 +358,40 @@ fn fifty_identical_files_tie_and_come_in_path_order() {
                 .all(|h| h.score == results.hits[0].score)
         );
     }
+}
+
+/// inews holds 99 files twice: the same passage is shown once, with the other paths, in order.
+#[test]
+fn fifty_identical_files_are_one_hit_with_the_other_paths_in_order() {
+    let ws = Workspace::new();
+    let text = "同一篇文章\n\n这段文字在五十个文件里一模一样，提到了独角兽企业。\n";
+    for batch in (0..10).rev() {
+        for i in (0..5).rev() {
+            ws.write(&format!("copy{:02}.txt", batch * 5 + i), text);
+        }
+        assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
+    }
+    ws.write(
+        "other.txt",
+        "另一篇\n\n这里也提到了独角兽企业，但文字不同。\n",
+    );
+    let (code, results) = search_json(&ws, &["独角兽企业"]);
+    assert_eq!(code, 0);
+    let mut paths: Vec<&str> = results.hits.iter().map(|h| h.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(paths, ["./seeds/copy00.txt", "./seeds/other.txt"]);
+    let expected: Vec<String> = (1..50).map(|i| format!("./seeds/copy{i:02}.txt")).collect();
+    for hit in &results.hits {
+        if hit.path.ends_with("copy00.txt") {
+            assert_eq!(hit.also, expected);
+        } else {
+            assert!(hit.also.is_empty());
+        }
+    }
+    let text = ws.sou(&["search", "独角兽企业"]);
+    assert!(
+        stdout(&text).contains("also in ./seeds/copy01.txt, ./seeds/copy02.txt"),
+        "{}",
+        stdout(&text)
+    );
 }

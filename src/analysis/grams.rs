@@ -458,6 +458,40 @@ fn across_cut(fields: &GramFields, chars: &[char], k: usize) -> Box<dyn Query> {
     ]))
 }
 
+/// How many passages hold `chars`, at most (each gram of it is held by at least the passages
+/// that hold it): the fewest passages holding one of its grams, or, for one character, the
+/// passages holding a gram that starts with it, counted once per gram.
+pub fn doc_freq_estimate(
+    searcher: &tantivy::Searcher,
+    fields: &GramFields,
+    chars: &[char],
+) -> tantivy::Result<u64> {
+    if let [c] = chars {
+        let lower = c.to_string();
+        let upper = (*c as u32 + 1..=char::MAX as u32)
+            .find_map(char::from_u32)
+            .map(|next| next.to_string());
+        let mut total = 0;
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(fields.grams)?;
+            let mut range = inverted.terms().range().ge(lower.as_bytes());
+            if let Some(upper) = &upper {
+                range = range.lt(upper.as_bytes());
+            }
+            let mut stream = range.into_stream()?;
+            while stream.advance() {
+                total += u64::from(stream.value().doc_freq);
+            }
+        }
+        return Ok(total);
+    }
+    let mut fewest = u64::MAX;
+    for (_, gram) in query_grams(chars) {
+        fewest = fewest.min(searcher.doc_freq(&Term::from_field_text(fields.grams, &gram))?);
+    }
+    Ok(if fewest == u64::MAX { 0 } else { fewest })
+}
+
 /// A query that finds `chars` standing on word boundaries: boundary markers at both ends, or,
 /// for one character, the character as a word of its own.
 pub fn on_boundaries(fields: &GramFields, chars: &[char]) -> Box<dyn Query> {

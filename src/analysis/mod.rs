@@ -1,6 +1,7 @@
 //! Analysis: folding, and jieba's words for a passage, turned into the terms the index holds by
 //! the gram contract ([`grams`]), which also owns the queries that look them up.
 
+pub mod dictionary;
 pub(crate) mod fold;
 pub mod grams;
 
@@ -9,6 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
 
+pub use dictionary::UserWords;
 pub use fold::{Folded, fold, fold_str};
 pub use grams::{GramsTokenizer, PassageTerms};
 
@@ -86,6 +88,7 @@ impl Analyzer {
 pub struct SharedAnalyzer {
     user_dict: Option<PathBuf>,
     cell: OnceLock<std::result::Result<Analyzer, String>>,
+    user_words: OnceLock<std::result::Result<UserWords, String>>,
 }
 
 impl SharedAnalyzer {
@@ -94,6 +97,22 @@ impl SharedAnalyzer {
         Arc::new(SharedAnalyzer {
             user_dict,
             cell: OnceLock::new(),
+            user_words: OnceLock::new(),
+        })
+    }
+
+    /// The user dictionary's words as jieba resolves them (see [`UserWords`]), for searches to
+    /// cut queries as the index was cut; worked out on first use, without loading jieba.
+    pub fn user_words(&self) -> Result<&UserWords> {
+        let resolved = self.user_words.get_or_init(|| match &self.user_dict {
+            None => Ok(UserWords::default()),
+            Some(path) => std::fs::read_to_string(path)
+                .map(|text| UserWords::resolve(&parse_dict(&text)))
+                .map_err(|err| err.to_string()),
+        });
+        resolved.as_ref().map_err(|reason| Error::Config {
+            path: self.user_dict.clone().unwrap_or_default(),
+            reason: reason.clone(),
         })
     }
 
@@ -111,7 +130,7 @@ impl SharedAnalyzer {
 }
 
 /// Parses a jieba user dictionary, folding its words like the text they will meet.
-fn parse_dict(text: &str) -> Vec<(String, Option<usize>, Option<&str>)> {
+pub(crate) fn parse_dict(text: &str) -> Vec<(String, Option<usize>, Option<&str>)> {
     let mut entries = Vec::new();
     for line in text.lines() {
         let mut fields = line.split_whitespace();

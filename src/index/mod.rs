@@ -15,7 +15,7 @@ use tantivy::indexer::LogMergePolicy;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
-use crate::analysis::{ANALYSIS_VERSION, grams};
+use crate::analysis::{ANALYSIS_VERSION, UserWords, grams};
 use crate::corpus::{self, DICT_FILE};
 use crate::{Error, Result};
 
@@ -41,6 +41,10 @@ pub struct Payload {
     /// Whether the commit ends a sync (false for the intermediate commits of a long build).
     #[serde(default)]
     pub complete: bool,
+    /// The user dictionary the documents were analyzed with, as jieba resolved it: a search
+    /// cuts its query with the same words.
+    #[serde(default)]
+    pub user_words: UserWords,
 }
 
 /// The fingerprint of everything that changes what the index holds: schema, analysis, the gram

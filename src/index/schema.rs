@@ -15,6 +15,10 @@ pub(crate) mod names {
     pub const PATH: &str = "path";
     /// See [`super::Fields::line`].
     pub const LINE: &str = "line";
+    /// See [`super::Fields::unit`].
+    pub const UNIT: &str = "unit";
+    /// See [`super::Fields::text_hash`].
+    pub const TEXT_HASH: &str = "text_hash";
     /// See [`super::Fields::title`].
     pub const TITLE: &str = "title";
     /// See [`super::Fields::text`].
@@ -50,10 +54,15 @@ pub struct Fields {
     pub path: Field,
     /// Passage: 1-based line where it starts.
     pub line: Field,
+    /// Passage: where it stands in its article's run of documents (see [`UnitPlace`]).
+    pub unit: Field,
     /// Passage: the article's title.
     pub title: Field,
     /// Passage: the text as a reader sees it.
     pub text: Field,
+    /// Passage: a hash of the text (see [`text_hash`]), to show a passage found in several
+    /// files once.
+    pub text_hash: Field,
     /// Passage: the start of the text that follows it in the paragraph (see `Passage::tail`).
     pub tail: Field,
     /// Passage: what the gram contract indexes.
@@ -74,6 +83,52 @@ pub struct Fields {
     pub reason: Field,
 }
 
+/// The hash of a passage's text kept in [`Fields::text_hash`]: 48 bits, which the column packs
+/// in six bytes instead of eight, and which two texts share by chance once in 2^48.
+pub(crate) fn text_hash(text: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes()) >> 16
+}
+
+/// Most passages of one article indexed as one run of documents: a longer article is indexed
+/// (and matched, see [`crate::search`]) in sections of this many passages.
+pub(crate) const MAX_UNIT_PASSAGES: usize = 1000;
+
+/// An article's passages are handed to the writer as one group, which tantivy keeps together in
+/// one segment, in order, through merges too: the article is a run of consecutive documents, a
+/// *unit*. Each passage records where it stands in its unit, so a search finds the whole
+/// article from any of its passages without reading anything else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UnitPlace {
+    /// The passage's place in the unit, from 0.
+    pub offset: u32,
+    /// How many passages the unit has.
+    pub len: u32,
+    /// Whether the unit's first passage is the article's title (false for the later sections of
+    /// a long article).
+    pub has_title: bool,
+}
+
+impl UnitPlace {
+    const BITS: u32 = 10;
+    const MASK: u64 = (1 << Self::BITS) - 1;
+
+    /// As stored in the fast field: small numbers pack into few bits.
+    pub fn pack(self) -> u64 {
+        u64::from(self.has_title)
+            | (u64::from(self.offset) & Self::MASK) << 1
+            | (u64::from(self.len) & Self::MASK) << (1 + Self::BITS)
+    }
+
+    /// From the fast field.
+    pub fn unpack(packed: u64) -> UnitPlace {
+        UnitPlace {
+            has_title: packed & 1 == 1,
+            offset: ((packed >> 1) & Self::MASK) as u32,
+            len: ((packed >> (1 + Self::BITS)) & Self::MASK) as u32,
+        }
+    }
+}
+
 /// Builds the schema and its field handles.
 pub fn build() -> (Schema, Fields) {
     let mut builder = Schema::builder();
@@ -81,8 +136,10 @@ pub fn build() -> (Schema, Fields) {
         kind: builder.add_text_field(names::KIND, STRING),
         path: builder.add_text_field(names::PATH, STRING | FAST),
         line: builder.add_u64_field(names::LINE, FAST),
+        unit: builder.add_u64_field(names::UNIT, FAST),
         title: builder.add_text_field(names::TITLE, STORED),
         text: builder.add_text_field(names::TEXT, STORED),
+        text_hash: builder.add_u64_field(names::TEXT_HASH, FAST),
         tail: builder.add_text_field(names::TAIL, STORED),
         gram: GramFields::add_to(&mut builder),
         article: builder.add_text_field(names::ARTICLE, STRING | FAST),
@@ -104,4 +161,22 @@ pub fn version() -> String {
         "schema-{:016x}",
         xxhash_rust::xxh3::xxh3_64(json.as_bytes())
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unit_places_round_trip_up_to_the_largest_unit() {
+        const { assert!(MAX_UNIT_PASSAGES < 1 << UnitPlace::BITS) };
+        for (offset, len, has_title) in [(0, 1, true), (5, 17, false), (999, 1000, true)] {
+            let place = UnitPlace {
+                offset,
+                len,
+                has_title,
+            };
+            assert_eq!(UnitPlace::unpack(place.pack()), place);
+        }
+    }
 }

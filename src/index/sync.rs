@@ -22,10 +22,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock, mpsc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use tantivy::indexer::UserOperation;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::manifest::{self, Known, Manifest};
-use super::schema::ARTICLE_KIND;
+use super::schema::{ARTICLE_KIND, MAX_UNIT_PASSAGES, UnitPlace, text_hash};
 use super::{Payload, SouIndex};
 use crate::analysis::SharedAnalyzer;
 use crate::analysis::grams::TAIL_CHARS;
@@ -308,6 +309,10 @@ fn execute(
     plan: Plan,
     report: &mut SyncReport,
 ) -> Result<()> {
+    let settings = Settings {
+        fingerprint,
+        user_words: analyzer.user_words()?,
+    };
     // Only now is anything written: take the writer (one process at a time).
     let threads = limits.threads.clamp(1, 8);
     let writer = SharedWriter {
@@ -385,7 +390,7 @@ fn execute(
                 });
             }
             if books.since_commit >= options.commit_every_bytes && !stop.requested() {
-                if let Err(err) = writer.commit(fingerprint, false) {
+                if let Err(err) = writer.commit(&settings, false) {
                     stop.fail();
                     failure
                         .lock()
@@ -408,7 +413,7 @@ fn execute(
         return Err(err);
     }
     let interrupted = stop.interrupted();
-    commit(&mut writer, index, fingerprint, !interrupted)?;
+    commit(&mut writer, index, &settings, !interrupted)?;
     writer
         .wait_merging_threads()
         .map_err(|e| Error::tantivy("merging segments", e))?;
@@ -452,6 +457,24 @@ impl SharedWriter<'_> {
             .map_err(|e| Error::tantivy(format!("adding {key}"), e))
     }
 
+    /// Adds the passages of one unit (see [`UnitPlace`]) as one group, which tantivy keeps
+    /// together and in order in one segment, recording each one's place in the unit.
+    fn add_unit(&self, mut docs: Vec<TantivyDocument>, has_title: bool, key: &str) -> Result<()> {
+        let len = docs.len() as u32;
+        for (offset, doc) in docs.iter_mut().enumerate() {
+            let place = UnitPlace {
+                offset: offset as u32,
+                len,
+                has_title,
+            };
+            doc.add_u64(self.index.fields.unit, place.pack());
+        }
+        self.read()
+            .run(docs.into_iter().map(UserOperation::Add))
+            .map(|_| ())
+            .map_err(|e| Error::tantivy(format!("adding {key}"), e))
+    }
+
     /// Deletes the manifest entry of `key`, and its passages when `with_passages`.
     fn delete_article(&self, key: &str, with_passages: bool) {
         let fields = &self.index.fields;
@@ -475,27 +498,34 @@ impl SharedWriter<'_> {
         self.add(doc, &file.key)
     }
 
-    fn commit(&self, fingerprint: &str, complete: bool) -> Result<()> {
+    fn commit(&self, settings: &Settings<'_>, complete: bool) -> Result<()> {
         let mut writer = self
             .lock
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        commit(&mut writer, self.index, fingerprint, complete)
+        commit(&mut writer, self.index, settings, complete)
     }
+}
+
+/// What every commit records of the settings the documents were analyzed with.
+struct Settings<'a> {
+    fingerprint: &'a str,
+    user_words: &'a crate::analysis::UserWords,
 }
 
 fn commit(
     writer: &mut IndexWriter,
     index: &SouIndex,
-    fingerprint: &str,
+    settings: &Settings<'_>,
     complete: bool,
 ) -> Result<()> {
     let payload = Payload {
-        fingerprint: fingerprint.to_string(),
+        fingerprint: settings.fingerprint.to_string(),
         synced_at: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
         complete,
+        user_words: settings.user_words.clone(),
     };
     let payload = serde_json::to_string(&payload).unwrap_or_default();
     let context = format!("committing to {}", index.dir.display());
@@ -577,6 +607,8 @@ fn process(
     let mut number = 0u64;
     let mut title: Option<String> = None;
     let mut failure: Option<Error> = None;
+    let mut unit: Vec<TantivyDocument> = Vec::new();
+    let mut first_unit = true;
     let read = corpus::read::read_passages(path, encoding, TAIL_CHARS, &mut |passage| {
         if stop.requested() {
             return ControlFlow::Break(());
@@ -589,17 +621,25 @@ fn process(
         doc.add_u64(fields.line, passage.line);
         doc.add_text(fields.title, title.as_str());
         doc.add_text(fields.text, &passage.text);
+        doc.add_u64(fields.text_hash, text_hash(&passage.text));
         if !passage.tail.is_empty() {
             doc.add_text(fields.tail, &passage.tail);
         }
         fields.gram.add_passage(&mut doc, &terms);
-        if let Err(err) = writer.add(doc, key) {
-            failure = Some(err);
-            return ControlFlow::Break(());
-        }
+        unit.push(doc);
         number += 1;
+        if unit.len() >= MAX_UNIT_PASSAGES {
+            let full = std::mem::take(&mut unit);
+            if let Err(err) = writer.add_unit(full, std::mem::take(&mut first_unit), key) {
+                failure = Some(err);
+                return ControlFlow::Break(());
+            }
+        }
         ControlFlow::Continue(())
     });
+    if failure.is_none() && matches!(read, Ok(ControlFlow::Continue(()))) && !unit.is_empty() {
+        writer.add_unit(unit, first_unit, key)?;
+    }
     if let Some(err) = failure {
         return Err(err);
     }

@@ -2,18 +2,26 @@
 //!
 //! ```json
 //! {
-//!   "query": "安置房",            // the query as typed
+//!   "query": "高新区安置房",       // the query as typed
+//!   "words": ["高新区", "安置房"], // the words it was read as
+//!   "all_words": true,            // every hit's article holds every word (false: best effort)
 //!   "total": 1,                   // passages that match
+//!   "total_exact": true,          // false: at least `total` (best effort stopped early)
 //!   "took_ms": 1.7,               // time spent searching
 //!   "hits": [{
 //!     "rank": 1,                  // 1-based
-//!     "score": 3000.08,           // ranking score: tier bonuses + scaled BM25
+//!     "score": 1000.08,           // ranking score: tier bonuses + scaled BM25
+//!     "tier": "words_in_article", // as_written, words_on_boundaries, words_in_passage,
+//!                                 // words_in_article or some_words
 //!     "path": "./seeds/a.txt",    // seeds folder as given + path inside it
+//!     "also": [],                 // other files with a passage of the same text
 //!     "line": 33,                 // 1-based line where the passage starts
 //!     "title": "…",               // the article's title
 //!     "text": "…",                // the whole passage as a reader sees it
 //!     "snippet": "…",             // the window shown (the whole passage when short)
-//!     "highlights": [[12, 15]]    // half-open Unicode character offsets into snippet
+//!     "highlights": [[12, 15]],   // half-open Unicode character offsets into snippet
+//!     "matched": ["高新区", "安置房"], // words the passage or its title holds
+//!     "missing": []               // words neither holds
 //!   }]
 //! }
 //! ```
@@ -30,8 +38,14 @@ use crate::search::Results;
 pub struct JsonResults {
     /// The query as typed.
     pub query: String,
+    /// The words it was read as.
+    pub words: Vec<String>,
+    /// Whether every hit's article holds every word.
+    pub all_words: bool,
     /// How many passages match.
     pub total: usize,
+    /// Whether `total` counts every match (false: at least that many).
+    pub total_exact: bool,
     /// Milliseconds spent searching.
     pub took_ms: f64,
     /// The best passages, best first.
@@ -46,8 +60,12 @@ pub struct JsonHit {
     pub rank: usize,
     /// The ranking score.
     pub score: f32,
+    /// The tier the hit ranks in.
+    pub tier: String,
     /// The file: the seeds folder as given joined with the path inside it.
     pub path: String,
+    /// Other files holding a passage of the same text.
+    pub also: Vec<String>,
     /// 1-based line where the passage starts.
     pub line: u64,
     /// The article's title.
@@ -58,13 +76,20 @@ pub struct JsonHit {
     pub snippet: String,
     /// Half-open `[start, end]` Unicode character offsets into `snippet`.
     pub highlights: Vec<[usize; 2]>,
+    /// The query words the passage or its title holds.
+    pub matched: Vec<String>,
+    /// The query words neither the passage nor its title holds.
+    pub missing: Vec<String>,
 }
 
 impl From<&Results> for JsonResults {
     fn from(results: &Results) -> Self {
         JsonResults {
             query: results.query.clone(),
+            words: results.words.clone(),
+            all_words: results.all_words,
             total: results.total,
+            total_exact: results.total_exact,
             took_ms: (results.took.as_secs_f64() * 1e6).round() / 1e3,
             hits: results
                 .hits
@@ -72,7 +97,9 @@ impl From<&Results> for JsonResults {
                 .map(|hit| JsonHit {
                     rank: hit.rank,
                     score: hit.score,
+                    tier: hit.tier.name().to_string(),
                     path: hit.path.clone(),
+                    also: hit.also.clone(),
                     line: hit.line,
                     title: hit.title.clone(),
                     text: hit.text.clone(),
@@ -83,6 +110,8 @@ impl From<&Results> for JsonResults {
                         .iter()
                         .map(|&(s, e)| [s, e])
                         .collect(),
+                    matched: hit.matched.clone(),
+                    missing: hit.missing.clone(),
                 })
                 .collect(),
         }

@@ -35,6 +35,12 @@ fn title_spec() -> ColorSpec {
     spec
 }
 
+fn note_spec() -> ColorSpec {
+    let mut spec = ColorSpec::new();
+    spec.set_fg(Some(Color::Yellow));
+    spec
+}
+
 fn match_spec() -> ColorSpec {
     let mut spec = ColorSpec::new();
     spec.set_fg(Some(Color::Red)).set_bold(true);
@@ -74,8 +80,25 @@ pub fn write_snippet<W: WriteColor>(out: &mut W, snippet: &Snippet) -> io::Resul
     Ok(())
 }
 
-/// Writes results as text: per hit, `path:line` and the title, then the snippet, indented.
-/// Ends with a line saying how many passages matched.
+/// The line that says how the query was read, when it was not taken as typed: the words it
+/// was cut into, and whether the hits are a best effort.
+pub fn reading_line(results: &Results) -> Option<String> {
+    let words = results.words.join(" · ");
+    let mut parts = Vec::new();
+    if results.split {
+        parts.push(format!("{} → {words}", results.query.trim()));
+    }
+    if !results.all_words && !results.hits.is_empty() {
+        parts.push(format!(
+            "no article holds all of {words}; showing those with most"
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// Writes the hits as text: per hit `path:line` and the title (and the words it lacks), the
+/// snippet, indented, and any other files with the same passage. How the query was read
+/// ([`reading_line`]) and how many passages matched ([`summary_line`]) are the caller's to show.
 pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<()> {
     for hit in &results.hits {
         out.set_color(&path_spec())?;
@@ -89,27 +112,44 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<(
         out.set_color(&title_spec())?;
         write!(out, "{}", shorten(&hit.title, TITLE_CHARS))?;
         out.reset()?;
+        if !hit.missing.is_empty() {
+            out.set_color(&note_spec())?;
+            write!(out, "  [lacks {}]", hit.missing.join(" · "))?;
+            out.reset()?;
+        }
         writeln!(out)?;
         write!(out, "    ")?;
         write_snippet(out, &hit.snippet)?;
         writeln!(out)?;
+        if !hit.also.is_empty() {
+            out.set_color(&note_spec())?;
+            write!(out, "    also in {}", hit.also.join(", "))?;
+            out.reset()?;
+            writeln!(out)?;
+        }
         writeln!(out)?;
     }
+    Ok(())
+}
+
+/// `3 passages (1.0 ms)`, or `10 of 57 passages (…; --limit shows more)`; `57+` when the count
+/// is a lower bound.
+pub fn summary_line(results: &Results) -> String {
     let ms = results.took.as_secs_f64() * 1000.0;
+    let plus = if results.total_exact { "" } else { "+" };
     if results.hits.len() < results.total {
-        writeln!(
-            out,
-            "{} of {} passages ({ms:.1} ms; --limit shows more)",
+        format!(
+            "{} of {}{plus} passages ({ms:.1} ms; --limit shows more)",
             results.hits.len(),
             results.total
         )
     } else {
-        let noun = if results.total == 1 {
+        let noun = if results.total == 1 && results.total_exact {
             "passage"
         } else {
             "passages"
         };
-        writeln!(out, "{} {noun} ({ms:.1} ms)", results.total)
+        format!("{}{plus} {noun} ({ms:.1} ms)", results.total)
     }
 }
 
@@ -181,11 +221,19 @@ mod tests {
         let highlights = vec![(5, 8)];
         Results {
             query: "安置房".into(),
+            words: vec!["安置房".into()],
+            split: false,
+            all_words: true,
             total: 3,
+            total_exact: true,
             hits: vec![Hit {
                 rank: 1,
                 score: 3000.5,
+                tier: crate::search::Tier::AsWritten,
+                matched: vec!["安置房".into()],
+                missing: vec![],
                 path: "seeds/a.txt".into(),
+                also: vec![],
                 line: 7,
                 title: "标题".into(),
                 snippet: crate::search::highlight::snippet(&text, &highlights),
@@ -204,7 +252,8 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "seeds/a.txt:7  标题");
         assert_eq!(lines[1], "    会议明确了安置房建设回迁的目标。");
-        assert!(lines[3].starts_with("1 of 3 passages"), "{text}");
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(summary_line(&results()).starts_with("1 of 3 passages"));
         assert!(!text.contains('\x1b'));
     }
 

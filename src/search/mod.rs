@@ -1,21 +1,27 @@
-//! Searching: turning a parsed query into a tantivy query, ranking, and reading hits back with
-//! their highlights. Nothing here needs jieba, so a search process never loads its dictionary.
+//! Searching: reading a query, finding and ranking passages, and reading hits back with their
+//! highlights. Nothing here loads jieba's dictionary: queries are cut with the words they hold
+//! (see [`crate::analysis::dictionary`]).
 //!
-//! Recall comes from the gram field: a query string matches wherever its characters stand in a
-//! row (after folding), like grep. Ranking is in tiers, each a constant added to BM25 (scaled down
-//! so it cannot cross a tier):
-//! 1. the query as written (its words in a row, no synonym), +2000;
-//! 2. each query word standing on jieba word boundaries (`穿着和服的`, not `管理和服务`), +1000
-//!    shared among the words (added by the collector in [`rank`], which checks it only for hits
-//!    that can still make the list);
-//! 3. BM25 over the gram phrases;
+//! Recall comes from the gram field: a string matches wherever its characters stand in a row
+//! (after folding), like grep. A query of one word (or one quoted string, or one `OR` group) is
+//! ranked by constants added to BM25 (scaled down so it cannot cross a tier): the query as
+//! written (+2000, when a synonym or an alternative could match instead), standing on jieba word
+//! boundaries (`穿着和服的`, not `管理和服务`; +1000, checked by the collector in [`rank`] only
+//! for hits that can still make the list), then BM25. A query of several words is a word search
+//! ([`articles`]): the article is the unit of matching, and hits are ranked in tiers from the
+//! query as written down to some of the words.
 //!
-//! and ties go to the earlier file and line.
+//! Either way ties go to the earlier file and line, the first page holds at most three passages
+//! of one article while others match ([`pool`]), and a passage whose text is the same in several
+//! files is shown once, with the other paths.
 
+pub(crate) mod articles;
 pub(crate) mod highlight;
+pub(crate) mod pool;
 pub(crate) mod query;
 pub(crate) mod rank;
 pub(crate) mod synonyms;
+pub(crate) mod words;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -24,14 +30,19 @@ use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, O
 use tantivy::schema::{Field, Value};
 use tantivy::{Searcher, TantivyDocument};
 
+use crate::analysis::dictionary::Dictionary;
 use crate::analysis::grams::{self, any_of};
 use crate::corpus::display_path;
 use crate::index::SouIndex;
 use crate::{Error, Result};
 
+pub use articles::Tier;
 pub use highlight::Snippet;
 pub use query::{Literal, Query, parse};
 pub use synonyms::Synonyms;
+
+/// Candidates kept beyond the limit, to fill the places of duplicates folded into one hit.
+const DUPLICATE_SLACK: usize = 16;
 
 /// Score added when the query stands in the passage as written.
 const AS_WRITTEN_BONUS: f32 = 2000.0;
@@ -45,10 +56,18 @@ const BM25_SCALE: f32 = 1.0 / 128.0;
 pub struct Hit {
     /// 1-based rank.
     pub rank: usize,
-    /// The ranking score (tier bonuses plus scaled BM25).
+    /// The ranking score: tier bonuses plus scaled BM25 (see README).
     pub score: f32,
+    /// The tier the hit ranks in.
+    pub tier: Tier,
+    /// The query words the passage or its title holds.
+    pub matched: Vec<String>,
+    /// The query words neither the passage nor its title holds.
+    pub missing: Vec<String>,
     /// The file as the user can open it: the seeds folder as given joined with the article key.
     pub path: String,
+    /// Other files holding a passage with the same text, as paths to open.
+    pub also: Vec<String>,
     /// 1-based line where the passage starts.
     pub line: u64,
     /// The article's title.
@@ -66,52 +85,42 @@ pub struct Hit {
 pub struct Results {
     /// The query as the user typed it.
     pub query: String,
+    /// The words it was read as.
+    pub words: Vec<String>,
+    /// Whether a term was cut into words or had words dropped.
+    pub split: bool,
+    /// Whether every hit's article holds every word (false: best effort, showing the articles
+    /// that hold the most).
+    pub all_words: bool,
     /// How many passages match.
     pub total: usize,
+    /// Whether `total` counts every match (false: at least this many).
+    pub total_exact: bool,
     /// The best passages, best first.
     pub hits: Vec<Hit>,
     /// Time spent searching.
     pub took: Duration,
 }
 
-fn search_error(err: tantivy::TantivyError) -> Error {
+pub(crate) fn search_error(err: tantivy::TantivyError) -> Error {
     Error::tantivy("searching", err)
 }
 
-/// The alternatives a group matches: each literal and, unless quoted, its synonyms.
-fn alternatives(group: &[Literal], synonyms: &Synonyms) -> Vec<Vec<char>> {
-    let mut out: Vec<Vec<char>> = Vec::new();
-    for literal in group {
-        let synonyms = if literal.quoted {
-            Vec::new()
-        } else {
-            synonyms.expand(&literal.folded())
-        };
-        let forms = std::iter::once(literal.chars.clone())
-            .chain(synonyms.iter().map(|other| other.chars().collect()));
-        for form in forms {
-            if !out.contains(&form) {
-                out.push(form);
-            }
-        }
-    }
-    out
-}
-
-/// Builds the tantivy query that finds and scores the hits, and, for each group, the queries
-/// that find its literals on word boundaries (see [`rank`]).
+/// Builds the tantivy query that finds and scores the hits of a one-word query, for each group
+/// the queries that find its literals on word boundaries (see [`rank`]), and whether the query
+/// as written is a tier of its own (not when every hit holds it).
 fn build(
     index: &SouIndex,
     query: &Query,
     synonyms: &Synonyms,
-) -> (BooleanQuery, Vec<Vec<Box<dyn tantivy::query::Query>>>) {
+) -> (BooleanQuery, Vec<Vec<Box<dyn tantivy::query::Query>>>, bool) {
     let fields = &index.fields.gram;
     let mut clauses: Vec<(Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
     let mut on_boundaries = Vec::with_capacity(query.groups.len());
     let forms: Vec<Vec<Vec<char>>> = query
         .groups
         .iter()
-        .map(|group| alternatives(group, synonyms))
+        .map(|group| words::alternatives(group, synonyms))
         .collect();
     for (group, forms) in query.groups.iter().zip(&forms) {
         let recall = forms
@@ -132,75 +141,121 @@ fn build(
     for literal in &query.excluded {
         clauses.push((Occur::MustNot, grams::contains(fields, &literal.chars)));
     }
-    // The query as written: every group a single literal, in a row, with or without a space.
     // One literal without synonyms matches only as written: the bonus would go to every hit.
     let only_as_written = matches!(&forms[..], [only] if only.len() == 1);
-    if !only_as_written && query.groups.iter().all(|g| g.len() == 1) {
-        let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
-        let joined = literals.concat();
-        let mut as_written = vec![grams::contains(fields, &joined)];
-        if literals.len() > 1 {
-            as_written.push(grams::contains(fields, &literals.join(&' ')));
-        }
+    let as_written_counts = !only_as_written;
+    if as_written_counts && let Some(as_written) = as_written(fields, query) {
         clauses.push((
             Occur::Should,
-            Box::new(ConstScoreQuery::new(any_of(as_written), AS_WRITTEN_BONUS)),
+            Box::new(ConstScoreQuery::new(as_written, AS_WRITTEN_BONUS)),
         ));
     }
-    (BooleanQuery::new(clauses), on_boundaries)
+    (BooleanQuery::new(clauses), on_boundaries, as_written_counts)
 }
 
-/// Runs `query` on the commit `searcher` sees and returns the best `limit` passages.
-/// `seeds` is the seeds folder as the user gave it, for the paths shown.
-pub fn search(
-    index: &SouIndex,
-    searcher: &Searcher,
-    seeds: &Path,
+/// What a search needs besides the query: the index, the commit to read, how paths are shown,
+/// and how words are read.
+pub(crate) struct Context<'a> {
+    /// The index.
+    pub index: &'a SouIndex,
+    /// The commit searched.
+    pub searcher: &'a Searcher,
+    /// The seeds folder as the user gave it, for the paths shown.
+    pub seeds: &'a Path,
+    /// Synonyms from the seeds folder.
+    pub synonyms: &'a Synonyms,
+    /// The dictionary the index was built with.
+    pub dictionary: &'a Dictionary,
+}
+
+/// One hit before it is read from the store: where, how it ranks, what it holds.
+struct Found {
+    article: String,
+    line: u64,
+    address: tantivy::DocAddress,
+    /// The hash of the passage's text.
+    text: u64,
+    score: f32,
+    tier: Tier,
+    /// The words the passage and its title hold (bit i: word i).
+    matched: u64,
+}
+
+impl Found {
+    fn new<K>(candidate: pool::Candidate<K>, score: f32, tier: Tier, matched: u64) -> Self {
+        Found {
+            article: candidate.article,
+            line: candidate.line,
+            address: candidate.address,
+            text: candidate.text,
+            score,
+            tier,
+            matched,
+        }
+    }
+}
+
+/// Runs `query` and returns the best `limit` passages.
+pub(crate) fn search(
+    context: &Context<'_>,
     raw_query: &str,
     query: &Query,
-    synonyms: &Synonyms,
     limit: usize,
 ) -> Result<Results> {
     let started = Instant::now();
-    let fields = &index.fields;
-    let (tantivy_query, on_boundaries) = build(index, query, synonyms);
-    let collector = rank::Ranked::new(
-        limit,
-        BOUNDARY_BONUS,
-        &on_boundaries,
-        EnableScoring::disabled_from_searcher(searcher),
-    )
-    .map_err(search_error)?;
-    let (ranked, total) = searcher
-        .search(&tantivy_query, &collector)
-        .map_err(search_error)?;
-
-    let needles: Vec<Vec<char>> = query
-        .groups
+    let fields = &context.index.fields;
+    let passages = |chars: &[char]| {
+        grams::doc_freq_estimate(context.searcher, &fields.gram, chars).unwrap_or(0)
+    };
+    let reading = words::read(query, context.dictionary, context.synonyms, &passages);
+    let pool_size = limit.saturating_add(DUPLICATE_SLACK);
+    let (found, total, total_exact, all_words) = if reading.words.len() == 1 && !reading.split {
+        let (found, total) = search_literal(context, query, pool_size)?;
+        (found, total, true, total > 0)
+    } else {
+        search_words(context, query, &reading.words, pool_size)?
+    };
+    let needles: Vec<Vec<char>> = reading
+        .words
         .iter()
-        .flat_map(|group| alternatives(group, synonyms))
+        .flat_map(|word| word.forms.iter().cloned())
+        .chain(query.groups.iter().flat_map(|group| {
+            group
+                .iter()
+                .map(|literal| literal.chars.clone())
+                .collect::<Vec<_>>()
+        }))
         .collect();
-    let mut hits = Vec::with_capacity(ranked.len());
-    for (
-        i,
-        rank::RankedHit {
-            score,
-            key,
-            line,
-            address,
-        },
-    ) in ranked.into_iter().enumerate()
-    {
-        let doc: TantivyDocument = searcher.doc(address).map_err(search_error)?;
+    let mut hits: Vec<Hit> = Vec::with_capacity(limit.min(found.len()));
+    for found in found {
+        if hits.len() >= limit {
+            break;
+        }
+        let doc: TantivyDocument = context.searcher.doc(found.address).map_err(search_error)?;
         let text = stored_text(&doc, fields.text);
+        let path = display_path(context.seeds, &found.article);
+        let also = twins(context, &text, &found)?
+            .into_iter()
+            .map(|key| display_path(context.seeds, &key))
+            .collect();
         let tail = stored_text(&doc, fields.tail);
         let highlights = highlight::find(&text, &tail, &needles);
         let snippet = highlight::snippet(&text, &highlights);
+        let mut matched = Vec::new();
+        let mut missing = Vec::new();
+        for (i, word) in reading.words.iter().enumerate() {
+            let held = i < 64 && found.matched >> i & 1 == 1;
+            if held { &mut matched } else { &mut missing }.push(word.text.clone());
+        }
         hits.push(Hit {
-            rank: i + 1,
-            score,
-            path: display_path(seeds, &key),
-            line,
+            rank: hits.len() + 1,
+            score: found.score,
+            tier: found.tier,
+            matched,
+            missing,
+            path,
+            also,
+            line: found.line,
             title: stored_text(&doc, fields.title),
             text,
             highlights,
@@ -209,10 +264,154 @@ pub fn search(
     }
     Ok(Results {
         query: raw_query.to_string(),
+        words: reading.words.iter().map(|w| w.text.clone()).collect(),
+        split: reading.split,
+        // With no hit, no hit lacks a word.
+        all_words: all_words || hits.is_empty(),
         total,
+        total_exact,
         hits,
         took: started.elapsed(),
     })
+}
+
+/// Characters of a passage's start that find the other passages with its text.
+const TWIN_PREFIX_CHARS: usize = 12;
+
+/// The other articles (keys, sorted) holding a passage with the same text as `found`: those
+/// that start with its first characters and whose text hash is the same.
+fn twins(context: &Context<'_>, text: &str, found: &Found) -> Result<Vec<String>> {
+    let chars = grams::gram_chars(&crate::analysis::fold_str(text));
+    let prefix = &chars[..chars.len().min(TWIN_PREFIX_CHARS)];
+    if prefix.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = grams::contains(&context.index.fields.gram, prefix);
+    let docs = context
+        .searcher
+        .search(query.as_ref(), &tantivy::collector::DocSetCollector)
+        .map_err(search_error)?;
+    let mut by_segment: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
+    for address in docs {
+        by_segment
+            .entry(address.segment_ord)
+            .or_default()
+            .push(address.doc_id);
+    }
+    let mut keys = std::collections::BTreeSet::new();
+    for (segment, docs) in by_segment {
+        let reader = context.searcher.segment_reader(segment);
+        let mut columns = rank::PassageColumns::open(reader).map_err(search_error)?;
+        for doc in docs {
+            let twin = columns.candidate(segment, doc, ());
+            if twin.text == found.text && twin.article != found.article {
+                keys.insert(twin.article);
+            }
+        }
+    }
+    Ok(keys.into_iter().collect())
+}
+
+/// A query of one word: tantivy's boolean query with the boundary bonus added by [`rank`].
+fn search_literal(
+    context: &Context<'_>,
+    query: &Query,
+    pool_size: usize,
+) -> Result<(Vec<Found>, usize)> {
+    let (tantivy_query, on_boundaries, as_written_counts) =
+        build(context.index, query, context.synonyms);
+    let collector = rank::Ranked::new(
+        pool_size,
+        BOUNDARY_BONUS,
+        &on_boundaries,
+        EnableScoring::disabled_from_searcher(context.searcher),
+    )
+    .map_err(search_error)?;
+    let (pools, total) = context
+        .searcher
+        .search(&tantivy_query, &collector)
+        .map_err(search_error)?;
+    let found = pools
+        .into_page()
+        .into_iter()
+        .map(|candidate| {
+            let score = candidate.key.0;
+            let tier = if !as_written_counts || score >= AS_WRITTEN_BONUS {
+                Tier::AsWritten
+            } else {
+                Tier::WordsInPassage
+            };
+            Found::new(candidate, score, tier, 1)
+        })
+        .collect();
+    Ok((found, total))
+}
+
+/// A query of several words (see [`articles`]).
+fn search_words(
+    context: &Context<'_>,
+    query: &Query,
+    words: &[words::Word],
+    pool_size: usize,
+) -> Result<(Vec<Found>, usize, bool, bool)> {
+    let fields = &context.index.fields.gram;
+    let words = &words[..words.len().min(articles::MAX_WORDS)];
+    let excluded: Vec<Vec<char>> = query.excluded.iter().map(|l| l.chars.clone()).collect();
+    let search = articles::WordSearch::new(
+        context.searcher,
+        fields,
+        words,
+        as_written(fields, query),
+        &excluded,
+    )?;
+    let found = search.run(context.searcher, pool_size)?;
+    let total_weight = search.total_weight();
+    let hits = found
+        .pools
+        .into_page()
+        .into_iter()
+        .map(|candidate| {
+            let key = candidate.key;
+            let score = summary_score(&key, words.len(), total_weight);
+            Found::new(candidate, score, key.tier, key.matched)
+        })
+        .collect();
+    Ok((hits, found.total, found.total_exact, found.all_words))
+}
+
+/// The query as written, when every group is one literal: its literals in a row, with or
+/// without a space between them.
+fn as_written(fields: &grams::GramFields, query: &Query) -> Option<Box<dyn tantivy::query::Query>> {
+    if !query.groups.iter().all(|g| g.len() == 1) {
+        return None;
+    }
+    let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
+    let mut forms = vec![grams::contains(fields, &literals.concat())];
+    if literals.len() > 1 {
+        forms.push(grams::contains(fields, &literals.join(&' ')));
+    }
+    Some(any_of(forms))
+}
+
+/// A word-search hit's score, on the scale of a one-word query's: tiers 1 to 3 get the as-written
+/// and boundary bonuses, tier 4 is below 0, tier 5 below -1000; the share of the words held
+/// orders tiers 4 and 5.
+fn summary_score(key: &articles::WordKey, words: usize, total_weight: f32) -> f32 {
+    let bm25 = key.bm25 * BM25_SCALE;
+    let share = |weight: f32| {
+        if total_weight > 0.0 {
+            weight / total_weight
+        } else {
+            0.0
+        }
+    };
+    let boundaries = BOUNDARY_BONUS * key.on_boundaries as f32 / words.max(1) as f32;
+    match key.tier {
+        Tier::AsWritten => AS_WRITTEN_BONUS + boundaries + bm25,
+        Tier::WordsOnBoundaries | Tier::WordsInPassage => boundaries + bm25,
+        Tier::WordsInArticle => -1000.0 + 500.0 * share(key.coverage) + bm25,
+        Tier::SomeWords => -2000.0 + 500.0 * share(key.article_weight) + bm25,
+    }
 }
 
 fn stored_text(doc: &TantivyDocument, field: Field) -> String {

@@ -11,20 +11,20 @@
 //! Ties are broken inside the collector, by article key then line, so the order is exact for any
 //! number of tied hits.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::cmp::Ordering;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader};
 
+use super::pool::{Candidate, Pools};
 use crate::index::schema::names;
 
-/// The best `limit` hits of a query, each with its share of the boundary bonus for every group
-/// it matches on word boundaries.
-pub struct Ranked {
-    limit: usize,
+/// The best hits of a query (see [`Pools`]), each with its share of the boundary bonus for every
+/// group it matches on word boundaries.
+pub(crate) struct Ranked {
+    pool_size: usize,
     bonus_per_group: Score,
     /// For each query group, the boundary queries of its literals (any one matching earns the
     /// group's share).
@@ -32,10 +32,11 @@ pub struct Ranked {
 }
 
 impl Ranked {
-    /// Collects the best `limit` hits; `bonus` is shared among the groups of `boundary_groups`,
-    /// and a hit earns a group's share when one of the group's queries matches it.
+    /// Collects the best `pool_size` hits; `bonus` is shared among the groups of
+    /// `boundary_groups`, and a hit earns a group's share when one of the group's queries
+    /// matches it.
     pub fn new(
-        limit: usize,
+        pool_size: usize,
         bonus: Score,
         boundary_groups: &[Vec<Box<dyn Query>>],
         scoring: EnableScoring<'_>,
@@ -50,40 +51,40 @@ impl Ranked {
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Ranked {
-            limit,
+            pool_size,
             bonus_per_group: bonus / groups.len().max(1) as Score,
             groups,
         })
     }
 }
 
-/// One ranked passage: its score, the article key and line that break ties, and its address.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RankedHit {
-    /// Recall score plus the boundary bonus.
-    pub score: Score,
-    /// The article key (path inside the seeds folder).
-    pub key: String,
-    /// 1-based line where the passage starts.
-    pub line: u64,
-    /// Where the passage is.
-    pub address: DocAddress,
-}
+/// A score as a sort key: the higher score is the smaller key, so it comes first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ByScore(pub Score);
 
-impl RankedHit {
-    /// Best first: the higher score, then the earlier file, then the earlier line.
-    fn order(&self, other: &Self) -> Ordering {
-        other
-            .score
-            .total_cmp(&self.score)
-            .then_with(|| self.key.cmp(&other.key))
-            .then_with(|| self.line.cmp(&other.line))
-            .then_with(|| self.address.cmp(&other.address))
+impl Eq for ByScore {}
+
+impl Ord for ByScore {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.total_cmp(&self.0)
     }
 }
 
-/// The best hits, best first, and the number of hits.
-pub type RankedHits = (Vec<RankedHit>, usize);
+impl PartialOrd for ByScore {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A one-word query's hits all rank in one group.
+impl super::pool::Ranking for ByScore {
+    fn group(&self) -> u8 {
+        0
+    }
+}
+
+/// The best hits and the number of hits.
+pub(crate) type RankedHits = (Pools<ByScore>, usize);
 
 impl Collector for Ranked {
     type Fruit = RankedHits;
@@ -104,20 +105,13 @@ impl Collector for Ranked {
                     .collect::<tantivy::Result<Vec<_>>>()
             })
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let fast = reader.fast_fields();
-        let paths = fast
-            .str(names::PATH)?
-            .ok_or_else(|| tantivy::TantivyError::FieldNotFound(names::PATH.into()))?;
-        let lines = fast.u64(names::LINE)?;
         Ok(RankedSegment {
             segment,
-            limit: self.limit,
             bonus_per_group: self.bonus_per_group,
             max_bonus: self.bonus_per_group * groups.len() as Score,
             groups,
-            paths,
-            lines,
-            best: BinaryHeap::new(),
+            columns: PassageColumns::open(reader)?,
+            pools: Pools::new(self.pool_size),
             count: 0,
         })
     }
@@ -127,53 +121,66 @@ impl Collector for Ranked {
     }
 
     fn merge_fruits(&self, fruits: Vec<RankedHits>) -> tantivy::Result<RankedHits> {
-        let count = fruits.iter().map(|(_, count)| count).sum();
-        let mut hits: Vec<RankedHit> = fruits.into_iter().flat_map(|(hits, _)| hits).collect();
-        hits.sort_by(RankedHit::order);
-        hits.truncate(self.limit);
-        Ok((hits, count))
+        let mut all = Pools::new(self.pool_size);
+        let mut count = 0;
+        for (pools, segment_count) in fruits {
+            all.absorb(pools);
+            count += segment_count;
+        }
+        Ok((all, count))
     }
 }
 
-/// One candidate in a segment's heap. Within a segment, path ordinals sort as the paths do, so
-/// the order is exact without reading a string: better is the higher score, then the earlier
-/// path, line and document.
-#[derive(Clone, Copy, PartialEq)]
-struct Candidate {
-    score: Score,
-    path: u64,
-    line: u64,
-    doc: DocId,
+/// The columns a hit's place is read from: its article key, line and text hash.
+pub(crate) struct PassageColumns {
+    paths: StrColumn,
+    lines: Column<u64>,
+    texts: Column<u64>,
+    key: String,
 }
 
-impl Eq for Candidate {}
-
-impl Ord for Candidate {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.score
-            .total_cmp(&other.score)
-            .then_with(|| other.path.cmp(&self.path))
-            .then_with(|| other.line.cmp(&self.line))
-            .then_with(|| other.doc.cmp(&self.doc))
+impl PassageColumns {
+    /// Opens the columns of a segment.
+    pub fn open(reader: &SegmentReader) -> tantivy::Result<Self> {
+        let fast = reader.fast_fields();
+        let paths = fast
+            .str(names::PATH)?
+            .ok_or_else(|| tantivy::TantivyError::FieldNotFound(names::PATH.into()))?;
+        Ok(PassageColumns {
+            paths,
+            lines: fast.u64(names::LINE)?,
+            texts: fast.u64(names::TEXT_HASH)?,
+            key: String::new(),
+        })
     }
-}
 
-impl PartialOrd for Candidate {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+    /// A candidate for the passage `doc` of segment `segment`, with `key`.
+    pub fn candidate<K>(&mut self, segment: SegmentOrdinal, doc: DocId, key: K) -> Candidate<K> {
+        self.key.clear();
+        if let Some(ord) = self.paths.term_ords(doc).next() {
+            // An ordinal read from the column is in its dictionary.
+            let _ = self.paths.ord_to_str(ord, &mut self.key);
+        }
+        Candidate {
+            key,
+            article: self.key.clone(),
+            line: self.lines.first(doc).unwrap_or(0),
+            address: DocAddress::new(segment, doc),
+            text: self.texts.first(doc).unwrap_or(0),
+        }
     }
 }
 
 /// Answers "does this document match?" for increasing documents, looking at each asked
 /// document only (tantivy's `seek_danger`), never at the ones between.
-pub struct Membership {
+pub(crate) struct Membership {
     scorer: Box<dyn Scorer>,
     /// No document before this one matches.
     lower_bound: DocId,
 }
 
 impl Membership {
-    fn new(scorer: Box<dyn Scorer>) -> Self {
+    pub fn new(scorer: Box<dyn Scorer>) -> Self {
         let lower_bound = scorer.doc();
         Membership {
             scorer,
@@ -182,7 +189,7 @@ impl Membership {
     }
 
     /// Whether `doc` matches; `doc` must grow from call to call.
-    fn contains(&mut self, doc: DocId) -> bool {
+    pub fn contains(&mut self, doc: DocId) -> bool {
         // TERMINATED, the bound of an exhausted scorer, is above every document.
         if doc < self.lower_bound {
             return false;
@@ -201,16 +208,13 @@ impl Membership {
 }
 
 /// [`Ranked`] in one segment.
-pub struct RankedSegment {
+pub(crate) struct RankedSegment {
     segment: SegmentOrdinal,
-    limit: usize,
     bonus_per_group: Score,
     max_bonus: Score,
     groups: Vec<Vec<Membership>>,
-    paths: StrColumn,
-    lines: Column<u64>,
-    /// The best candidates so far, the worst on top.
-    best: BinaryHeap<Reverse<Candidate>>,
+    columns: PassageColumns,
+    pools: Pools<ByScore>,
     count: usize,
 }
 
@@ -219,14 +223,7 @@ impl SegmentCollector for RankedSegment {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.count += 1;
-        if self.limit == 0 {
-            return;
-        }
-        let full = self.best.len() >= self.limit;
-        if let Some(Reverse(worst)) = self.best.peek()
-            && full
-            && score + self.max_bonus < worst.score
-        {
+        if !self.pools.admits(&ByScore(score + self.max_bonus)) {
             return;
         }
         let mut total = score;
@@ -235,41 +232,12 @@ impl SegmentCollector for RankedSegment {
                 total += self.bonus_per_group;
             }
         }
-        let candidate = Candidate {
-            score: total,
-            path: self.paths.term_ords(doc).next().unwrap_or(u64::MAX),
-            line: self.lines.first(doc).unwrap_or(0),
-            doc,
-        };
-        if !full {
-            self.best.push(Reverse(candidate));
-        } else if let Some(mut worst) = self.best.peek_mut()
-            && candidate > worst.0
-        {
-            *worst = Reverse(candidate);
-        }
+        let candidate = self.columns.candidate(self.segment, doc, ByScore(total));
+        self.pools.offer(candidate);
     }
 
     fn harvest(self) -> RankedHits {
-        let segment = self.segment;
-        let mut key = String::new();
-        let hits = self
-            .best
-            .into_sorted_vec()
-            .into_iter()
-            .map(|Reverse(c)| {
-                key.clear();
-                // An ordinal read from the column is in its dictionary.
-                let _ = self.paths.ord_to_str(c.path, &mut key);
-                RankedHit {
-                    score: c.score,
-                    key: key.clone(),
-                    line: c.line,
-                    address: DocAddress::new(segment, c.doc),
-                }
-            })
-            .collect();
-        (hits, self.count)
+        (self.pools, self.count)
     }
 }
 
@@ -304,7 +272,7 @@ mod tests {
         raw: &str,
     ) -> (HashMap<DocAddress, Score>, usize) {
         let query = parse(raw).unwrap();
-        let (main, on_boundaries) = build(index, &query, &Synonyms::default());
+        let (main, on_boundaries, _) = build(index, &query, &Synonyms::default());
         let share = crate::search::BOUNDARY_BONUS / query.groups.len() as Score;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(main))];
         for group in on_boundaries {
@@ -358,7 +326,7 @@ mod tests {
         ] {
             let (expected, expected_count) = every_hit_scored(&searcher, &index, raw);
             let query = parse(raw).unwrap();
-            let (main, on_boundaries) = build(&index, &query, &Synonyms::default());
+            let (main, on_boundaries, _) = build(&index, &query, &Synonyms::default());
             for limit in [1, 3, 10] {
                 let collector = Ranked::new(
                     limit,
@@ -367,7 +335,8 @@ mod tests {
                     EnableScoring::disabled_from_searcher(&searcher),
                 )
                 .unwrap();
-                let (hits, count) = searcher.search(&main, &collector).unwrap();
+                let (pools, count) = searcher.search(&main, &collector).unwrap();
+                let hits = pools.into_page();
                 assert_eq!(count, expected_count, "{raw}");
                 let mut best: Vec<Score> = expected.values().copied().collect();
                 best.sort_by(|a, b| b.total_cmp(a));
@@ -375,14 +344,14 @@ mod tests {
                 assert_eq!(hits.len(), best.len(), "{raw} limit {limit}");
                 for (hit, best) in hits.iter().zip(&best) {
                     assert!(
-                        (hit.score - expected[&hit.address]).abs() < 1e-3,
+                        (hit.key.0 - expected[&hit.address]).abs() < 1e-3,
                         "{raw}: {:?}",
                         hit.address
                     );
                     assert!(
-                        (hit.score - best).abs() < 1e-3,
+                        (hit.key.0 - best).abs() < 1e-3,
                         "{raw}: {} vs {best}",
-                        hit.score
+                        hit.key.0
                     );
                 }
             }

@@ -1,0 +1,524 @@
+//! Word search: the article is the unit of matching, the passage the unit of display.
+//!
+//! An article matches when its passages together hold every word of the query; its hits are
+//! its passages that hold some, and the title counts for every passage of its article. Each
+//! hit is ranked by tier:
+//! 1. the query as written stands in the passage;
+//! 2. every word stands in the passage, each on word boundaries;
+//! 3. every word stands in the passage;
+//! 4. every word stands in the article;
+//! 5. some of the words — only when no article holds them all (best effort).
+//!
+//! and within a tier by how rare the words the article holds are (tier 5), how rare the words
+//! the passage and its title hold are, how many pairs of words typed together stand together,
+//! how many words stand on word boundaries, BM25, and then file and line.
+//!
+//! An article is a run of consecutive documents in one segment (see
+//! [`crate::index::schema::UnitPlace`]), so every article that holds all the words is found
+//! from the passages of its rarest word, and its other words are looked up in its run alone.
+//! When no article holds them all, the words are taken rarest first, and the search stops when
+//! no article lacking the words taken so far could still rank among the best.
+
+use std::collections::{BTreeMap, HashSet};
+
+use tantivy::columnar::Column;
+use tantivy::query::{EnableScoring, Query, Scorer, Weight};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
+
+use super::pool::Pools;
+use super::rank::{Membership, PassageColumns};
+use super::{search_error, words::Word};
+use crate::Result;
+use crate::analysis::grams::{self, GramFields};
+use crate::index::schema::{UnitPlace, names};
+
+/// Most words a query is read as: a passage's words are a bit mask.
+pub(crate) const MAX_WORDS: usize = 64;
+
+/// The tier of a hit (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    /// The query as written stands in the passage.
+    AsWritten = 1,
+    /// Every word stands in the passage on word boundaries.
+    WordsOnBoundaries = 2,
+    /// Every word stands in the passage.
+    WordsInPassage = 3,
+    /// Every word stands in the article.
+    WordsInArticle = 4,
+    /// Some of the words stand in the article.
+    SomeWords = 5,
+}
+
+impl Tier {
+    /// The tier's name in JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::AsWritten => "as_written",
+            Tier::WordsOnBoundaries => "words_on_boundaries",
+            Tier::WordsInPassage => "words_in_passage",
+            Tier::WordsInArticle => "words_in_article",
+            Tier::SomeWords => "some_words",
+        }
+    }
+}
+
+/// How a word-search hit ranks: smaller is better. `matched` (the words the passage and its
+/// title hold) is carried along for display and takes no part in the order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct WordKey {
+    pub tier: Tier,
+    /// The weight of the words the article holds.
+    pub article_weight: Score,
+    /// The weight of the words the passage and its title hold.
+    pub coverage: Score,
+    /// Pairs of words typed together that stand together in the passage.
+    pub together: u32,
+    /// Words that stand on word boundaries in the passage.
+    pub on_boundaries: u32,
+    /// BM25 of the words in the passage.
+    pub bm25: Score,
+    /// The words the passage and its title hold (bit i: word i).
+    pub matched: u64,
+}
+
+impl WordKey {
+    fn order(&self) -> impl Ord {
+        use super::rank::ByScore;
+        use std::cmp::Reverse;
+        (
+            self.tier,
+            ByScore(self.article_weight),
+            ByScore(self.coverage),
+            Reverse(self.together),
+            Reverse(self.on_boundaries),
+            ByScore(self.bm25),
+        )
+    }
+}
+
+/// Hits compete for places within their tier.
+impl super::pool::Ranking for WordKey {
+    fn group(&self) -> u8 {
+        self.tier as u8
+    }
+}
+
+impl PartialEq for WordKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for WordKey {}
+
+impl PartialOrd for WordKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for WordKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.order().cmp(&other.order())
+    }
+}
+
+/// The queries of a word search, ready for every segment.
+pub(crate) struct WordSearch {
+    /// Per word: finds it (as a string, scored by BM25).
+    contains: Vec<Box<dyn Weight>>,
+    /// Per word: finds it on word boundaries.
+    on_boundaries: Vec<Box<dyn Weight>>,
+    /// The query as written, when it differs from the words.
+    as_written: Option<Box<dyn Weight>>,
+    /// Pairs of words typed together: the index of the first, and the pair as one string.
+    together: Vec<(usize, Box<dyn Weight>)>,
+    /// Anything excluded.
+    excluded: Vec<Box<dyn Weight>>,
+    /// How rare each word is (inverse document frequency).
+    weights: Vec<Score>,
+    /// Estimated passages holding each word.
+    doc_freqs: Vec<u64>,
+}
+
+/// What a word search found.
+#[derive(Debug)]
+pub(crate) struct WordHits {
+    /// The best hits: of articles holding every word, or, when there are none, of those holding
+    /// the most.
+    pub pools: Pools<WordKey>,
+    /// Whether some article holds every word.
+    pub all_words: bool,
+    /// Passages found: exact when some article holds every word (each such article is
+    /// examined), else those examined before the search could stop.
+    pub total: usize,
+    /// Whether `total` counts every matching passage.
+    pub total_exact: bool,
+}
+
+impl WordSearch {
+    /// Prepares the queries of `words`. `as_written` is the query as typed, when it is more than
+    /// one word; `excluded` the strings a passage must not hold.
+    pub fn new(
+        searcher: &Searcher,
+        fields: &GramFields,
+        words: &[Word],
+        as_written: Option<Box<dyn Query>>,
+        excluded: &[Vec<char>],
+    ) -> Result<WordSearch> {
+        let scored = EnableScoring::enabled_from_searcher(searcher);
+        let unscored = EnableScoring::disabled_from_searcher(searcher);
+        let weight = |query: Box<dyn Query>, scoring| query.weight(scoring).map_err(search_error);
+        let mut search = WordSearch {
+            contains: Vec::new(),
+            on_boundaries: Vec::new(),
+            as_written: as_written.map(|q| weight(q, unscored)).transpose()?,
+            together: Vec::new(),
+            excluded: Vec::new(),
+            weights: Vec::new(),
+            doc_freqs: Vec::new(),
+        };
+        let passages = searcher.num_docs().max(1) as f64;
+        for (i, word) in words.iter().enumerate() {
+            let forms = word
+                .forms
+                .iter()
+                .map(|form| grams::contains(fields, form))
+                .collect();
+            search.contains.push(weight(grams::any_of(forms), scored)?);
+            search.on_boundaries.push(weight(
+                grams::on_boundaries(fields, word.chars()),
+                unscored,
+            )?);
+            let df: u64 = word
+                .forms
+                .iter()
+                .map(|form| grams::doc_freq_estimate(searcher, fields, form))
+                .sum::<tantivy::Result<u64>>()
+                .map_err(search_error)?;
+            let df = (df as f64).min(passages);
+            search.doc_freqs.push(df as u64);
+            search
+                .weights
+                .push((1.0 + (passages - df + 0.5) / (df + 0.5)).ln() as Score);
+            if word.joined_to_next
+                && let Some(next) = words.get(i + 1)
+            {
+                let pair = [word.chars(), next.chars()].concat();
+                search
+                    .together
+                    .push((i, weight(grams::contains(fields, &pair), unscored)?));
+            }
+        }
+        for chars in excluded {
+            search
+                .excluded
+                .push(weight(grams::contains(fields, chars), unscored)?);
+        }
+        Ok(search)
+    }
+
+    /// Runs the search; `pool_size` hits are kept (see [`Pools`]).
+    pub fn run(&self, searcher: &Searcher, pool_size: usize) -> Result<WordHits> {
+        let all: u64 = if self.contains.len() >= 64 {
+            u64::MAX
+        } else {
+            (1 << self.contains.len()) - 1
+        };
+        // The words, rarest first. (An estimate of 0 is kept: a word found only across a
+        // passage cut has no gram of its own.)
+        let mut drivers: Vec<usize> = (0..self.contains.len()).collect();
+        drivers.sort_by_key(|&w| (self.doc_freqs[w], w));
+        let mut state = State {
+            all,
+            main: Pools::new(pool_size),
+            best_effort: Pools::new(pool_size),
+            main_count: 0,
+            best_effort_count: 0,
+        };
+        let mut stopped_early = false;
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let mut examined: HashSet<DocId> = HashSet::new();
+            SegmentSearch::open(self, segment, ordinal as SegmentOrdinal)?
+                .as_written_pass(&mut examined, &mut state);
+            for (pass, &driver) in drivers.iter().enumerate() {
+                if pass > 0 {
+                    // Every article holding all the words holds the rarest one: after the
+                    // first pass, only best effort is left to do.
+                    if state.main_count > 0 {
+                        break;
+                    }
+                    let rest: Score = drivers[pass..].iter().map(|&w| self.weights[w]).sum();
+                    if state
+                        .best_effort
+                        .threshold()
+                        .is_some_and(|worst| worst.article_weight > rest)
+                    {
+                        stopped_early = pass < drivers.len();
+                        break;
+                    }
+                }
+                let mut segment_search =
+                    SegmentSearch::open(self, segment, ordinal as SegmentOrdinal)?;
+                segment_search.pass(driver, &mut examined, &mut state)?;
+            }
+        }
+        let all_words = state.main_count > 0;
+        Ok(if all_words {
+            WordHits {
+                pools: state.main,
+                all_words,
+                total: state.main_count,
+                total_exact: true,
+            }
+        } else {
+            WordHits {
+                pools: state.best_effort,
+                all_words,
+                total: state.best_effort_count,
+                total_exact: !stopped_early,
+            }
+        })
+    }
+
+    /// The weight of every word together.
+    pub fn total_weight(&self) -> Score {
+        self.weights.iter().sum()
+    }
+
+    fn weight_of(&self, mask: u64) -> Score {
+        self.weights
+            .iter()
+            .enumerate()
+            .filter(|(w, _)| mask >> w & 1 == 1)
+            .map(|(_, weight)| weight)
+            .sum()
+    }
+}
+
+/// What the passes of all segments gather.
+struct State {
+    /// Every word's bit.
+    all: u64,
+    /// Hits of articles holding every word.
+    main: Pools<WordKey>,
+    /// Hits of articles holding some of the words.
+    best_effort: Pools<WordKey>,
+    main_count: usize,
+    best_effort_count: usize,
+}
+
+/// The scorers of one pass over one segment. Scorers only move forward, so each pass opens its
+/// own.
+struct SegmentSearch<'a> {
+    search: &'a WordSearch,
+    reader: &'a SegmentReader,
+    ordinal: SegmentOrdinal,
+    contains: Vec<Box<dyn Scorer>>,
+    on_boundaries: Vec<Membership>,
+    /// The passages that hold the query as written, in order.
+    as_written: Vec<DocId>,
+    together: Vec<(usize, Membership)>,
+    excluded: Vec<Membership>,
+    units: Column<u64>,
+    columns: PassageColumns,
+}
+
+impl<'a> SegmentSearch<'a> {
+    fn open(
+        search: &'a WordSearch,
+        reader: &'a SegmentReader,
+        ordinal: SegmentOrdinal,
+    ) -> Result<Self> {
+        let scorer = |weight: &dyn Weight| weight.scorer(reader, 1.0).map_err(search_error);
+        let membership = |weight: &dyn Weight| scorer(weight).map(Membership::new);
+        Ok(SegmentSearch {
+            search,
+            reader,
+            ordinal,
+            contains: search
+                .contains
+                .iter()
+                .map(|weight| scorer(weight.as_ref()))
+                .collect::<Result<_>>()?,
+            on_boundaries: search
+                .on_boundaries
+                .iter()
+                .map(|weight| membership(weight.as_ref()))
+                .collect::<Result<_>>()?,
+            as_written: match &search.as_written {
+                Some(weight) => {
+                    let mut docs = Vec::new();
+                    let mut scorer = scorer(weight.as_ref())?;
+                    let alive = reader.alive_bitset();
+                    while scorer.doc() != TERMINATED {
+                        if alive.is_none_or(|bits| bits.is_alive(scorer.doc())) {
+                            docs.push(scorer.doc());
+                        }
+                        scorer.advance();
+                    }
+                    docs
+                }
+                None => Vec::new(),
+            },
+            together: search
+                .together
+                .iter()
+                .map(|(first, weight)| Ok((*first, membership(weight.as_ref())?)))
+                .collect::<Result<_>>()?,
+            excluded: search
+                .excluded
+                .iter()
+                .map(|weight| membership(weight.as_ref()))
+                .collect::<Result<_>>()?,
+            units: reader
+                .fast_fields()
+                .u64(names::UNIT)
+                .map_err(search_error)?,
+            columns: PassageColumns::open(reader).map_err(search_error)?,
+        })
+    }
+
+    /// Examines every article, not examined before, that holds the query as written: a string
+    /// that runs on past a passage's cut holds it without holding its words.
+    fn as_written_pass(&mut self, examined: &mut HashSet<DocId>, state: &mut State) {
+        let max_doc = self.reader.max_doc();
+        for i in 0..self.as_written.len() {
+            let doc = self.as_written[i];
+            let place = UnitPlace::unpack(self.units.first(doc).unwrap_or(0));
+            let start = doc - place.offset.min(doc);
+            let end = (start + place.len.max(1)).min(max_doc);
+            if examined.insert(start) {
+                self.article(start, end, place.has_title, state);
+            }
+        }
+    }
+
+    /// Examines every article, not examined before, that holds word `driver`.
+    fn pass(
+        &mut self,
+        driver: usize,
+        examined: &mut HashSet<DocId>,
+        state: &mut State,
+    ) -> Result<()> {
+        let max_doc = self.reader.max_doc();
+        let alive = self.reader.alive_bitset();
+        loop {
+            let doc = self.contains[driver].doc();
+            if doc == TERMINATED {
+                return Ok(());
+            }
+            let place = UnitPlace::unpack(self.units.first(doc).unwrap_or(0));
+            let start = doc - place.offset.min(doc);
+            let end = (start + place.len.max(1)).min(max_doc);
+            // An article is deleted whole; one examined in an earlier pass is done.
+            let deleted = alive.is_some_and(|bits| !bits.is_alive(doc));
+            if !deleted && examined.insert(start) {
+                self.article(start, end, place.has_title, state);
+            }
+            if end >= max_doc {
+                return Ok(());
+            }
+            if self.contains[driver].doc() < end {
+                self.contains[driver].seek(end);
+            }
+        }
+    }
+
+    /// Ranks the passages of the article in documents `start..end` that hold some word.
+    fn article(&mut self, start: DocId, end: DocId, has_title: bool, state: &mut State) {
+        let mut passages: BTreeMap<DocId, (u64, Score)> = BTreeMap::new();
+        for (word, scorer) in self.contains.iter_mut().enumerate() {
+            if scorer.doc() < start {
+                scorer.seek(start);
+            }
+            while scorer.doc() < end {
+                let entry = passages.entry(scorer.doc()).or_insert((0, 0.0));
+                entry.0 |= 1 << word;
+                entry.1 += scorer.score();
+                scorer.advance();
+            }
+        }
+        let title = if has_title {
+            passages.get(&start).map_or(0, |&(mask, _)| mask)
+        } else {
+            0
+        };
+        // A passage holding the query as written counts even when it does not hold its words.
+        let written_from = self.as_written.partition_point(|&d| d < start);
+        let written_to = self.as_written.partition_point(|&d| d < end);
+        for &doc in &self.as_written[written_from..written_to] {
+            passages.entry(doc).or_insert((0, 0.0));
+        }
+        let held = passages.values().fold(0, |acc, &(mask, _)| acc | mask);
+        let holds_all = held == state.all || written_from < written_to;
+        if !holds_all && state.main_count > 0 {
+            // Best effort is moot once some article holds every word.
+            return;
+        }
+        let search = self.search;
+        let article_weight = search.weight_of(held);
+        for (&doc, &(mask, bm25)) in &passages {
+            if self.excluded.iter_mut().any(|m| m.contains(doc)) {
+                continue;
+            }
+            let as_written = self.as_written[written_from..written_to]
+                .binary_search(&doc)
+                .is_ok();
+            let matched = if as_written { state.all } else { mask | title };
+            let pairs_held = self
+                .together
+                .iter()
+                .filter(|(first, _)| mask >> first & 0b11 == 0b11)
+                .count() as u32;
+            // The best this passage could rank, before the checks that read positions.
+            let hopeful = WordKey {
+                tier: match (as_written, mask == state.all, holds_all) {
+                    (true, _, _) => Tier::AsWritten,
+                    (false, true, _) => Tier::WordsOnBoundaries,
+                    (false, false, true) => Tier::WordsInArticle,
+                    (false, false, false) => Tier::SomeWords,
+                },
+                article_weight,
+                coverage: search.weight_of(matched),
+                together: pairs_held,
+                on_boundaries: mask.count_ones(),
+                bm25,
+                matched,
+            };
+            let pools = if holds_all {
+                state.main_count += 1;
+                &mut state.main
+            } else {
+                state.best_effort_count += 1;
+                &mut state.best_effort
+            };
+            if !pools.admits(&hopeful) {
+                continue;
+            }
+            let mut key = hopeful;
+            key.together = 0;
+            for (first, pair) in &mut self.together {
+                if mask >> *first & 0b11 == 0b11 && pair.contains(doc) {
+                    key.together += 1;
+                }
+            }
+            key.on_boundaries = 0;
+            for (word, bounded) in self.on_boundaries.iter_mut().enumerate() {
+                if mask >> word & 1 == 1 && bounded.contains(doc) {
+                    key.on_boundaries += 1;
+                }
+            }
+            if !as_written && mask == state.all {
+                key.tier = if key.on_boundaries == mask.count_ones() {
+                    Tier::WordsOnBoundaries
+                } else {
+                    Tier::WordsInPassage
+                };
+            }
+            let candidate = self.columns.candidate(self.ordinal, doc, key);
+            pools.offer(candidate);
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! The best hits of a search, and the order they are shown in.
+//!
+//! Candidates are kept twice: the best `size` overall, and the best `size` with at most
+//! [`PER_ARTICLE`] passages of one article in each group (a word search's tier). The page is the
+//! union in rank order, except that within a group an article's passages past the third wait
+//! until the other articles' passages of that group are shown: one article does not fill the
+//! page while others match as well. Ties are broken by article key, then line, so the order is
+//! exact for any number of ties. A text found in several passages (the same article in several
+//! files) takes one place: its best.
+
+use std::collections::{BTreeSet, HashMap};
+
+use tantivy::DocAddress;
+
+/// At most this many passages of one article in a group before the other articles' passages of
+/// the group.
+pub(crate) const PER_ARTICLE: usize = 3;
+
+/// A sort key (smaller is better) that also says which group a hit ranks in.
+pub(crate) trait Ranking: Ord + Clone {
+    /// Hits of one group compete for places; an article's passages past [`PER_ARTICLE`] wait for
+    /// the other articles' passages of the same group.
+    fn group(&self) -> u8;
+}
+
+/// One candidate hit: its sort key, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Candidate<K> {
+    /// Smaller is better.
+    pub key: K,
+    /// The article key (path inside the seeds folder).
+    pub article: String,
+    /// 1-based line where the passage starts.
+    pub line: u64,
+    /// Where the passage is.
+    pub address: DocAddress,
+    /// The hash of the passage's text.
+    pub text: u64,
+}
+
+/// Candidates in order, one per text.
+#[derive(Debug)]
+struct Pool<K: Ord> {
+    sorted: BTreeSet<Candidate<K>>,
+    by_text: HashMap<u64, Candidate<K>>,
+}
+
+impl<K: Ord + Clone> Pool<K> {
+    fn new() -> Self {
+        Pool {
+            sorted: BTreeSet::new(),
+            by_text: HashMap::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    fn worst(&self) -> Option<&Candidate<K>> {
+        self.sorted.last()
+    }
+
+    /// Whether the pool holds a candidate of the same text that is not worse.
+    fn has_better_twin(&self, candidate: &Candidate<K>) -> bool {
+        self.by_text
+            .get(&candidate.text)
+            .is_some_and(|twin| twin <= candidate)
+    }
+
+    /// Inserts `candidate`, in place of a worse one of the same text, which it returns.
+    fn insert(&mut self, candidate: Candidate<K>) -> Option<Candidate<K>> {
+        let twin = self.by_text.insert(candidate.text, candidate.clone());
+        if let Some(twin) = &twin {
+            self.sorted.remove(twin);
+        }
+        self.sorted.insert(candidate);
+        twin
+    }
+
+    fn remove(&mut self, candidate: &Candidate<K>) {
+        if self.sorted.remove(candidate) && self.by_text.get(&candidate.text) == Some(candidate) {
+            self.by_text.remove(&candidate.text);
+        }
+    }
+
+    fn pop_worst(&mut self) -> Option<Candidate<K>> {
+        let worst = self.sorted.pop_last()?;
+        if self.by_text.get(&worst.text) == Some(&worst) {
+            self.by_text.remove(&worst.text);
+        }
+        Some(worst)
+    }
+}
+
+/// The best candidates, overall and capped per article and group.
+#[derive(Debug)]
+pub(crate) struct Pools<K: Ranking> {
+    size: usize,
+    overall: Pool<K>,
+    capped: Pool<K>,
+    /// The capped pool's candidates of each article and group, best first.
+    capped_by_article: HashMap<(String, u8), Vec<Candidate<K>>>,
+}
+
+impl<K: Ranking> Pools<K> {
+    /// Pools of `size` candidates each.
+    pub fn new(size: usize) -> Self {
+        Pools {
+            size,
+            overall: Pool::new(),
+            capped: Pool::new(),
+            capped_by_article: HashMap::new(),
+        }
+    }
+
+    /// Whether a candidate with `key` could enter either pool (ties on the key count as yes:
+    /// the article and line decide them).
+    pub fn admits(&self, key: &K) -> bool {
+        let worse_than = |pool: &Pool<K>| {
+            pool.len() >= self.size && pool.worst().is_some_and(|worst| *key > worst.key)
+        };
+        self.size > 0 && !(worse_than(&self.overall) && worse_than(&self.capped))
+    }
+
+    /// The worst key either pool holds, once both are full: nothing worse can enter.
+    pub fn threshold(&self) -> Option<&K> {
+        if self.overall.len() < self.size || self.capped.len() < self.size {
+            return None;
+        }
+        let overall = &self.overall.worst()?.key;
+        let capped = &self.capped.worst()?.key;
+        Some(overall.max(capped))
+    }
+
+    /// Offers a candidate to both pools.
+    pub fn offer(&mut self, candidate: Candidate<K>) {
+        if self.size == 0 {
+            return;
+        }
+        self.offer_capped(candidate.clone());
+        if self.overall.has_better_twin(&candidate) {
+            return;
+        }
+        self.overall.insert(candidate);
+        if self.overall.len() > self.size {
+            self.overall.pop_worst();
+        }
+    }
+
+    fn offer_capped(&mut self, candidate: Candidate<K>) {
+        if self.capped.has_better_twin(&candidate)
+            || self.capped.len() >= self.size
+                && self.capped.worst().is_some_and(|worst| candidate > *worst)
+        {
+            return;
+        }
+        let slot = (candidate.article.clone(), candidate.key.group());
+        let of_article = self.capped_by_article.entry(slot).or_default();
+        if of_article.len() >= PER_ARTICLE {
+            // The article's worst in the group makes way, or the candidate does not enter.
+            match of_article.last() {
+                Some(worst) if candidate < *worst => {
+                    if let Some(worst) = of_article.pop() {
+                        self.capped.remove(&worst);
+                    }
+                }
+                _ => return,
+            }
+        }
+        let at = of_article.partition_point(|c| *c < candidate);
+        of_article.insert(at, candidate.clone());
+        let mut left = self.capped.insert(candidate);
+        if self.capped.len() > self.size {
+            left = left.or(self.capped.pop_worst());
+        }
+        if let Some(left) = left
+            && let Some(of_article) = self
+                .capped_by_article
+                .get_mut(&(left.article.clone(), left.key.group()))
+        {
+            of_article.retain(|c| *c != left);
+        }
+    }
+
+    /// Offers every candidate of `other` (pools of the same size, such as a segment's).
+    pub fn absorb(&mut self, other: Pools<K>) {
+        for candidate in other.capped.sorted.into_iter().chain(other.overall.sorted) {
+            if self.admits(&candidate.key) {
+                self.offer(candidate);
+            }
+        }
+    }
+
+    /// The hits in the order they are shown (see the module documentation), `size` at most.
+    pub fn into_page(self) -> Vec<Candidate<K>> {
+        let mut best_of_text: HashMap<u64, Candidate<K>> = HashMap::new();
+        for candidate in self.capped.sorted.into_iter().chain(self.overall.sorted) {
+            match best_of_text.get(&candidate.text) {
+                Some(best) if *best <= candidate => {}
+                _ => {
+                    best_of_text.insert(candidate.text, candidate);
+                }
+            }
+        }
+        let mut ranked: Vec<Candidate<K>> = best_of_text.into_values().collect();
+        ranked.sort();
+        let mut page = Vec::with_capacity(ranked.len());
+        let mut group_start = 0;
+        while group_start < ranked.len() {
+            let group = ranked[group_start].key.group();
+            let group_end = ranked[group_start..]
+                .iter()
+                .position(|c| c.key.group() != group)
+                .map_or(ranked.len(), |n| group_start + n);
+            let mut shown: HashMap<&str, usize> = HashMap::new();
+            let mut waiting = Vec::new();
+            for candidate in &ranked[group_start..group_end] {
+                let count = shown.entry(candidate.article.as_str()).or_default();
+                *count += 1;
+                if *count <= PER_ARTICLE {
+                    page.push(candidate.clone());
+                } else {
+                    waiting.push(candidate.clone());
+                }
+            }
+            page.extend(waiting);
+            group_start = group_end;
+        }
+        page.truncate(self.size);
+        page
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys whose tens are the group.
+    impl Ranking for u32 {
+        fn group(&self) -> u8 {
+            (self / 10) as u8
+        }
+    }
+
+    /// A candidate whose text is its own: no two share one.
+    fn candidate(key: u32, article: &str, line: u64) -> Candidate<u32> {
+        let doc = key * 100 + line as u32;
+        let text = xxhash_rust::xxh3::xxh3_64(format!("{article}:{line}:{key}").as_bytes());
+        Candidate {
+            key,
+            article: article.into(),
+            line,
+            address: DocAddress::new(0, doc),
+            text,
+        }
+    }
+
+    fn articles(page: &[Candidate<u32>]) -> String {
+        page.iter().map(|c| c.article.as_str()).collect()
+    }
+
+    #[test]
+    fn one_article_does_not_fill_its_group_while_others_match() {
+        let mut pools = Pools::new(12);
+        // Article a has the six best passages of group 0; b and c follow in the group; d is in
+        // group 1, after all of group 0.
+        for line in 0..6 {
+            pools.offer(candidate(line as u32, "a", line));
+        }
+        pools.offer(candidate(7, "b", 0));
+        pools.offer(candidate(8, "c", 0));
+        for line in 0..4 {
+            pools.offer(candidate(10 + line as u32, "d", line));
+        }
+        let page = pools.into_page();
+        assert_eq!(articles(&page), "aaabcaaadddd");
+        assert_eq!(
+            page[5].line, 3,
+            "a's fourth passage waits, then comes in order"
+        );
+    }
+
+    #[test]
+    fn a_lone_article_still_fills_the_page() {
+        let mut pools = Pools::new(5);
+        for line in 0..8 {
+            pools.offer(candidate(line as u32, "a", line));
+        }
+        let lines: Vec<u64> = pools.into_page().iter().map(|c| c.line).collect();
+        assert_eq!(lines, [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn enough_other_articles_survive_a_dominant_one() {
+        // Forty passages of article a outrank everything; the pools keep 10, and b, c, d still
+        // reach the page.
+        let mut pools = Pools::new(10);
+        for line in 0..40 {
+            pools.offer(candidate(1, "a", line));
+        }
+        for article in ["b", "c", "d"] {
+            pools.offer(candidate(5, article, 0));
+        }
+        assert_eq!(articles(&pools.into_page()), "aaabcdaaaa");
+    }
+
+    #[test]
+    fn ties_go_to_the_earlier_article_and_line_and_segments_merge_exactly() {
+        let mut one = Pools::new(3);
+        let mut two = Pools::new(3);
+        for (pools, articles) in [(&mut one, ["z", "m"]), (&mut two, ["b", "a"])] {
+            for article in articles {
+                pools.offer(candidate(7, article, 2));
+                pools.offer(candidate(7, article, 1));
+            }
+        }
+        let mut all = Pools::new(3);
+        all.absorb(one);
+        all.absorb(two);
+        let page: Vec<(String, u64)> = all
+            .into_page()
+            .into_iter()
+            .map(|c| (c.article, c.line))
+            .collect();
+        assert_eq!(page, [("a".into(), 1), ("a".into(), 2), ("b".into(), 1)]);
+    }
+
+    #[test]
+    fn a_text_in_several_files_takes_one_place_its_best() {
+        let mut pools = Pools::new(3);
+        for (key, article) in [(5, "copy2"), (5, "copy1"), (9, "copy3"), (6, "other")] {
+            pools.offer(Candidate {
+                text: if article == "other" { 2 } else { 1 },
+                ..candidate(key, article, 1)
+            });
+        }
+        let page: Vec<String> = pools.into_page().into_iter().map(|c| c.article).collect();
+        assert_eq!(page, ["copy1", "other"]);
+    }
+
+    #[test]
+    fn admits_only_what_could_enter() {
+        let mut pools = Pools::new(2);
+        assert!(pools.admits(&100));
+        pools.offer(candidate(1, "a", 1));
+        pools.offer(candidate(2, "b", 1));
+        assert!(pools.admits(&2) && !pools.admits(&3));
+        assert_eq!(pools.threshold(), Some(&2));
+        assert!(!Pools::<u32>::new(0).admits(&0));
+    }
+}
