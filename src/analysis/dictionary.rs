@@ -112,6 +112,11 @@ impl Dictionary {
         }
     }
 
+    /// Whether `word` is in the dictionary (a word jieba knows, not one its HMM made up).
+    pub fn contains(&self, word: &str) -> bool {
+        self.freq(word).is_some()
+    }
+
     /// A word's frequency, the user's first.
     fn freq(&self, word: &str) -> Option<u64> {
         self.user

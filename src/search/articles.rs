@@ -7,17 +7,19 @@
 //! 2. every word stands in the passage, each on word boundaries;
 //! 3. every word stands in the passage;
 //! 4. every word stands in the article;
-//! 5. some of the words — only when no article holds them all (best effort).
+//! 5. some of the words.
 //!
-//! and within a tier by how rare the words the article holds are (tier 5), how rare the words
-//! the passage and its title hold are, how many pairs of words typed together stand together,
-//! how many words stand on word boundaries, BM25, and then file and line.
+//! and within a tier by how rare the words the passage and its title hold are, how rare the
+//! words the article holds are, how many pairs of words typed together stand together, how much
+//! the article as a whole is about them (BM25 over its passages, tiers 4 and 5), how many words
+//! stand on word boundaries, the passage's BM25, and then file and line. (A passage that holds
+//! the words together says more than an article that holds them here and there.)
 //!
 //! An article is a run of consecutive documents in one segment (see
 //! [`crate::index::schema::UnitPlace`]), so every article that holds all the words is found
 //! from the passages of its rarest word, and its other words are looked up in its run alone.
-//! When no article holds them all, the words are taken rarest first, and the search stops when
-//! no article lacking the words taken so far could still rank among the best.
+//! Articles that hold only some of the words come next, rarest word first, and the search stops
+//! as soon as no article lacking the words taken so far could still make the list.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -31,6 +33,9 @@ use super::{search_error, words::Word};
 use crate::Result;
 use crate::analysis::grams::{self, GramFields};
 use crate::index::schema::{UnitPlace, names};
+
+/// Words whose passages are estimated at most this many are counted exactly, to weigh them.
+const COUNT_BELOW: u64 = 20_000;
 
 /// Most words a query is read as: a passage's words are a bit mask.
 pub(crate) const MAX_WORDS: usize = 64;
@@ -72,6 +77,9 @@ pub(crate) struct WordKey {
     pub article_weight: Score,
     /// The weight of the words the passage and its title hold.
     pub coverage: Score,
+    /// For hits of articles that do not hold all the words in one passage (tiers 4 and 5): the
+    /// BM25 of the words over the whole article, so the article most about them comes first.
+    pub article_bm25: Score,
     /// Pairs of words typed together that stand together in the passage.
     pub together: u32,
     /// Words that stand on word boundaries in the passage.
@@ -88,9 +96,10 @@ impl WordKey {
         use std::cmp::Reverse;
         (
             self.tier,
-            ByScore(self.article_weight),
             ByScore(self.coverage),
+            ByScore(self.article_weight),
             Reverse(self.together),
+            ByScore(self.article_bm25),
             Reverse(self.on_boundaries),
             ByScore(self.bm25),
         )
@@ -145,15 +154,14 @@ pub(crate) struct WordSearch {
 /// What a word search found.
 #[derive(Debug)]
 pub(crate) struct WordHits {
-    /// The best hits: of articles holding every word, or, when there are none, of those holding
-    /// the most.
+    /// The best hits.
     pub pools: Pools<WordKey>,
     /// Whether some article holds every word.
-    pub all_words: bool,
-    /// Passages found: exact when some article holds every word (each such article is
-    /// examined), else those examined before the search could stop.
+    pub some_article_holds_all: bool,
+    /// Passages found: every one of articles holding every word (each such article is
+    /// examined), and those of the other articles examined before the search could stop.
     pub total: usize,
-    /// Whether `total` counts every matching passage.
+    /// Whether `total` counts every passage holding a word.
     pub total_exact: bool,
 }
 
@@ -191,12 +199,24 @@ impl WordSearch {
                 grams::on_boundaries(fields, word.chars()),
                 unscored,
             )?);
-            let df: u64 = word
+            let estimate: u64 = word
                 .forms
                 .iter()
                 .map(|form| grams::doc_freq_estimate(searcher, fields, form))
                 .sum::<tantivy::Result<u64>>()
                 .map_err(search_error)?;
+            // The estimate is the rarest gram's count: far too high for a long word of common
+            // grams (对外经济贸易大学). Counting costs about as much as the estimate, so words
+            // estimated rare enough are counted.
+            let df = if estimate <= COUNT_BELOW {
+                let mut count = 0u64;
+                for reader in searcher.segment_readers() {
+                    count += u64::from(search.contains[i].count(reader).map_err(search_error)?);
+                }
+                count
+            } else {
+                estimate
+            };
             let df = (df as f64).min(passages);
             search.doc_freqs.push(df as u64);
             search
@@ -232,10 +252,9 @@ impl WordSearch {
         drivers.sort_by_key(|&w| (self.doc_freqs[w], w));
         let mut state = State {
             all,
-            main: Pools::new(pool_size),
-            best_effort: Pools::new(pool_size),
-            main_count: 0,
-            best_effort_count: 0,
+            pools: Pools::new(pool_size),
+            all_words_count: 0,
+            some_words_count: 0,
         };
         let mut stopped_early = false;
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
@@ -243,42 +262,30 @@ impl WordSearch {
             SegmentSearch::open(self, segment, ordinal as SegmentOrdinal)?
                 .as_written_pass(&mut examined, &mut state);
             for (pass, &driver) in drivers.iter().enumerate() {
-                if pass > 0 {
-                    // Every article holding all the words holds the rarest one: after the
-                    // first pass, only best effort is left to do.
-                    if state.main_count > 0 {
-                        break;
-                    }
-                    let rest: Score = drivers[pass..].iter().map(|&w| self.weights[w]).sum();
-                    if state
-                        .best_effort
+                // Every article holding all the words holds the rarest one: after the first
+                // pass, what is left is articles holding some of them (tier 5). An unseen
+                // article holds none of the words taken so far: neither it nor a passage of it
+                // can weigh more than the rest.
+                let rest: Score = drivers[pass..].iter().map(|&w| self.weights[w]).sum();
+                if pass > 0
+                    && state
+                        .pools
                         .threshold()
-                        .is_some_and(|worst| worst.article_weight > rest)
-                    {
-                        stopped_early = pass < drivers.len();
-                        break;
-                    }
+                        .is_some_and(|worst| worst.tier < Tier::SomeWords || worst.coverage > rest)
+                {
+                    stopped_early = true;
+                    break;
                 }
                 let mut segment_search =
                     SegmentSearch::open(self, segment, ordinal as SegmentOrdinal)?;
                 segment_search.pass(driver, &mut examined, &mut state)?;
             }
         }
-        let all_words = state.main_count > 0;
-        Ok(if all_words {
-            WordHits {
-                pools: state.main,
-                all_words,
-                total: state.main_count,
-                total_exact: true,
-            }
-        } else {
-            WordHits {
-                pools: state.best_effort,
-                all_words,
-                total: state.best_effort_count,
-                total_exact: !stopped_early,
-            }
+        Ok(WordHits {
+            pools: state.pools,
+            some_article_holds_all: state.all_words_count > 0,
+            total: state.all_words_count + state.some_words_count,
+            total_exact: !stopped_early,
         })
     }
 
@@ -301,12 +308,12 @@ impl WordSearch {
 struct State {
     /// Every word's bit.
     all: u64,
-    /// Hits of articles holding every word.
-    main: Pools<WordKey>,
-    /// Hits of articles holding some of the words.
-    best_effort: Pools<WordKey>,
-    main_count: usize,
-    best_effort_count: usize,
+    /// The best hits.
+    pools: Pools<WordKey>,
+    /// Passages of articles holding every word.
+    all_words_count: usize,
+    /// Passages of articles holding some of the words, among those examined.
+    some_words_count: usize,
 }
 
 /// The scorers of one pass over one segment. Scorers only move forward, so each pass opens its
@@ -453,12 +460,9 @@ impl<'a> SegmentSearch<'a> {
         }
         let held = passages.values().fold(0, |acc, &(mask, _)| acc | mask);
         let holds_all = held == state.all || written_from < written_to;
-        if !holds_all && state.main_count > 0 {
-            // Best effort is moot once some article holds every word.
-            return;
-        }
         let search = self.search;
         let article_weight = search.weight_of(held);
+        let article_bm25: Score = passages.values().map(|&(_, bm25)| bm25).sum();
         for (&doc, &(mask, bm25)) in &passages {
             if self.excluded.iter_mut().any(|m| m.contains(doc)) {
                 continue;
@@ -482,18 +486,22 @@ impl<'a> SegmentSearch<'a> {
                 },
                 article_weight,
                 coverage: search.weight_of(matched),
+                article_bm25: if as_written || mask == state.all {
+                    0.0
+                } else {
+                    article_bm25
+                },
                 together: pairs_held,
                 on_boundaries: mask.count_ones(),
                 bm25,
                 matched,
             };
-            let pools = if holds_all {
-                state.main_count += 1;
-                &mut state.main
+            if holds_all {
+                state.all_words_count += 1;
             } else {
-                state.best_effort_count += 1;
-                &mut state.best_effort
-            };
+                state.some_words_count += 1;
+            }
+            let pools = &mut state.pools;
             if !pools.admits(&hopeful) {
                 continue;
             }

@@ -89,9 +89,11 @@ pub struct Results {
     pub words: Vec<String>,
     /// Whether a term was cut into words or had words dropped.
     pub split: bool,
-    /// Whether every hit's article holds every word (false: best effort, showing the articles
-    /// that hold the most).
+    /// Whether every hit's article holds every word.
     pub all_words: bool,
+    /// Whether some article holds every word (false: best effort, the articles holding the
+    /// most).
+    pub some_article_holds_all: bool,
     /// How many passages match.
     pub total: usize,
     /// Whether `total` counts every match (false: at least this many).
@@ -168,6 +170,36 @@ pub(crate) struct Context<'a> {
     pub dictionary: &'a Dictionary,
 }
 
+/// Word reading asks the index.
+impl words::Corpus for Context<'_> {
+    fn passages(&self, chars: &[char]) -> u64 {
+        grams::doc_freq_estimate(self.searcher, &self.index.fields.gram, chars).unwrap_or(0)
+    }
+
+    fn holds(&self, chars: &[char]) -> bool {
+        if self.passages(chars) == 0 {
+            return false;
+        }
+        let query = grams::contains(&self.index.fields.gram, chars);
+        let Ok(weight) = query.weight(EnableScoring::disabled_from_searcher(self.searcher)) else {
+            return false;
+        };
+        self.searcher.segment_readers().iter().any(|reader| {
+            let Ok(mut scorer) = weight.scorer(reader, 1.0) else {
+                return false;
+            };
+            let alive = reader.alive_bitset();
+            while scorer.doc() != tantivy::TERMINATED {
+                if alive.is_none_or(|bits| bits.is_alive(scorer.doc())) {
+                    return true;
+                }
+                scorer.advance();
+            }
+            false
+        })
+    }
+}
+
 /// One hit before it is read from the store: where, how it ranks, what it holds.
 struct Found {
     article: String,
@@ -204,17 +236,15 @@ pub(crate) fn search(
 ) -> Result<Results> {
     let started = Instant::now();
     let fields = &context.index.fields;
-    let passages = |chars: &[char]| {
-        grams::doc_freq_estimate(context.searcher, &fields.gram, chars).unwrap_or(0)
-    };
-    let reading = words::read(query, context.dictionary, context.synonyms, &passages);
+    let reading = words::read(query, context.dictionary, context.synonyms, context);
     let pool_size = limit.saturating_add(DUPLICATE_SLACK);
-    let (found, total, total_exact, all_words) = if reading.words.len() == 1 && !reading.split {
-        let (found, total) = search_literal(context, query, pool_size)?;
-        (found, total, true, total > 0)
-    } else {
-        search_words(context, query, &reading.words, pool_size)?
-    };
+    let (found, total, total_exact, some_article_holds_all) =
+        if reading.words.len() == 1 && !reading.split {
+            let (found, total) = search_literal(context, query, pool_size)?;
+            (found, total, true, total > 0)
+        } else {
+            search_words(context, query, &reading.words, pool_size)?
+        };
     let needles: Vec<Vec<char>> = reading
         .words
         .iter()
@@ -266,8 +296,8 @@ pub(crate) fn search(
         query: raw_query.to_string(),
         words: reading.words.iter().map(|w| w.text.clone()).collect(),
         split: reading.split,
-        // With no hit, no hit lacks a word.
-        all_words: all_words || hits.is_empty(),
+        all_words: hits.iter().all(|hit| hit.tier < Tier::SomeWords),
+        some_article_holds_all,
         total,
         total_exact,
         hits,
@@ -376,7 +406,12 @@ fn search_words(
             Found::new(candidate, score, key.tier, key.matched)
         })
         .collect();
-    Ok((hits, found.total, found.total_exact, found.all_words))
+    Ok((
+        hits,
+        found.total,
+        found.total_exact,
+        found.some_article_holds_all,
+    ))
 }
 
 /// The query as written, when every group is one literal: its literals in a row, with or

@@ -13,7 +13,6 @@ use super::Synonyms;
 use super::query::{Literal, Query};
 use crate::analysis::dictionary::Dictionary;
 use crate::analysis::fold_str;
-use crate::analysis::grams::gram_chars;
 
 /// The words that never decide a match, one a line (see the file's header).
 const STOPWORDS: &str = include_str!("stopwords.txt");
@@ -82,14 +81,22 @@ pub(crate) fn alternatives(group: &[Literal], synonyms: &Synonyms) -> Vec<Vec<ch
     out
 }
 
+/// What word reading asks of the corpus.
+pub(crate) trait Corpus {
+    /// How many passages hold `chars`, at most; 0 when none does.
+    fn passages(&self, chars: &[char]) -> u64;
+    /// Whether some passage holds `chars`.
+    fn holds(&self, chars: &[char]) -> bool;
+}
+
 /// Joins each one-character word of a term to the word typed before or after it when the two
 /// stand together somewhere in the corpus (`安置` + `房` = `安置房`, which jieba's dictionary
 /// lacks): a lone character matches nearly every article. Of two such joins, the one more
-/// passages hold wins. `passages` tells how many passages hold a string, at most.
+/// passages hold wins.
 fn join_characters(
     chars: &[char],
     mut words: Vec<(usize, usize)>,
-    passages: &dyn Fn(&[char]) -> u64,
+    corpus: &dyn Corpus,
 ) -> Vec<(usize, usize)> {
     let mut i = 0;
     while i < words.len() {
@@ -102,12 +109,12 @@ fn join_characters(
             .checked_sub(1)
             .map(|p| words[p])
             .filter(|&(_, prev_end)| prev_end == start)
-            .map(|(prev_start, _)| passages(&chars[prev_start..end]))
+            .map(|(prev_start, _)| corpus.passages(&chars[prev_start..end]))
             .unwrap_or(0);
         let after = words
             .get(i + 1)
             .filter(|&&(next_start, _)| next_start == end)
-            .map(|&(_, next_end)| passages(&chars[start..next_end]))
+            .map(|&(_, next_end)| corpus.passages(&chars[start..next_end]))
             .unwrap_or(0);
         if before > 0 && before >= after {
             words[i - 1].1 = end;
@@ -122,13 +129,84 @@ fn join_characters(
     words
 }
 
-/// Reads `query` as words (see the module documentation). `passages` tells how many passages
-/// hold a string, at most (see [`join_characters`]).
+/// Most characters a string no passage holds is re-read from (see [`split_by_corpus`]).
+const MAX_RESPLIT_CHARS: usize = 24;
+
+/// `chars[start..end]`, which no passage holds as a whole (a name jieba's HMM glued to its
+/// neighbour, `蒋小红民汉`), read as the longest pieces of two characters or more that some
+/// passage holds, left to right: `蒋小红` and `民汉`. Characters no such piece covers are left
+/// out: alone, they would match nearly every article.
+fn split_by_corpus(
+    chars: &[char],
+    start: usize,
+    end: usize,
+    corpus: &dyn Corpus,
+) -> Vec<(usize, usize)> {
+    let end = end.min(start + MAX_RESPLIT_CHARS);
+    let mut pieces = Vec::new();
+    let mut at = start;
+    while at < end {
+        match (at + 2..=end)
+            .rev()
+            .find(|&to| corpus.holds(&chars[at..to]))
+        {
+            Some(to) => {
+                if is_content(&chars[at..to]) {
+                    pieces.push((at, to));
+                }
+                at = to;
+            }
+            None => at += 1,
+        }
+    }
+    pieces
+}
+
+/// Whether a word counts: it has a letter or digit and is no function word.
+fn is_content(chars: &[char]) -> bool {
+    let word: String = chars.iter().collect();
+    word.chars().any(char::is_alphanumeric) && !is_stopword(&word)
+}
+
+/// The words of one unquoted term, as character ranges of `chars`: jieba's words without the
+/// function words, and lone characters joined to their neighbours. A word jieba's HMM made up
+/// (not in the dictionary) that no passage holds is re-read from the corpus; a dictionary word
+/// no passage holds stays, and is missing. A term jieba cuts into lone characters only is read
+/// from the corpus whole (`升为` is `升` and the function word `为` to jieba).
+fn term_words(chars: &[char], dictionary: &Dictionary, corpus: &dyn Corpus) -> Vec<(usize, usize)> {
+    let text: String = chars.iter().collect();
+    let content: Vec<(usize, usize)> = dictionary
+        .cut(&text)
+        .into_iter()
+        .filter(|&(start, end)| is_content(&chars[start..end]))
+        .collect();
+    if chars.len() > 1 && content.iter().all(|&(start, end)| end - start == 1) {
+        let pieces = split_by_corpus(chars, 0, chars.len(), corpus);
+        if !pieces.is_empty() {
+            return pieces;
+        }
+    }
+    join_characters(chars, content, corpus)
+        .into_iter()
+        .flat_map(|(start, end)| {
+            let word = &chars[start..end];
+            let made_up = !dictionary.contains(&word.iter().collect::<String>());
+            if word.len() > 1 && made_up && !corpus.holds(word) {
+                split_by_corpus(chars, start, end, corpus)
+            } else {
+                vec![(start, end)]
+            }
+        })
+        .collect()
+}
+
+/// Reads `query` as words (see the module documentation), asking `corpus` which strings its
+/// passages hold.
 pub(crate) fn read(
     query: &Query,
     dictionary: &Dictionary,
     synonyms: &Synonyms,
-    passages: &dyn Fn(&[char]) -> u64,
+    corpus: &dyn Corpus,
 ) -> Reading {
     let mut reading = Reading::default();
     for (term, group) in query.groups.iter().enumerate() {
@@ -150,17 +228,8 @@ pub(crate) fn read(
             push(&mut reading.words, whole());
             continue;
         }
-        let text = literal.folded();
-        let chars: Vec<char> = text.chars().collect();
-        let content: Vec<(usize, usize)> = dictionary
-            .cut(&text)
-            .into_iter()
-            .filter(|&(start, end)| {
-                let word: String = chars[start..end].iter().collect();
-                word.chars().any(char::is_alphanumeric) && !is_stopword(&word)
-            })
-            .collect();
-        let mut words = join_characters(&chars, content, passages);
+        let chars = &literal.chars;
+        let mut words = term_words(chars, dictionary, corpus);
         if words.is_empty() {
             // Only function words (`的`, `什么`): the term is its own word.
             push(&mut reading.words, whole());
@@ -175,7 +244,7 @@ pub(crate) fn read(
             .collect();
         for ((start, end), next_start) in words.drain(..).zip(next_starts) {
             let word: String = chars[start..end].iter().collect();
-            let forms = std::iter::once(gram_chars(&word))
+            let forms = std::iter::once(chars[start..end].to_vec())
                 .chain(synonyms.expand(&word).iter().map(|s| s.chars().collect()))
                 .collect();
             push(
@@ -205,10 +274,32 @@ mod tests {
     use crate::analysis::dictionary::UserWords;
     use crate::search::parse;
 
-    /// Every string of two or more characters is in the corpus; no single character is.
-    fn in_corpus(chars: &[char]) -> u64 {
-        u64::from(chars.len() > 1)
+    /// A corpus holding every string of two or more characters, and no single character.
+    struct Everything;
+
+    impl Corpus for Everything {
+        fn passages(&self, chars: &[char]) -> u64 {
+            u64::from(chars.len() > 1)
+        }
+        fn holds(&self, chars: &[char]) -> bool {
+            chars.len() > 1
+        }
     }
+
+    /// A corpus of a few texts, asked as grep would.
+    struct Texts(&'static [&'static str]);
+
+    impl Corpus for Texts {
+        fn passages(&self, chars: &[char]) -> u64 {
+            let needle: String = chars.iter().collect();
+            self.0.iter().filter(|t| t.contains(&needle)).count() as u64
+        }
+        fn holds(&self, chars: &[char]) -> bool {
+            self.passages(chars) > 0
+        }
+    }
+
+    const IN_CORPUS: &Everything = &Everything;
 
     fn words(query: &str) -> (Vec<String>, bool) {
         let dictionary = Dictionary::new(&UserWords::default());
@@ -216,7 +307,7 @@ mod tests {
             &parse(query).unwrap(),
             &dictionary,
             &Synonyms::default(),
-            &in_corpus,
+            IN_CORPUS,
         );
         (
             reading.words.iter().map(|w| w.text.clone()).collect(),
@@ -245,12 +336,7 @@ mod tests {
         assert_eq!(words("什么时候").0, ["什么时候"]);
         let dictionary = Dictionary::new(&UserWords::default());
         let synonyms = Synonyms::parse("自创区 自主创新示范区\n");
-        let reading = read(
-            &parse("自创区").unwrap(),
-            &dictionary,
-            &synonyms,
-            &in_corpus,
-        );
+        let reading = read(&parse("自创区").unwrap(), &dictionary, &synonyms, IN_CORPUS);
         assert_eq!(reading.words.len(), 1);
         assert_eq!(reading.words[0].forms.len(), 2);
         // A repeated word is read once.
@@ -264,7 +350,7 @@ mod tests {
             &parse("高新区安置房 郑州").unwrap(),
             &dictionary,
             &Synonyms::default(),
-            &in_corpus,
+            IN_CORPUS,
         );
         let joined: Vec<bool> = reading.words.iter().map(|w| w.joined_to_next).collect();
         assert_eq!(joined, [true, false, false]);
@@ -273,7 +359,7 @@ mod tests {
             &parse("安置房什么时候建成").unwrap(),
             &dictionary,
             &Synonyms::default(),
-            &in_corpus,
+            IN_CORPUS,
         );
         assert!(reading.words.iter().all(|w| !w.joined_to_next));
     }
@@ -282,24 +368,43 @@ mod tests {
     fn a_lone_character_joins_the_word_it_stands_with_in_the_corpus() {
         let chars: Vec<char> = "大督查出实招".chars().collect();
         // 大|督查|出|实招: 大 joins 督查; 出 joins the neighbour more passages hold.
-        let more_after = |s: &[char]| match s.iter().collect::<String>().as_str() {
-            "督查出" => 2,
-            "出实招" => 5,
-            _ => u64::from(s.len() > 1),
-        };
-        let joined = join_characters(&chars, vec![(0, 1), (1, 3), (3, 4), (4, 6)], &more_after);
+        let corpus = Texts(&["大督查", "督查出", "出实招", "出实招", "出实招"]);
+        let joined = join_characters(&chars, vec![(0, 1), (1, 3), (3, 4), (4, 6)], &corpus);
         assert_eq!(joined, [(0, 3), (3, 6)]);
         // Nothing to join with in the corpus: the character stays a word.
-        let nowhere = |_: &[char]| 0;
+        let nowhere = Texts(&[]);
         assert_eq!(
             join_characters(&chars, vec![(0, 1), (1, 3)], &nowhere).len(),
             2
         );
         // Not typed together: not joined.
         assert_eq!(
-            join_characters(&chars, vec![(0, 1), (2, 3)], &more_after),
+            join_characters(&chars, vec![(0, 1), (2, 3)], &corpus),
             [(0, 1), (2, 3)]
         );
+    }
+
+    #[test]
+    fn words_no_passage_holds_are_read_from_the_corpus() {
+        let dictionary = Dictionary::new(&UserWords::default());
+        let corpus = Texts(&["记者蒋小红报道", "新疆民汉合一", "产量升为第一"]);
+        let words = |query: &str| -> Vec<String> {
+            read(
+                &parse(query).unwrap(),
+                &dictionary,
+                &Synonyms::default(),
+                &corpus,
+            )
+            .words
+            .iter()
+            .map(|w| w.text.clone())
+            .collect()
+        };
+        assert_eq!(words("蒋小红民汉在哪里"), ["蒋小红", "民汉"]);
+        assert_eq!(words("升为"), ["升为"]);
+        // A dictionary word the corpus lacks is missing, not cut into characters.
+        assert_eq!(words("上海"), ["上海"]);
+        assert_eq!(words("大熊猫基地"), ["大熊猫", "基地"]);
     }
 
     #[test]
