@@ -21,7 +21,7 @@
 //! Articles that hold only some of the words come next, rarest word first, and the search stops
 //! as soon as no article lacking the words taken so far could still make the list.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use tantivy::columnar::Column;
 use tantivy::query::{EnableScoring, Query, Scorer, Weight};
@@ -246,47 +246,54 @@ impl WordSearch {
         } else {
             (1 << self.contains.len()) - 1
         };
-        // The words, rarest first. (An estimate of 0 is kept: a word found only across a
-        // passage cut has no gram of its own.)
-        let mut drivers: Vec<usize> = (0..self.contains.len()).collect();
-        drivers.sort_by_key(|&w| (self.doc_freqs[w], w));
+        let mut pools = Pools::new(pool_size);
         let mut state = State {
             all,
             pools: Pools::new(pool_size),
             all_words_count: 0,
             some_words_count: 0,
+            skipped_some: false,
         };
-        let mut stopped_early = false;
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
-            let mut examined: HashSet<DocId> = HashSet::new();
-            SegmentSearch::open(self, segment, ordinal as SegmentOrdinal)?
-                .as_written_pass(&mut examined, &mut state);
-            for (pass, &driver) in drivers.iter().enumerate() {
-                // Every article holding all the words holds the rarest one: after the first
-                // pass, what is left is articles holding some of them (tier 5). An unseen
-                // article holds none of the words taken so far: neither it nor a passage of it
-                // can weigh more than the rest.
-                let rest: Score = drivers[pass..].iter().map(|&w| self.weights[w]).sum();
-                if pass > 0
-                    && state
-                        .pools
-                        .threshold()
-                        .is_some_and(|worst| worst.tier < Tier::SomeWords || worst.coverage > rest)
-                {
-                    stopped_early = true;
-                    break;
-                }
-                let mut segment_search =
-                    SegmentSearch::open(self, segment, ordinal as SegmentOrdinal)?;
-                segment_search.pass(driver, &mut examined, &mut state)?;
-            }
+            // Each segment ranks its own articles by ordinal; keys are read for the best only.
+            state.pools = Pools::new(pool_size);
+            let mut segment_search = SegmentSearch::open(self, segment, ordinal as SegmentOrdinal)?;
+            segment_search.search(&mut state)?;
+            let segment_pools = std::mem::replace(&mut state.pools, Pools::new(0));
+            let with_keys = segment_search.columns.with_keys(segment_pools);
+            pools.absorb(with_keys.map_err(search_error)?);
         }
         Ok(WordHits {
-            pools: state.pools,
+            pools,
             some_article_holds_all: state.all_words_count > 0,
             total: state.all_words_count + state.some_words_count,
-            total_exact: !stopped_early,
+            total_exact: !state.skipped_some,
         })
+    }
+
+    /// The words an article must hold one of to make the list, once nothing worse than
+    /// `worst` can: every article holding all the words holds the rarest one; and an article
+    /// holding only words whose weights add up to less than `worst`'s coverage cannot rank
+    /// (MaxScore, at the article level).
+    fn essential_words(&self, worst: Option<&WordKey>) -> Vec<usize> {
+        let mut by_weight: Vec<usize> = (0..self.weights.len()).collect();
+        by_weight.sort_by(|&a, &b| self.weights[a].total_cmp(&self.weights[b]).then(a.cmp(&b)));
+        let Some(worst) = worst else {
+            return by_weight;
+        };
+        if worst.tier < Tier::SomeWords {
+            return by_weight.split_off(by_weight.len().saturating_sub(1));
+        }
+        let mut below = 0.0;
+        let mut inessential = 0;
+        for &word in &by_weight {
+            if below + self.weights[word] >= worst.coverage {
+                break;
+            }
+            below += self.weights[word];
+            inessential += 1;
+        }
+        by_weight.split_off(inessential.min(by_weight.len().saturating_sub(1)))
     }
 
     /// The weight of every word together.
@@ -308,26 +315,52 @@ impl WordSearch {
 struct State {
     /// Every word's bit.
     all: u64,
-    /// The best hits.
-    pools: Pools<WordKey>,
+    /// The best hits of the segment being searched.
+    pools: Pools<WordKey, u64>,
     /// Passages of articles holding every word.
     all_words_count: usize,
     /// Passages of articles holding some of the words, among those examined.
     some_words_count: usize,
+    /// Whether articles holding only words that could not make the list were left unexamined.
+    skipped_some: bool,
 }
 
-/// The scorers of one pass over one segment. Scorers only move forward, so each pass opens its
-/// own.
+/// A [`Membership`] opened on first use: most checks are never needed, and opening one reads
+/// the term dictionary for each of its terms.
+struct Lazy<'a> {
+    weight: &'a dyn Weight,
+    open: Option<Membership>,
+}
+
+impl<'a> Lazy<'a> {
+    fn new(weight: &'a dyn Weight) -> Self {
+        Lazy { weight, open: None }
+    }
+
+    /// Whether `doc` matches (`doc` must grow from call to call).
+    fn contains(&mut self, reader: &SegmentReader, doc: DocId) -> Result<bool> {
+        let membership = match &mut self.open {
+            Some(membership) => membership,
+            None => {
+                let scorer = self.weight.scorer(reader, 1.0).map_err(search_error)?;
+                self.open.insert(Membership::new(scorer))
+            }
+        };
+        Ok(membership.contains(doc))
+    }
+}
+
+/// The search of one segment.
 struct SegmentSearch<'a> {
     search: &'a WordSearch,
     reader: &'a SegmentReader,
     ordinal: SegmentOrdinal,
     contains: Vec<Box<dyn Scorer>>,
-    on_boundaries: Vec<Membership>,
+    on_boundaries: Vec<Lazy<'a>>,
     /// The passages that hold the query as written, in order.
     as_written: Vec<DocId>,
-    together: Vec<(usize, Membership)>,
-    excluded: Vec<Membership>,
+    together: Vec<(usize, Lazy<'a>)>,
+    excluded: Vec<Lazy<'a>>,
     units: Column<u64>,
     columns: PassageColumns,
 }
@@ -339,7 +372,6 @@ impl<'a> SegmentSearch<'a> {
         ordinal: SegmentOrdinal,
     ) -> Result<Self> {
         let scorer = |weight: &dyn Weight| weight.scorer(reader, 1.0).map_err(search_error);
-        let membership = |weight: &dyn Weight| scorer(weight).map(Membership::new);
         Ok(SegmentSearch {
             search,
             reader,
@@ -352,8 +384,8 @@ impl<'a> SegmentSearch<'a> {
             on_boundaries: search
                 .on_boundaries
                 .iter()
-                .map(|weight| membership(weight.as_ref()))
-                .collect::<Result<_>>()?,
+                .map(|weight| Lazy::new(weight.as_ref()))
+                .collect(),
             as_written: match &search.as_written {
                 Some(weight) => {
                     let mut docs = Vec::new();
@@ -372,13 +404,13 @@ impl<'a> SegmentSearch<'a> {
             together: search
                 .together
                 .iter()
-                .map(|(first, weight)| Ok((*first, membership(weight.as_ref())?)))
-                .collect::<Result<_>>()?,
+                .map(|(first, weight)| (*first, Lazy::new(weight.as_ref())))
+                .collect(),
             excluded: search
                 .excluded
                 .iter()
-                .map(|weight| membership(weight.as_ref()))
-                .collect::<Result<_>>()?,
+                .map(|weight| Lazy::new(weight.as_ref()))
+                .collect(),
             units: reader
                 .fast_fields()
                 .u64(names::UNIT)
@@ -387,54 +419,66 @@ impl<'a> SegmentSearch<'a> {
         })
     }
 
-    /// Examines every article, not examined before, that holds the query as written: a string
-    /// that runs on past a passage's cut holds it without holding its words.
-    fn as_written_pass(&mut self, examined: &mut HashSet<DocId>, state: &mut State) {
-        let max_doc = self.reader.max_doc();
-        for i in 0..self.as_written.len() {
-            let doc = self.as_written[i];
-            let place = UnitPlace::unpack(self.units.first(doc).unwrap_or(0));
-            let start = doc - place.offset.min(doc);
-            let end = (start + place.len.max(1)).min(max_doc);
-            if examined.insert(start) {
-                self.article(start, end, place.has_title, state);
-            }
-        }
-    }
-
-    /// Examines every article, not examined before, that holds word `driver`.
-    fn pass(
-        &mut self,
-        driver: usize,
-        examined: &mut HashSet<DocId>,
-        state: &mut State,
-    ) -> Result<()> {
+    /// Examines the articles of the segment that may make the list: those holding the query as
+    /// written, then, in document order, those holding an essential word (see
+    /// [`WordSearch::essential_words`]).
+    fn search(&mut self, state: &mut State) -> Result<()> {
         let max_doc = self.reader.max_doc();
         let alive = self.reader.alive_bitset();
+        let mut next_written = 0;
+        let all_words = self.contains.len();
+        let mut essential = self.search.essential_words(state.pools.threshold());
+        let mut threshold_seen = state.pools.threshold().cloned();
         loop {
-            let doc = self.contains[driver].doc();
-            if doc == TERMINATED {
-                return Ok(());
+            if state.pools.threshold() != threshold_seen.as_ref() {
+                threshold_seen = state.pools.threshold().cloned();
+                essential = self.search.essential_words(threshold_seen.as_ref());
             }
-            let place = UnitPlace::unpack(self.units.first(doc).unwrap_or(0));
-            let start = doc - place.offset.min(doc);
-            let end = (start + place.len.max(1)).min(max_doc);
-            // An article is deleted whole; one examined in an earlier pass is done.
-            let deleted = alive.is_some_and(|bits| !bits.is_alive(doc));
-            if !deleted && examined.insert(start) {
-                self.article(start, end, place.has_title, state);
+            state.skipped_some |= essential.len() < all_words;
+            let written = self.as_written.get(next_written).copied();
+            let Some(doc) = essential
+                .iter()
+                .map(|&word| self.contains[word].doc())
+                .chain(written)
+                .min()
+                .filter(|&doc| doc != TERMINATED)
+            else {
+                return Ok(());
+            };
+            let (start, end, has_title) = self.unit_of(doc, max_doc);
+            // An article is deleted whole.
+            if alive.is_none_or(|bits| bits.is_alive(doc)) {
+                self.article(start, end, has_title, state)?;
             }
             if end >= max_doc {
                 return Ok(());
             }
-            if self.contains[driver].doc() < end {
-                self.contains[driver].seek(end);
+            next_written += self.as_written[next_written..].partition_point(|&d| d < end);
+            for &word in &essential {
+                if self.contains[word].doc() < end {
+                    self.contains[word].seek(end);
+                }
             }
         }
     }
 
+    /// The unit (article, or section of a long one) holding `doc`: its documents and whether
+    /// its first is the title.
+    fn unit_of(&self, doc: DocId, max_doc: DocId) -> (DocId, DocId, bool) {
+        let place = UnitPlace::unpack(self.units.first(doc).unwrap_or(0));
+        let start = doc - place.offset.min(doc);
+        let end = (start + place.len.max(1)).min(max_doc);
+        (start, end, place.has_title)
+    }
+
     /// Ranks the passages of the article in documents `start..end` that hold some word.
-    fn article(&mut self, start: DocId, end: DocId, has_title: bool, state: &mut State) {
+    fn article(
+        &mut self,
+        start: DocId,
+        end: DocId,
+        has_title: bool,
+        state: &mut State,
+    ) -> Result<()> {
         let mut passages: BTreeMap<DocId, (u64, Score)> = BTreeMap::new();
         for (word, scorer) in self.contains.iter_mut().enumerate() {
             if scorer.doc() < start {
@@ -463,9 +507,12 @@ impl<'a> SegmentSearch<'a> {
         let search = self.search;
         let article_weight = search.weight_of(held);
         let article_bm25: Score = passages.values().map(|&(_, bm25)| bm25).sum();
-        for (&doc, &(mask, bm25)) in &passages {
-            if self.excluded.iter_mut().any(|m| m.contains(doc)) {
-                continue;
+        let reader = self.reader;
+        'passage: for (&doc, &(mask, bm25)) in &passages {
+            for excluded in &mut self.excluded {
+                if excluded.contains(reader, doc)? {
+                    continue 'passage;
+                }
             }
             let as_written = self.as_written[written_from..written_to]
                 .binary_search(&doc)
@@ -508,13 +555,13 @@ impl<'a> SegmentSearch<'a> {
             let mut key = hopeful;
             key.together = 0;
             for (first, pair) in &mut self.together {
-                if mask >> *first & 0b11 == 0b11 && pair.contains(doc) {
+                if mask >> *first & 0b11 == 0b11 && pair.contains(reader, doc)? {
                     key.together += 1;
                 }
             }
             key.on_boundaries = 0;
             for (word, bounded) in self.on_boundaries.iter_mut().enumerate() {
-                if mask >> word & 1 == 1 && bounded.contains(doc) {
+                if mask >> word & 1 == 1 && bounded.contains(reader, doc)? {
                     key.on_boundaries += 1;
                 }
             }
@@ -528,5 +575,6 @@ impl<'a> SegmentSearch<'a> {
             let candidate = self.columns.candidate(self.ordinal, doc, key);
             pools.offer(candidate);
         }
+        Ok(())
     }
 }

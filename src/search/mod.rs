@@ -205,8 +205,8 @@ struct Found {
     article: String,
     line: u64,
     address: tantivy::DocAddress,
-    /// The hash of the passage's text.
-    text: u64,
+    /// Other articles holding the same text (keys).
+    also: Vec<String>,
     score: f32,
     tier: Tier,
     /// The words the passage and its title hold (bit i: word i).
@@ -219,7 +219,7 @@ impl Found {
             article: candidate.article,
             line: candidate.line,
             address: candidate.address,
-            text: candidate.text,
+            also: candidate.also,
             score,
             tier,
             matched,
@@ -264,9 +264,10 @@ pub(crate) fn search(
         let doc: TantivyDocument = context.searcher.doc(found.address).map_err(search_error)?;
         let text = stored_text(&doc, fields.text);
         let path = display_path(context.seeds, &found.article);
-        let also = twins(context, &text, &found)?
-            .into_iter()
-            .map(|key| display_path(context.seeds, &key))
+        let also = found
+            .also
+            .iter()
+            .map(|key| display_path(context.seeds, key))
             .collect();
         let tail = stored_text(&doc, fields.tail);
         let highlights = highlight::find(&text, &tail, &needles);
@@ -305,43 +306,6 @@ pub(crate) fn search(
     })
 }
 
-/// Characters of a passage's start that find the other passages with its text.
-const TWIN_PREFIX_CHARS: usize = 12;
-
-/// The other articles (keys, sorted) holding a passage with the same text as `found`: those
-/// that start with its first characters and whose text hash is the same.
-fn twins(context: &Context<'_>, text: &str, found: &Found) -> Result<Vec<String>> {
-    let chars = grams::gram_chars(&crate::analysis::fold_str(text));
-    let prefix = &chars[..chars.len().min(TWIN_PREFIX_CHARS)];
-    if prefix.is_empty() {
-        return Ok(Vec::new());
-    }
-    let query = grams::contains(&context.index.fields.gram, prefix);
-    let docs = context
-        .searcher
-        .search(query.as_ref(), &tantivy::collector::DocSetCollector)
-        .map_err(search_error)?;
-    let mut by_segment: std::collections::BTreeMap<u32, Vec<u32>> = Default::default();
-    for address in docs {
-        by_segment
-            .entry(address.segment_ord)
-            .or_default()
-            .push(address.doc_id);
-    }
-    let mut keys = std::collections::BTreeSet::new();
-    for (segment, docs) in by_segment {
-        let reader = context.searcher.segment_reader(segment);
-        let mut columns = rank::PassageColumns::open(reader).map_err(search_error)?;
-        for doc in docs {
-            let twin = columns.candidate(segment, doc, ());
-            if twin.text == found.text && twin.article != found.article {
-                keys.insert(twin.article);
-            }
-        }
-    }
-    Ok(keys.into_iter().collect())
-}
-
 /// A query of one word: tantivy's boolean query with the boundary bonus added by [`rank`].
 fn search_literal(
     context: &Context<'_>,
@@ -360,6 +324,7 @@ fn search_literal(
     let (pools, total) = context
         .searcher
         .search(&tantivy_query, &collector)
+        .and_then(|fruit| fruit)
         .map_err(search_error)?;
     let found = pools
         .into_page()

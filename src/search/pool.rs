@@ -23,33 +23,60 @@ pub(crate) trait Ranking: Ord + Clone {
     fn group(&self) -> u8;
 }
 
+/// How an article is known: its key (path inside the seeds folder), or, inside one segment,
+/// the ordinal of its key, which sorts as the key does and costs nothing to read.
+pub(crate) trait Article: Ord + Clone + std::hash::Hash + std::fmt::Debug {}
+
+impl<A: Ord + Clone + std::hash::Hash + std::fmt::Debug> Article for A {}
+
 /// One candidate hit: its sort key, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Candidate<K> {
+pub(crate) struct Candidate<K, A = String> {
     /// Smaller is better.
     pub key: K,
-    /// The article key (path inside the seeds folder).
-    pub article: String,
+    /// The article.
+    pub article: A,
     /// 1-based line where the passage starts.
     pub line: u64,
     /// Where the passage is.
     pub address: DocAddress,
     /// The hash of the passage's text.
     pub text: u64,
+    /// Other articles where a passage of the same text matched as well (sorted): filled by
+    /// [`Pools::into_page`].
+    pub also: Vec<A>,
+}
+
+impl<K, A> Candidate<K, A> {
+    /// The same candidate with its articles known another way.
+    fn map_articles<B>(self, article: &mut impl FnMut(A) -> B) -> Candidate<K, B> {
+        Candidate {
+            key: self.key,
+            article: article(self.article),
+            line: self.line,
+            address: self.address,
+            text: self.text,
+            also: self.also.into_iter().map(&mut *article).collect(),
+        }
+    }
 }
 
 /// Candidates in order, one per text.
 #[derive(Debug)]
-struct Pool<K: Ord> {
-    sorted: BTreeSet<Candidate<K>>,
-    by_text: HashMap<u64, Candidate<K>>,
+struct Pool<K: Ord, A: Article> {
+    sorted: BTreeSet<Candidate<K, A>>,
+    by_text: HashMap<u64, Candidate<K, A>>,
+    /// For each text that matched in several articles, the articles of its twins that made way
+    /// or were turned away.
+    twins: HashMap<u64, Vec<A>>,
 }
 
-impl<K: Ord + Clone> Pool<K> {
+impl<K: Ord + Clone, A: Article> Pool<K, A> {
     fn new() -> Self {
         Pool {
             sorted: BTreeSet::new(),
             by_text: HashMap::new(),
+            twins: HashMap::new(),
         }
     }
 
@@ -57,53 +84,79 @@ impl<K: Ord + Clone> Pool<K> {
         self.sorted.len()
     }
 
-    fn worst(&self) -> Option<&Candidate<K>> {
+    fn worst(&self) -> Option<&Candidate<K, A>> {
         self.sorted.last()
     }
 
-    /// Whether the pool holds a candidate of the same text that is not worse.
-    fn has_better_twin(&self, candidate: &Candidate<K>) -> bool {
-        self.by_text
+    /// Whether the pool holds a candidate of the same text that is not worse; if so, the
+    /// candidate's article is noted as the twin's.
+    fn has_better_twin(&mut self, candidate: &Candidate<K, A>) -> bool {
+        let better = self
+            .by_text
             .get(&candidate.text)
-            .is_some_and(|twin| twin <= candidate)
+            .is_some_and(|twin| twin <= candidate);
+        if better {
+            self.note_twin(candidate);
+        }
+        better
+    }
+
+    fn note_twin(&mut self, twin: &Candidate<K, A>) {
+        let articles = self.twins.entry(twin.text).or_default();
+        articles.push(twin.article.clone());
+        articles.extend(twin.also.iter().cloned());
     }
 
     /// Inserts `candidate`, in place of a worse one of the same text, which it returns.
-    fn insert(&mut self, candidate: Candidate<K>) -> Option<Candidate<K>> {
+    fn insert(&mut self, candidate: Candidate<K, A>) -> Option<Candidate<K, A>> {
         let twin = self.by_text.insert(candidate.text, candidate.clone());
         if let Some(twin) = &twin {
             self.sorted.remove(twin);
+            self.note_twin(twin);
         }
         self.sorted.insert(candidate);
         twin
     }
 
-    fn remove(&mut self, candidate: &Candidate<K>) {
+    fn remove(&mut self, candidate: &Candidate<K, A>) {
         if self.sorted.remove(candidate) && self.by_text.get(&candidate.text) == Some(candidate) {
             self.by_text.remove(&candidate.text);
         }
     }
 
-    fn pop_worst(&mut self) -> Option<Candidate<K>> {
+    fn pop_worst(&mut self) -> Option<Candidate<K, A>> {
         let worst = self.sorted.pop_last()?;
         if self.by_text.get(&worst.text) == Some(&worst) {
             self.by_text.remove(&worst.text);
         }
         Some(worst)
     }
+
+    fn map_articles<B: Article>(self, article: &mut impl FnMut(A) -> B) -> Pool<K, B> {
+        let mut mapped = Pool::new();
+        for candidate in self.sorted {
+            mapped.insert(candidate.map_articles(article));
+        }
+        mapped.twins = self
+            .twins
+            .into_iter()
+            .map(|(text, articles)| (text, articles.into_iter().map(&mut *article).collect()))
+            .collect();
+        mapped
+    }
 }
 
 /// The best candidates, overall and capped per article and group.
 #[derive(Debug)]
-pub(crate) struct Pools<K: Ranking> {
+pub(crate) struct Pools<K: Ranking, A: Article = String> {
     size: usize,
-    overall: Pool<K>,
-    capped: Pool<K>,
+    overall: Pool<K, A>,
+    capped: Pool<K, A>,
     /// The capped pool's candidates of each article and group, best first.
-    capped_by_article: HashMap<(String, u8), Vec<Candidate<K>>>,
+    capped_by_article: HashMap<(A, u8), Vec<Candidate<K, A>>>,
 }
 
-impl<K: Ranking> Pools<K> {
+impl<K: Ranking, A: Article> Pools<K, A> {
     /// Pools of `size` candidates each.
     pub fn new(size: usize) -> Self {
         Pools {
@@ -117,7 +170,7 @@ impl<K: Ranking> Pools<K> {
     /// Whether a candidate with `key` could enter either pool (ties on the key count as yes:
     /// the article and line decide them).
     pub fn admits(&self, key: &K) -> bool {
-        let worse_than = |pool: &Pool<K>| {
+        let worse_than = |pool: &Pool<K, A>| {
             pool.len() >= self.size && pool.worst().is_some_and(|worst| *key > worst.key)
         };
         self.size > 0 && !(worse_than(&self.overall) && worse_than(&self.capped))
@@ -134,8 +187,11 @@ impl<K: Ranking> Pools<K> {
     }
 
     /// Offers a candidate to both pools.
-    pub fn offer(&mut self, candidate: Candidate<K>) {
-        if self.size == 0 {
+    pub fn offer(&mut self, candidate: Candidate<K, A>) {
+        let better_than = |pool: &Pool<K, A>| {
+            pool.len() < self.size || pool.worst().is_some_and(|worst| candidate < *worst)
+        };
+        if self.size == 0 || !(better_than(&self.overall) || better_than(&self.capped)) {
             return;
         }
         self.offer_capped(candidate.clone());
@@ -148,7 +204,7 @@ impl<K: Ranking> Pools<K> {
         }
     }
 
-    fn offer_capped(&mut self, candidate: Candidate<K>) {
+    fn offer_capped(&mut self, candidate: Candidate<K, A>) {
         if self.capped.has_better_twin(&candidate)
             || self.capped.len() >= self.size
                 && self.capped.worst().is_some_and(|worst| candidate > *worst)
@@ -183,18 +239,52 @@ impl<K: Ranking> Pools<K> {
         }
     }
 
+    /// Every article the pools name, candidates and twins.
+    pub fn articles(&self) -> Vec<A> {
+        let mut articles = Vec::new();
+        for pool in [&self.overall, &self.capped] {
+            articles.extend(pool.sorted.iter().map(|c| c.article.clone()));
+            articles.extend(pool.twins.values().flatten().cloned());
+        }
+        articles
+    }
+
+    /// The same pools with their articles known another way (segment ordinals as keys).
+    pub fn map_articles<B: Article>(self, mut article: impl FnMut(A) -> B) -> Pools<K, B> {
+        let mut mapped = Pools {
+            size: self.size,
+            overall: self.overall.map_articles(&mut article),
+            capped: self.capped.map_articles(&mut article),
+            capped_by_article: HashMap::new(),
+        };
+        for candidate in &mapped.capped.sorted {
+            let slot = (candidate.article.clone(), candidate.key.group());
+            mapped
+                .capped_by_article
+                .entry(slot)
+                .or_default()
+                .push(candidate.clone());
+        }
+        mapped
+    }
+
     /// Offers every candidate of `other` (pools of the same size, such as a segment's).
-    pub fn absorb(&mut self, other: Pools<K>) {
-        for candidate in other.capped.sorted.into_iter().chain(other.overall.sorted) {
-            if self.admits(&candidate.key) {
-                self.offer(candidate);
+    pub fn absorb(&mut self, other: Pools<K, A>) {
+        for pool in [other.capped, other.overall] {
+            for (text, articles) in pool.twins {
+                self.overall.twins.entry(text).or_default().extend(articles);
+            }
+            for candidate in pool.sorted {
+                if self.admits(&candidate.key) {
+                    self.offer(candidate);
+                }
             }
         }
     }
 
     /// The hits in the order they are shown (see the module documentation), `size` at most.
-    pub fn into_page(self) -> Vec<Candidate<K>> {
-        let mut best_of_text: HashMap<u64, Candidate<K>> = HashMap::new();
+    pub fn into_page(self) -> Vec<Candidate<K, A>> {
+        let mut best_of_text: HashMap<u64, Candidate<K, A>> = HashMap::new();
         for candidate in self.capped.sorted.into_iter().chain(self.overall.sorted) {
             match best_of_text.get(&candidate.text) {
                 Some(best) if *best <= candidate => {}
@@ -203,7 +293,23 @@ impl<K: Ranking> Pools<K> {
                 }
             }
         }
-        let mut ranked: Vec<Candidate<K>> = best_of_text.into_values().collect();
+        let mut twins = self.overall.twins;
+        for (text, articles) in self.capped.twins {
+            twins.entry(text).or_default().extend(articles);
+        }
+        let mut ranked: Vec<Candidate<K, A>> = best_of_text.into_values().collect();
+        for candidate in &mut ranked {
+            if let Some(articles) = twins.get(&candidate.text) {
+                let mut also: Vec<A> = articles
+                    .iter()
+                    .filter(|a| **a != candidate.article)
+                    .cloned()
+                    .collect();
+                also.sort();
+                also.dedup();
+                candidate.also = also;
+            }
+        }
         ranked.sort();
         let mut page = Vec::with_capacity(ranked.len());
         let mut group_start = 0;
@@ -213,10 +319,10 @@ impl<K: Ranking> Pools<K> {
                 .iter()
                 .position(|c| c.key.group() != group)
                 .map_or(ranked.len(), |n| group_start + n);
-            let mut shown: HashMap<&str, usize> = HashMap::new();
+            let mut shown: HashMap<&A, usize> = HashMap::new();
             let mut waiting = Vec::new();
             for candidate in &ranked[group_start..group_end] {
-                let count = shown.entry(candidate.article.as_str()).or_default();
+                let count = shown.entry(&candidate.article).or_default();
                 *count += 1;
                 if *count <= PER_ARTICLE {
                     page.push(candidate.clone());
@@ -253,6 +359,7 @@ mod tests {
             line,
             address: DocAddress::new(0, doc),
             text,
+            also: Vec::new(),
         }
     }
 
@@ -335,8 +442,33 @@ mod tests {
                 ..candidate(key, article, 1)
             });
         }
-        let page: Vec<String> = pools.into_page().into_iter().map(|c| c.article).collect();
-        assert_eq!(page, ["copy1", "other"]);
+        let page = pools.into_page();
+        let articles: Vec<&str> = page.iter().map(|c| c.article.as_str()).collect();
+        assert_eq!(articles, ["copy1", "other"]);
+        assert_eq!(page[0].also, ["copy2", "copy3"]);
+        assert!(page[1].also.is_empty());
+    }
+
+    #[test]
+    fn segment_ordinals_become_keys_with_their_twins() {
+        let mut pools: Pools<u32, u64> = Pools::new(3);
+        for (key, article, text) in [(5, 2, 1), (5, 1, 1), (6, 0, 2)] {
+            pools.offer(Candidate {
+                key,
+                article,
+                line: 1,
+                address: DocAddress::new(0, article as u32),
+                text,
+                also: Vec::new(),
+            });
+        }
+        let names = ["x.txt", "b.txt", "c.txt"];
+        let page = pools
+            .map_articles(|ord| names[ord as usize].to_string())
+            .into_page();
+        let articles: Vec<&str> = page.iter().map(|c| c.article.as_str()).collect();
+        assert_eq!(articles, ["b.txt", "x.txt"]);
+        assert_eq!(page[0].also, ["c.txt"]);
     }
 
     #[test]

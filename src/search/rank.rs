@@ -18,7 +18,7 @@ use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader};
 
-use super::pool::{Candidate, Pools};
+use super::pool::{Candidate, Pools, Ranking};
 use crate::index::schema::names;
 
 /// The best hits of a query (see [`Pools`]), each with its share of the boundary bonus for every
@@ -77,14 +77,14 @@ impl PartialOrd for ByScore {
 }
 
 /// A one-word query's hits all rank in one group.
-impl super::pool::Ranking for ByScore {
+impl Ranking for ByScore {
     fn group(&self) -> u8 {
         0
     }
 }
 
 /// The best hits and the number of hits.
-pub(crate) type RankedHits = (Pools<ByScore>, usize);
+pub(crate) type RankedHits = tantivy::Result<(Pools<ByScore>, usize)>;
 
 impl Collector for Ranked {
     type Fruit = RankedHits;
@@ -123,20 +123,21 @@ impl Collector for Ranked {
     fn merge_fruits(&self, fruits: Vec<RankedHits>) -> tantivy::Result<RankedHits> {
         let mut all = Pools::new(self.pool_size);
         let mut count = 0;
-        for (pools, segment_count) in fruits {
+        for fruit in fruits {
+            let (pools, segment_count) = fruit?;
             all.absorb(pools);
             count += segment_count;
         }
-        Ok((all, count))
+        Ok(Ok((all, count)))
     }
 }
 
-/// The columns a hit's place is read from: its article key, line and text hash.
+/// The columns a hit's place is read from: its article (the ordinal of its key in the
+/// segment), line and text hash. Keys are read only for the hits that remain.
 pub(crate) struct PassageColumns {
     paths: StrColumn,
     lines: Column<u64>,
     texts: Column<u64>,
-    key: String,
 }
 
 impl PassageColumns {
@@ -150,24 +151,35 @@ impl PassageColumns {
             paths,
             lines: fast.u64(names::LINE)?,
             texts: fast.u64(names::TEXT_HASH)?,
-            key: String::new(),
         })
     }
 
     /// A candidate for the passage `doc` of segment `segment`, with `key`.
-    pub fn candidate<K>(&mut self, segment: SegmentOrdinal, doc: DocId, key: K) -> Candidate<K> {
-        self.key.clear();
-        if let Some(ord) = self.paths.term_ords(doc).next() {
-            // An ordinal read from the column is in its dictionary.
-            let _ = self.paths.ord_to_str(ord, &mut self.key);
-        }
+    pub fn candidate<K>(&self, segment: SegmentOrdinal, doc: DocId, key: K) -> Candidate<K, u64> {
         Candidate {
             key,
-            article: self.key.clone(),
+            article: self.paths.term_ords(doc).next().unwrap_or(u64::MAX),
             line: self.lines.first(doc).unwrap_or(0),
             address: DocAddress::new(segment, doc),
             text: self.texts.first(doc).unwrap_or(0),
+            also: Vec::new(),
         }
+    }
+
+    /// The pools of a segment, with each article's key in place of its ordinal. The keys are
+    /// read in one pass over the column's dictionary, in order.
+    pub fn with_keys<K: Ranking>(&self, pools: Pools<K, u64>) -> tantivy::Result<Pools<K>> {
+        let mut ords = pools.articles();
+        ords.sort_unstable();
+        ords.dedup();
+        let mut keys = Vec::with_capacity(ords.len());
+        self.paths
+            .dictionary()
+            .sorted_ords_to_term_cb(&ords, |bytes| {
+                keys.push(String::from_utf8_lossy(bytes).into_owned());
+            })?;
+        let by_ord: std::collections::HashMap<u64, String> = ords.into_iter().zip(keys).collect();
+        Ok(pools.map_articles(|ord| by_ord.get(&ord).cloned().unwrap_or_default()))
     }
 }
 
@@ -214,7 +226,7 @@ pub(crate) struct RankedSegment {
     max_bonus: Score,
     groups: Vec<Vec<Membership>>,
     columns: PassageColumns,
-    pools: Pools<ByScore>,
+    pools: Pools<ByScore, u64>,
     count: usize,
 }
 
@@ -237,7 +249,7 @@ impl SegmentCollector for RankedSegment {
     }
 
     fn harvest(self) -> RankedHits {
-        (self.pools, self.count)
+        Ok((self.columns.with_keys(self.pools)?, self.count))
     }
 }
 
@@ -335,7 +347,7 @@ mod tests {
                     EnableScoring::disabled_from_searcher(&searcher),
                 )
                 .unwrap();
-                let (pools, count) = searcher.search(&main, &collector).unwrap();
+                let (pools, count) = searcher.search(&main, &collector).unwrap().unwrap();
                 let hits = pools.into_page();
                 assert_eq!(count, expected_count, "{raw}");
                 let mut best: Vec<Score> = expected.values().copied().collect();
