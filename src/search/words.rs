@@ -162,6 +162,11 @@ fn split_by_corpus(
     pieces
 }
 
+/// Whether `c` is a Chinese character (CJK Unified Ideographs and their extension A).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
 /// Whether a word counts: it has a letter or digit and is no function word.
 fn is_content(chars: &[char]) -> bool {
     let word: String = chars.iter().collect();
@@ -190,7 +195,9 @@ fn term_words(chars: &[char], dictionary: &Dictionary, corpus: &dyn Corpus) -> V
         .into_iter()
         .flat_map(|(start, end)| {
             let word = &chars[start..end];
-            let made_up = !dictionary.contains(&word.iter().collect::<String>());
+            // Only Chinese: a Latin word or a number is not glued from others.
+            let made_up = word.iter().all(|&c| is_han(c))
+                && !dictionary.contains(&word.iter().collect::<String>());
             if word.len() > 1 && made_up && !corpus.holds(word) {
                 split_by_corpus(chars, start, end, corpus)
             } else {
@@ -387,7 +394,7 @@ mod tests {
     #[test]
     fn words_no_passage_holds_are_read_from_the_corpus() {
         let dictionary = Dictionary::new(&UserWords::default());
-        let corpus = Texts(&["记者蒋小红报道", "新疆民汉合一", "产量升为第一"]);
+        let corpus = Texts(&["记者蒋小红报道", "新疆民汉合一", "产量升为第一", "cov", "vid"]);
         let words = |query: &str| -> Vec<String> {
             read(
                 &parse(query).unwrap(),
@@ -402,8 +409,10 @@ mod tests {
         };
         assert_eq!(words("蒋小红民汉在哪里"), ["蒋小红", "民汉"]);
         assert_eq!(words("升为"), ["升为"]);
-        // A dictionary word the corpus lacks is missing, not cut into characters.
+        // A dictionary word the corpus lacks is missing, not cut into characters; so is a Latin
+        // word.
         assert_eq!(words("上海"), ["上海"]);
+        assert_eq!(words("covid"), ["covid"]);
         assert_eq!(words("大熊猫基地"), ["大熊猫", "基地"]);
     }
 
