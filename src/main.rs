@@ -183,7 +183,7 @@ fn search(
         // How the query was read and how many passages matched go to stderr, so that a pipe
         // sees hits only; on a terminal they stand before and after the hits.
         if let Some(line) = render::reading_line(&results) {
-            eprintln!("{line}");
+            eprintln!("{line}\n");
         }
         if use_color(color) {
             let mut out = StandardStream::stdout(termcolor::ColorChoice::Always);

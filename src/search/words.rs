@@ -394,7 +394,13 @@ mod tests {
     #[test]
     fn words_no_passage_holds_are_read_from_the_corpus() {
         let dictionary = Dictionary::new(&UserWords::default());
-        let corpus = Texts(&["记者蒋小红报道", "新疆民汉合一", "产量升为第一", "cov", "vid"]);
+        let corpus = Texts(&[
+            "记者蒋小红报道",
+            "新疆民汉合一",
+            "产量升为第一",
+            "cov",
+            "vid",
+        ]);
         let words = |query: &str| -> Vec<String> {
             read(
                 &parse(query).unwrap(),
