@@ -197,16 +197,27 @@ pub fn key_of(root: &Path, path: &Path) -> String {
     key
 }
 
+/// Appends a name's bytes: valid UTF-8 as it is, but for a backslash, which is doubled; each
+/// invalid byte as `\xNN`. So `caf\xE9` typed as text (`caf\\xE9`) and the byte 0xE9
+/// (`caf\xE9`) never share a key.
 fn push_escaped(out: &mut String, mut bytes: &[u8]) {
+    let push_valid = |out: &mut String, valid: &str| {
+        for c in valid.chars() {
+            if c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    };
     loop {
         match std::str::from_utf8(bytes) {
             Ok(valid) => {
-                out.push_str(valid);
+                push_valid(out, valid);
                 return;
             }
             Err(err) => {
                 let (valid, rest) = bytes.split_at(err.valid_up_to());
-                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                push_valid(out, std::str::from_utf8(valid).unwrap_or_default());
                 let bad = err.error_len().unwrap_or(rest.len());
                 for byte in &rest[..bad] {
                     out.push_str(&format!("\\x{byte:02X}"));
@@ -298,5 +309,9 @@ mod tests {
         let name = std::ffi::OsStr::from_bytes(b"caf\xE9 \xE4\xB8\xAD.txt");
         let key = key_of(Path::new("/s"), &Path::new("/s").join(name));
         assert_eq!(key, "caf\\xE9 中.txt");
+        // The same characters typed in a valid name make another key.
+        let typed = key_of(Path::new("/s"), Path::new("/s/caf\\xE9 中.txt"));
+        assert_eq!(typed, "caf\\\\xE9 中.txt");
+        assert_ne!(key, typed);
     }
 }
