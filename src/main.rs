@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use clap::Parser;
 use termcolor::{NoColor, StandardStream};
 
@@ -15,24 +16,73 @@ use cli::{Cli, ColorChoice, Command};
 use sou::index::sync::{Progress, SyncOptions, SyncReport};
 use sou::{Config, Error, Sou, render};
 
+/// What a failed write to stdout was doing.
+const WRITING: &str = "writing the output";
+
 /// Set by Ctrl-C: long operations stop after their current step.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// How long `sou index` waits between tries while another process updates the index.
 const BUSY_RETRY: Duration = Duration::from_millis(250);
 
+/// Writes a line to stderr. A line that cannot be written (stderr closed, or a full disk) is
+/// dropped: there is nowhere left to report it.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// What the last panic said, for the one line that reports it.
+static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
 fn main() -> ExitCode {
+    // A panic (in tantivy, on a damaged index) is reported in one line, without a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let message = match info.payload().downcast_ref::<&str>() {
+            Some(text) => text.to_string(),
+            None => info
+                .payload()
+                .downcast_ref::<String>()
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        *PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{message}{place}"));
+    }));
     let cli = Cli::parse_from(cli::rewrite_exclusions(std::env::args_os().collect()));
-    match run(cli) {
-        Ok(code) => code,
-        Err(err) => {
+    let index = cli.folders.index.clone();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(code)) => code,
+        Ok(Err(err)) => {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("sou: {err:#}");
+            // sou's errors carry their cause in their message: no chain to append.
+            let message = match err.downcast_ref::<Error>() {
+                Some(sou_error) => sou_error.to_string(),
+                None => format!("{err:#}"),
+            };
+            say!("sou: {}", render::visible(&message));
             if matches!(err.downcast_ref::<Error>(), Some(Error::Interrupted)) {
                 return ExitCode::from(130);
             }
+            ExitCode::from(2)
+        }
+        Err(_) => {
+            let what = PANIC
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .unwrap_or_default();
+            say!(
+                "sou: internal error ({}); if the index in {} is damaged, `sou index --rebuild` rebuilds it",
+                render::visible(&what),
+                render::visible(&index.to_string_lossy())
+            );
             ExitCode::from(2)
         }
     }
@@ -66,7 +116,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             stop_on_ctrl_c();
             let report = index(&sou, rebuild, commit_every)?;
             warn_skipped(&sou, &report);
-            println!("{}", render::sync_summary(&report));
+            writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                render::sync_summary(&report)
+            )
+            .context(WRITING)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Watch => {
@@ -111,7 +166,10 @@ fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<
         match sou.sync_with(&options) {
             Err(err @ Error::IndexBusy { .. }) => {
                 if !said_waiting {
-                    eprintln!("sou: {err}; waiting for it to finish");
+                    say!(
+                        "sou: {}; waiting for it to finish",
+                        render::visible(&err.to_string())
+                    );
                     said_waiting = true;
                 }
                 if INTERRUPTED.load(Ordering::SeqCst) {
@@ -130,15 +188,19 @@ fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<
 fn warn_skipped(sou: &Sou, report: &SyncReport) {
     for skipped in &report.skipped {
         let path = sou::corpus::display_path(&sou.config().seeds, &skipped.key);
-        eprintln!("sou: skipped {path}: {}", skipped.reason);
+        say!(
+            "sou: skipped {}: {}",
+            render::visible(&path),
+            render::visible(&skipped.reason)
+        );
     }
 }
 
 /// `sou watch`: a line per sync that changed something, until Ctrl-C.
 fn watch(sou: &Sou) -> anyhow::Result<()> {
-    eprintln!(
+    say!(
         "sou: watching {} (Ctrl-C to stop)",
-        sou.config().seeds.display()
+        render::visible(&sou.config().seeds.to_string_lossy())
     );
     let mut first = true;
     sou.watch(&INTERRUPTED, &mut |result| {
@@ -146,12 +208,13 @@ fn watch(sou: &Sou) -> anyhow::Result<()> {
             Ok(report) => {
                 warn_skipped(sou, &report);
                 if first || report.changed_anything() {
-                    println!("{}", render::sync_summary(&report));
-                    let _ = std::io::stdout().flush();
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{}", render::sync_summary(&report));
+                    let _ = out.flush();
                 }
             }
             Err(Error::Interrupted) => {}
-            Err(err) => eprintln!("sou: {err}"),
+            Err(err) => say!("sou: {}", render::visible(&err.to_string())),
         }
         first = false;
     })?;
@@ -168,33 +231,36 @@ fn search(
 ) -> anyhow::Result<ExitCode> {
     let outcome = sou.search(raw, limit, !no_sync)?;
     if let Some(busy) = &outcome.busy {
-        eprintln!("sou: {busy}; searching the index as last committed");
+        say!(
+            "sou: {}; searching the index as last committed",
+            render::visible(&busy.to_string())
+        );
     }
     if let Some(report) = outcome.sync.as_ref().filter(|r| r.changed_anything()) {
-        eprintln!("sou: index updated: {}", render::sync_summary(report));
+        say!("sou: index updated: {}", render::sync_summary(report));
     }
     let results = outcome.results;
     let stdout = std::io::stdout();
     if json {
         let mut out = stdout.lock();
-        render::json::write_json(&mut out, &results)?;
-        out.flush()?;
+        render::json::write_json(&mut out, &results).context(WRITING)?;
+        out.flush().context(WRITING)?;
     } else {
         // How the query was read and how many passages matched go to stderr, so that a pipe
         // sees hits only; on a terminal they stand before and after the hits.
         if let Some(line) = render::reading_line(&results) {
-            eprintln!("{line}\n");
+            say!("{line}\n");
         }
         if use_color(color) {
             let mut out = StandardStream::stdout(termcolor::ColorChoice::Always);
-            render::write_text(&mut out, &results)?;
-            out.flush()?;
+            render::write_text(&mut out, &results).context(WRITING)?;
+            out.flush().context(WRITING)?;
         } else {
             let mut out = NoColor::new(stdout.lock());
-            render::write_text(&mut out, &results)?;
-            out.flush()?;
+            render::write_text(&mut out, &results).context(WRITING)?;
+            out.flush().context(WRITING)?;
         }
-        eprintln!("{}", render::summary_line(&results));
+        say!("{}", render::summary_line(&results));
     }
     Ok(if results.hits.is_empty() {
         ExitCode::from(1)
@@ -206,8 +272,9 @@ fn search(
 fn stats(sou: &Sou) -> anyhow::Result<ExitCode> {
     let stats = sou.stats()?;
     let mut out = std::io::stdout().lock();
-    render::write_stats(&mut out, &stats, &sou.config().index, &sou.config().seeds)?;
-    out.flush()?;
+    render::write_stats(&mut out, &stats, &sou.config().index, &sou.config().seeds)
+        .context(WRITING)?;
+    out.flush().context(WRITING)?;
     Ok(ExitCode::SUCCESS)
 }
 

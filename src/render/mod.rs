@@ -14,6 +14,30 @@ use crate::index::Stats;
 use crate::index::sync::SyncReport;
 use crate::search::{Results, Snippet};
 
+/// `text` safe to print on a terminal: control characters (an escape sequence in a title can set
+/// the window title, write the clipboard or fake output; a newline in a file name fakes result
+/// lines) and the characters that reorder text on screen are shown as `\x1B`, `\n`, `\u{202E}`.
+/// JSON output escapes them already.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden =
+        |c: char| c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hidden(c) && (c as u32) < 0x100 => out.push_str(&format!("\\x{:02X}", c as u32)),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:X}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Titles longer than this many characters are shortened in text output.
 const TITLE_CHARS: usize = 40;
 
@@ -65,15 +89,15 @@ pub fn write_snippet<W: WriteColor>(out: &mut W, snippet: &Snippet) -> io::Resul
     let mut at = 0;
     for &(start, end) in &snippet.highlights {
         let plain: String = chars[at..start].iter().collect();
-        write!(out, "{plain}")?;
+        write!(out, "{}", visible(&plain))?;
         out.set_color(&match_spec())?;
         let lit: String = chars[start..end].iter().collect();
-        write!(out, "{lit}")?;
+        write!(out, "{}", visible(&lit))?;
         out.reset()?;
         at = end;
     }
     let rest: String = chars[at..].iter().collect();
-    write!(out, "{rest}")?;
+    write!(out, "{}", visible(&rest))?;
     if snippet.cut_end {
         write!(out, "…")?;
     }
@@ -93,7 +117,7 @@ pub fn reading_line(results: &Results) -> Option<String> {
             "no article holds all of {words}; showing those with most"
         ));
     }
-    (!parts.is_empty()).then(|| parts.join("; "))
+    (!parts.is_empty()).then(|| visible(&parts.join("; ")).into_owned())
 }
 
 /// Writes the hits as text: per hit `path:line` and the title (and the words it lacks), the
@@ -102,7 +126,7 @@ pub fn reading_line(results: &Results) -> Option<String> {
 pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<()> {
     for hit in &results.hits {
         out.set_color(&path_spec())?;
-        write!(out, "{}", hit.path)?;
+        write!(out, "{}", visible(&hit.path))?;
         out.reset()?;
         write!(out, ":")?;
         out.set_color(&line_spec())?;
@@ -110,11 +134,11 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<(
         out.reset()?;
         write!(out, "  ")?;
         out.set_color(&title_spec())?;
-        write!(out, "{}", shorten(&hit.title, TITLE_CHARS))?;
+        write!(out, "{}", visible(&shorten(&hit.title, TITLE_CHARS)))?;
         out.reset()?;
         if !hit.missing.is_empty() {
             out.set_color(&note_spec())?;
-            write!(out, "  [lacks {}]", hit.missing.join(" · "))?;
+            write!(out, "  [lacks {}]", visible(&hit.missing.join(" · ")))?;
             out.reset()?;
         }
         writeln!(out)?;
@@ -123,7 +147,7 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<(
         writeln!(out)?;
         if !hit.also.is_empty() {
             out.set_color(&note_spec())?;
-            write!(out, "    also in {}", hit.also.join(", "))?;
+            write!(out, "    also in {}", visible(&hit.also.join(", ")))?;
             out.reset()?;
             writeln!(out)?;
         }
@@ -160,7 +184,7 @@ pub fn write_stats<W: Write>(
     index: &Path,
     seeds: &Path,
 ) -> io::Result<()> {
-    writeln!(out, "index:     {}", index.display())?;
+    writeln!(out, "index:     {}", visible(&index.to_string_lossy()))?;
     writeln!(out, "articles:  {}", stats.articles)?;
     writeln!(out, "passages:  {}", stats.passages)?;
     writeln!(out, "terms:     {} distinct", stats.distinct_grams)?;
@@ -181,7 +205,7 @@ pub fn write_stats<W: Write>(
     writeln!(out, "skipped:   {}", stats.skipped.len())?;
     for skipped in &stats.skipped {
         let path = display_path(seeds, &skipped.key);
-        writeln!(out, "  {path}: {}", skipped.reason)?;
+        writeln!(out, "  {}: {}", visible(&path), visible(&skipped.reason))?;
     }
     Ok(())
 }
@@ -304,6 +328,25 @@ mod tests {
         assert_eq!(human_bytes(12_000), "12.0 kB");
         assert_eq!(human_bytes(1_500_000), "1.5 MB");
         assert_eq!(human_bytes(2_340_000_000), "2.34 GB");
+    }
+
+    #[test]
+    fn escapes_and_newlines_from_files_never_reach_the_terminal() {
+        let mut hit_results = results();
+        let hit = &mut hit_results.hits[0];
+        hit.title = "标题\x1b]0;owned\x07\x1b[2J".into();
+        hit.path = "seeds/a\nseeds/fake.txt:1  假的".into();
+        hit.snippet.text = "会议\x1b]52;c;ZXZpbA==\x07明确\u{202E}了".into();
+        hit.snippet.highlights = vec![(0, 2)];
+        let mut out = termcolor::NoColor::new(Vec::new());
+        write_text(&mut out, &hit_results).unwrap();
+        let text = String::from_utf8(out.into_inner()).unwrap();
+        assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202E}'));
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(text.contains("标题\\x1B]0;owned\\x07"), "{text}");
+        assert!(text.contains("seeds/a\\nseeds/fake.txt"), "{text}");
+        assert!(text.contains("明确\\u{202E}了"), "{text}");
+        assert_eq!(visible("平常的文字"), "平常的文字");
     }
 
     #[test]
