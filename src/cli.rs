@@ -38,6 +38,21 @@ pub struct Folders {
         value_name = "DIR"
     )]
     pub index: PathBuf,
+    /// File extensions that make a file an article, comma-separated.
+    #[arg(
+        long,
+        global = true,
+        value_delimiter = ',',
+        default_value = "txt,md",
+        value_name = "EXT,..."
+    )]
+    pub ext: Vec<String>,
+    /// Do not leave out what .gitignore and .ignore files exclude.
+    #[arg(long, global = true)]
+    pub no_ignore: bool,
+    /// Follow symbolic links that lead out of the seeds folder.
+    #[arg(long, global = true)]
+    pub follow_outside: bool,
 }
 
 /// The subcommands.

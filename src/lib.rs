@@ -48,6 +48,12 @@ pub struct Config {
     pub max_file_bytes: u64,
     /// Threads for indexing.
     pub threads: usize,
+    /// File extensions that make a file an article (lower case, no dot).
+    pub extensions: Vec<String>,
+    /// Leave out what `.gitignore` and `.ignore` files exclude.
+    pub respect_ignore_files: bool,
+    /// Follow symbolic links that lead out of the seeds folder.
+    pub follow_outside: bool,
 }
 
 impl Config {
@@ -58,12 +64,21 @@ impl Config {
             index: index.into(),
             max_file_bytes: corpus::DEFAULT_MAX_FILE_BYTES,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            extensions: corpus::DEFAULT_EXTENSIONS.map(String::from).to_vec(),
+            respect_ignore_files: true,
+            follow_outside: false,
         }
     }
 
     fn limits(&self) -> Limits {
         Limits {
-            max_file_bytes: self.max_file_bytes,
+            listing: corpus::ListOptions {
+                max_file_bytes: self.max_file_bytes,
+                extensions: self.extensions.clone(),
+                respect_ignore_files: self.respect_ignore_files,
+                follow_outside: self.follow_outside,
+                exclude: Some(self.index.clone()),
+            },
             threads: self.threads,
         }
     }

@@ -106,7 +106,16 @@ fn stop_on_ctrl_c() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::new(cli.folders.seeds, cli.folders.index);
+    let mut config = Config::new(cli.folders.seeds, cli.folders.index);
+    config.extensions = cli
+        .folders
+        .ext
+        .iter()
+        .map(|e| e.trim().trim_start_matches('.').to_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect();
+    config.respect_ignore_files = !cli.folders.no_ignore;
+    config.follow_outside = cli.folders.follow_outside;
     let sou = Sou::new(config);
     match cli.command {
         Command::Index {
@@ -185,14 +194,19 @@ fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<
     }
 }
 
+/// Warns about the files a sync could not index, one line each, and counts the files of other
+/// types than articles in one line.
 fn warn_skipped(sou: &Sou, report: &SyncReport) {
-    for skipped in &report.skipped {
+    for skipped in report.skipped.iter().filter(|s| !s.other_type) {
         let path = sou::corpus::display_path(&sou.config().seeds, &skipped.key);
         say!(
             "sou: skipped {}: {}",
             render::visible(&path),
             render::visible(&skipped.reason)
         );
+    }
+    if let Some(line) = render::other_types_line(&report.skipped) {
+        say!("sou: {line}");
     }
 }
 

@@ -224,3 +224,168 @@ fn latin_and_number_exclusions_are_exclusions() {
         .collect();
     assert_eq!(paths, ["./seeds/c.txt"]);
 }
+
+/// `seeds/x.txt → /any/file` was indexed: links leave the seeds folder only when asked.
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_seeds_folder_is_skipped_unless_asked() {
+    let ws = Workspace::new();
+    std::fs::write(ws.path("private.txt"), "私密\n\n工资单上写着蝾螈。\n").unwrap();
+    std::os::unix::fs::symlink(ws.path("private.txt"), ws.seeds().join("x.txt")).unwrap();
+    ws.write("a.txt", "甲\n\n正文。\n");
+    let out = ws.sou(&["index"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("x.txt: link to")
+            && stderr(&out).contains("outside the seeds folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        ws.sou(&["search", "--no-sync", "蝾螈"]).status.code(),
+        Some(1)
+    );
+    let out = ws.sou(&["index", "--follow-outside"]);
+    assert!(stdout(&out).starts_with("1 added"), "{}", stdout(&out));
+    assert_eq!(
+        ws.sou(&["search", "--no-sync", "蝾螈"]).status.code(),
+        Some(0)
+    );
+}
+
+/// `sou --seeds . search …` (the default ./index inside .) committed "6 removed" on every run,
+/// warned about its own files, and stats listed them.
+#[cfg(unix)]
+#[test]
+fn an_index_inside_the_seeds_folder_is_never_part_of_the_corpus() {
+    let ws = Workspace::with_seed();
+    let seeds = ws.seeds();
+    std::os::unix::fs::symlink(seeds.join("idx"), seeds.join("link-to-index")).unwrap();
+    let run = |args: &[&str]| {
+        common::sou()
+            .args(args)
+            .args(["--seeds", ".", "--index", "idx"])
+            .current_dir(&seeds)
+            .output()
+            .unwrap()
+    };
+    let first = run(&["index"]);
+    assert!(stdout(&first).starts_with("1 added"), "{}", stdout(&first));
+    for _ in 0..2 {
+        let again = run(&["index"]);
+        assert!(
+            stdout(&again).starts_with("0 added, 0 changed, 0 removed, 1 unchanged"),
+            "{}",
+            stdout(&again)
+        );
+        assert!(stderr(&again).is_empty(), "{}", stderr(&again));
+    }
+    let stats = stdout(&run(&["stats"]));
+    assert!(stats.contains("skipped:   0"), "{stats}");
+}
+
+/// Broken links, loops, FIFOs and files over the limit were warned about on every run and not
+/// shown by stats, although README promised "once" and "listed by stats".
+#[cfg(unix)]
+#[test]
+fn a_file_that_cannot_be_listed_is_warned_about_once_and_listed_by_stats() {
+    let ws = Workspace::with_seed();
+    std::os::unix::fs::symlink(ws.seeds().join("gone.txt"), ws.seeds().join("broken.txt")).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(ws.seeds().join("pipe.txt"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let first = ws.sou(&["index"]);
+    assert_eq!(first.status.code(), Some(0));
+    for name in ["broken.txt", "pipe.txt"] {
+        assert!(stderr(&first).contains(name), "{}", stderr(&first));
+    }
+    let again = ws.sou(&["index"]);
+    assert!(stderr(&again).is_empty(), "{}", stderr(&again));
+    assert!(
+        stdout(&again).starts_with("0 added, 0 changed, 0 removed, 1 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+    let stats = stdout(&ws.sou(&["stats"]));
+    assert!(stats.contains("skipped:   2"), "{stats}");
+    assert!(
+        stats.contains("./seeds/pipe.txt: not a regular file"),
+        "{stats}"
+    );
+    // Fixed, it is indexed and no longer listed.
+    std::fs::remove_file(ws.seeds().join("broken.txt")).unwrap();
+    ws.write("broken.txt", "修好了\n\n现在能读了。\n");
+    let fixed = ws.sou(&["index"]);
+    assert!(stdout(&fixed).starts_with("1 added"), "{}", stdout(&fixed));
+    assert!(stdout(&ws.sou(&["stats"])).contains("skipped:   1"));
+}
+
+/// A UTF-8 file named `caf\xE9.txt` and a file whose name has the byte 0xE9 got the same key:
+/// one shadowed the other, and every sync reported "1 changed".
+#[cfg(unix)]
+#[test]
+fn two_names_never_share_a_key() {
+    use std::os::unix::ffi::OsStrExt;
+    let ws = Workspace::new();
+    std::fs::write(ws.seeds().join("caf\\xE9.txt"), "甲\n\n写着蝾螈。\n").unwrap();
+    let byte_name = std::ffi::OsStr::from_bytes(b"caf\xE9.txt");
+    std::fs::write(ws.seeds().join(byte_name), "乙\n\n写着大熊猫。\n").unwrap();
+    let first = ws.sou(&["index"]);
+    assert!(stdout(&first).starts_with("2 added"), "{}", stdout(&first));
+    let again = ws.sou(&["index"]);
+    assert!(
+        stdout(&again).starts_with("0 added, 0 changed, 0 removed, 2 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+    for word in ["蝾螈", "大熊猫"] {
+        assert_eq!(
+            ws.sou(&["search", "--no-sync", word]).status.code(),
+            Some(0)
+        );
+    }
+}
+
+/// Summary counts included files that are not articles ("3 unchanged" with 1 article), and
+/// files with time 0 or in the future were re-read and re-committed on every search.
+#[cfg(unix)]
+#[test]
+fn counts_are_of_articles_and_odd_times_are_not_checked_again_and_again() {
+    let ws = Workspace::with_seed();
+    ws.write("scan.pdf", "%PDF-1.7");
+    ws.write("photo.png", "png");
+    ws.write("epoch.txt", "零\n\n时间为零的文件。\n");
+    ws.write("future.txt", "未来\n\n来自未来的文件。\n");
+    // The others far enough in the past that they are not checked again for being new.
+    for (name, time) in [
+        ("epoch.txt", "@0"),
+        ("future.txt", "2200-01-01"),
+        (common::SEED_NAME, "2020-01-01"),
+        ("scan.pdf", "2020-01-01"),
+        ("photo.png", "2020-01-01"),
+    ] {
+        let touched = std::process::Command::new("touch")
+            .args(["-d", time])
+            .arg(ws.seeds().join(name))
+            .status()
+            .unwrap();
+        assert!(touched.success());
+    }
+    let first = ws.sou(&["index"]);
+    assert!(
+        stdout(&first).starts_with("3 added, 0 changed, 0 removed, 0 unchanged"),
+        "{}",
+        stdout(&first)
+    );
+    let meta = std::fs::read_to_string(ws.path("index/meta.json")).unwrap();
+    let again = ws.sou(&["index"]);
+    assert!(
+        stdout(&again).starts_with("0 added, 0 changed, 0 removed, 3 unchanged"),
+        "{}",
+        stdout(&again)
+    );
+    let after = std::fs::read_to_string(ws.path("index/meta.json")).unwrap();
+    assert!(after == meta, "nothing was committed");
+}

@@ -4,13 +4,17 @@
 pub(crate) mod decode;
 pub(crate) mod passage;
 pub(crate) mod read;
+mod walk;
 
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 
 use crate::{Error, Result};
 
 pub use passage::{Article, Cutter, Emit, Passage, cut_article};
+pub use walk::{ListOptions, Listing, list_files};
+
+/// The file extensions that make a file an article unless told otherwise.
+pub const DEFAULT_EXTENSIONS: [&str; 2] = ["txt", "md"];
 
 /// The user dictionary's name in the seeds folder's root (see [`crate::analysis::Analyzer`]).
 pub const DICT_FILE: &str = "dict.txt";
@@ -19,7 +23,7 @@ pub const DICT_FILE: &str = "dict.txt";
 pub const SYNONYMS_FILE: &str = "synonyms.txt";
 
 /// Files in the seeds folder's root that configure sou instead of being articles.
-const SETTINGS_FILES: [&str; 2] = [DICT_FILE, SYNONYMS_FILE];
+pub(crate) const SETTINGS_FILES: [&str; 2] = [DICT_FILE, SYNONYMS_FILE];
 
 /// Files larger than this are skipped unless the caller sets another limit.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -46,101 +50,41 @@ pub struct Skipped {
     pub key: String,
     /// Why it was skipped.
     pub reason: String,
+    /// Whether it is a file of another type (not an article by its extension) rather than one
+    /// sou could not use: those are counted, not warned about one by one.
+    pub other_type: bool,
 }
 
-/// What a walk of the seeds folder found.
-#[derive(Debug, Default)]
-pub struct Listing {
-    /// Articles and other files, sorted by key.
-    pub files: Vec<SourceFile>,
-    /// Entries that cannot be read (broken links, loops, files over the limit).
-    pub skipped: Vec<Skipped>,
-}
-
-/// Lists every file below `seeds` (hidden files and folders skipped, symbolic links followed),
-/// in a stable order: `.txt` and `.md` files are articles, the others are listed to be reported.
-/// Files that cannot be used are listed as skipped, not errors; only an unusable seeds folder is
-/// an error.
-pub fn list_files(seeds: &Path, max_file_bytes: u64) -> Result<Listing> {
-    check_seeds(seeds)?;
-    let mut listing = Listing::default();
-    let walker = walkdir::WalkDir::new(seeds)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry.file_name()));
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                let key = err
-                    .path()
-                    .map(|p| key_of(seeds, p))
-                    .unwrap_or_else(|| "?".into());
-                let reason = if err.loop_ancestor().is_some() {
-                    "symbolic link loop".to_string()
-                } else {
-                    err.io_error()
-                        .map_or_else(|| err.to_string(), |io| io.to_string())
-                };
-                listing.skipped.push(Skipped { key, reason });
-                continue;
-            }
-        };
-        let path = entry.path();
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        if entry.depth() == 1
-            && SETTINGS_FILES
-                .iter()
-                .any(|name| entry.file_name() == std::ffi::OsStr::new(name))
-        {
-            continue;
-        }
-        let key = key_of(seeds, path);
-        let meta = match entry.metadata() {
-            Ok(meta) => meta,
-            Err(err) => {
-                let reason = err
-                    .io_error()
-                    .map_or_else(|| err.to_string(), |io| io.to_string());
-                listing.skipped.push(Skipped { key, reason });
-                continue;
-            }
-        };
-        if !meta.is_file() {
-            listing.skipped.push(Skipped {
-                key,
-                reason: "not a regular file".into(),
-            });
-            continue;
-        }
-        if meta.len() > max_file_bytes {
-            listing.skipped.push(Skipped {
-                key,
-                reason: format!(
-                    "larger than the limit ({} bytes > {max_file_bytes})",
-                    meta.len()
-                ),
-            });
-            continue;
-        }
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as u64);
-        listing.files.push(SourceFile {
+impl Skipped {
+    /// A file sou could not use.
+    pub fn problem(key: String, reason: String) -> Self {
+        Skipped {
             key,
-            path: path.to_path_buf(),
-            size: meta.len(),
-            mtime_ns,
-            is_article: is_article_name(path),
-        });
+            reason,
+            other_type: false,
+        }
     }
-    listing.files.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(listing)
+
+    /// A file of another type than articles.
+    pub fn other_type(key: String) -> Self {
+        let reason = match key.rsplit_once('.') {
+            Some((_, ext)) if !ext.contains('/') => format!("not an article (.{ext})"),
+            _ => "not an article (no extension)".to_string(),
+        };
+        Skipped {
+            key,
+            reason,
+            other_type: true,
+        }
+    }
+
+    /// The file's extension, lower case, for counting files of other types.
+    pub fn extension(&self) -> String {
+        match self.key.rsplit_once('.') {
+            Some((_, ext)) if !ext.contains('/') => ext.to_lowercase(),
+            _ => String::new(),
+        }
+    }
 }
 
 /// Fails unless `seeds` is a folder that can be read.
@@ -156,17 +100,6 @@ pub fn check_seeds(seeds: &Path) -> Result<()> {
         });
     }
     Ok(())
-}
-
-/// Whether a file or folder name is hidden (a dot-file): hidden ones are not part of the corpus.
-pub fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.as_encoded_bytes().first() == Some(&b'.')
-}
-
-fn is_article_name(path: &Path) -> bool {
-    path.extension()
-        .and_then(|ext| ext.to_str())
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("txt") || ext.eq_ignore_ascii_case("md"))
 }
 
 /// The seeds folder as given joined with an article key: the path a user can open.
@@ -231,76 +164,6 @@ fn push_escaped(out: &mut String, mut bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lists_txt_and_md_recursively_in_order_skipping_hidden_and_config() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::create_dir_all(root.join("b/c")).unwrap();
-        std::fs::create_dir_all(root.join(".git")).unwrap();
-        for name in [
-            "z.txt",
-            "a.md",
-            "b/c/d.TXT",
-            "b/x.pdf",
-            ".hidden.txt",
-            ".git/e.txt",
-            "dict.txt",
-            "synonyms.txt",
-            "b/dict.txt",
-        ] {
-            std::fs::write(root.join(name), "正文").unwrap();
-        }
-        let listing = list_files(root, DEFAULT_MAX_FILE_BYTES).unwrap();
-        let keys: Vec<_> = listing
-            .files
-            .iter()
-            .map(|f| (f.key.as_str(), f.is_article))
-            .collect();
-        assert_eq!(
-            keys,
-            [
-                ("a.md", true),
-                ("b/c/d.TXT", true),
-                ("b/dict.txt", true),
-                ("b/x.pdf", false),
-                ("z.txt", true)
-            ]
-        );
-        assert!(listing.skipped.is_empty());
-    }
-
-    #[test]
-    fn a_file_over_the_limit_is_skipped_with_a_reason() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("big.txt"), "字".repeat(100)).unwrap();
-        let listing = list_files(dir.path(), 10).unwrap();
-        assert!(listing.files.is_empty());
-        assert_eq!(listing.skipped[0].key, "big.txt");
-        assert!(listing.skipped[0].reason.contains("limit"));
-    }
-
-    #[test]
-    fn a_missing_seeds_folder_is_an_error_naming_it() {
-        let err = list_files(Path::new("/no/such/seeds"), 1).unwrap_err();
-        assert!(err.to_string().contains("/no/such/seeds"), "{err}");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn broken_and_looping_links_are_skipped_with_a_reason() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::os::unix::fs::symlink(root.join("nowhere.txt"), root.join("broken.txt")).unwrap();
-        std::fs::create_dir(root.join("sub")).unwrap();
-        std::os::unix::fs::symlink(root, root.join("sub/loop")).unwrap();
-        std::fs::write(root.join("ok.txt"), "正文").unwrap();
-        let listing = list_files(root, DEFAULT_MAX_FILE_BYTES).unwrap();
-        assert_eq!(listing.files.len(), 1);
-        let skipped: Vec<_> = listing.skipped.iter().map(|s| s.key.as_str()).collect();
-        assert_eq!(skipped, ["broken.txt", "sub/loop"], "{:?}", listing.skipped);
-        assert!(listing.skipped[1].reason.contains("loop"));
-    }
 
     #[cfg(unix)]
     #[test]

@@ -24,7 +24,7 @@ pub struct Inspection {
 
 /// Hashes `path` and decides how to decode it.
 pub fn inspect(path: &Path) -> std::io::Result<Inspection> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = open_regular(path)?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut sniffer = Sniffer::new();
     let mut buf = vec![0u8; CHUNK_BYTES];
@@ -42,14 +42,23 @@ pub fn inspect(path: &Path) -> std::io::Result<Inspection> {
     })
 }
 
-/// Whether the start of a file that is not an article looks binary, and why.
-pub fn sniff_head(path: &Path) -> std::io::Result<Option<NotText>> {
-    let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 8192];
-    let n = read_some(&mut file, &mut buf)?;
-    let mut sniffer = Sniffer::new();
-    sniffer.feed(&buf[..n]);
-    Ok(sniffer.finish().err())
+/// Opens `path` for reading without ever waiting: a FIFO put in a file's place between the
+/// listing and the reading, or a device file, would block `open` or `read` forever (holding
+/// the index's writer lock, so every later sync would wait too). The handle must be a regular
+/// file; one that would block on reading (`/proc/kmsg`) fails with "would block".
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
 }
 
 fn read_some(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -70,7 +79,7 @@ pub fn read_passages(
     tail_chars: usize,
     emit: &mut Emit<'_>,
 ) -> std::io::Result<ControlFlow<()>> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = open_regular(path)?;
     let mut decoder = encoding.encoding.new_decoder_with_bom_removal();
     let mut cutter = Cutter::new(tail_chars);
     let mut buf = vec![0u8; CHUNK_BYTES];
@@ -120,11 +129,35 @@ mod tests {
     }
 
     #[test]
-    fn a_png_is_binary_from_its_head() {
+    fn a_png_is_binary() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.png");
         std::fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0").unwrap();
-        assert!(sniff_head(&path).unwrap().is_some());
         assert!(inspect(&path).unwrap().text.is_err());
+    }
+
+    /// A file replaced by a FIFO between listing and reading hung `sou index` forever.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_in_a_files_place_is_an_error_not_a_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.txt");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let err = inspect(&fifo).unwrap_err();
+        assert_eq!(err.to_string(), "not a regular file");
+        let err = read_passages(
+            &fifo,
+            TextEncoding {
+                encoding: encoding_rs::UTF_8,
+            },
+            24,
+            &mut |_| ControlFlow::Continue(()),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "not a regular file");
     }
 }

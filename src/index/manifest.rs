@@ -18,14 +18,18 @@ use crate::{Error, Result};
 pub struct Known {
     /// Size in bytes when indexed.
     pub size: u64,
-    /// Modification time in ns when indexed; 0 means "check the content next time".
+    /// Modification time in ns when indexed.
     pub mtime_ns: u64,
+    /// The content must be checked next time, whatever the size and time say.
+    pub recheck: bool,
     /// Hash of the bytes that were indexed.
     pub hash: u64,
     /// Number of passages indexed.
     pub passages: u64,
     /// The file could not be indexed (the reason is stored on its document).
     pub skipped: bool,
+    /// The file is of another type than articles (and `skipped`).
+    pub other_type: bool,
     /// The article document, in the commit it was read from.
     pub address: DocAddress,
 }
@@ -59,6 +63,7 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
             .ok_or_else(|| read_error("no article column"))?;
         let size = fast.u64(names::SIZE).map_err(read_error)?;
         let mtime = fast.u64(names::MTIME).map_err(read_error)?;
+        let recheck = fast.u64(names::RECHECK).map_err(read_error)?;
         let hash = fast.u64(names::HASH).map_err(read_error)?;
         let passages = fast.u64(names::PASSAGES).map_err(read_error)?;
         let skipped = fast.u64(names::SKIPPED).map_err(read_error)?;
@@ -83,9 +88,11 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
                     Known {
                         size: size.first(doc).unwrap_or(0),
                         mtime_ns: mtime.first(doc).unwrap_or(0),
+                        recheck: recheck.first(doc).unwrap_or(1) == 1,
                         hash: hash.first(doc).unwrap_or(0),
                         passages: passages.first(doc).unwrap_or(0),
-                        skipped: skipped.first(doc).unwrap_or(0) == 1,
+                        skipped: skipped.first(doc).unwrap_or(0) != 0,
+                        other_type: skipped.first(doc).unwrap_or(0) == 2,
                         address: DocAddress::new(segment_ord as u32, doc),
                     },
                 );
@@ -96,6 +103,16 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
     Ok(manifest)
 }
 
+/// The reason recorded for an entry that could not be indexed.
+pub fn reason(searcher: &Searcher, fields: &Fields, known: &Known) -> Result<String> {
+    let doc: TantivyDocument = searcher.doc(known.address).map_err(read_error)?;
+    Ok(doc
+        .get_first(fields.reason)
+        .and_then(|v| v.as_str())
+        .unwrap_or("not indexable")
+        .to_string())
+}
+
 /// The files recorded as not indexable, with their reasons, sorted by key.
 pub fn skipped(searcher: &Searcher, fields: &Fields, manifest: &Manifest) -> Result<Vec<Skipped>> {
     let mut skipped = Vec::new();
@@ -103,15 +120,10 @@ pub fn skipped(searcher: &Searcher, fields: &Fields, manifest: &Manifest) -> Res
         if !known.skipped {
             continue;
         }
-        let doc: TantivyDocument = searcher.doc(known.address).map_err(read_error)?;
-        let reason = doc
-            .get_first(fields.reason)
-            .and_then(|v| v.as_str())
-            .unwrap_or("not indexable")
-            .to_string();
         skipped.push(Skipped {
             key: key.clone(),
-            reason,
+            reason: reason(searcher, fields, known)?,
+            other_type: known.other_type,
         });
     }
     skipped.sort_by(|a, b| a.key.cmp(&b.key));

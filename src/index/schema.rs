@@ -37,6 +37,8 @@ pub(crate) mod names {
     pub const PASSAGES: &str = "passages";
     /// See [`super::Fields::skipped`].
     pub const SKIPPED: &str = "skipped";
+    /// See [`super::Fields::recheck`].
+    pub const RECHECK: &str = "recheck";
     /// See [`super::Fields::reason`].
     pub const REASON: &str = "reason";
 }
@@ -71,13 +73,17 @@ pub struct Fields {
     pub article: Field,
     /// Article: file size in bytes when indexed.
     pub size: Field,
-    /// Article: modification time (ns) when indexed; 0 forces a content check next time.
+    /// Article: modification time (ns) when indexed.
     pub mtime: Field,
+    /// Article: 1 when the file was modified so close to the sync that it might change again
+    /// within the file system's timestamp resolution: its content is checked next time.
+    pub recheck: Field,
     /// Article: hash of the file's bytes.
     pub hash: Field,
     /// Article: number of passages.
     pub passages: Field,
-    /// Article: 1 when the file could not be indexed (binary, unreadable), else 0.
+    /// Article: 0 when indexed; 1 when it could not be (binary, unreadable, a broken link…);
+    /// 2 when it is a file of another type than articles.
     pub skipped: Field,
     /// Article: why it could not be indexed.
     pub reason: Field,
@@ -145,6 +151,7 @@ pub fn build() -> (Schema, Fields) {
         article: builder.add_text_field(names::ARTICLE, STRING | FAST),
         size: builder.add_u64_field(names::SIZE, FAST),
         mtime: builder.add_u64_field(names::MTIME, FAST),
+        recheck: builder.add_u64_field(names::RECHECK, FAST),
         hash: builder.add_u64_field(names::HASH, FAST),
         passages: builder.add_u64_field(names::PASSAGES, FAST),
         skipped: builder.add_u64_field(names::SKIPPED, FAST),

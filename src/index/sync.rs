@@ -15,7 +15,7 @@
 //! One [`Stop`] is asked before every passage: Ctrl-C or a failed write stops the sync within a
 //! passage, not a file.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -59,11 +59,11 @@ pub struct Progress {
     pub bytes_total: u64,
 }
 
-/// The limits a sync works within (see [`crate::Config`]).
-#[derive(Debug, Clone, Copy)]
+/// What a sync lists and how much it may use (see [`crate::Config`]).
+#[derive(Debug, Clone)]
 pub struct Limits {
-    /// Files larger than this are skipped.
-    pub max_file_bytes: u64,
+    /// What the seeds folder's listing takes in.
+    pub listing: corpus::ListOptions,
     /// Worker threads for reading and analysis (and the writer's indexing threads).
     pub threads: usize,
 }
@@ -133,33 +133,62 @@ pub(crate) struct Todo {
 pub(crate) struct Plan {
     /// Delete everything first and index every file.
     pub clear: bool,
-    /// Files whose size and time match the manifest: not read.
+    /// Articles whose size and time match the manifest: not read.
     pub unchanged: usize,
     /// Files to read: new ones, and known ones whose size or time changed.
     pub todo: Vec<Todo>,
-    /// Keys of indexed articles no longer listed, sorted, with their passage counts.
-    pub removed: Vec<(String, u64)>,
+    /// Entries the listing could not use and the manifest does not know so (new broken links,
+    /// loops, links out of the seeds folder, files over the limit…): recorded and reported,
+    /// with what the manifest knew of them.
+    pub new_skips: Vec<(Skipped, Option<Known>)>,
+    /// Keys of indexed entries no longer listed, sorted, with their passage counts and whether
+    /// they were articles.
+    pub removed: Vec<Removed>,
     /// Passages the index holds before the sync (0 when it is cleared).
     pub passages_before: u64,
+}
+
+/// An entry of the manifest that is no longer listed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Removed {
+    pub key: String,
+    pub passages: u64,
+    /// It was an article (not a skipped file): it counts as removed.
+    pub article: bool,
 }
 
 impl Plan {
     /// Whether executing the plan would change nothing.
     pub fn is_empty(&self) -> bool {
-        !self.clear && self.todo.is_empty() && self.removed.is_empty()
+        !self.clear && self.todo.is_empty() && self.removed.is_empty() && self.new_skips.is_empty()
     }
 }
 
-/// Decides what a sync does. `manifest` is what the index holds; `clear` when the index must be
-/// rebuilt (asked for, new, or made with other settings), in which case the manifest is ignored.
-pub(crate) fn plan(files: Vec<SourceFile>, manifest: &Manifest, clear: bool) -> Plan {
+/// Decides what a sync does. `manifest` is what the index holds, with the reasons it records for
+/// the keys the listing skipped (`known_reasons`); `clear` when the index must be rebuilt (asked
+/// for, new, or made with other settings), in which case the manifest is ignored.
+pub(crate) fn plan(
+    listing: corpus::Listing,
+    manifest: &Manifest,
+    known_reasons: &HashMap<String, String>,
+    clear: bool,
+) -> Plan {
     let empty = Manifest::new();
     let manifest = if clear { &empty } else { manifest };
-    let listed: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
-    let mut removed: Vec<(String, u64)> = manifest
+    let listed: HashSet<&str> = listing
+        .files
+        .iter()
+        .map(|f| f.key.as_str())
+        .chain(listing.skipped.iter().map(|s| s.key.as_str()))
+        .collect();
+    let mut removed: Vec<Removed> = manifest
         .iter()
         .filter(|(key, _)| !listed.contains(key.as_str()))
-        .map(|(key, known)| (key.clone(), known.passages))
+        .map(|(key, known)| Removed {
+            key: key.clone(),
+            passages: known.passages,
+            article: !known.skipped,
+        })
         .collect();
     removed.sort();
     let mut plan = Plan {
@@ -168,12 +197,21 @@ pub(crate) fn plan(files: Vec<SourceFile>, manifest: &Manifest, clear: bool) -> 
         passages_before: manifest.values().map(|k| k.passages).sum(),
         ..Plan::default()
     };
-    for file in files {
+    for skip in listing.skipped {
+        let known = manifest.get(&skip.key).copied();
+        let already =
+            known.is_some_and(|k| k.skipped) && known_reasons.get(&skip.key) == Some(&skip.reason);
+        if !already {
+            plan.new_skips.push((skip, known));
+        }
+    }
+    for file in listing.files {
         let known = manifest.get(&file.key).copied();
         match known {
-            // Time 0 was recorded for a file that might change again unseen: check its content.
-            Some(k) if k.mtime_ns != 0 && k.size == file.size && k.mtime_ns == file.mtime_ns => {
-                plan.unchanged += 1;
+            Some(k) if !k.recheck && k.size == file.size && k.mtime_ns == file.mtime_ns => {
+                if !k.skipped {
+                    plan.unchanged += 1;
+                }
             }
             _ => plan.todo.push(Todo { file, known }),
         }
@@ -213,22 +251,30 @@ pub fn sync(
     options: &SyncOptions<'_>,
 ) -> Result<SyncReport> {
     let started = Instant::now();
-    let listing = corpus::list_files(seeds, limits.max_file_bytes)?;
+    let listing = corpus::list_files(seeds, &limits.listing)?;
     let payload = index.payload()?;
     // Without a payload the index is new (or its creation was interrupted): start it clean.
     let settings_changed = payload
         .as_ref()
         .is_some_and(|p| p.fingerprint != fingerprint);
     let clear = options.rebuild || settings_changed || payload.is_none();
+    let mut known_reasons = HashMap::new();
     let manifest = if clear {
         Manifest::new()
     } else {
         let reader = index.reader()?;
-        manifest::read(&reader.searcher(), &index.fields)?
+        let searcher = reader.searcher();
+        let manifest = manifest::read(&searcher, &index.fields)?;
+        for skip in &listing.skipped {
+            if let Some(known) = manifest.get(&skip.key).filter(|k| k.skipped) {
+                let reason = manifest::reason(&searcher, &index.fields, known)?;
+                known_reasons.insert(skip.key.clone(), reason);
+            }
+        }
+        manifest
     };
-    let plan = plan(listing.files, &manifest, clear);
+    let plan = plan(listing, &manifest, &known_reasons, clear);
     let mut report = SyncReport {
-        skipped: listing.skipped,
         rebuilt: options.rebuild || settings_changed,
         ..SyncReport::default()
     };
@@ -275,21 +321,19 @@ impl Books<'_> {
                 }
             }
             Outcome::Same => self.report.unchanged += 1,
+            Outcome::StillSkipped => {}
             Outcome::Vanished => {
-                self.passages -= before;
-                if todo.known.is_some() {
-                    self.report.removed += 1;
-                }
-            }
-            Outcome::Skipped(reason) => {
                 self.passages -= before;
                 if known.is_some() {
                     self.report.removed += 1;
                 }
-                self.report.skipped.push(Skipped {
-                    key: todo.file.key.clone(),
-                    reason,
-                });
+            }
+            Outcome::Skipped(skip) => {
+                self.passages -= before;
+                if known.is_some() {
+                    self.report.removed += 1;
+                }
+                self.report.skipped.push(skip);
             }
         }
         self.files_done += 1;
@@ -334,10 +378,30 @@ fn execute(
         since_commit: 0,
     };
     books.report.unchanged = plan.unchanged;
-    for (key, passages) in &plan.removed {
-        writer.delete_article(key, true);
-        books.passages -= passages;
-        books.report.removed += 1;
+    for removed in &plan.removed {
+        writer.delete_article(&removed.key, true);
+        books.passages -= removed.passages;
+        books.report.removed += usize::from(removed.article);
+    }
+    for (skip, known) in &plan.new_skips {
+        let record = ArticleRecord {
+            hash: 0,
+            passages: 0,
+            skipped: Some(skip),
+        };
+        let listed = SourceFile {
+            key: skip.key.clone(),
+            path: std::path::PathBuf::new(),
+            size: 0,
+            mtime_ns: 0,
+            is_article: false,
+        };
+        if let Some(known) = known.filter(|k| !k.skipped) {
+            books.passages -= known.passages;
+            books.report.removed += 1;
+        }
+        writer.record(&listed, &record, true, sync_time)?;
+        books.report.skipped.push(skip.clone());
     }
 
     let todo = &plan.todo;
@@ -431,7 +495,9 @@ enum Outcome {
     /// Same bytes as indexed: only the manifest entry was renewed.
     Same,
     /// Cannot be indexed: recorded with its reason, so it is not read again until it changes.
-    Skipped(String),
+    Skipped(Skipped),
+    /// Could not be indexed before, and still cannot: nothing to report again.
+    StillSkipped,
     /// Deleted between the listing and the reading: gone from the index too.
     Vanished,
 }
@@ -550,20 +616,21 @@ fn process(
     let fields = &writer.index.fields;
     let key = &item.file.key;
     let path = &item.file.path;
-    let record_skip = |hash: u64, reason: String| -> Result<Option<Outcome>> {
+    let record_skip = |hash: u64, skip: Skipped| -> Result<Option<Outcome>> {
         let record = ArticleRecord {
             hash,
             passages: 0,
-            skipped: Some(&reason),
+            skipped: Some(&skip),
         };
         writer.record(&item.file, &record, true, sync_time)?;
         // A file reported before and still not indexable is not reported again.
         if item.known.is_some_and(|known| known.skipped) {
-            Ok(Some(Outcome::Same))
+            Ok(Some(Outcome::StillSkipped))
         } else {
-            Ok(Some(Outcome::Skipped(reason)))
+            Ok(Some(Outcome::Skipped(skip)))
         }
     };
+    let problem = |reason: String| Skipped::problem(key.clone(), reason);
     // A file deleted since the listing is gone, not unreadable.
     let vanished = || {
         writer.delete_article(key, true);
@@ -571,17 +638,13 @@ fn process(
     };
     let is_gone = |err: &std::io::Error| err.kind() == std::io::ErrorKind::NotFound;
     if !item.file.is_article {
-        return match corpus::read::sniff_head(path) {
-            Ok(Some(not_text)) => record_skip(0, not_text.to_string()),
-            Ok(None) => record_skip(0, "not a .txt or .md file".into()),
-            Err(err) if is_gone(&err) => vanished(),
-            Err(err) => record_skip(0, err.to_string()),
-        };
+        // Not read: its type is its name's.
+        return record_skip(0, Skipped::other_type(key.clone()));
     }
     let inspection = match corpus::read::inspect(path) {
         Ok(inspection) => inspection,
         Err(err) if is_gone(&err) => return vanished(),
-        Err(err) => return record_skip(0, err.to_string()),
+        Err(err) => return record_skip(0, problem(err.to_string())),
     };
     let hash = inspection.hash;
     if let Some(known) = item.known
@@ -599,7 +662,7 @@ fn process(
     }
     let encoding = match inspection.text {
         Ok(encoding) => encoding,
-        Err(not_text) => return record_skip(hash, not_text.to_string()),
+        Err(not_text) => return record_skip(hash, problem(not_text.to_string())),
     };
     let analyzer = analyzer.get()?;
     // Whatever an earlier, perhaps interrupted, sync left under this path goes first.
@@ -648,7 +711,7 @@ fn process(
         Ok(ControlFlow::Break(())) => return Ok(None),
         // Vanished or unreadable mid-read: what was added goes; an unreadable file is reported.
         Err(err) if is_gone(&err) => return vanished(),
-        Err(err) => return record_skip(0, err.to_string()),
+        Err(err) => return record_skip(0, problem(err.to_string())),
     }
     let record = ArticleRecord {
         hash,
@@ -665,7 +728,7 @@ fn process(
 struct ArticleRecord<'a> {
     hash: u64,
     passages: u64,
-    skipped: Option<&'a str>,
+    skipped: Option<&'a Skipped>,
 }
 
 fn article_doc(
@@ -674,22 +737,36 @@ fn article_doc(
     record: &ArticleRecord<'_>,
     sync_time: SystemTime,
 ) -> TantivyDocument {
-    let modified = UNIX_EPOCH + Duration::from_nanos(file.mtime_ns);
-    let racy = sync_time
-        .duration_since(modified)
-        .map_or(true, |age| age < RACY_WINDOW);
     let mut doc = TantivyDocument::new();
     doc.add_text(fields.kind, ARTICLE_KIND);
     doc.add_text(fields.article, &file.key);
     doc.add_u64(fields.size, file.size);
-    doc.add_u64(fields.mtime, if racy { 0 } else { file.mtime_ns });
+    doc.add_u64(fields.mtime, file.mtime_ns);
+    doc.add_u64(fields.recheck, u64::from(is_racy(file.mtime_ns, sync_time)));
     doc.add_u64(fields.hash, record.hash);
     doc.add_u64(fields.passages, record.passages);
-    doc.add_u64(fields.skipped, u64::from(record.skipped.is_some()));
-    if let Some(reason) = record.skipped {
-        doc.add_text(fields.reason, reason);
+    let skipped = match record.skipped {
+        None => 0,
+        Some(skip) if skip.other_type => 2,
+        Some(_) => 1,
+    };
+    doc.add_u64(fields.skipped, skipped);
+    if let Some(skip) = record.skipped {
+        doc.add_text(fields.reason, &skip.reason);
     }
     doc
+}
+
+/// Whether a file modified at `mtime_ns` might change again, unseen, within the file system's
+/// timestamp resolution of `sync_time`: its content is checked next time. A time far in the
+/// past or the future (a clock, an archive, 0) is no reason: a change would give it a new time.
+fn is_racy(mtime_ns: u64, sync_time: SystemTime) -> bool {
+    let modified = UNIX_EPOCH + Duration::from_nanos(mtime_ns);
+    let distance = match sync_time.duration_since(modified) {
+        Ok(age) => age,
+        Err(ahead) => ahead.duration(),
+    };
+    distance < RACY_WINDOW
 }
 
 #[cfg(test)]
@@ -711,11 +788,17 @@ mod tests {
         Known {
             size,
             mtime_ns,
+            recheck: mtime_ns == 0,
             hash: 7,
             passages,
             skipped: false,
+            other_type: false,
             address: DocAddress::new(0, 0),
         }
+    }
+
+    fn listing(files: Vec<SourceFile>, skipped: Vec<Skipped>) -> corpus::Listing {
+        corpus::Listing { files, skipped }
     }
 
     #[test]
@@ -737,7 +820,8 @@ mod tests {
             file("same.txt", 10, 100),
             file("touched.txt", 10, 101),
         ];
-        let plan = plan(files.clone(), &manifest, false);
+        let none = HashMap::new();
+        let plan = plan(listing(files.clone(), vec![]), &manifest, &none, false);
         assert_eq!(plan.unchanged, 1);
         let todo: Vec<(&str, bool)> = plan
             .todo
@@ -753,18 +837,17 @@ mod tests {
                 ("touched.txt", true)
             ]
         );
-        assert_eq!(
-            plan.removed,
-            [
-                ("also-gone.txt".to_string(), 8),
-                ("gone.txt".to_string(), 7)
-            ]
-        );
+        let removed: Vec<(&str, u64, bool)> = plan
+            .removed
+            .iter()
+            .map(|r| (r.key.as_str(), r.passages, r.article))
+            .collect();
+        assert_eq!(removed, [("also-gone.txt", 8, true), ("gone.txt", 7, true)]);
         assert_eq!(plan.passages_before, 33);
         assert!(!plan.is_empty());
 
         // Cleared: every file is read as new, nothing is removed one by one.
-        let cleared = super::plan(files, &manifest, true);
+        let cleared = super::plan(listing(files, vec![]), &manifest, &none, true);
         assert!(cleared.clear && cleared.removed.is_empty());
         assert_eq!(cleared.todo.len(), 5);
         assert!(cleared.todo.iter().all(|t| t.known.is_none()));
@@ -776,8 +859,67 @@ mod tests {
         let manifest: Manifest = [("a.txt".to_string(), known(10, 100, 3))]
             .into_iter()
             .collect();
-        let plan = plan(vec![file("a.txt", 10, 100)], &manifest, false);
+        let plan = plan(
+            listing(vec![file("a.txt", 10, 100)], vec![]),
+            &manifest,
+            &HashMap::new(),
+            false,
+        );
         assert!(plan.is_empty());
         assert_eq!((plan.unchanged, plan.passages_before), (1, 3));
+    }
+
+    #[test]
+    fn a_skip_already_recorded_is_not_recorded_or_reported_again() {
+        let mut broken = known(0, 0, 0);
+        broken.skipped = true;
+        let mut pdf = known(5, 100, 0);
+        pdf.skipped = true;
+        pdf.other_type = true;
+        let manifest: Manifest = [
+            ("broken.txt".to_string(), broken),
+            ("loop".to_string(), broken),
+            ("a.pdf".to_string(), pdf),
+            ("a.txt".to_string(), known(10, 100, 3)),
+        ]
+        .into_iter()
+        .collect();
+        let reasons: HashMap<String, String> = [
+            ("broken.txt".to_string(), "No such file".to_string()),
+            ("loop".to_string(), "symbolic link loop".to_string()),
+        ]
+        .into_iter()
+        .collect();
+        let mut pdf_file = file("a.pdf", 5, 100);
+        pdf_file.is_article = false;
+        let skips = vec![
+            Skipped::problem("broken.txt".into(), "No such file".into()),
+            // The reason changed: recorded and reported again.
+            Skipped::problem("loop".into(), "not a regular file".into()),
+            Skipped::problem("new-broken.txt".into(), "No such file".into()),
+        ];
+        let plan = plan(
+            listing(vec![file("a.txt", 10, 100), pdf_file], skips),
+            &manifest,
+            &reasons,
+            false,
+        );
+        let new: Vec<&str> = plan.new_skips.iter().map(|(s, _)| s.key.as_str()).collect();
+        assert_eq!(new, ["loop", "new-broken.txt"]);
+        // Only articles count: the unchanged PDF does not.
+        assert_eq!(plan.unchanged, 1);
+        assert!(plan.todo.is_empty() && plan.removed.is_empty());
+    }
+
+    #[test]
+    fn only_modifications_near_the_sync_are_racy() {
+        let now = SystemTime::now();
+        let ns = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
+        assert!(is_racy(ns(now), now));
+        assert!(is_racy(ns(now - Duration::from_millis(500)), now));
+        assert!(!is_racy(ns(now - Duration::from_secs(60)), now));
+        // Far in the future, or at 0: not checked again and again.
+        assert!(!is_racy(ns(now + Duration::from_secs(3600)), now));
+        assert!(!is_racy(0, now));
     }
 }

@@ -220,6 +220,37 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// One line counting the files of other types than articles among `skipped`, by extension:
+/// `30 files of other types not indexed (pdf ×28, docx ×2); sou stats lists them`.
+pub fn other_types_line(skipped: &[crate::corpus::Skipped]) -> Option<String> {
+    let mut by_extension: std::collections::BTreeMap<String, usize> = Default::default();
+    for skip in skipped.iter().filter(|s| s.other_type) {
+        *by_extension.entry(skip.extension()).or_default() += 1;
+    }
+    let total: usize = by_extension.values().sum();
+    if total == 0 {
+        return None;
+    }
+    let mut counts: Vec<(String, usize)> = by_extension.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let counts: Vec<String> = counts
+        .iter()
+        .map(|(ext, n)| {
+            let ext = if ext.is_empty() { "no extension" } else { ext };
+            format!("{} ×{n}", visible(ext))
+        })
+        .collect();
+    let files = if total == 1 {
+        "1 file of another type".to_string()
+    } else {
+        format!("{total} files of other types")
+    };
+    Some(format!(
+        "{files} not indexed ({}); sou stats lists them",
+        counts.join(", ")
+    ))
+}
+
 /// The one-line summary of a sync.
 pub fn sync_summary(report: &SyncReport) -> String {
     format!(
@@ -305,6 +336,7 @@ mod tests {
             skipped: vec![crate::corpus::Skipped {
                 key: "图/x.png".into(),
                 reason: "binary file (image/png)".into(),
+                other_type: false,
             }],
         };
         let mut out = Vec::new();
@@ -320,6 +352,23 @@ mod tests {
             text.contains("  ./seeds/图/x.png: binary file (image/png)\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn files_of_other_types_are_counted_in_one_line() {
+        use crate::corpus::Skipped;
+        let mut skipped: Vec<Skipped> = (0..28)
+            .map(|i| Skipped::other_type(format!("doc{i}.pdf")))
+            .collect();
+        skipped.push(Skipped::other_type("a.DOCX".into()));
+        skipped.push(Skipped::other_type("b.docx".into()));
+        skipped.push(Skipped::other_type("README".into()));
+        skipped.push(Skipped::problem("x.txt".into(), "binary file".into()));
+        assert_eq!(
+            other_types_line(&skipped).unwrap(),
+            "31 files of other types not indexed (pdf ×28, docx ×2, no extension ×1); sou stats lists them"
+        );
+        assert_eq!(other_types_line(&skipped[31..]), None);
     }
 
     #[test]
