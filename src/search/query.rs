@@ -8,7 +8,7 @@ use crate::analysis::grams::gram_chars;
 use crate::{Error, Result};
 
 /// One string to look for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Literal {
     /// As the user typed it (quotes removed).
     pub text: String,
@@ -142,8 +142,41 @@ pub fn parse(input: &str) -> Result<Query> {
             "only excluded words: give at least one word to search for".into()
         }));
     }
+    // The same term twice adds nothing but work.
+    let mut seen = std::collections::HashSet::new();
+    query.groups.retain(|group| seen.insert(group.clone()));
+    let mut seen = std::collections::HashSet::new();
+    query
+        .excluded
+        .retain(|literal| seen.insert(literal.clone()));
+    let terms = query.groups.iter().map(Vec::len).sum::<usize>() + query.excluded.len();
+    if terms > MAX_TERMS {
+        return Err(Error::Query(format!(
+            "too many terms ({terms}; at most {MAX_TERMS})"
+        )));
+    }
+    let longest = query
+        .groups
+        .iter()
+        .flatten()
+        .chain(&query.excluded)
+        .map(|l| l.chars.len())
+        .max()
+        .unwrap_or(0);
+    if longest > MAX_TERM_CHARS {
+        return Err(Error::Query(format!(
+            "a term of {longest} characters is too long (at most {MAX_TERM_CHARS}): quote a shorter part"
+        )));
+    }
     Ok(query)
 }
+
+/// Most terms a query may have: each is a string to look up, and a query of thousands took
+/// gigabytes.
+pub const MAX_TERMS: usize = 32;
+
+/// Most characters a term may have.
+pub const MAX_TERM_CHARS: usize = 200;
 
 #[cfg(test)]
 mod tests {
@@ -178,7 +211,7 @@ mod tests {
 
     #[test]
     fn odd_input_is_searched_not_rejected() {
-        assert_eq!(texts(&parse("OR OR").unwrap()), [vec!["OR"], vec!["OR"]]);
+        assert_eq!(texts(&parse("OR OR").unwrap()), [vec!["OR"]]);
         assert_eq!(texts(&parse("a OR").unwrap()), [vec!["a"], vec!["OR"]]);
         assert_eq!(texts(&parse("- 上海").unwrap()), [vec!["-"], vec!["上海"]]);
         assert_eq!(
@@ -186,6 +219,17 @@ mod tests {
             [vec!["未闭合 引号"]]
         );
         assert_eq!(texts(&parse("a OR b OR c").unwrap()), [vec!["a", "b", "c"]]);
+    }
+
+    #[test]
+    fn repeated_terms_count_once_and_too_many_or_too_long_is_an_error() {
+        let query = parse(&"安置房建设 ".repeat(3000)).unwrap();
+        assert_eq!(texts(&query), [vec!["安置房建设"]]);
+        let many: String = (0..40).map(|i| format!("词{i} ")).collect();
+        let err = parse(&many).unwrap_err().to_string();
+        assert!(err.contains("too many terms (40; at most 32)"), "{err}");
+        let err = parse(&"字".repeat(300)).unwrap_err().to_string();
+        assert!(err.contains("300 characters is too long"), "{err}");
     }
 
     #[test]
