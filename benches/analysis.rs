@@ -4,7 +4,7 @@
 
 use divan::counter::{BytesCount, ItemsCount};
 use sou::analysis::grams::TAIL_CHARS;
-use sou::analysis::{Analyzer, GramsTokenizer, fold};
+use sou::analysis::{Analyzer, GramsTokenizer, UserDict, fold};
 use sou::corpus::cut_article;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 
@@ -40,7 +40,7 @@ fn analyze_and_tokenize(
 
 #[divan::bench]
 fn analyze_seed(bencher: divan::Bencher) {
-    let analyzer = Analyzer::new(None).expect("jieba's embedded dictionary loads");
+    let analyzer = Analyzer::new(&UserDict::default());
     let mut tokenizer = GramsTokenizer::default();
     let passages = passages();
     let bytes: usize = passages.iter().map(|(t, _)| t.len()).sum();

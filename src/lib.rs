@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use analysis::SharedAnalyzer;
 use analysis::dictionary::Dictionary;
+use analysis::{SharedAnalyzer, UserDict};
 use index::sync::{Limits, SyncOptions, SyncReport};
 use index::{SouIndex, Stats};
 use search::{Results, Synonyms};
@@ -122,7 +122,8 @@ impl Sou {
         match current.as_ref() {
             Some((made_for, analyzer)) if made_for == fingerprint => analyzer.clone(),
             _ => {
-                let analyzer = SharedAnalyzer::new(index::user_dict(&self.config.seeds));
+                let dict = UserDict::read(&self.config.seeds.join(corpus::DICT_FILE));
+                let analyzer = SharedAnalyzer::new(dict);
                 *current = Some((fingerprint.to_string(), analyzer.clone()));
                 analyzer
             }
@@ -157,14 +158,17 @@ impl Sou {
         let fingerprint = index::fingerprint(&self.config.seeds)?;
         let analyzer = self.analyzer(&fingerprint);
         let index = SouIndex::open_or_create(&self.config.index)?;
-        index::sync::sync(
+        let mut report = index::sync::sync(
             &index,
             &self.config.seeds,
             &analyzer,
             &fingerprint,
             &self.config.limits(),
             options,
-        )
+        )?;
+        report.warnings = analyzer.user_dict().warnings.clone();
+        report.warnings.extend(Synonyms::load(&self.config.seeds).1);
+        Ok(report)
     }
 
     /// Keeps the index in step with the seeds folder until `stop` is set (see [`watch::watch`]).
@@ -196,7 +200,7 @@ impl Sou {
             }
         }
         let index = SouIndex::open(&self.config.index)?;
-        let synonyms = Synonyms::load(&self.config.seeds)?;
+        let (synonyms, _unreadable) = Synonyms::load(&self.config.seeds);
         let user_words = index.payload()?.map(|p| p.user_words).unwrap_or_default();
         let dictionary = Dictionary::new(&user_words);
         let reader = index.reader()?;

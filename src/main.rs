@@ -124,7 +124,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             stop_on_ctrl_c();
             let report = index(&sou, rebuild, commit_every)?;
-            warn_skipped(&sou, &report);
+            warn_skipped(&sou, &report, true);
             writeln!(
                 std::io::stdout().lock(),
                 "{}",
@@ -194,9 +194,10 @@ fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<
     }
 }
 
-/// Warns about the files a sync could not index, one line each, and counts the files of other
-/// types than articles in one line.
-fn warn_skipped(sou: &Sou, report: &SyncReport) {
+/// Warns about the files a sync could not index, one line each, counts the files of other
+/// types than articles in one line, and, `with_settings`, says what the settings files hold
+/// that cannot be used.
+fn warn_skipped(sou: &Sou, report: &SyncReport, with_settings: bool) {
     for skipped in report.skipped.iter().filter(|s| !s.other_type) {
         let path = sou::corpus::display_path(&sou.config().seeds, &skipped.key);
         say!(
@@ -207,6 +208,9 @@ fn warn_skipped(sou: &Sou, report: &SyncReport) {
     }
     if let Some(line) = render::other_types_line(&report.skipped) {
         say!("sou: {line}");
+    }
+    for warning in report.warnings.iter().filter(|_| with_settings) {
+        say!("sou: {}", render::visible(warning));
     }
 }
 
@@ -220,7 +224,7 @@ fn watch(sou: &Sou) -> anyhow::Result<()> {
     sou.watch(&INTERRUPTED, &mut |result| {
         match result {
             Ok(report) => {
-                warn_skipped(sou, &report);
+                warn_skipped(sou, &report, first);
                 if first || report.changed_anything() {
                     let mut out = std::io::stdout().lock();
                     let _ = writeln!(out, "{}", render::sync_summary(&report));

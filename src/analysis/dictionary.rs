@@ -38,10 +38,10 @@ impl UserWords {
     /// Resolves the entries of a user dictionary (see [`super::parse_dict`]) as
     /// [`super::Analyzer::new`] adds them to jieba: a word without a frequency gets jieba's
     /// suggestion, at least [`USER_WORD_FREQ`].
-    pub fn resolve(entries: &[(String, Option<usize>, Option<&str>)]) -> UserWords {
+    pub fn resolve(entries: &[super::DictEntry]) -> UserWords {
         let mut dictionary = Dictionary::new(&UserWords::default());
         let mut order: Vec<String> = Vec::new();
-        for (word, freq, _tag) in entries {
+        for super::DictEntry { word, freq, .. } in entries {
             if word.is_empty() {
                 continue;
             }
@@ -190,7 +190,7 @@ impl Dictionary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{Analyzer, fold_str, parse_dict};
+    use crate::analysis::{Analyzer, UserDict, fold_str};
 
     const SEED: &str = include_str!("../../seeds/000_bbb0717566f56162.txt");
 
@@ -244,8 +244,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("dict.txt");
         std::fs::write(&path, text).unwrap();
-        let analyzer = Analyzer::new(Some(&path)).unwrap();
-        let user = UserWords::resolve(&parse_dict(text));
+        let dict = UserDict::read(&path);
+        let analyzer = Analyzer::new(&dict);
+        let user = UserWords::resolve(&dict.entries);
         assert_eq!(user.words.len(), 4, "{user:?}");
         assert_eq!(user.words[3], ("科技水平".to_string(), user.words[3].1));
         assert!(user.words.iter().any(|(w, f)| w == "高科技" && *f == 7));

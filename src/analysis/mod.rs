@@ -5,7 +5,7 @@ pub mod dictionary;
 pub(crate) mod fold;
 pub mod grams;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
@@ -13,8 +13,6 @@ use jieba_rs::Jieba;
 pub use dictionary::UserWords;
 pub use fold::{Folded, fold, fold_str};
 pub use grams::{GramsTokenizer, PassageTerms};
-
-use crate::{Error, Result};
 
 /// The frequency given to a user dictionary word listed without one: high enough to win against
 /// common words around it.
@@ -37,22 +35,21 @@ impl std::fmt::Debug for Analyzer {
 }
 
 impl Analyzer {
-    /// Loads jieba's dictionary (~0.1 s) and the user dictionary, if any (jieba format:
-    /// `word [freq] [tag]` a line; a word without a frequency gets one that makes it win).
-    pub fn new(user_dict: Option<&Path>) -> Result<Self> {
+    /// Loads jieba's dictionary (~0.1 s) and the user dictionary's words (a word without a
+    /// frequency gets one that makes it win).
+    pub fn new(user_dict: &UserDict) -> Self {
         fold::prepare();
         let mut jieba = Jieba::new();
-        if let Some(path) = user_dict {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            for (word, freq, tag) in parse_dict(&text) {
-                // jieba's own suggestion only makes the word win when it stands alone; in a
-                // sentence a common neighbour (提高 before 高科技) still takes its characters.
-                // A user who lists a word means it to be one.
-                let freq = freq.unwrap_or_else(|| jieba.suggest_freq(&word).max(USER_WORD_FREQ));
-                jieba.add_word(&word, Some(freq), tag);
-            }
+        for entry in &user_dict.entries {
+            // jieba's own suggestion only makes the word win when it stands alone; in a
+            // sentence a common neighbour (提高 before 高科技) still takes its characters. A
+            // user who lists a word means it to be one.
+            let freq = entry
+                .freq
+                .unwrap_or_else(|| jieba.suggest_freq(&entry.word).max(USER_WORD_FREQ));
+            jieba.add_word(&entry.word, Some(freq), entry.tag.as_deref());
         }
-        Ok(Analyzer { jieba })
+        Analyzer { jieba }
     }
 
     /// Analyzes one passage. `tail` is the text that follows it in the same paragraph (see
@@ -86,14 +83,14 @@ impl Analyzer {
 /// needs jieba, so a search process never pays for its dictionary.
 #[derive(Debug)]
 pub struct SharedAnalyzer {
-    user_dict: Option<PathBuf>,
-    cell: OnceLock<std::result::Result<Analyzer, String>>,
-    user_words: OnceLock<std::result::Result<UserWords, String>>,
+    user_dict: UserDict,
+    cell: OnceLock<Analyzer>,
+    user_words: OnceLock<UserWords>,
 }
 
 impl SharedAnalyzer {
-    /// An analyzer that will load jieba and `user_dict` when first asked for.
-    pub fn new(user_dict: Option<PathBuf>) -> Arc<Self> {
+    /// An analyzer that will load jieba and `user_dict`'s words when first asked for.
+    pub fn new(user_dict: UserDict) -> Arc<Self> {
         Arc::new(SharedAnalyzer {
             user_dict,
             cell: OnceLock::new(),
@@ -101,54 +98,109 @@ impl SharedAnalyzer {
         })
     }
 
+    /// The user dictionary, with any lines it could not use.
+    pub fn user_dict(&self) -> &UserDict {
+        &self.user_dict
+    }
+
     /// The user dictionary's words as jieba resolves them (see [`UserWords`]), for searches to
     /// cut queries as the index was cut; worked out on first use, without loading jieba.
-    pub fn user_words(&self) -> Result<&UserWords> {
-        let resolved = self.user_words.get_or_init(|| match &self.user_dict {
-            None => Ok(UserWords::default()),
-            Some(path) => std::fs::read_to_string(path)
-                .map(|text| UserWords::resolve(&parse_dict(&text)))
-                .map_err(|err| err.to_string()),
-        });
-        resolved.as_ref().map_err(|reason| Error::Config {
-            path: self.user_dict.clone().unwrap_or_default(),
-            reason: reason.clone(),
-        })
+    pub fn user_words(&self) -> &UserWords {
+        self.user_words
+            .get_or_init(|| UserWords::resolve(&self.user_dict.entries))
     }
 
     /// The analyzer, loading it now if this is the first call (other threads asking meanwhile
     /// wait for it rather than load a second copy).
-    pub fn get(&self) -> Result<&Analyzer> {
-        let loaded = self.cell.get_or_init(|| {
-            Analyzer::new(self.user_dict.as_deref()).map_err(|err| err.to_string())
-        });
-        loaded.as_ref().map_err(|reason| Error::Config {
-            path: self.user_dict.clone().unwrap_or_default(),
-            reason: reason.clone(),
-        })
+    pub fn get(&self) -> &Analyzer {
+        self.cell.get_or_init(|| Analyzer::new(&self.user_dict))
     }
 }
 
-/// Parses a jieba user dictionary, folding its words like the text they will meet.
-pub(crate) fn parse_dict(text: &str) -> Vec<(String, Option<usize>, Option<&str>)> {
-    let mut entries = Vec::new();
-    for line in text.lines() {
-        let mut fields = line.split_whitespace();
-        let Some(word) = fields.next() else { continue };
-        if word.starts_with('#') {
-            continue;
+/// One word of a user dictionary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DictEntry {
+    /// The word, folded like the text it will meet.
+    pub word: String,
+    /// Its frequency, when the line gives one.
+    pub freq: Option<usize>,
+    /// Its part-of-speech tag, when the line gives one.
+    pub tag: Option<String>,
+}
+
+/// A user dictionary (`dict.txt` in jieba's format: `word [frequency] [tag]` a line, `#` starts
+/// a comment), and the lines it could not use, each named by its line number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserDict {
+    /// The words, in the file's order.
+    pub entries: Vec<DictEntry>,
+    /// What could not be used, one line each (`dict.txt:3: …`).
+    pub warnings: Vec<String>,
+}
+
+impl UserDict {
+    /// Reads a user dictionary, decoding it as articles are decoded (a GBK file from Windows
+    /// works). Nothing about it fails a sync or a search: what cannot be used is a warning.
+    pub fn read(path: &Path) -> UserDict {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        match crate::corpus::read::read_text(path) {
+            Ok(text) => UserDict::parse(&text, &name),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => UserDict::default(),
+            Err(err) => UserDict {
+                entries: Vec::new(),
+                warnings: vec![format!("{name}: {err}; the dictionary is not used")],
+            },
         }
-        let mut freq = None;
-        let mut tag = None;
-        for field in fields {
-            match field.parse::<usize>() {
-                Ok(f) if freq.is_none() && tag.is_none() => freq = Some(f),
-                _ => tag = tag.or(Some(field)),
-            }
-        }
-        entries.push((fold_str(word), freq, tag));
     }
-    entries
+
+    /// Parses a user dictionary's text; `name` names the file in warnings.
+    pub fn parse(text: &str, name: &str) -> UserDict {
+        let mut dict = UserDict::default();
+        for (number, line) in text.lines().enumerate() {
+            let mut fields = line.split_whitespace();
+            let Some(word) = fields.next() else { continue };
+            if word.starts_with('#') {
+                continue;
+            }
+            let warn = |why: &str| format!("{name}:{}: {why}; line ignored", number + 1);
+            if word.contains('\u{FFFD}') {
+                dict.warnings.push(warn("bytes that are not text"));
+                continue;
+            }
+            let rest: Vec<&str> = fields.collect();
+            if rest.len() > 2 {
+                dict.warnings
+                    .push(warn("expected a word, a frequency and a tag at most"));
+                continue;
+            }
+            let mut freq = None;
+            let mut tag = None;
+            let mut bad = None;
+            for field in rest {
+                if field.bytes().all(|b| b.is_ascii_digit()) && freq.is_none() && tag.is_none() {
+                    match field.parse::<usize>() {
+                        Ok(f) => freq = Some(f),
+                        Err(_) => bad = Some(format!("frequency {field} is too large")),
+                    }
+                } else {
+                    tag = tag.or(Some(field.to_string()));
+                }
+            }
+            if let Some(why) = bad {
+                dict.warnings.push(warn(&why));
+                continue;
+            }
+            dict.entries.push(DictEntry {
+                word: fold_str(word),
+                freq,
+                tag,
+            });
+        }
+        dict
+    }
 }
 
 #[cfg(test)]
@@ -159,7 +211,7 @@ mod tests {
 
     pub(crate) fn analyzer() -> &'static Analyzer {
         static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
-        ANALYZER.get_or_init(|| Analyzer::new(None).unwrap())
+        ANALYZER.get_or_init(|| Analyzer::new(&UserDict::default()))
     }
 
     fn decode<T: Tokenizer>(mut tokenizer: T, encoded: &str) -> Vec<(usize, String)> {
@@ -242,7 +294,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dict = dir.path().join("dict.txt");
         std::fs::write(&dict, "高科技\n").unwrap();
-        let with_dict = Analyzer::new(Some(&dict)).unwrap();
+        let with_dict = Analyzer::new(&UserDict::read(&dict));
         // 我们|要|提高|科技|水平 without the dictionary, 我们|要|提|高科技|水平 with it.
         let boundaries = |analyzer: &Analyzer| -> Vec<usize> {
             decode(
@@ -260,14 +312,49 @@ mod tests {
 
     #[test]
     fn user_dictionary_lines_parse_with_and_without_frequency() {
-        let entries = parse_dict("郑洛新 100 ns\n自創區\n# comment\n\n智慧产业 n\n");
+        let dict = UserDict::parse(
+            "郑洛新 100 ns\n自創區\n# comment\n\n智慧产业 n\n",
+            "dict.txt",
+        );
+        let entries: Vec<(&str, Option<usize>, Option<&str>)> = dict
+            .entries
+            .iter()
+            .map(|e| (e.word.as_str(), e.freq, e.tag.as_deref()))
+            .collect();
         assert_eq!(
             entries,
             [
-                ("郑洛新".to_string(), Some(100), Some("ns")),
-                ("自创区".to_string(), None, None),
-                ("智慧产业".to_string(), None, Some("n")),
+                ("郑洛新", Some(100), Some("ns")),
+                ("自创区", None, None),
+                ("智慧产业", None, Some("n")),
             ]
         );
+        assert!(dict.warnings.is_empty());
+    }
+
+    /// A dict.txt saved in GBK (common from Windows) broke every search and index.
+    #[test]
+    fn a_gbk_dictionary_reads_and_bad_lines_are_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dict.txt");
+        let text =
+            "郑洛新 100 ns\n高科技 99999999999999999999999\n智慧岛 1 n extra\n高新区安置房\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        std::fs::write(&path, &gbk).unwrap();
+        let dict = UserDict::read(&path);
+        let words: Vec<&str> = dict.entries.iter().map(|e| e.word.as_str()).collect();
+        assert_eq!(words, ["郑洛新", "高新区安置房"]);
+        assert_eq!(
+            dict.warnings,
+            [
+                "dict.txt:2: frequency 99999999999999999999999 is too large; line ignored",
+                "dict.txt:3: expected a word, a frequency and a tag at most; line ignored",
+            ]
+        );
+        // A binary file is a warning, not a failure.
+        std::fs::write(&path, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+        let dict = UserDict::read(&path);
+        assert!(dict.entries.is_empty());
+        assert!(dict.warnings[0].contains("not used"), "{:?}", dict.warnings);
     }
 }

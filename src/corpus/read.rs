@@ -61,6 +61,25 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     Ok(file)
 }
 
+/// Reads a whole small file (a settings file) as text, decoded as articles are: UTF-8, UTF-16
+/// with a BOM, GB18030/GBK or Big5. A binary file is an error.
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    open_regular(path)?.read_to_end(&mut bytes)?;
+    let mut sniffer = Sniffer::new();
+    sniffer.feed(&bytes);
+    match sniffer.finish() {
+        Ok(TextEncoding { encoding }) => {
+            let (text, _, _) = encoding.decode(&bytes);
+            Ok(text.into_owned())
+        }
+        Err(not_text) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            not_text.to_string(),
+        )),
+    }
+}
+
 fn read_some(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     loop {
         match file.read(buf) {

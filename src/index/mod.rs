@@ -66,12 +66,6 @@ pub fn fingerprint(seeds: &Path) -> Result<String> {
     ))
 }
 
-/// The user dictionary of `seeds`, if it has one.
-pub fn user_dict(seeds: &Path) -> Option<PathBuf> {
-    let path = seeds.join(DICT_FILE);
-    path.is_file().then_some(path)
-}
-
 /// Numbers about an index.
 #[derive(Debug, Clone)]
 pub struct Stats {

@@ -107,6 +107,8 @@ pub struct SyncReport {
     pub passages: u64,
     /// Files that could not be indexed, with the reason.
     pub skipped: Vec<Skipped>,
+    /// What the settings files (dict.txt, synonyms.txt) hold that cannot be used.
+    pub warnings: Vec<String>,
     /// Whether everything was re-indexed (asked for, or the settings changed).
     pub rebuilt: bool,
     /// How long it took.
@@ -355,7 +357,7 @@ fn execute(
 ) -> Result<()> {
     let settings = Settings {
         fingerprint,
-        user_words: analyzer.user_words()?,
+        user_words: analyzer.user_words(),
     };
     // Only now is anything written: take the writer (one process at a time).
     let threads = limits.threads.clamp(1, 8);
@@ -664,7 +666,7 @@ fn process(
         Ok(encoding) => encoding,
         Err(not_text) => return record_skip(hash, problem(not_text.to_string())),
     };
-    let analyzer = analyzer.get()?;
+    let analyzer = analyzer.get();
     // Whatever an earlier, perhaps interrupted, sync left under this path goes first.
     writer.delete_article(key, true);
     let mut number = 0u64;

@@ -237,6 +237,13 @@ pub(crate) fn search(
     let started = Instant::now();
     let fields = &context.index.fields;
     let reading = words::read(query, context.dictionary, context.synonyms, context);
+    if reading.words.len() > articles::MAX_WORDS {
+        return Err(Error::Query(format!(
+            "too many words ({}; at most {})",
+            reading.words.len(),
+            articles::MAX_WORDS
+        )));
+    }
     let pool_size = limit.saturating_add(DUPLICATE_SLACK);
     let (found, total, total_exact, some_article_holds_all) =
         if reading.words.len() == 1 && !reading.split {
@@ -350,7 +357,6 @@ fn search_words(
     pool_size: usize,
 ) -> Result<(Vec<Found>, usize, bool, bool)> {
     let fields = &context.index.fields.gram;
-    let words = &words[..words.len().min(articles::MAX_WORDS)];
     let excluded: Vec<Vec<char>> = query.excluded.iter().map(|l| l.chars.clone()).collect();
     let search = articles::WordSearch::new(
         context.searcher,

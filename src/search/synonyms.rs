@@ -8,7 +8,6 @@ use std::path::Path;
 use crate::analysis::fold_str;
 use crate::analysis::grams::gram_chars;
 use crate::corpus::SYNONYMS_FILE;
-use crate::{Error, Result};
 
 /// Groups of equivalent terms, folded.
 #[derive(Debug, Default, Clone)]
@@ -18,17 +17,17 @@ pub struct Synonyms {
 }
 
 impl Synonyms {
-    /// Loads `synonyms.txt` from `seeds`; none is an empty set.
-    pub fn load(seeds: &Path) -> Result<Synonyms> {
+    /// Loads `synonyms.txt` from `seeds`, decoded as articles are; none is an empty set. A file
+    /// that cannot be read is no reason to fail a search: it is an empty set, and a warning.
+    pub fn load(seeds: &Path) -> (Synonyms, Option<String>) {
         let path = seeds.join(SYNONYMS_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Synonyms::parse(&text)),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Synonyms::default()),
-            Err(err) if err.kind() == std::io::ErrorKind::InvalidData => Err(Error::Config {
-                path,
-                reason: "not UTF-8 text".into(),
-            }),
-            Err(err) => Err(Error::io(path, err)),
+        match crate::corpus::read::read_text(&path) {
+            Ok(text) => (Synonyms::parse(&text), None),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => (Synonyms::default(), None),
+            Err(err) => (
+                Synonyms::default(),
+                Some(format!("{SYNONYMS_FILE}: {err}; no synonyms are used")),
+            ),
         }
     }
 
