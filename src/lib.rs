@@ -15,7 +15,7 @@ pub mod error;
 pub mod index;
 pub mod render;
 pub mod search;
-pub(crate) mod watch;
+pub mod watch;
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -175,14 +175,14 @@ impl Sou {
     pub fn watch(
         &self,
         stop: &AtomicBool,
-        on_sync: &mut dyn FnMut(Result<SyncReport>),
+        report: &mut dyn FnMut(watch::WatchEvent),
     ) -> Result<()> {
         watch::watch(
             &self.config.seeds,
             &self.config.index,
             stop,
             &mut || self.sync(false, Some(stop), None),
-            on_sync,
+            report,
         )
     }
 

@@ -14,6 +14,7 @@ use termcolor::{NoColor, StandardStream};
 
 use cli::{Cli, ColorChoice, Command};
 use sou::index::sync::{Progress, SyncOptions, SyncReport};
+use sou::watch::WatchEvent;
 use sou::{Config, Error, Sou, render};
 
 /// What a failed write to stdout was doing.
@@ -220,21 +221,31 @@ fn watch(sou: &Sou) -> anyhow::Result<()> {
         "sou: watching {} (Ctrl-C to stop)",
         render::visible(&sou.config().seeds.to_string_lossy())
     );
+    let seeds = render::visible(&sou.config().seeds.to_string_lossy()).into_owned();
     let mut first = true;
-    sou.watch(&INTERRUPTED, &mut |result| {
-        match result {
-            Ok(report) => {
-                warn_skipped(sou, &report, first);
-                if first || report.changed_anything() {
-                    let mut out = std::io::stdout().lock();
-                    let _ = writeln!(out, "{}", render::sync_summary(&report));
-                    let _ = out.flush();
-                }
+    // A failure retried every half second is said once, not every time.
+    let mut last_error: Option<String> = None;
+    sou.watch(&INTERRUPTED, &mut |event| match event {
+        WatchEvent::Synced(Ok(report)) => {
+            last_error = None;
+            warn_skipped(sou, &report, first);
+            if first || report.changed_anything() {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", render::sync_summary(&report));
+                let _ = out.flush();
             }
-            Err(Error::Interrupted) => {}
-            Err(err) => say!("sou: {}", render::visible(&err.to_string())),
+            first = false;
         }
-        first = false;
+        WatchEvent::Synced(Err(Error::Interrupted)) => {}
+        WatchEvent::Synced(Err(err)) => {
+            let line = render::visible(&err.to_string()).into_owned();
+            if last_error.as_ref() != Some(&line) {
+                say!("sou: {line}");
+                last_error = Some(line);
+            }
+        }
+        WatchEvent::FolderGone => say!("sou: {seeds} is gone; waiting for it to come back"),
+        WatchEvent::FolderBack => say!("sou: {seeds} is back (or replaced); watching it"),
     })?;
     Ok(())
 }

@@ -309,6 +309,45 @@ fn watch_follows_an_added_an_edited_and_a_removed_file() {
     assert!(lines.lines().count() >= 4, "a line per sync: {lines}");
 }
 
+/// `mv seeds old; mkdir seeds`: the watch moves to the new folder, says so, and indexes what
+/// is written there (issue 11, item 13: it used to go on watching `old` in silence).
+#[cfg(unix)]
+#[test]
+fn watch_follows_a_replaced_seeds_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds: PathBuf = dir.path().join("seeds");
+    std::fs::create_dir(&seeds).unwrap();
+    std::fs::write(seeds.join("seed.txt"), SEED).unwrap();
+    let child = spawn(dir.path(), &["watch"]);
+    assert!(wait_for(dir.path(), "安置房", 0), "initial sync");
+
+    std::fs::rename(&seeds, dir.path().join("old")).unwrap();
+    std::fs::create_dir(&seeds).unwrap();
+    std::fs::write(seeds.join("new.txt"), "新文章\n\n蝾螈出现在这里。\n").unwrap();
+    assert!(
+        wait_for(dir.path(), "蝾螈", 0),
+        "a file in the new folder is indexed"
+    );
+    assert!(
+        wait_for(dir.path(), "安置房", 1),
+        "the old folder's article is gone"
+    );
+    std::fs::write(seeds.join("more.txt"), "又一篇\n\n大熊猫在这里。\n").unwrap();
+    assert!(
+        wait_for(dir.path(), "大熊猫", 0),
+        "the new folder is watched"
+    );
+
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("watching it"),
+        "the replacement is reported: {}",
+        stderr(&out)
+    );
+}
+
 /// A small deterministic generator, so the fuzzing below is the same on every run.
 struct Lcg(u64);
 
