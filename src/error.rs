@@ -22,6 +22,22 @@ pub enum Error {
         /// Why it cannot be used.
         reason: String,
     },
+    /// The index files are damaged (truncated, overwritten, partly deleted): only a rebuild helps.
+    #[error("index folder {path} is damaged ({detail}); `sou index --rebuild` rebuilds it")]
+    Damaged {
+        /// The index folder.
+        path: PathBuf,
+        /// What was found wrong, in a few words.
+        detail: String,
+    },
+    /// The index cannot be written: the disk is full, read-only, or not ours to write.
+    #[error("cannot write the index in {path}: {reason}")]
+    CannotWrite {
+        /// The index folder.
+        path: PathBuf,
+        /// Why, in a few words.
+        reason: String,
+    },
     /// Another process holds the index writer.
     #[error("index folder {path} is busy: another sou process is updating it")]
     IndexBusy {
@@ -69,6 +85,18 @@ impl Error {
         }
     }
 
+    /// This error as seen from the index in `dir`: a tantivy error that can only come from
+    /// damaged files becomes [`Error::Damaged`]; anything else is returned as it is.
+    pub fn damage_in(self, dir: &std::path::Path) -> Self {
+        match self {
+            Error::Tantivy { source, context } if is_damage(&context, &source) => Error::Damaged {
+                path: dir.to_path_buf(),
+                detail: damage_detail(&source),
+            },
+            other => other,
+        }
+    }
+
     /// A tantivy error while doing `context`.
     pub fn tantivy(context: impl Into<String>, source: tantivy::TantivyError) -> Self {
         Error::Tantivy {
@@ -80,3 +108,93 @@ impl Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Whether an I/O error met while reading the index comes from its bytes rather than from the
+/// machine (a full disk, a permission, no memory), which a rebuild would not cure.
+fn is_damaged_data(err: &std::io::Error) -> bool {
+    use std::io::ErrorKind as K;
+    !matches!(
+        err.kind(),
+        K::PermissionDenied
+            | K::StorageFull
+            | K::QuotaExceeded
+            | K::ReadOnlyFilesystem
+            | K::FileTooLarge
+            | K::OutOfMemory
+            | K::Interrupted
+            | K::WouldBlock
+            | K::ResourceBusy
+            | K::TimedOut
+    )
+}
+
+/// Whether `err`, met while doing `context`, means the index files are not what tantivy wrote:
+/// corrupt, cut short, or gone. Faults of the machine (a full disk, a permission), and any I/O
+/// error while writing, are not damage: a rebuild would not help.
+fn is_damage(context: &str, err: &tantivy::TantivyError) -> bool {
+    use tantivy::TantivyError as T;
+    use tantivy::directory::error::OpenReadError;
+    match err {
+        T::DataCorruption(_) | T::IncompatibleIndex(_) | T::SchemaError(_) => true,
+        T::DeserializeError(_) => true,
+        T::InternalError(_) => true,
+        T::OpenReadError(
+            OpenReadError::FileDoesNotExist(_) | OpenReadError::IncompatibleIndex(_),
+        ) => true,
+        T::OpenReadError(OpenReadError::IoError { io_error, .. }) => is_damaged_data(io_error),
+        T::IoError(io_error) => is_reading(context) && is_damaged_data(io_error),
+        _ => false,
+    }
+}
+
+/// Whether `context` (see [`Error::Tantivy`]) is one that only reads the index.
+fn is_reading(context: &str) -> bool {
+    ["opening", "reading", "searching"]
+        .iter()
+        .any(|verb| context.starts_with(verb))
+}
+
+/// The I/O error inside a tantivy error, if there is one.
+pub(crate) fn io_error_of(err: &tantivy::TantivyError) -> Option<&std::io::Error> {
+    use tantivy::TantivyError as T;
+    use tantivy::directory::error::{LockError, OpenDirectoryError, OpenWriteError};
+    match err {
+        T::IoError(io) => Some(io),
+        T::OpenReadError(tantivy::directory::error::OpenReadError::IoError {
+            io_error, ..
+        }) => Some(io_error),
+        T::OpenWriteError(OpenWriteError::IoError { io_error, .. }) => Some(io_error),
+        T::LockFailure(LockError::IoError(io), _) => Some(io),
+        T::OpenDirectoryError(OpenDirectoryError::IoError { io_error, .. }) => Some(io_error),
+        _ => None,
+    }
+}
+
+/// A few words on what is wrong: the file at fault when tantivy names it.
+fn damage_detail(err: &tantivy::TantivyError) -> String {
+    use tantivy::TantivyError as T;
+    use tantivy::directory::error::OpenReadError;
+    match err {
+        T::DataCorruption(corruption) => {
+            // tantivy's message holds the file's first bytes: keep only its name.
+            let text = format!("{corruption:?}");
+            match text
+                .split_once("in file `\"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+            {
+                Some((file, _)) => format!("{file} is corrupt"),
+                None => "corrupt data".to_string(),
+            }
+        }
+        T::OpenReadError(OpenReadError::FileDoesNotExist(path)) => {
+            format!("{} is missing", path.display())
+        }
+        T::OpenReadError(OpenReadError::IoError { filepath, .. }) => {
+            format!("{} is corrupt or cut short", filepath.display())
+        }
+        T::IncompatibleIndex(_) | T::OpenReadError(OpenReadError::IncompatibleIndex(_)) => {
+            "a file is corrupt or from another version".to_string()
+        }
+        _ => "a file is corrupt or cut short".to_string(),
+    }
+}

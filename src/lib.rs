@@ -157,12 +157,32 @@ impl Sou {
         corpus::check_seeds(&self.config.seeds)?;
         let fingerprint = index::fingerprint(&self.config.seeds)?;
         let analyzer = self.analyzer(&fingerprint);
-        let index = SouIndex::open_or_create(&self.config.index)?;
+        guard_index(&self.config.index, || {
+            self.sync_index(options, &analyzer, &fingerprint)
+        })
+        .map_err(|err| write_fault_in(&self.config.index, err))
+    }
+
+    fn sync_index(
+        &self,
+        options: &SyncOptions<'_>,
+        analyzer: &SharedAnalyzer,
+        fingerprint: &str,
+    ) -> Result<SyncReport> {
+        // A rebuild must work however damaged the index is: it never opens the old one.
+        let replaced = match options.rebuild {
+            true => SouIndex::replace(&self.config.index)?,
+            false => None,
+        };
+        let index = match replaced {
+            Some(index) => index,
+            None => SouIndex::open_or_create(&self.config.index)?,
+        };
         let mut report = index::sync::sync(
             &index,
             &self.config.seeds,
-            &analyzer,
-            &fingerprint,
+            analyzer,
+            fingerprint,
             &self.config.limits(),
             options,
         )?;
@@ -195,10 +215,29 @@ impl Sou {
         if sync {
             match self.sync(false, None, None) {
                 Ok(done) => report = Some(done),
-                Err(err @ Error::IndexBusy { .. }) => busy = Some(err),
+                // Searching what is committed beats no answer: say why it may be behind.
+                Err(err @ (Error::IndexBusy { .. } | Error::CannotWrite { .. })) => {
+                    busy = Some(err)
+                }
                 Err(err) => return Err(err),
             }
         }
+        let results = guard_index(&self.config.index, || {
+            self.search_index(raw_query, &query, limit)
+        })?;
+        Ok(SearchOutcome {
+            results,
+            sync: report,
+            busy,
+        })
+    }
+
+    fn search_index(
+        &self,
+        raw_query: &str,
+        query: &search::Query,
+        limit: usize,
+    ) -> Result<Results> {
         let index = SouIndex::open(&self.config.index)?;
         let (synonyms, _unreadable) = Synonyms::load(&self.config.seeds);
         let user_words = index.payload()?.map(|p| p.user_words).unwrap_or_default();
@@ -212,16 +251,70 @@ impl Sou {
             synonyms: &synonyms,
             dictionary: &dictionary,
         };
-        let results = search::search(&context, raw_query, &query, limit)?;
-        Ok(SearchOutcome {
-            results,
-            sync: report,
-            busy,
-        })
+        search::search(&context, raw_query, query, limit)
     }
 
     /// Numbers about the index as last committed.
     pub fn stats(&self) -> Result<Stats> {
-        SouIndex::open(&self.config.index)?.stats()
+        guard_index(&self.config.index, || {
+            SouIndex::open(&self.config.index)?.stats()
+        })
+    }
+}
+
+/// Below this much free space, a write to the index that failed is taken to have failed for
+/// lack of space: tantivy often reports only that its writer thread died.
+const LOW_SPACE_BYTES: u64 = 64 << 20;
+
+/// A failed sync as the user should hear of it: when the index folder cannot be written (a full
+/// disk, a read-only one, a permission), that is said rather than tantivy's account of it.
+fn write_fault_in(dir: &std::path::Path, err: Error) -> Error {
+    use std::io::ErrorKind as K;
+    let io = match &err {
+        Error::Io { source, path } if path.starts_with(dir) => Some(source),
+        Error::Tantivy { source, .. } => error::io_error_of(source),
+        _ => return err,
+    };
+    let free = || {
+        fs4::available_space(dir)
+            .or_else(|_| fs4::available_space(dir.parent().unwrap_or(dir)))
+            .ok()
+    };
+    let disk_full = |free: Option<u64>| match free {
+        Some(free) => format!("the disk is full ({} free)", render::human_bytes(free)),
+        None => "the disk is full".to_string(),
+    };
+    let reason = match io.map(std::io::Error::kind) {
+        Some(K::StorageFull | K::QuotaExceeded) => disk_full(free()),
+        Some(K::ReadOnlyFilesystem) => "it is on a read-only file system".to_string(),
+        Some(K::PermissionDenied) => "permission denied".to_string(),
+        _ => match free() {
+            Some(free) if free < LOW_SPACE_BYTES => disk_full(Some(free)),
+            _ => return err,
+        },
+    };
+    Error::CannotWrite {
+        path: dir.to_path_buf(),
+        reason,
+    }
+}
+
+/// Runs `work` on the index in `dir`, turning signs of damaged index files into
+/// [`Error::Damaged`]: tantivy errors that only corrupt files cause, and panics, which tantivy
+/// raises on some corrupt bytes.
+fn guard_index<T>(dir: &std::path::Path, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+        Ok(result) => result.map_err(|err| err.damage_in(dir)),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|text| text.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Error::Damaged {
+                path: dir.to_path_buf(),
+                detail: format!("reading it failed: {message}"),
+            })
+        }
     }
 }

@@ -446,3 +446,258 @@ fn a_gbk_dictionary_works_and_a_bad_line_is_a_warning() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["words"], serde_json::json!(["高新区安置房"]));
 }
+
+/// The files of the built index in `box` whose names end in `ext`.
+fn segment_files(ws: &Workspace, ext: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(ws.path("index"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Asserts that `args` fail in one line that says the index is damaged and how to recover.
+fn assert_damage_reported(ws: &Workspace, args: &[&str]) {
+    let out = ws.sou(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert_eq!(err.lines().count(), 1, "{args:?}: one line: {err}");
+    assert!(
+        err.contains("damaged") && err.contains("sou index --rebuild"),
+        "{args:?}: {err}"
+    );
+}
+
+/// A truncated `meta.json` or segment file gave raw tantivy errors ("Footer magic byte
+/// mismatch… use tantivy 0.15", three times), and `sou index --rebuild` failed the same way.
+#[test]
+fn a_truncated_index_is_reported_in_one_line_and_rebuild_recovers() {
+    let ws = Workspace::with_seed();
+    assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
+    std::fs::write(ws.path("index/notes.txt"), "mine").unwrap();
+    let pristine = ws.path("pristine");
+    std::fs::create_dir(&pristine).unwrap();
+    for entry in std::fs::read_dir(ws.path("index")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, pristine.join(path.file_name().unwrap())).unwrap();
+    }
+    let mut damaged = vec![ws.path("index/meta.json")];
+    damaged.extend(
+        ["idx", "term", "store", "fast"]
+            .iter()
+            .map(|ext| segment_files(&ws, ext)[0].clone()),
+    );
+    for file in damaged {
+        let len = std::fs::metadata(&file).unwrap().len();
+        let file_name = file.file_name().unwrap().to_owned();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&file)
+            .unwrap()
+            .set_len(len / 2)
+            .unwrap();
+        for args in [
+            &["search", "安置房"][..],
+            &["search", "--no-sync", "安置房"][..],
+            &["stats"][..],
+            &["index"][..],
+        ] {
+            assert_damage_reported(&ws, args);
+        }
+        let out = ws.sou(&["index", "--rebuild"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{file_name:?}: {}",
+            stderr(&out)
+        );
+        let out = ws.sou(&["search", "--no-sync", "安置房"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{file_name:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            std::fs::read_to_string(ws.path("index/notes.txt")).unwrap(),
+            "mine"
+        );
+        // Back to the index the next file is cut from.
+        std::fs::remove_dir_all(ws.path("index")).unwrap();
+        std::fs::create_dir(ws.path("index")).unwrap();
+        for entry in std::fs::read_dir(&pristine).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, ws.path("index").join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// Flipped bytes made searches panic (exit 101) and `sou index` abort (134): tantivy panics on
+/// some corrupt bytes, on its commit threads too, where a panic aborts the process.
+#[test]
+fn flipped_bytes_never_crash_or_hang_and_rebuild_recovers() {
+    let ws = Workspace::with_seed();
+    ws.write(
+        "more.txt",
+        "经济发展\n\n安置房建设加快，高新区的经济发展很快。\n",
+    );
+    assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
+    let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+    let mut damage_reported = 0;
+    let extensions = ["idx", "fast", "term", "pos", "store", "fieldnorm"];
+    for round in 0..18 {
+        let files = segment_files(&ws, extensions[round % extensions.len()]);
+        let file = &files[round % files.len()];
+        let mut bytes = std::fs::read(file).unwrap();
+        let before = bytes.clone();
+        for _ in 0..8 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let at = (rng % bytes.len() as u64) as usize;
+            bytes[at] ^= 1 << (rng >> 60 & 7);
+        }
+        assert_ne!(bytes, before, "the flips happened");
+        std::fs::write(file, &bytes).unwrap();
+        // A changed article makes the sync write: deletes and a commit over the damaged files.
+        ws.write(
+            "more.txt",
+            &format!("经济发展\n\n第{round}次修改：安置房建设加快。\n"),
+        );
+        for args in [
+            &["search", "--no-sync", "经济发展"][..],
+            &["search", "--no-sync", "安置房什么时候建成"][..],
+            &["stats"][..],
+            &["index"][..],
+        ] {
+            let out = ws.sou(args);
+            let err = stderr(&out);
+            assert!(
+                matches!(out.status.code(), Some(0..=2)),
+                "{args:?}: {:?} {err}",
+                out.status
+            );
+            assert!(
+                !err.contains("internal error") && !err.contains("panicked"),
+                "{err}"
+            );
+            if out.status.code() == Some(2) {
+                assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+                assert!(err.contains("damaged"), "{args:?}: {err}");
+                damage_reported += 1;
+            }
+        }
+        let out = ws.sou(&["index", "--rebuild"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(
+            ws.sou(&["search", "--no-sync", "安置房"]).status.code(),
+            Some(0)
+        );
+    }
+    assert!(damage_reported > 0, "some damage was noticed and reported");
+}
+
+/// Runs `script` with sh in a private mount namespace (as root there: no privileges needed), in
+/// the workspace, with `$SOU` the binary: the place to mount a small tmpfs or a read-only view.
+#[cfg(target_os = "linux")]
+fn in_mount_namespace(ws: &Workspace, script: &str) -> String {
+    let out = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-ec", script])
+        .current_dir(ws.dir.path())
+        .env("SOU", env!("CARGO_BIN_EXE_sou"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("unshare runs");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(out.status.success(), "the script ran: {text}");
+    text
+}
+
+/// A full disk during the sync inside `search` gave "An index writer was killed… A worker thread
+/// encountered an error" and exit 2, never "No space left on device".
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_named_and_search_falls_back_to_the_last_commit() {
+    let ws = Workspace::with_seed();
+    std::fs::create_dir(ws.path("small")).unwrap();
+    let text = in_mount_namespace(
+        &ws,
+        r#"
+        mount -t tmpfs -o size=2m tmpfs small
+        "$SOU" --index small/index index >/dev/null 2>&1
+        # Fill the disk, and check that it is full.
+        dd if=/dev/zero of=small/filler bs=64k count=100 2>/dev/null || true
+        if echo probe > small/probe 2>/dev/null; then echo "NOT FULL"; fi
+        i=0
+        while [ $i -lt 40 ]; do
+          echo "新文章第$i段：高新区安置房建设正在加快，预计明年建成交付使用。" >> seeds/new.txt
+          echo >> seeds/new.txt
+          i=$((i+1))
+        done
+        set +e
+        "$SOU" --index small/index search 安置房 > out.txt 2> err.txt
+        echo "search exit $?"
+        cat err.txt
+        "$SOU" --index small/index index > /dev/null 2> err.txt
+        echo "index exit $?"
+        cat err.txt
+        "$SOU" --index small/index stats > /dev/null 2> err.txt
+        echo "stats exit $?"
+        "#,
+    );
+    assert!(!text.contains("NOT FULL"), "the disk was full: {text}");
+    assert!(
+        text.contains("search exit 0"),
+        "the last commit is searched: {text}"
+    );
+    assert!(
+        text.contains("the disk is full") && text.contains("searching the index as last committed"),
+        "{text}"
+    );
+    assert!(text.contains("index exit 2"), "{text}");
+    assert!(
+        !text.contains("killed") && !text.contains("worker thread"),
+        "{text}"
+    );
+    assert!(text.contains("stats exit 0"), "{text}");
+}
+
+/// A read-only index (a read-only mount, a folder of another user) could not be searched at
+/// all: tantivy's reader creates a lock file.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_read_only_index_can_be_searched() {
+    let ws = Workspace::with_seed();
+    assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
+    let text = in_mount_namespace(
+        &ws,
+        r#"
+        mount --bind index index
+        mount -o remount,ro,bind index
+        if touch index/probe 2>/dev/null; then echo "NOT READ-ONLY"; fi
+        set +e
+        "$SOU" search --no-sync 安置房 > /dev/null 2> err.txt; echo "no-sync exit $?"; cat err.txt
+        "$SOU" stats > /dev/null 2> err.txt; echo "stats exit $?"; cat err.txt
+        "$SOU" search 安置房 > /dev/null 2> err.txt; echo "unchanged search exit $?"; cat err.txt
+        echo "新文章：安置房" > seeds/new.txt
+        "$SOU" search 安置房 > /dev/null 2> err.txt; echo "changed search exit $?"; cat err.txt
+        "$SOU" index > /dev/null 2> err.txt; echo "index exit $?"; cat err.txt
+        "#,
+    );
+    assert!(
+        !text.contains("NOT READ-ONLY"),
+        "the index was read-only: {text}"
+    );
+    for line in [
+        "no-sync exit 0",
+        "stats exit 0",
+        "unchanged search exit 0",
+        "changed search exit 0",
+        "index exit 2",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    assert!(text.contains("read-only file system"), "{text}");
+}

@@ -178,12 +178,35 @@ fn start_build_and_wait_for_a_commit(dir: &Path) -> Child {
             "the build ended before a partial commit was seen: make the corpus larger"
         );
         let out = run(dir, &["stats"]);
-        if out.status.code() == Some(0) && stdout(&out).contains("(interrupted") {
+        let text = stdout(&out);
+        if out.status.code() == Some(0)
+            && text.contains("updating it now")
+            && !text.contains("never")
+        {
             return child;
         }
         assert!(Instant::now() < deadline, "no partial commit in a minute");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// `stats` during a first build said "interrupted: run `sou index`" of a build still running.
+#[cfg(unix)]
+#[test]
+fn stats_during_a_build_says_it_is_being_built() {
+    let dir = tempfile::tempdir().unwrap();
+    corpus(&dir.path().join("seeds"), 400);
+    let child = start_build_and_wait_for_a_commit(dir.path());
+    let out = run(dir.path(), &["stats"]);
+    let during = stdout(&out);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!during.contains("interrupted"), "{during}");
+    let after = stdout(&run(dir.path(), &["stats"]));
+    assert!(
+        !after.contains("updating") && !after.contains("interrupted"),
+        "{after}"
+    );
 }
 
 #[cfg(unix)]

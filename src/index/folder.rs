@@ -1,5 +1,5 @@
 //! What an index folder holds, and which of it sou may delete. sou deletes only files it can
-//! prove it wrote: its marker, tantivy's bookkeeping files, the files tantivy lists as its own in
+//! prove it wrote: its marker, its record of checked files, tantivy's bookkeeping files, the files tantivy lists as its own in
 //! `.managed.json`, and files named as tantivy names segment files (`<32 hex digits>.idx`, …).
 //! Anything else in the folder is someone else's and is never touched; a folder that holds such
 //! files and no index is refused.
@@ -19,9 +19,12 @@ pub(crate) const META: &str = "meta.json";
 /// tantivy's list of the files it manages.
 const MANAGED: &str = ".managed.json";
 
+/// The lock file tantivy's writer holds (an OS file lock) while it writes.
+pub(crate) const WRITER_LOCK: &str = ".tantivy-writer.lock";
+
 /// tantivy's lock files: ours, but kept when the index is replaced, since a replacement happens
 /// while holding the writer's lock.
-const TANTIVY_LOCKS: [&str; 2] = [".tantivy-meta.lock", ".tantivy-writer.lock"];
+const TANTIVY_LOCKS: [&str; 2] = [".tantivy-meta.lock", WRITER_LOCK];
 
 /// Files that keep an empty folder in version control or that the system drops into any folder:
 /// a folder holding only these counts as empty, and they are never deleted.
@@ -74,7 +77,12 @@ fn classify(name: &OsStr, managed: &HashSet<OsString>) -> Kind {
         Kind::Placeholder
     } else if TANTIVY_LOCKS.contains(&text) {
         Kind::Lock
-    } else if text == META || text == MANAGED || managed.contains(name) || is_segment_file(text) {
+    } else if text == META
+        || text == MANAGED
+        || text == super::checked::CHECKED
+        || managed.contains(name)
+        || is_segment_file(text)
+    {
         Kind::Ours
     } else {
         Kind::Foreign
@@ -166,6 +174,37 @@ pub(crate) fn clear(survey: &Survey) -> Result<()> {
     Ok(())
 }
 
+/// Whether another process holds the writer's lock on the index in `dir` right now.
+pub(crate) fn being_written(dir: &Path) -> bool {
+    let Ok(lock) = std::fs::File::open(dir.join(WRITER_LOCK)) else {
+        return false;
+    };
+    // A shared lock is refused only while a writer holds the exclusive one.
+    matches!(
+        lock.try_lock_shared(),
+        Err(std::fs::TryLockError::WouldBlock)
+    )
+}
+
+/// Takes the writer's lock on the index in `dir`, as tantivy's writer does, so that sou can
+/// replace the index files with no other sou process writing them. Released when dropped.
+pub(crate) fn lock_writer(dir: &Path) -> Result<std::fs::File> {
+    let path = dir.join(WRITER_LOCK);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::IndexBusy {
+            path: dir.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(err)) => Err(Error::io(&path, err)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +220,7 @@ mod tests {
             format!("{uuid}.store.temp"),
             "meta.json".into(),
             ".managed.json".into(),
+            ".sou-checked".into(),
             "listed.bin".into(),
         ] {
             assert_eq!(classify(OsStr::new(&name), &managed), Kind::Ours, "{name}");

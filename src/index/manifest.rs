@@ -37,11 +37,8 @@ pub struct Known {
 /// The manifest, keyed by article key.
 pub type Manifest = HashMap<String, Known>;
 
-fn read_error(err: impl std::fmt::Display) -> Error {
-    Error::tantivy(
-        "reading the manifest",
-        tantivy::TantivyError::InternalError(err.to_string()),
-    )
+fn read_error(err: impl Into<tantivy::TantivyError>) -> Error {
+    Error::tantivy("reading the manifest", err.into())
 }
 
 /// Reads the manifest of the commit `searcher` sees.
@@ -60,7 +57,11 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
         let keys = fast
             .str(names::ARTICLE)
             .map_err(read_error)?
-            .ok_or_else(|| read_error("no article column"))?;
+            .ok_or_else(|| {
+                read_error(tantivy::TantivyError::SchemaError(
+                    "no article column".into(),
+                ))
+            })?;
         let size = fast.u64(names::SIZE).map_err(read_error)?;
         let mtime = fast.u64(names::MTIME).map_err(read_error)?;
         let recheck = fast.u64(names::RECHECK).map_err(read_error)?;

@@ -2,6 +2,8 @@
 //! else, the fingerprint of the settings it was built with, and the commit payload that records
 //! it. Syncing with the seeds folder lives in [`sync`], reading what is indexed in [`manifest`].
 
+mod checked;
+mod directory;
 mod folder;
 pub(crate) mod manifest;
 pub(crate) mod schema;
@@ -81,6 +83,8 @@ pub struct Stats {
     pub synced_at: Option<u64>,
     /// Whether the last commit ended a sync (false after an interrupted build).
     pub complete: bool,
+    /// Whether another sou process is writing the index right now (a build or a sync).
+    pub being_written: bool,
     /// Files that are not indexed, with the reason.
     pub skipped: Vec<corpus::Skipped>,
 }
@@ -115,6 +119,18 @@ fn tantivy_error(dir: &Path, what: &str) -> impl FnOnce(tantivy::TantivyError) -
     move |err| Error::tantivy(context, err)
 }
 
+/// A failure to take the writer of the index in `dir`: busy when another process holds it.
+fn writer_error(dir: &Path, err: tantivy::TantivyError) -> Error {
+    match err {
+        tantivy::TantivyError::LockFailure(tantivy::directory::error::LockError::LockBusy, _) => {
+            Error::IndexBusy {
+                path: dir.to_path_buf(),
+            }
+        }
+        other => Error::tantivy(format!("opening the writer of {}", dir.display()), other),
+    }
+}
+
 impl SouIndex {
     /// Opens the index in `dir`, which must exist and be a sou index.
     pub fn open(dir: &Path) -> Result<SouIndex> {
@@ -137,6 +153,23 @@ impl SouIndex {
         }
     }
 
+    /// A new, empty index in place of the one in `dir`, made without opening the old one, which
+    /// may be too damaged to open: the files sou wrote there are deleted while holding the
+    /// writer's lock, so that no other sou process is writing them. `None` when `dir` holds no
+    /// sou index (nothing, or files that are not sou's): [`SouIndex::open_or_create`] decides.
+    pub fn replace(dir: &Path) -> Result<Option<SouIndex>> {
+        if !std::fs::metadata(dir).is_ok_and(|meta| meta.is_dir()) {
+            return Ok(None);
+        }
+        let survey = Survey::of(dir)?;
+        if !(survey.marker && survey.meta) {
+            return Ok(None);
+        }
+        let _lock = folder::lock_writer(dir)?;
+        folder::clear(&Survey::of(dir)?)?;
+        Self::create(dir).map(Some)
+    }
+
     /// Opens the index in `dir`, creating the folder and an empty index when there is none.
     /// A folder with other files in it (dot-files aside) and no sou index is refused untouched.
     /// An index with another schema (an older sou) is replaced by an empty one.
@@ -150,6 +183,15 @@ impl SouIndex {
             Err(err) => return Err(Error::io(dir, err)),
         }
         let before = Survey::of(dir)?;
+        if before.marker && before.meta {
+            // The common case, which writes nothing: an index that may only need searching
+            // opens even where nothing can be written.
+            match Self::open_tantivy(dir) {
+                Ok(opened) => return Ok(opened),
+                Err(Error::IndexFolder { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
         if !before.marker {
             if before.meta {
                 return Err(folder_error(
@@ -191,9 +233,7 @@ impl SouIndex {
                     let old = Index::open_in_dir(dir).map_err(tantivy_error(dir, "opening"))?;
                     let writer = old
                         .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
-                        .map_err(|_| Error::IndexBusy {
-                            path: dir.to_path_buf(),
-                        })?;
+                        .map_err(|err| writer_error(dir, err))?;
                     drop(writer);
                     folder::clear(&Survey::of(dir)?)?;
                 }
@@ -214,6 +254,11 @@ impl SouIndex {
             // left of it is ours and incomplete.
             folder::clear(&survey)?;
         }
+        Self::create(dir)
+    }
+
+    /// A new, empty index in `dir`, which holds none.
+    fn create(dir: &Path) -> Result<SouIndex> {
         let (schema, fields) = schema::build();
         // zstd at level 7 in 32 kB blocks stores passages in 29 % less space than lz4 (19.7 →
         // 14.0 MB on inews) at no cost a search of ten hits can measure; higher levels or
@@ -240,7 +285,9 @@ impl SouIndex {
     }
 
     fn open_tantivy(dir: &Path) -> Result<SouIndex> {
-        let index = Index::open_in_dir(dir).map_err(tantivy_error(dir, "opening"))?;
+        let directory = directory::IndexDirectory::open(dir)
+            .map_err(|e| tantivy_error(dir, "opening")(e.into()))?;
+        let index = Index::open(directory).map_err(tantivy_error(dir, "opening"))?;
         let (expected, fields) = schema::build();
         if !same_schema(&index.schema(), &expected) {
             return Err(folder_error(
@@ -288,15 +335,7 @@ impl SouIndex {
         let writer = self
             .index
             .writer_with_num_threads::<TantivyDocument>(threads, budget_bytes)
-            .map_err(|err| match err {
-                tantivy::TantivyError::LockFailure(..) => Error::IndexBusy {
-                    path: self.dir.clone(),
-                },
-                other => Error::tantivy(
-                    format!("opening the writer of {}", self.dir.display()),
-                    other,
-                ),
-            })?;
+            .map_err(|err| writer_error(&self.dir, err))?;
         // Every sync that changes something commits a small segment, and a search opens every
         // segment: merge small ones three at a time rather than tantivy's eight.
         let mut policy = LogMergePolicy::default();
@@ -320,6 +359,7 @@ impl SouIndex {
             index_bytes: self.size_on_disk()?,
             synced_at: payload.as_ref().map(|p| p.synced_at),
             complete: payload.is_some_and(|p| p.complete),
+            being_written: folder::being_written(&self.dir),
             skipped,
         })
     }

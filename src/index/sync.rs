@@ -27,7 +27,7 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::manifest::{self, Known, Manifest};
 use super::schema::{ARTICLE_KIND, MAX_UNIT_PASSAGES, UnitPlace, text_hash};
-use super::{Payload, SouIndex};
+use super::{Payload, SouIndex, checked};
 use crate::analysis::SharedAnalyzer;
 use crate::analysis::grams::TAIL_CHARS;
 use crate::corpus::{self, Skipped, SourceFile};
@@ -365,6 +365,11 @@ fn execute(
         lock: RwLock::new(index.writer(threads, WRITER_BUDGET_BYTES)?),
         index,
     };
+    if !plan.clear {
+        // tantivy reads the old segments to apply deletes and merge, and aborts the process on
+        // some corrupt bytes: make sure they are sound first.
+        checked::check(index)?;
+    }
     let sync_time = SystemTime::now();
     if plan.clear {
         writer
@@ -483,6 +488,7 @@ fn execute(
     writer
         .wait_merging_threads()
         .map_err(|e| Error::tantivy("merging segments", e))?;
+    checked::record_all(index)?;
     report.passages = passages;
     if interrupted {
         return Err(Error::Interrupted);

@@ -196,7 +196,9 @@ pub fn write_stats<W: Write>(
             humantime::format_rfc3339_seconds(time).to_string()
         },
     );
-    let state = if stats.complete {
+    let state = if stats.being_written {
+        " (another sou process is updating it now)"
+    } else if stats.complete {
         ""
     } else {
         " (interrupted: run `sou index`)"
@@ -211,7 +213,7 @@ pub fn write_stats<W: Write>(
 }
 
 /// `1.5 MB`, `12.0 kB`, `300 B`.
-fn human_bytes(bytes: u64) -> String {
+pub(crate) fn human_bytes(bytes: u64) -> String {
     match bytes {
         0..1_000 => format!("{bytes} B"),
         1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
@@ -333,6 +335,7 @@ mod tests {
             index_bytes: 1_500_000,
             synced_at: Some(0),
             complete: false,
+            being_written: false,
             skipped: vec![crate::corpus::Skipped {
                 key: "图/x.png".into(),
                 reason: "binary file (image/png)".into(),

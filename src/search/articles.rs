@@ -463,11 +463,15 @@ impl<'a> SegmentSearch<'a> {
     }
 
     /// The unit (article, or section of a long one) holding `doc`: its documents and whether
-    /// its first is the title.
+    /// its first is the title. The unit always holds `doc`, so the search moves on even when the
+    /// stored place is damaged.
     fn unit_of(&self, doc: DocId, max_doc: DocId) -> (DocId, DocId, bool) {
         let place = UnitPlace::unpack(self.units.first(doc).unwrap_or(0));
         let start = doc - place.offset.min(doc);
-        let end = (start + place.len.max(1)).min(max_doc);
+        let end = start.saturating_add(place.len.max(1)).min(max_doc);
+        if end <= doc {
+            return (doc, doc + 1, false);
+        }
         (start, end, place.has_title)
     }
 
