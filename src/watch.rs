@@ -136,7 +136,12 @@ pub fn watch(
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        if last_folder_check.elapsed() >= FOLDER_CHECK {
+        let due = pending.is_some_and(|(first, last)| {
+            last.elapsed() >= DEBOUNCE || first.elapsed() >= MAX_DELAY
+        });
+        // Before a sync too: a moved folder shows as events, and the sync must list the new one
+        // with the watch already on it.
+        if due || last_folder_check.elapsed() >= FOLDER_CHECK {
             last_folder_check = Instant::now();
             let now_identity = folder_identity(&seeds_abs);
             if now_identity != identity {
@@ -159,9 +164,6 @@ pub fn watch(
                 }
             }
         }
-        let due = pending.is_some_and(|(first, last)| {
-            last.elapsed() >= DEBOUNCE || first.elapsed() >= MAX_DELAY
-        });
         if due || (retry && identity.is_some() && last_run.elapsed() >= RETRY_AFTER) {
             pending = None;
             retry = run(report);
