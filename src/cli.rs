@@ -5,9 +5,30 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+/// Examples shown at the end of `sou --help`.
+const EXAMPLES: &str = "\
+Examples:
+  sou 安置房                           search ./seeds (the index is built or updated first)
+  sou search 高新区安置房 --seeds ~/news  search your own folder of articles
+  vim -q <(sou search 安置房 --vimgrep)  jump to every hit in vim";
+
+/// Examples shown at the end of `sou search --help`.
+const SEARCH_EXAMPLES: &str = "\
+Examples:
+  sou search 安置房什么时候建成 -n 5       words, questions and titles find the article
+  sou search '\"智慧产业\"' -智慧社会 -l    as written, excluding a word, files only
+  sou search 安置房 -g 'policy/**' --json  only files below policy/, as JSON";
+
 /// sou (搜): search a folder of Chinese articles. The index follows the folder by itself.
 #[derive(Debug, Parser)]
-#[command(name = "sou", version, about, long_about = None)]
+#[command(
+    name = "sou",
+    version,
+    about,
+    long_about = None,
+    after_help = EXAMPLES,
+    arg_required_else_help = true
+)]
 pub struct Cli {
     /// Folders to work on.
     #[command(flatten)]
@@ -20,24 +41,13 @@ pub struct Cli {
 /// The seeds and index folders, accepted by every subcommand.
 #[derive(Debug, Args)]
 pub struct Folders {
-    /// The folder of articles (.txt and .md files, searched recursively).
-    #[arg(
-        long,
-        global = true,
-        env = "SOU_SEEDS",
-        default_value = "./seeds",
-        value_name = "DIR"
-    )]
-    pub seeds: PathBuf,
-    /// The folder where the index is kept.
-    #[arg(
-        long,
-        global = true,
-        env = "SOU_INDEX",
-        default_value = "./index",
-        value_name = "DIR"
-    )]
-    pub index: PathBuf,
+    /// The folder of articles (.txt and .md files, searched recursively) [default: ./seeds].
+    #[arg(long, global = true, env = "SOU_SEEDS", value_name = "DIR")]
+    pub seeds: Option<PathBuf>,
+    /// The folder where the index is kept [default: ./index for ./seeds, else a folder of the
+    /// user's cache named after the seeds folder].
+    #[arg(long, global = true, env = "SOU_INDEX", value_name = "DIR")]
+    pub index: Option<PathBuf>,
     /// File extensions that make a file an article, comma-separated.
     #[arg(
         long,
@@ -70,30 +80,63 @@ pub enum Command {
     /// Keep the index in step with the seeds folder until Ctrl-C, printing a line per sync.
     Watch,
     /// Search, after bringing the index in step. Words must all match; "quotes" match as
-    /// written; -word excludes; a OR b accepts either.
-    Search {
-        /// The query; several arguments form one query.
-        #[arg(required_unless_present = "excluded", value_name = "QUERY")]
-        query: Vec<String>,
-        /// Words given as `-word`: rewritten to this before parsing, so that a query word
-        /// starting with `-` is not taken for an option.
-        #[arg(long = "exclude", hide = true, value_name = "WORD")]
-        excluded: Vec<String>,
-        /// How many passages to show.
-        #[arg(long, short = 'n', default_value_t = 10, value_name = "N")]
-        limit: usize,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-        /// Search the index as it is, without syncing first.
-        #[arg(long)]
-        no_sync: bool,
-        /// When to color the output.
-        #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-        color: ColorChoice,
-    },
+    /// written; -word excludes; a OR b accepts either. `sou QUERY` is short for this.
+    #[command(
+        after_help = SEARCH_EXAMPLES,
+        override_usage = "sou search [OPTIONS] <QUERY>...\n       sou <QUERY>... [OPTIONS]"
+    )]
+    Search(SearchArgs),
     /// Show what the index holds.
     Stats,
+    /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), for `man -l -` or a man folder.
+    Man,
+}
+
+/// What `sou search` takes.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query; several arguments form one query. A last argument that is a folder is
+    /// the folder to search (as --seeds).
+    #[arg(required_unless_present = "excluded", value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// Words given as `-word`: rewritten to this before parsing, so that a query word
+    /// starting with `-` is not taken for an option.
+    #[arg(long = "exclude", hide = true, value_name = "WORD")]
+    pub excluded: Vec<String>,
+    /// How many passages to show (with -l, how many files; default: all of them).
+    #[arg(long, short = 'n', value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print one JSON object instead of text.
+    #[arg(long, conflicts_with_all = ["vimgrep", "files_with_matches", "count", "quiet"])]
+    pub json: bool,
+    /// One line per hit, `path:line:column:text`, as vim's `-q`, Emacs and VS Code read it.
+    #[arg(long, conflicts_with_all = ["files_with_matches", "count", "quiet"])]
+    pub vimgrep: bool,
+    /// Print the paths of the files with hits, one per line, best first.
+    #[arg(long, short = 'l', conflicts_with_all = ["count", "quiet"])]
+    pub files_with_matches: bool,
+    /// Print how many passages match.
+    #[arg(long, short = 'c', conflicts_with = "quiet")]
+    pub count: bool,
+    /// Print nothing: the exit status says whether something was found.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Only files whose path in the seeds folder matches this glob (`policy/**`); a glob
+    /// starting with `!` leaves files out. Repeatable.
+    #[arg(long, short = 'g', value_name = "GLOB")]
+    pub glob: Vec<String>,
+    /// Search the index as it is, without syncing first.
+    #[arg(long)]
+    pub no_sync: bool,
+    /// When to color the output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 /// When to color text output.
@@ -116,6 +159,16 @@ struct OptionNames {
 }
 
 impl OptionNames {
+    /// Whether `-word` reads as short flags: a short option that takes a value (`-n5`), or
+    /// only short flags (`-lq`). Anything else (`-iphone`, `-智慧社会`) is an exclusion.
+    fn are_short_flags(&self, word: &str) -> bool {
+        let Some(first) = word.chars().next() else {
+            return false;
+        };
+        self.take_values.contains(&format!("-{first}"))
+            || word.chars().all(|c| self.shorts.contains(&c))
+    }
+
     fn of(command: &clap::Command) -> Self {
         let mut names = OptionNames {
             take_values: Vec::new(),
@@ -146,11 +199,61 @@ impl OptionNames {
     }
 }
 
+/// The command line as clap should see it: `sou QUERY` becomes `sou search QUERY`, and the
+/// `-word` exclusions of a search become options (see [`rewrite_exclusions`]).
+pub fn rewrite_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    rewrite_exclusions(insert_search(args))
+}
+
+/// Inserts `search` before the first argument that is neither a global option (or its value)
+/// nor a subcommand: `sou 安置房`, `sou --seeds ~/news 安置房 -n 3`.
+fn insert_search(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let command = Cli::command();
+    let globals: Vec<&clap::Arg> = command.get_arguments().collect();
+    let is_global = |text: &str| {
+        let name = text.split_once('=').map_or(text, |(name, _)| name);
+        matches!(name, "-h" | "--help" | "-V" | "--version")
+            || globals.iter().any(|arg| {
+                arg.get_long()
+                    .is_some_and(|long| name == format!("--{long}"))
+                    || arg
+                        .get_short()
+                        .is_some_and(|short| name == format!("-{short}"))
+            })
+    };
+    let takes_value = |text: &str| {
+        !text.contains('=')
+            && globals.iter().any(|arg| {
+                arg.get_action().takes_values()
+                    && arg
+                        .get_long()
+                        .is_some_and(|long| text == format!("--{long}"))
+            })
+    };
+    let mut i = 1;
+    while let Some(arg) = args.get(i) {
+        let Some(text) = arg.to_str() else { break };
+        if is_global(text) {
+            i += if takes_value(text) { 2 } else { 1 };
+            continue;
+        }
+        let subcommand = command
+            .get_subcommands()
+            .any(|sub| sub.get_name() == text || sub.get_all_aliases().any(|a| a == text))
+            || text == "help";
+        if !subcommand {
+            args.insert(i, "search".into());
+        }
+        break;
+    }
+    args
+}
+
 /// Rewrites the `-word` exclusions of a `sou search` command line (`-智慧社会`, `-"安置房 建设"`,
 /// `-iphone`, `-2020`) into `--exclude=word`, leaving options, option values and anything after
-/// `--` alone. An argument is an exclusion when it starts with one `-` followed by a character
-/// that is not one of the command's short flags.
-pub fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+/// `--` alone. An argument is an exclusion when it starts with one `-` and does not read as
+/// short flags (see [`OptionNames::are_short_flags`]).
+fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let names = OptionNames::of(&Cli::command());
     let mut out = Vec::with_capacity(args.len());
     let mut in_search = false;
@@ -171,10 +274,8 @@ pub fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsStri
             in_search = true;
         } else if in_search
             && let Some(word) = text.strip_prefix('-')
-            && word
-                .chars()
-                .next()
-                .is_some_and(|c| c != '-' && !names.shorts.contains(&c))
+            && word.chars().next().is_some_and(|c| c != '-')
+            && !names.are_short_flags(word)
         {
             out.push(format!("--exclude={word}").into());
             continue;
@@ -189,7 +290,7 @@ mod tests {
     use super::*;
 
     fn rewrite(args: &[&str]) -> Vec<String> {
-        rewrite_exclusions(args.iter().map(Into::into).collect())
+        rewrite_args(args.iter().map(Into::into).collect())
             .into_iter()
             .map(|a| a.into_string().unwrap())
             .collect()
@@ -222,17 +323,47 @@ mod tests {
             ["sou", "--seeds", "search", "search", "a", "--", "-b"]
         );
         assert_eq!(rewrite(&["sou", "index", "-智"]), ["sou", "index", "-智"]);
-        assert_eq!(rewrite(&["sou", "search", "-"]), ["sou", "search", "-"]);
-        // Latin words and numbers are exclusions too, unless they start with a short flag.
+        // A query without a subcommand is a search.
+        assert_eq!(rewrite(&["sou", "安置房"]), ["sou", "search", "安置房"]);
         assert_eq!(
-            rewrite(&["sou", "search", "苹果", "-iphone", "-2020", "-n5"]),
+            rewrite(&["sou", "--seeds", "x", "安置房", "-n", "3", "-建设"]),
+            [
+                "sou",
+                "--seeds",
+                "x",
+                "search",
+                "安置房",
+                "-n",
+                "3",
+                "--exclude=建设"
+            ]
+        );
+        assert_eq!(
+            rewrite(&["sou", "--seeds=x", "-n", "3", "安置房"]),
+            ["sou", "--seeds=x", "search", "-n", "3", "安置房"]
+        );
+        for line in [
+            &["sou", "stats"][..],
+            &["sou", "--help"],
+            &["sou", "help", "search"],
+        ] {
+            assert_eq!(rewrite(line), line);
+        }
+        assert_eq!(rewrite(&["sou", "search", "-"]), ["sou", "search", "-"]);
+        // Latin words and numbers are exclusions too, unless they read as short flags.
+        assert_eq!(
+            rewrite(&[
+                "sou", "search", "苹果", "-iphone", "-2020", "-n5", "-lq", "-law"
+            ]),
             [
                 "sou",
                 "search",
                 "苹果",
                 "--exclude=iphone",
                 "--exclude=2020",
-                "-n5"
+                "-n5",
+                "-lq",
+                "--exclude=law"
             ]
         );
     }
@@ -251,24 +382,18 @@ mod tests {
 
     #[test]
     fn the_rewritten_line_parses() {
-        let args = rewrite_exclusions(
-            ["sou", "search", "智慧产业", "-智慧社会", "--json"]
+        let args = rewrite_args(
+            ["sou", "智慧产业", "-智慧社会", "--json"]
                 .iter()
                 .map(Into::into)
                 .collect(),
         );
         let cli = Cli::try_parse_from(args).unwrap();
-        let Command::Search {
-            query,
-            excluded,
-            json,
-            ..
-        } = cli.command
-        else {
+        let Command::Search(search) = cli.command else {
             panic!("not a search");
         };
-        assert_eq!(query, ["智慧产业"]);
-        assert_eq!(excluded, ["智慧社会"]);
-        assert!(json);
+        assert_eq!(search.query, ["智慧产业"]);
+        assert_eq!(search.excluded, ["智慧社会"]);
+        assert!(search.json);
     }
 }

@@ -38,6 +38,19 @@ pub enum Error {
         /// Why, in a few words.
         reason: String,
     },
+    /// The index folder holds the index of another seeds folder.
+    #[error(
+        "index folder {index} holds the index of {owner}, not of {seeds}; give another --index, \
+         or add --rebuild to make it the index of {seeds}"
+    )]
+    IndexOfAnotherFolder {
+        /// The index folder.
+        index: PathBuf,
+        /// The seeds folder it was made for.
+        owner: PathBuf,
+        /// The seeds folder it was asked to serve.
+        seeds: PathBuf,
+    },
     /// Another process holds the index writer.
     #[error("index folder {path} is busy: another sou process is updating it")]
     IndexBusy {
@@ -47,6 +60,14 @@ pub enum Error {
     /// A query that cannot be run.
     #[error("query: {0}")]
     Query(String),
+    /// A `--glob` that is not a glob.
+    #[error("--glob {glob}: {reason}")]
+    Glob {
+        /// The glob as given.
+        glob: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A configuration file in the seeds folder (dict.txt, synonyms.txt) is unusable.
     #[error("{path}: {reason}")]
     Config {

@@ -84,6 +84,37 @@ impl Config {
     }
 }
 
+/// How to search, besides the query.
+#[derive(Clone, Copy)]
+pub struct SearchOptions<'a> {
+    /// How many hits.
+    pub limit: usize,
+    /// Bring the index in step first.
+    pub sync: bool,
+    /// Told how a sync that has much to do is doing.
+    pub progress: Option<&'a (dyn Fn(index::sync::Progress) + Sync)>,
+    /// Only articles whose key (path in the seeds folder) these globs accept: a glob starting
+    /// with `!` leaves out what it matches; when some do not, an article must match one.
+    pub globs: &'a [String],
+    /// Count every matching passage exactly.
+    pub exact_total: bool,
+    /// Read each hit's text (not needed for paths or counts).
+    pub with_text: bool,
+}
+
+impl Default for SearchOptions<'_> {
+    fn default() -> Self {
+        SearchOptions {
+            limit: 10,
+            sync: true,
+            progress: None,
+            globs: &[],
+            exact_total: false,
+            with_text: true,
+        }
+    }
+}
+
 /// What a search did besides finding passages.
 #[derive(Debug)]
 pub struct SearchOutcome {
@@ -169,15 +200,21 @@ impl Sou {
         analyzer: &SharedAnalyzer,
         fingerprint: &str,
     ) -> Result<SyncReport> {
+        let dir = &self.config.index;
+        let seeds = self.canonical_seeds()?;
+        if !options.rebuild {
+            index::check_owner(dir, &seeds)?;
+        }
         // A rebuild must work however damaged the index is: it never opens the old one.
         let replaced = match options.rebuild {
-            true => SouIndex::replace(&self.config.index)?,
+            true => SouIndex::replace(dir, &seeds)?,
             false => None,
         };
         let index = match replaced {
             Some(index) => index,
-            None => SouIndex::open_or_create(&self.config.index)?,
+            None => SouIndex::open_or_create(dir, &seeds)?,
         };
+        index::claim(dir, &seeds);
         let mut report = index::sync::sync(
             &index,
             &self.config.seeds,
@@ -189,6 +226,25 @@ impl Sou {
         report.warnings = analyzer.user_dict().warnings.clone();
         report.warnings.extend(Synonyms::load(&self.config.seeds).1);
         Ok(report)
+    }
+
+    /// The seeds folder's canonical path: what an index records as the folder it is for.
+    fn canonical_seeds(&self) -> Result<PathBuf> {
+        self.config
+            .seeds
+            .canonicalize()
+            .map_err(|e| Error::SeedsFolder {
+                path: self.config.seeds.clone(),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Checks that the index may serve the seeds folder, when the folder is there to check.
+    fn check_owner(&self) -> Result<()> {
+        match self.config.seeds.canonicalize() {
+            Ok(seeds) => index::check_owner(&self.config.index, &seeds),
+            Err(_) => Ok(()),
+        }
     }
 
     /// Keeps the index in step with the seeds folder until `stop` is set (see [`watch::watch`]).
@@ -208,12 +264,21 @@ impl Sou {
 
     /// Parses and runs `raw_query`, first bringing the index in step unless `sync` is false.
     /// A busy index is searched as last committed and reported in the outcome.
-    pub fn search(&self, raw_query: &str, limit: usize, sync: bool) -> Result<SearchOutcome> {
+    pub fn search(&self, raw_query: &str, options: &SearchOptions<'_>) -> Result<SearchOutcome> {
         let query = search::parse(raw_query)?;
+        let SearchOptions {
+            limit,
+            sync,
+            progress,
+            ..
+        } = *options;
         let mut report = None;
         let mut busy = None;
+        if !sync {
+            self.check_owner()?;
+        }
         if sync {
-            match self.sync(false, None, None) {
+            match self.sync(false, None, progress) {
                 Ok(done) => report = Some(done),
                 // Searching what is committed beats no answer: say why it may be behind.
                 Err(err @ (Error::IndexBusy { .. } | Error::CannotWrite { .. })) => {
@@ -223,7 +288,7 @@ impl Sou {
             }
         }
         let results = guard_index(&self.config.index, || {
-            self.search_index(raw_query, &query, limit)
+            self.search_index(raw_query, &query, limit, options)
         })?;
         Ok(SearchOutcome {
             results,
@@ -237,6 +302,7 @@ impl Sou {
         raw_query: &str,
         query: &search::Query,
         limit: usize,
+        options: &SearchOptions<'_>,
     ) -> Result<Results> {
         let index = SouIndex::open(&self.config.index)?;
         let (synonyms, _unreadable) = Synonyms::load(&self.config.seeds);
@@ -244,22 +310,69 @@ impl Sou {
         let dictionary = Dictionary::new(&user_words);
         let reader = index.reader()?;
         let searcher = reader.searcher();
+        let articles = match options.globs {
+            [] => None,
+            globs => Some(articles_matching(&index, &searcher, globs)?),
+        };
+        let scope = search::Scope {
+            articles,
+            exact_total: options.exact_total,
+            with_text: options.with_text,
+        };
         let context = search::Context {
             index: &index,
             searcher: &searcher,
             seeds: &self.config.seeds,
             synonyms: &synonyms,
             dictionary: &dictionary,
+            scope: &scope,
         };
         search::search(&context, raw_query, query, limit)
     }
 
     /// Numbers about the index as last committed.
     pub fn stats(&self) -> Result<Stats> {
-        guard_index(&self.config.index, || {
+        self.check_owner()?;
+        let mut stats = guard_index(&self.config.index, || {
             SouIndex::open(&self.config.index)?.stats()
-        })
+        })?;
+        stats.settings = corpus::SETTINGS_FILES
+            .iter()
+            .filter(|name| self.config.seeds.join(name).is_file())
+            .map(|name| name.to_string())
+            .collect();
+        Ok(stats)
     }
+}
+
+/// The keys of the indexed articles that `globs` accept (see [`SearchOptions::globs`]).
+fn articles_matching(
+    index: &SouIndex,
+    searcher: &tantivy::Searcher,
+    globs: &[String],
+) -> Result<Vec<String>> {
+    let mut builder = ignore::overrides::OverrideBuilder::new("/");
+    for glob in globs {
+        builder.add(glob).map_err(|err| Error::Glob {
+            glob: glob.clone(),
+            reason: err.to_string(),
+        })?;
+    }
+    let overrides = builder.build().map_err(|err| Error::Glob {
+        glob: globs.join(" "),
+        reason: err.to_string(),
+    })?;
+    let manifest = index::manifest::read(searcher, &index.fields)?;
+    Ok(manifest
+        .into_iter()
+        .filter(|(key, known)| {
+            !known.skipped
+                && !overrides
+                    .matched(std::path::Path::new("/").join(key), false)
+                    .is_ignore()
+        })
+        .map(|(key, _)| key)
+        .collect())
 }
 
 /// Below this much free space, a write to the index that failed is taken to have failed for

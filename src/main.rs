@@ -4,6 +4,7 @@
 mod cli;
 
 use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -12,10 +13,10 @@ use anyhow::Context;
 use clap::Parser;
 use termcolor::{NoColor, StandardStream};
 
-use cli::{Cli, ColorChoice, Command};
+use cli::{Cli, ColorChoice, Command, SearchArgs};
 use sou::index::sync::{Progress, SyncOptions, SyncReport};
 use sou::watch::WatchEvent;
-use sou::{Config, Error, Sou, render};
+use sou::{Config, Error, SearchOptions, Sou, render};
 
 /// What a failed write to stdout was doing.
 const WRITING: &str = "writing the output";
@@ -54,8 +55,7 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         *PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{message}{place}"));
     }));
-    let cli = Cli::parse_from(cli::rewrite_exclusions(std::env::args_os().collect()));
-    let index = cli.folders.index.clone();
+    let cli = Cli::parse_from(cli::rewrite_args(std::env::args_os().collect()));
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(code)) => code,
         Ok(Err(err)) => {
@@ -64,6 +64,9 @@ fn main() -> ExitCode {
             }
             // sou's errors carry their cause in their message: no chain to append.
             let message = match err.downcast_ref::<Error>() {
+                Some(seeds @ Error::SeedsFolder { .. }) => format!(
+                    "{seeds}; point sou at a folder of articles with --seeds DIR or SOU_SEEDS=DIR"
+                ),
                 Some(sou_error) => sou_error.to_string(),
                 None => format!("{err:#}"),
             };
@@ -80,9 +83,8 @@ fn main() -> ExitCode {
                 .take()
                 .unwrap_or_default();
             say!(
-                "sou: internal error ({}); if the index in {} is damaged, `sou index --rebuild` rebuilds it",
-                render::visible(&what),
-                render::visible(&index.to_string_lossy())
+                "sou: internal error ({}); if the index is damaged, `sou index --rebuild` rebuilds it",
+                render::visible(&what)
             );
             ExitCode::from(2)
         }
@@ -107,18 +109,42 @@ fn stop_on_ctrl_c() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut config = Config::new(cli.folders.seeds, cli.folders.index);
-    config.extensions = cli
-        .folders
+    let Cli { folders, command } = cli;
+    match &command {
+        Command::Completions { shell } => return print_completions(*shell),
+        Command::Man => return print_man_page(),
+        _ => {}
+    }
+    let mut seeds = folders.seeds.clone();
+    let mut command = command;
+    if let Command::Search(args) = &mut command
+        && let Some(folder) = trailing_folder(&mut args.query)
+    {
+        match &seeds {
+            Some(given) if given != &folder => anyhow::bail!(
+                "two seeds folders: {} (--seeds or SOU_SEEDS) and {} (after the query)",
+                render::visible(&given.to_string_lossy()),
+                render::visible(&folder.to_string_lossy())
+            ),
+            _ => seeds = Some(folder),
+        }
+    }
+    let seeds = seeds.unwrap_or_else(|| PathBuf::from("./seeds"));
+    let index_dir = match folders.index {
+        Some(index) => index,
+        None => default_index(&seeds)?,
+    };
+    let mut config = Config::new(seeds, index_dir);
+    config.extensions = folders
         .ext
         .iter()
         .map(|e| e.trim().trim_start_matches('.').to_lowercase())
         .filter(|e| !e.is_empty())
         .collect();
-    config.respect_ignore_files = !cli.folders.no_ignore;
-    config.follow_outside = cli.folders.follow_outside;
+    config.respect_ignore_files = !folders.no_ignore;
+    config.follow_outside = folders.follow_outside;
     let sou = Sou::new(config);
-    match cli.command {
+    match command {
         Command::Index {
             rebuild,
             commit_every,
@@ -126,6 +152,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             stop_on_ctrl_c();
             let report = index(&sou, rebuild, commit_every)?;
             warn_skipped(&sou, &report, true);
+            warn_if_empty(&sou, &report);
             writeln!(
                 std::io::stdout().lock(),
                 "{}",
@@ -139,28 +166,78 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             watch(&sou)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Search {
-            query,
-            excluded,
-            limit,
-            json,
-            no_sync,
-            color,
-        } => search(
-            &sou,
-            &query_string(&query, &excluded),
-            limit,
-            json,
-            no_sync,
-            color,
-        ),
+        Command::Search(args) => search(&sou, &args),
         Command::Stats => stats(&sou),
+        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Takes a last query argument that names a folder (`sou search 安置房 ~/news`) as the folder to
+/// search, as grep and ripgrep take a path after the pattern. A lone argument stays a query.
+fn trailing_folder(query: &mut Vec<String>) -> Option<PathBuf> {
+    if query.len() < 2 {
+        return None;
+    }
+    let last = query.last()?;
+    let looks_like_a_path = last.contains(std::path::MAIN_SEPARATOR) || last.starts_with('.');
+    if looks_like_a_path && std::path::Path::new(last).is_dir() {
+        return query.pop().map(PathBuf::from);
+    }
+    None
+}
+
+/// Where the index of `seeds` is kept when no `--index` is given (see
+/// [`sou::index::default_location`]): the cache folder is `$SOU_CACHE`, else the platform's.
+fn default_index(seeds: &std::path::Path) -> anyhow::Result<PathBuf> {
+    let cwd = std::env::current_dir().context("the current folder")?;
+    let cache = match std::env::var_os("SOU_CACHE").filter(|v| !v.is_empty()) {
+        Some(cache) => PathBuf::from(cache),
+        None => directories::ProjectDirs::from("", "", "sou")
+            .map(|dirs| dirs.cache_dir().to_path_buf())
+            .context("no cache folder for the index: give one with --index DIR")?,
+    };
+    Ok(sou::index::default_location(seeds, &cwd, &cache))
+}
+
+/// `sou completions SHELL`.
+fn print_completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut command, "sou", &mut out);
+    out.flush().context(WRITING)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sou man`.
+fn print_man_page() -> anyhow::Result<ExitCode> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut out = std::io::stdout().lock();
+    clap_mangen::Man::new(command)
+        .render(&mut out)
+        .context(WRITING)?;
+    out.flush().context(WRITING)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Says so when the seeds folder holds no article at all: an empty answer is not a finding.
+fn warn_if_empty(sou: &Sou, report: &SyncReport) {
+    if report.added + report.changed + report.unchanged == 0 {
+        say!(
+            "sou: {} holds no articles ({} files)",
+            render::visible(&sou.config().seeds.to_string_lossy()),
+            sou.config()
+                .extensions
+                .iter()
+                .map(|e| format!(".{e}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
 }
 
 /// `sou index`: waits for another process that holds the index, shows progress on a terminal.
 fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<SyncReport> {
-    let bar = ProgressLine::new();
+    let bar = ProgressLine::new("");
     let progress = |p: Progress| bar.update(p);
     let mut options = SyncOptions {
         rebuild,
@@ -250,52 +327,102 @@ fn watch(sou: &Sou) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn search(
-    sou: &Sou,
-    raw: &str,
-    limit: usize,
-    json: bool,
-    no_sync: bool,
-    color: ColorChoice,
-) -> anyhow::Result<ExitCode> {
-    let outcome = sou.search(raw, limit, !no_sync)?;
+fn search(sou: &Sou, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let raw = query_string(&args.query, &args.excluded);
+    let listing = args.files_with_matches || args.count;
+    let bar = ProgressLine::new("before searching");
+    let progress = |p: Progress| bar.update(p);
+    let options = SearchOptions {
+        // Paths and counts cover every match unless told otherwise.
+        limit: match (args.limit, listing, args.quiet) {
+            (_, _, true) => 1,
+            (_, true, _) if args.count => 0,
+            (Some(limit), _, _) if !args.files_with_matches => limit,
+            (_, true, _) => usize::MAX,
+            (None, _, _) => 10,
+            (Some(limit), _, _) => limit,
+        },
+        sync: !args.no_sync,
+        progress: Some(&progress),
+        globs: &args.glob,
+        exact_total: args.count,
+        with_text: !(listing || args.quiet),
+    };
+    let outcome = sou.search(&raw, &options);
+    bar.finish();
+    let outcome = outcome?;
+    // With -q only errors are said.
+    let note = |line: String| {
+        if !args.quiet {
+            say!("{line}");
+        }
+    };
     if let Some(busy) = &outcome.busy {
-        say!(
+        note(format!(
             "sou: {}; searching the index as last committed",
             render::visible(&busy.to_string())
-        );
+        ));
     }
-    if let Some(report) = outcome.sync.as_ref().filter(|r| r.changed_anything()) {
-        say!("sou: index updated: {}", render::sync_summary(report));
+    if let Some(report) = &outcome.sync {
+        if report.changed_anything() {
+            note(format!(
+                "sou: index updated: {}",
+                render::sync_summary(report)
+            ));
+        }
+        if !args.quiet {
+            warn_if_empty(sou, report);
+        }
     }
     let results = outcome.results;
-    let stdout = std::io::stdout();
-    if json {
-        let mut out = stdout.lock();
-        render::json::write_json(&mut out, &results).context(WRITING)?;
-        out.flush().context(WRITING)?;
+    let found = if args.count {
+        results.total > 0
     } else {
+        !results.hits.is_empty()
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        render::json::write_json(&mut out, &results).context(WRITING)?;
+    } else if args.files_with_matches {
+        let files = args.limit.unwrap_or(usize::MAX);
+        render::write_files(&mut out, &results, files).context(WRITING)?;
+    } else if args.count {
+        writeln!(out, "{}", results.total).context(WRITING)?;
+    } else if args.vimgrep {
+        render::write_vimgrep(&mut out, &results).context(WRITING)?;
+        note(render::summary_line(&results));
+    } else if !args.quiet {
         // How the query was read and how many passages matched go to stderr, so that a pipe
         // sees hits only; on a terminal they stand before and after the hits.
         if let Some(line) = render::reading_line(&results) {
             say!("{line}\n");
         }
-        if use_color(color) {
-            let mut out = StandardStream::stdout(termcolor::ColorChoice::Always);
-            render::write_text(&mut out, &results).context(WRITING)?;
-            out.flush().context(WRITING)?;
+        let width = terminal_width();
+        if use_color(args.color) {
+            drop(out);
+            let mut colored = StandardStream::stdout(termcolor::ColorChoice::Always);
+            render::write_text(&mut colored, &results, width).context(WRITING)?;
+            colored.flush().context(WRITING)?;
+            out = std::io::stdout().lock();
         } else {
-            let mut out = NoColor::new(stdout.lock());
-            render::write_text(&mut out, &results).context(WRITING)?;
-            out.flush().context(WRITING)?;
+            render::write_text(&mut NoColor::new(&mut out), &results, width).context(WRITING)?;
         }
         say!("{}", render::summary_line(&results));
     }
-    Ok(if results.hits.is_empty() {
-        ExitCode::from(1)
-    } else {
+    out.flush().context(WRITING)?;
+    Ok(if found {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
+}
+
+/// The terminal's width in columns, for snippets of about two lines; 80 when unknown.
+fn terminal_width() -> usize {
+    terminal_size::terminal_size()
+        .map(|(terminal_size::Width(w), _)| usize::from(w))
+        .filter(|&w| w >= 20)
+        .unwrap_or(80)
 }
 
 fn stats(sou: &Sou) -> anyhow::Result<ExitCode> {
@@ -307,14 +434,18 @@ fn stats(sou: &Sou) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A progress bar on stderr for builds that take more than about a second, only on a terminal.
+/// Progress of a build that takes more than about a second: a bar on stderr on a terminal,
+/// otherwise one line saying what sou is doing.
 struct ProgressLine {
     bar: Option<indicatif::ProgressBar>,
+    /// Said once, off a terminal (`before searching`, for a search that builds first).
+    doing: &'static str,
+    said: AtomicBool,
     started: Instant,
 }
 
 impl ProgressLine {
-    fn new() -> Self {
+    fn new(doing: &'static str) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::hidden();
             bar.set_style(
@@ -327,13 +458,34 @@ impl ProgressLine {
         });
         ProgressLine {
             bar,
+            doing,
+            said: AtomicBool::new(false),
             started: Instant::now(),
         }
     }
 
     fn update(&self, progress: Progress) {
-        let Some(bar) = &self.bar else { return };
-        if bar.is_hidden() && self.started.elapsed() > Duration::from_secs(1) {
+        if self.started.elapsed() <= progress_after() {
+            if let Some(bar) = &self.bar {
+                bar.set_length(progress.bytes_total);
+                bar.set_position(progress.bytes_done);
+            }
+            if !progress_after().is_zero() {
+                return;
+            }
+        }
+        let Some(bar) = &self.bar else {
+            if !self.said.swap(true, Ordering::Relaxed) {
+                say!(
+                    "sou: indexing {} files ({}) {}…",
+                    progress.files_total,
+                    render::human_bytes(progress.bytes_total),
+                    self.doing
+                );
+            }
+            return;
+        };
+        if bar.is_hidden() {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
         bar.set_length(progress.bytes_total);
@@ -349,6 +501,15 @@ impl ProgressLine {
             bar.finish_and_clear();
         }
     }
+}
+
+/// How long a build runs before its progress shows: a second, or `$SOU_PROGRESS_AFTER_MS`
+/// (tests set it to 0 to see the progress of a small build).
+fn progress_after() -> Duration {
+    std::env::var("SOU_PROGRESS_AFTER_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(1), Duration::from_millis)
 }
 
 /// The query as one string: its words, then the exclusions the command line took apart.

@@ -395,3 +395,358 @@ fn fifty_identical_files_are_one_hit_with_the_other_paths_in_order() {
         stdout(&text)
     );
 }
+
+// ---- Fitting the hands of terminal users (issue 12) ----
+
+/// Runs `sou ARGS` with the working directory `cwd`, inside the workspace.
+fn sou_in(ws: &Workspace, cwd: &str, args: &[&str]) -> Output {
+    let mut command = common::sou();
+    command
+        .args(args)
+        .current_dir(ws.path(cwd))
+        .env("SOU_CACHE", ws.path(".sou-cache"));
+    command.output().unwrap()
+}
+
+/// `sou --seeds other search 的` then `sou search 的` wiped and rebuilt one `./index` each
+/// time ("3 added … 1 removed"); each folder now keeps its own index, found from anywhere.
+#[test]
+fn folders_switched_back_and_forth_keep_their_own_index() {
+    let ws = Workspace::with_seed();
+    std::fs::create_dir_all(ws.path("other")).unwrap();
+    std::fs::write(ws.path("other/a.txt"), "别处\n\n别处也有安置房的消息。\n").unwrap();
+    let first = ws.sou(&["search", "安置房"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        ws.path("index/meta.json").exists(),
+        "./index serves ./seeds"
+    );
+    for round in 0..2 {
+        let other = ws.sou(&["--seeds", "other", "search", "安置房"]);
+        assert_eq!(other.status.code(), Some(0), "{}", stderr(&other));
+        assert!(stdout(&other).contains("other/a.txt"), "{}", stdout(&other));
+        assert_eq!(
+            stderr(&other).contains("index updated"),
+            round == 0,
+            "built once: {}",
+            stderr(&other)
+        );
+        let back = ws.sou(&["search", "安置房"]);
+        assert!(
+            !stderr(&back).contains("index updated"),
+            "{}",
+            stderr(&back)
+        );
+        assert!(stdout(&back).contains(SEED_NAME));
+    }
+    // From another working directory, the seeds folder's own index is found again.
+    let elsewhere = sou_in(&ws, "other", &["--seeds", "../seeds", "search", "安置房"]);
+    assert_eq!(elsewhere.status.code(), Some(0), "{}", stderr(&elsewhere));
+    assert!(
+        !stderr(&elsewhere).contains("index updated"),
+        "{}",
+        stderr(&elsewhere)
+    );
+    assert!(!ws.path("other/index").exists());
+    // stats names the folder an index is for.
+    let stats = stdout(&ws.sou(&["--seeds", "other", "stats"]));
+    let other = ws.path("other").canonicalize().unwrap();
+    assert!(
+        stats.contains(&format!("seeds:     {}", other.display())),
+        "{stats}"
+    );
+    // An explicit index of another folder is an error naming both, unless --rebuild.
+    let out = ws.sou(&["--seeds", "other", "--index", "index", "search", "安置房"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let seeds = ws.path("seeds").canonicalize().unwrap();
+    assert!(
+        err.contains(&seeds.display().to_string()) && err.contains(&other.display().to_string()),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let out = ws.sou(&["--seeds", "other", "--index", "index", "index", "--rebuild"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stats = stdout(&ws.sou(&["--seeds", "other", "--index", "index", "stats"]));
+    assert!(
+        stats.contains(&format!("seeds:     {}", other.display())),
+        "{stats}"
+    );
+}
+
+/// `vim -q` read 0 of 10 entries: `--vimgrep` prints `path:line:column:text`, the column being
+/// the byte column of the first match in that line of the file.
+#[test]
+fn vimgrep_lines_point_at_the_match_in_the_file() {
+    let ws = Workspace::with_seed();
+    ws.write(
+        "healed.txt",
+        "标题\n\n第一行没有说完\n\n后面才说到安置房建设。\n",
+    );
+    for query in ["安置房", "建成", "安置房 建设"] {
+        let out = ws.sou(&["search", query, "--vimgrep"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.lines().count() >= 2, "{text}");
+        for entry in text.lines() {
+            let mut parts = entry.splitn(4, ':');
+            let path = parts.next().unwrap();
+            let line: usize = parts.next().unwrap().parse().expect("a line number");
+            let column: usize = parts.next().unwrap().parse().expect("a column");
+            let rest = parts.next().expect("text after the column");
+            assert!(!rest.is_empty() && !rest.contains('\n'));
+            let file = std::fs::read_to_string(ws.path(path)).unwrap();
+            let at = &file.lines().nth(line - 1).unwrap()[column - 1..];
+            let first = query.split(' ').any(|word| at.starts_with(word));
+            assert!(first, "{entry}: the line there reads {at:?}");
+        }
+    }
+}
+
+#[test]
+fn files_count_and_quiet_print_what_scripts_need() {
+    let ws = Workspace::with_seed();
+    ws.write("b.txt", "另一篇\n\n这里也写了安置房。\n");
+    ws.write("c.txt", "无关\n\n什么也没有。\n");
+    let out = ws.sou(&["search", "安置房", "-l"]);
+    assert_eq!(out.status.code(), Some(0));
+    let files: Vec<String> = stdout(&out).lines().map(String::from).collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files.iter().all(|f| ws.path(f).is_file()), "{files:?}");
+    let (_, json) = search_json(&ws, &["安置房"]);
+    assert_eq!(files[0], json.hits[0].path, "ranked by their best hit");
+    assert_eq!(
+        stdout(&ws.sou(&["search", "安置房", "-l", "-n", "1"]))
+            .lines()
+            .count(),
+        1
+    );
+
+    let out = ws.sou(&["search", "安置房", "-c"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out).trim(), json.total.to_string());
+    let out = ws.sou(&["search", "蝾螈", "-c"]);
+    assert_eq!((out.status.code(), stdout(&out).trim()), (Some(1), "0"));
+
+    for (query, code) in [("安置房", 0), ("蝾螈", 1)] {
+        let out = ws.sou(&["search", query, "-q"]);
+        assert_eq!(out.status.code(), Some(code));
+        assert!(
+            out.stdout.is_empty() && out.stderr.is_empty(),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn a_query_alone_is_a_search_and_a_folder_after_it_is_the_folder() {
+    let ws = Workspace::with_seed();
+    let out = ws.sou(&["安置房", "-n", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(SEED_NAME));
+    std::fs::create_dir_all(ws.path("news")).unwrap();
+    std::fs::write(ws.path("news/x.txt"), "快讯\n\n蝾螈出现在新闻里。\n").unwrap();
+    let out = ws.sou(&["search", "蝾螈", "./news"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("news/x.txt"), "{}", stdout(&out));
+    let help = stdout(&ws.sou(&["--help"]));
+    assert!(
+        help.contains("Examples:") && help.matches("\n  sou ").count() >= 1,
+        "{help}"
+    );
+    let help = stdout(&ws.sou(&["search", "--help"]));
+    assert!(
+        help.contains("<QUERY>...") && help.contains("Examples:"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_missing_or_empty_seeds_folder_says_what_to_do() {
+    let ws = Workspace::new();
+    std::fs::remove_dir(ws.seeds()).unwrap();
+    let out = ws.sou(&["search", "安置房"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("--seeds") && err.contains("SOU_SEEDS"),
+        "{err}"
+    );
+    std::fs::create_dir(ws.seeds()).unwrap();
+    let out = ws.sou(&["search", "安置房"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("holds no articles"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_title_hit_prints_the_title_once_and_snippets_fit_two_lines() {
+    let ws = Workspace::with_seed();
+    ws.write("t.txt", "蝾螈专题报道\n\n正文里没有那个词。\n");
+    let out = ws.sou(&["search", "蝾螈"]);
+    let text = stdout(&out);
+    assert_eq!(text.matches("蝾螈专题报道").count(), 1, "{text}");
+    assert_eq!(text.trim_end().lines().count(), 1, "{text}");
+    // Without a terminal, snippets fit two lines of 80 columns (a Chinese character is two).
+    let out = ws.sou(&["search", "安置房"]);
+    let width = |line: &str| -> usize {
+        line.chars()
+            .map(|c| if c as u32 >= 0x1100 { 2 } else { 1 })
+            .sum()
+    };
+    let printed = stdout(&out);
+    let snippets: Vec<&str> = printed.lines().filter(|l| l.starts_with("    ")).collect();
+    assert!(!snippets.is_empty());
+    for line in snippets {
+        assert!(width(line) <= 160, "{} columns: {line}", width(line));
+    }
+}
+
+#[test]
+fn completions_for_four_shells_and_a_man_page_name_every_command_and_flag() {
+    let ws = Workspace::with_seed();
+    let command = <Vec<&str>>::from(["index", "watch", "search", "stats", "completions", "man"]);
+    let flags = [
+        "seeds",
+        "index",
+        "ext",
+        "no-ignore",
+        "limit",
+        "json",
+        "vimgrep",
+        "files-with-matches",
+        "count",
+        "quiet",
+        "glob",
+        "no-sync",
+        "color",
+        "rebuild",
+    ];
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = ws.sou(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        for name in command.iter().chain(flags.iter()) {
+            assert!(script.contains(name), "{shell} completions lack {name}");
+        }
+    }
+    let out = ws.sou(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let page = stdout(&out);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH sou"),
+        "{page}"
+    );
+    for name in command {
+        assert!(page.contains(name), "the man page lacks {name}");
+    }
+    for flag in ["seeds", "index", "ext", "no\\-ignore"] {
+        assert!(
+            page.contains(&format!("\\-\\-{flag}")),
+            "the man page lacks --{flag}"
+        );
+    }
+}
+
+#[test]
+fn ignore_files_globs_extensions_and_other_types_work_as_in_ripgrep() {
+    let ws = Workspace::with_seed();
+    ws.write(".gitignore", "drafts/\n");
+    ws.write("drafts/x.txt", "草稿\n\n蝾螈在草稿里。\n");
+    ws.write("policy/a.txt", "政策\n\n政策里的蝾螈。\n");
+    ws.write("news/b.txt", "新闻\n\n新闻里的蝾螈。\n");
+    ws.write("page.html", "<p>网页里的蝾螈。</p>\n");
+    for i in 0..30 {
+        ws.write(&format!("docs/{i}.pdf"), "%PDF-1.4 not text");
+    }
+    let files = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["search", "蝾螈", "-l"];
+        all.extend_from_slice(args);
+        let mut files: Vec<String> = stdout(&ws.sou(&all)).lines().map(String::from).collect();
+        files.sort();
+        files
+    };
+    assert_eq!(files(&[]), ["./seeds/news/b.txt", "./seeds/policy/a.txt"]);
+    assert_eq!(files(&["-g", "policy/**"]), ["./seeds/policy/a.txt"]);
+    assert_eq!(files(&["-g", "!policy/**"]), ["./seeds/news/b.txt"]);
+    assert_eq!(
+        files(&["--no-ignore", "--ext", "txt,html"]),
+        [
+            "./seeds/drafts/x.txt",
+            "./seeds/news/b.txt",
+            "./seeds/page.html",
+            "./seeds/policy/a.txt"
+        ]
+    );
+    // 30 PDFs and a page: one line, not 31 warnings.
+    let out = ws.sou(&["index", "--rebuild"]);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("31 files of other types") && err.contains("pdf ×30"),
+        "{err}"
+    );
+}
+
+#[test]
+fn markdown_front_matter_is_the_title_and_markup_does_not_break_matches() {
+    let ws = Workspace::new();
+    ws.write(
+        "post.md",
+        "---\nlayout: post\ntitle: \"高新区安置房进展\"\n---\n\n今年**安置房**建设进入[收尾阶段](http://example.cn)。\n",
+    );
+    ws.write("plain.md", "# 第二篇的标题\n\n正文写了蝾螈。\n");
+    let (code, results) = search_json(&ws, &["安置房建设"]);
+    assert_eq!(code, 0);
+    let hit = &results.hits[0];
+    assert_eq!(hit.title, "高新区安置房进展");
+    assert!(hit.text.contains("安置房建设进入收尾阶段"), "{}", hit.text);
+    assert_eq!(hit.highlighted(), ["安置房建设"]);
+    let (code, _) = search_json(&ws, &["layout"]);
+    assert_eq!(code, 1, "front matter is not text");
+    let (_, results) = search_json(&ws, &["蝾螈"]);
+    assert_eq!(results.hits[0].title, "第二篇的标题");
+}
+
+#[test]
+fn settings_files_are_read_at_the_top_only_and_stats_lists_them() {
+    let ws = Workspace::with_seed();
+    ws.write("dict.txt", "蝾螈词 100 n\n");
+    ws.write(
+        "sub/dict.txt",
+        "子目录\n\n这篇文章名叫 dict.txt，里面有蝾螈。\n",
+    );
+    let out = ws.sou(&["search", "蝾螈", "-l"]);
+    assert_eq!(
+        stdout(&out).trim(),
+        "./seeds/sub/dict.txt",
+        "{}",
+        stderr(&out)
+    );
+    let stats = stdout(&ws.sou(&["stats"]));
+    assert!(stats.contains("settings:  dict.txt\n"), "{stats}");
+}
+
+/// A search that builds a large index first said nothing for 14.6 s; off a terminal it now says
+/// what it is doing in one line (shown here without waiting the usual second).
+#[test]
+fn a_search_that_builds_first_says_so() {
+    let ws = Workspace::with_seed();
+    let out = common::sou()
+        .args(["search", "安置房"])
+        .current_dir(ws.dir.path())
+        .env("SOU_PROGRESS_AFTER_MS", "0")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert_eq!(err.matches("sou: indexing 1 files").count(), 1, "{err}");
+    assert!(err.contains("before searching"), "{err}");
+    // The second search has nothing to build and says nothing of it.
+    let out = ws.sou(&["search", "安置房"]);
+    assert!(!stderr(&out).contains("indexing"), "{}", stderr(&out));
+}

@@ -11,7 +11,7 @@ use std::path::Path;
 use sou::analysis::fold_str;
 use sou::analysis::grams::{TAIL_CHARS, gram_chars};
 use sou::search::Tier;
-use sou::{Config, Sou};
+use sou::{Config, SearchOptions, Sou};
 
 const SEED: &str = include_str!("../seeds/000_bbb0717566f56162.txt");
 
@@ -88,7 +88,16 @@ fn as_written_hits(sou: &Sou, query: &str) -> Vec<(String, u64, String)> {
 }
 
 fn tiered_hits(sou: &Sou, query: &str) -> Vec<((String, u64, String), Tier)> {
-    let outcome = sou.search(query, 100_000, false).unwrap();
+    let outcome = sou
+        .search(
+            query,
+            &SearchOptions {
+                limit: 100_000,
+                sync: false,
+                ..SearchOptions::default()
+            },
+        )
+        .unwrap();
     let seeds = sou.config().seeds.to_string_lossy().into_owned();
     outcome
         .results
@@ -322,7 +331,11 @@ fn sou_finds_every_passage_and_file_that_contains_the_query() {
     // The passages as sou cuts them, and the files' lines as grep reads them.
     let mut articles = Vec::new();
     for name in std::iter::once(SEED_NAME).chain(FIXTURES.iter().map(|(n, _)| *n)) {
-        let text = std::fs::read_to_string(seeds.join(name)).unwrap();
+        let mut text = std::fs::read_to_string(seeds.join(name)).unwrap();
+        // A Markdown file is searched as the text a reader sees: marks are not text.
+        if name.ends_with(".md") {
+            text = sou::corpus::markdown_text(&text);
+        }
         let passages = sou::corpus::cut_article(&text, TAIL_CHARS).passages;
         articles.push((name, text, passages));
     }
@@ -367,7 +380,16 @@ fn a_user_dictionary_changes_words_and_rebuilds_the_index() {
     let (dir, sou) = workspace();
     let seeds = dir.path().join("seeds");
     let score = |sou: &Sou| {
-        let outcome = sou.search("高科技", 100, false).unwrap();
+        let outcome = sou
+            .search(
+                "高科技",
+                &SearchOptions {
+                    limit: 100,
+                    sync: false,
+                    ..SearchOptions::default()
+                },
+            )
+            .unwrap();
         let results = outcome.results;
         let hit = results
             .hits

@@ -2,6 +2,7 @@
 //! text becomes passages. Nothing here knows about the index.
 
 pub(crate) mod decode;
+pub(crate) mod markdown;
 pub(crate) mod passage;
 pub(crate) mod read;
 mod walk;
@@ -102,6 +103,62 @@ pub fn check_seeds(seeds: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The text a reader sees in a Markdown file (see [`markdown`]): a line for each of its lines.
+pub fn markdown_text(text: &str) -> String {
+    let mut reader = markdown::MarkdownText::default();
+    let mut out = reader.push(text);
+    out.push_str(&reader.finish());
+    out
+}
+
+/// Where in its file a passage's character `offset` stands: the 1-based line and the 1-based
+/// byte column in that line, as editors jump to them. The passage starts on `line` and is the
+/// file's lines from there, trimmed and joined (see [`passage`]), possibly starting inside a
+/// long line. `None` when the file no longer holds the passage there.
+pub fn locate(text: &str, line: u64, passage: &str, offset: usize) -> Option<(u64, usize)> {
+    let wanted: Vec<char> = passage.chars().collect();
+    let mut taken = 0;
+    let lines = text
+        .lines()
+        .enumerate()
+        .skip(line.saturating_sub(1) as usize);
+    for (number, raw) in lines {
+        let trimmed = raw.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        let lead = raw.len() - trimmed.len();
+        let trimmed = trimmed.trim_end_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        if trimmed.is_empty() {
+            continue;
+        }
+        let chars: Vec<(usize, char)> = trimmed.char_indices().collect();
+        // The first line may hold earlier passages before this one; later lines join whole,
+        // after a space the join put between two Latin letters or digits.
+        let start = if taken == 0 {
+            (0..chars.len()).find(|&i| {
+                let n = (chars.len() - i).min(wanted.len());
+                chars[i..i + n]
+                    .iter()
+                    .map(|&(_, c)| c)
+                    .eq(wanted[..n].iter().copied())
+            })?
+        } else {
+            if wanted.get(taken) == Some(&' ') && chars[0].1 != ' ' {
+                taken += 1;
+            }
+            0
+        };
+        let here = chars.len() - start;
+        if offset < taken + here {
+            let (byte, _) = chars[start + offset - taken];
+            return Some((number as u64 + 1, lead + byte + 1));
+        }
+        taken += here;
+        if taken >= wanted.len() {
+            return None;
+        }
+    }
+    None
+}
+
 /// The seeds folder as given joined with an article key: the path a user can open.
 pub fn display_path(seeds: &Path, key: &str) -> String {
     let seeds = seeds.to_string_lossy();
@@ -158,6 +215,33 @@ fn push_escaped(out: &mut String, mut bytes: &[u8]) {
                 bytes = &rest[bad..];
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod locate_tests {
+    use super::*;
+
+    #[test]
+    fn a_passage_offset_is_found_on_its_line_and_byte_column() {
+        let text = "标题\n\n  第一句话。安置房在这里\n接着写建成时间\n";
+        // The passage of line 3 joins lines 3 and 4.
+        let passage = "第一句话。安置房在这里接着写建成时间";
+        assert_eq!(locate(text, 3, passage, 5), Some((3, 2 + 5 * 3 + 1)));
+        assert_eq!(locate(text, 3, passage, 13), Some((4, 2 * 3 + 1)));
+        // A passage that starts inside a long line.
+        assert_eq!(
+            locate(text, 3, "安置房在这里接着", 0),
+            Some((3, 2 + 5 * 3 + 1))
+        );
+        // A file that changed since it was indexed.
+        assert_eq!(locate("别的内容\n", 1, passage, 0), None);
+    }
+
+    #[test]
+    fn latin_words_joined_with_a_space_keep_their_columns() {
+        let text = "Smart\ncity 5G\n";
+        assert_eq!(locate(text, 1, "Smart city 5G", 8), Some((2, 3)));
     }
 }
 

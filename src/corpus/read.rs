@@ -101,6 +101,8 @@ pub fn read_passages(
     let mut file = open_regular(path)?;
     let mut decoder = encoding.encoding.new_decoder_with_bom_removal();
     let mut cutter = Cutter::new(tail_chars);
+    let mut markdown =
+        super::markdown::is_markdown(path).then(super::markdown::MarkdownText::default);
     let mut buf = vec![0u8; CHUNK_BYTES];
     let mut text = String::new();
     loop {
@@ -110,6 +112,12 @@ pub fn read_passages(
         let needed = decoder.max_utf8_buffer_length(n).unwrap_or(n * 3 + 16);
         text.reserve(needed);
         let _ = decoder.decode_to_string(&buf[..n], &mut text, last);
+        if let Some(markdown) = &mut markdown {
+            text = markdown.push(&text);
+            if last {
+                text.push_str(&markdown.finish());
+            }
+        }
         if cutter.push(&text, emit).is_break() {
             return Ok(ControlFlow::Break(()));
         }

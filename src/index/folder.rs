@@ -174,6 +174,28 @@ pub(crate) fn clear(survey: &Survey) -> Result<()> {
     Ok(())
 }
 
+/// The seeds folder the index in `dir` was made for, as its marker names it. `None` when there
+/// is no marker, or it is from a sou that did not record the folder.
+pub(crate) fn marker_seeds(dir: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("seeds: "))
+        .map(PathBuf::from)
+}
+
+/// The marker's text for an index of the seeds folder `seeds` (canonical).
+pub(crate) fn marker_text(seeds: &Path) -> String {
+    format!("sou index\nseeds: {}\n", seeds.to_string_lossy())
+}
+
+/// Makes the marker of the index in `dir` name `seeds`, when it names another folder or none.
+/// Only a record for the user: failing to write it (a read-only folder) loses nothing.
+pub(crate) fn claim_marker(dir: &Path, seeds: &Path) {
+    if marker_seeds(dir).as_deref() != Some(seeds) {
+        let _ = std::fs::write(dir.join(MARKER), marker_text(seeds));
+    }
+}
+
 /// Whether another process holds the writer's lock on the index in `dir` right now.
 pub(crate) fn being_written(dir: &Path) -> bool {
     let Ok(lock) = std::fs::File::open(dir.join(WRITER_LOCK)) else {

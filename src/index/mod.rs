@@ -59,11 +59,12 @@ pub fn fingerprint(seeds: &Path) -> Result<String> {
         Err(err) => return Err(Error::io(dict_path, err)),
     };
     Ok(format!(
-        "{};{};{};{};dict-{}",
+        "{};{};{};{};md{};dict-{}",
         schema::version(),
         ANALYSIS_VERSION,
         grams::version(),
         corpus::passage::version(),
+        corpus::markdown::MARKDOWN_VERSION,
         dict
     ))
 }
@@ -85,6 +86,10 @@ pub struct Stats {
     pub complete: bool,
     /// Whether another sou process is writing the index right now (a build or a sync).
     pub being_written: bool,
+    /// The seeds folder the index is for, when it records it.
+    pub seeds: Option<PathBuf>,
+    /// The settings files (`dict.txt`, `synonyms.txt`) at the top of the seeds folder.
+    pub settings: Vec<String>,
     /// Files that are not indexed, with the reason.
     pub skipped: Vec<corpus::Skipped>,
 }
@@ -131,6 +136,77 @@ fn writer_error(dir: &Path, err: tantivy::TantivyError) -> Error {
     }
 }
 
+/// The seeds folder the index in `dir` was made for, when its marker records it.
+pub fn seeds_of(dir: &Path) -> Option<PathBuf> {
+    folder::marker_seeds(dir)
+}
+
+/// Checks that the index in `dir` may serve the seeds folder `seeds` (canonical): an index made
+/// for another folder never silently switches to this one.
+pub fn check_owner(dir: &Path, seeds: &Path) -> Result<()> {
+    match folder::marker_seeds(dir) {
+        Some(owner) if owner != seeds => Err(Error::IndexOfAnotherFolder {
+            index: dir.to_path_buf(),
+            owner,
+            seeds: seeds.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Records in the index in `dir` that it is the index of `seeds` (canonical).
+pub(crate) fn claim(dir: &Path, seeds: &Path) {
+    folder::claim_marker(dir, seeds);
+}
+
+/// Where the index of the seeds folder `seeds` is kept when the user names no index folder:
+/// an `index` folder beside it that holds its index (the project layout, found from any
+/// working directory); `./index` for `./seeds` in the working directory `cwd`, unless that
+/// folder is another folder's index or holds something else; otherwise a folder of its own
+/// below `cache`, named after the folder and a hash of its canonical path.
+pub fn default_location(seeds: &Path, cwd: &Path, cache: &Path) -> PathBuf {
+    let Ok(canonical) = seeds.canonicalize() else {
+        // No such folder: the command will say so; any place will do meanwhile.
+        return cwd.join("index");
+    };
+    if let Some(parent) = canonical.parent() {
+        let beside = parent.join("index");
+        if folder::marker_seeds(&beside).as_deref() == Some(canonical.as_path()) {
+            return beside;
+        }
+    }
+    if cwd.join("seeds").canonicalize().ok().as_deref() == Some(canonical.as_path()) {
+        let local = cwd.join("index");
+        let usable = match Survey::of(&local) {
+            // Another folder's index (or files that are not sou's): not ours to take.
+            Ok(survey) if survey.marker => {
+                folder::marker_seeds(&local).is_none_or(|owner| owner == canonical)
+            }
+            Ok(survey) => survey.foreign.is_empty() && !survey.meta,
+            Err(_) => !local.exists(),
+        };
+        if usable {
+            return PathBuf::from("./index");
+        }
+    }
+    let name: String = canonical
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    let hash = xxhash_rust::xxh3::xxh3_64(canonical.as_os_str().as_encoded_bytes());
+    cache.join("indexes").join(format!("{name}-{hash:016x}"))
+}
+
 impl SouIndex {
     /// Opens the index in `dir`, which must exist and be a sou index.
     pub fn open(dir: &Path) -> Result<SouIndex> {
@@ -157,7 +233,7 @@ impl SouIndex {
     /// may be too damaged to open: the files sou wrote there are deleted while holding the
     /// writer's lock, so that no other sou process is writing them. `None` when `dir` holds no
     /// sou index (nothing, or files that are not sou's): [`SouIndex::open_or_create`] decides.
-    pub fn replace(dir: &Path) -> Result<Option<SouIndex>> {
+    pub fn replace(dir: &Path, seeds: &Path) -> Result<Option<SouIndex>> {
         if !std::fs::metadata(dir).is_ok_and(|meta| meta.is_dir()) {
             return Ok(None);
         }
@@ -167,13 +243,14 @@ impl SouIndex {
         }
         let _lock = folder::lock_writer(dir)?;
         folder::clear(&Survey::of(dir)?)?;
+        folder::claim_marker(dir, seeds);
         Self::create(dir).map(Some)
     }
 
     /// Opens the index in `dir`, creating the folder and an empty index when there is none.
     /// A folder with other files in it (dot-files aside) and no sou index is refused untouched.
     /// An index with another schema (an older sou) is replaced by an empty one.
-    pub fn open_or_create(dir: &Path) -> Result<SouIndex> {
+    pub fn open_or_create(dir: &Path, seeds: &Path) -> Result<SouIndex> {
         match std::fs::metadata(dir) {
             Ok(meta) if !meta.is_dir() => return Err(folder_error(dir, "not a folder")),
             Ok(_) => {}
@@ -221,7 +298,7 @@ impl SouIndex {
         marker_file.lock().map_err(|e| Error::io(&marker, e))?;
         if marker_file.metadata().map(|m| m.len()).unwrap_or(0) == 0 {
             (&marker_file)
-                .write_all(b"sou index\n")
+                .write_all(folder::marker_text(seeds).as_bytes())
                 .map_err(|e| Error::io(&marker, e))?;
         }
         let survey = Survey::of(dir)?;
@@ -360,6 +437,8 @@ impl SouIndex {
             synced_at: payload.as_ref().map(|p| p.synced_at),
             complete: payload.is_some_and(|p| p.complete),
             being_written: folder::being_written(&self.dir),
+            seeds: folder::marker_seeds(&self.dir),
+            settings: Vec::new(),
             skipped,
         })
     }
@@ -391,7 +470,7 @@ mod tests {
     fn a_folder_with_other_files_is_refused_and_left_untouched() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
-        let err = SouIndex::open_or_create(dir.path()).unwrap_err();
+        let err = SouIndex::open_or_create(dir.path(), Path::new("/seeds")).unwrap_err();
         assert!(
             err.to_string().contains("did not write (notes.txt)"),
             "{err}"
@@ -404,14 +483,14 @@ mod tests {
     fn placeholders_do_not_count_and_a_file_is_not_a_folder() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".gitignore"), "*").unwrap();
-        SouIndex::open_or_create(dir.path()).unwrap();
+        SouIndex::open_or_create(dir.path(), Path::new("/seeds")).unwrap();
         assert!(dir.path().join("meta.json").exists());
         // Opening again finds the same index.
         SouIndex::open(dir.path()).unwrap();
 
         let file = dir.path().join("a-file");
         std::fs::write(&file, "x").unwrap();
-        let err = SouIndex::open_or_create(&file).unwrap_err();
+        let err = SouIndex::open_or_create(&file, Path::new("/seeds")).unwrap_err();
         assert!(err.to_string().contains("not a folder"), "{err}");
     }
 
@@ -420,7 +499,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".bashrc"), "alias x=y").unwrap();
         std::fs::create_dir(dir.path().join(".git")).unwrap();
-        let err = SouIndex::open_or_create(dir.path()).unwrap_err();
+        let err = SouIndex::open_or_create(dir.path(), Path::new("/seeds")).unwrap_err();
         assert!(err.to_string().contains(".bashrc, .git"), "{err}");
         assert!(!dir.path().join(MARKER).exists());
         assert!(!dir.path().join("meta.json").exists());
@@ -431,7 +510,7 @@ mod tests {
     #[test]
     fn a_users_file_in_an_emptied_index_folder_is_never_deleted() {
         let dir = tempfile::tempdir().unwrap();
-        SouIndex::open_or_create(dir.path()).unwrap();
+        SouIndex::open_or_create(dir.path(), Path::new("/seeds")).unwrap();
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let path = entry.unwrap().path();
             if !path.file_name().unwrap().to_string_lossy().starts_with('.') {
@@ -439,7 +518,7 @@ mod tests {
             }
         }
         std::fs::write(dir.path().join("thesis.docx"), "thesis").unwrap();
-        let err = SouIndex::open_or_create(dir.path()).unwrap_err();
+        let err = SouIndex::open_or_create(dir.path(), Path::new("/seeds")).unwrap_err();
         assert!(err.to_string().contains("thesis.docx"), "{err}");
         assert_eq!(
             std::fs::read_to_string(dir.path().join("thesis.docx")).unwrap(),
@@ -447,7 +526,7 @@ mod tests {
         );
         // Without the user's file, the folder is ours again and a new index is made.
         std::fs::remove_file(dir.path().join("thesis.docx")).unwrap();
-        SouIndex::open_or_create(dir.path()).unwrap();
+        SouIndex::open_or_create(dir.path(), Path::new("/seeds")).unwrap();
         assert!(dir.path().join("meta.json").exists());
     }
 
@@ -458,11 +537,11 @@ mod tests {
         builder.add_text_field("old", tantivy::schema::TEXT);
         Index::create_in_dir(dir.path(), builder.build()).unwrap();
         // Not marked: someone else's index, left alone.
-        assert!(SouIndex::open_or_create(dir.path()).is_err());
+        assert!(SouIndex::open_or_create(dir.path(), Path::new("/seeds")).is_err());
         std::fs::write(dir.path().join(MARKER), "sou index\n").unwrap();
         let err = SouIndex::open(dir.path()).unwrap_err();
         assert!(err.to_string().contains("another version"), "{err}");
-        let index = SouIndex::open_or_create(dir.path()).unwrap();
+        let index = SouIndex::open_or_create(dir.path(), Path::new("/seeds")).unwrap();
         assert!(index.index.schema().get_field("grams").is_ok());
     }
 

@@ -121,9 +121,13 @@ pub fn reading_line(results: &Results) -> Option<String> {
 }
 
 /// Writes the hits as text: per hit `path:line` and the title (and the words it lacks), the
-/// snippet, indented, and any other files with the same passage. How the query was read
-/// ([`reading_line`]) and how many passages matched ([`summary_line`]) are the caller's to show.
-pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<()> {
+/// snippet, indented, and any other files with the same passage. A hit on the title itself is
+/// the title line alone, highlighted. Snippets take about two lines of a terminal `width`
+/// columns wide. How the query was read ([`reading_line`]) and how many passages matched
+/// ([`summary_line`]) are the caller's to show.
+pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -> io::Result<()> {
+    // Two lines, less the indent and the two `…`.
+    let snippet_columns = (2 * width).saturating_sub(8).max(20);
     for hit in &results.hits {
         out.set_color(&path_spec())?;
         write!(out, "{}", visible(&hit.path))?;
@@ -133,18 +137,32 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<(
         write!(out, "{}", hit.line)?;
         out.reset()?;
         write!(out, "  ")?;
-        out.set_color(&title_spec())?;
-        write!(out, "{}", visible(&shorten(&hit.title, TITLE_CHARS)))?;
-        out.reset()?;
+        let title_hit = !hit.title.is_empty() && hit.text == hit.title;
+        if title_hit {
+            let head = visible(&hit.path).chars().count() + hit.line.to_string().len() + 3;
+            let columns = (2 * width).saturating_sub(head + 2).max(20);
+            let title = crate::search::snippet_in_columns(&hit.text, &hit.highlights, columns);
+            out.set_color(&title_spec())?;
+            write_snippet(out, &title)?;
+            out.reset()?;
+        } else {
+            out.set_color(&title_spec())?;
+            write!(out, "{}", visible(&shorten(&hit.title, TITLE_CHARS)))?;
+            out.reset()?;
+        }
         if !hit.missing.is_empty() {
             out.set_color(&note_spec())?;
             write!(out, "  [lacks {}]", visible(&hit.missing.join(" · ")))?;
             out.reset()?;
         }
         writeln!(out)?;
-        write!(out, "    ")?;
-        write_snippet(out, &hit.snippet)?;
-        writeln!(out)?;
+        if !title_hit {
+            write!(out, "    ")?;
+            let snippet =
+                crate::search::snippet_in_columns(&hit.text, &hit.highlights, snippet_columns);
+            write_snippet(out, &snippet)?;
+            writeln!(out)?;
+        }
         if !hit.also.is_empty() {
             out.set_color(&note_spec())?;
             write!(out, "    also in {}", visible(&hit.also.join(", ")))?;
@@ -152,6 +170,49 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results) -> io::Result<(
             writeln!(out)?;
         }
         writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Columns of the text on a `--vimgrep` line.
+const VIMGREP_COLUMNS: usize = 200;
+
+/// Writes one line per hit, `path:line:column:text`, as `vim -q`, Emacs's grep mode and VS
+/// Code's problem matchers read it: the line and byte column of the first match in the file,
+/// and the snippet around it on one line.
+pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<()> {
+    let mut files: std::collections::HashMap<&str, Option<String>> = Default::default();
+    for hit in &results.hits {
+        let offset = hit.highlights.first().map_or(0, |h| h.0);
+        let text = files
+            .entry(&hit.path)
+            .or_insert_with(|| crate::corpus::read::read_text(Path::new(&hit.path)).ok());
+        let (line, column) = text
+            .as_deref()
+            .and_then(|text| crate::corpus::locate(text, hit.line, &hit.text, offset))
+            .unwrap_or((hit.line, 1));
+        let snippet =
+            crate::search::snippet_in_columns(&hit.text, &hit.highlights, VIMGREP_COLUMNS);
+        writeln!(
+            out,
+            "{}:{line}:{column}:{}",
+            visible(&hit.path),
+            visible(&snippet.text)
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the paths of the files with hits, best first, each once (files holding the same
+/// passage follow the file shown for it), at most `limit` of them.
+pub fn write_files<W: Write>(out: &mut W, results: &Results, limit: usize) -> io::Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    let paths = results
+        .hits
+        .iter()
+        .flat_map(|hit| std::iter::once(&hit.path).chain(&hit.also));
+    for path in paths.filter(|path| seen.insert(path.as_str())).take(limit) {
+        writeln!(out, "{}", visible(path))?;
     }
     Ok(())
 }
@@ -185,6 +246,9 @@ pub fn write_stats<W: Write>(
     seeds: &Path,
 ) -> io::Result<()> {
     writeln!(out, "index:     {}", visible(&index.to_string_lossy()))?;
+    if let Some(folder) = &stats.seeds {
+        writeln!(out, "seeds:     {}", visible(&folder.to_string_lossy()))?;
+    }
     writeln!(out, "articles:  {}", stats.articles)?;
     writeln!(out, "passages:  {}", stats.passages)?;
     writeln!(out, "terms:     {} distinct", stats.distinct_grams)?;
@@ -204,6 +268,11 @@ pub fn write_stats<W: Write>(
         " (interrupted: run `sou index`)"
     };
     writeln!(out, "synced:    {synced}{state}")?;
+    let settings = match stats.settings.as_slice() {
+        [] => "none".to_string(),
+        names => names.join(", "),
+    };
+    writeln!(out, "settings:  {settings}")?;
     writeln!(out, "skipped:   {}", stats.skipped.len())?;
     for skipped in &stats.skipped {
         let path = display_path(seeds, &skipped.key);
@@ -213,7 +282,7 @@ pub fn write_stats<W: Write>(
 }
 
 /// `1.5 MB`, `12.0 kB`, `300 B`.
-pub(crate) fn human_bytes(bytes: u64) -> String {
+pub fn human_bytes(bytes: u64) -> String {
     match bytes {
         0..1_000 => format!("{bytes} B"),
         1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
@@ -305,7 +374,7 @@ mod tests {
     #[test]
     fn plain_text_has_path_line_title_and_snippet() {
         let mut out = termcolor::NoColor::new(Vec::new());
-        write_text(&mut out, &results()).unwrap();
+        write_text(&mut out, &results(), 80).unwrap();
         let text = String::from_utf8(out.into_inner()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "seeds/a.txt:7  标题");
@@ -318,7 +387,7 @@ mod tests {
     #[test]
     fn colored_text_marks_exactly_the_highlight() {
         let mut out = termcolor::Ansi::new(Vec::new());
-        write_text(&mut out, &results()).unwrap();
+        write_text(&mut out, &results(), 80).unwrap();
         let text = String::from_utf8(out.into_inner()).unwrap();
         assert!(
             text.contains("会议明确了\x1b[0m\x1b[1m\x1b[31m安置房\x1b[0m建设"),
@@ -336,6 +405,8 @@ mod tests {
             synced_at: Some(0),
             complete: false,
             being_written: false,
+            seeds: None,
+            settings: vec!["dict.txt".into()],
             skipped: vec![crate::corpus::Skipped {
                 key: "图/x.png".into(),
                 reason: "binary file (image/png)".into(),
@@ -388,10 +459,10 @@ mod tests {
         let hit = &mut hit_results.hits[0];
         hit.title = "标题\x1b]0;owned\x07\x1b[2J".into();
         hit.path = "seeds/a\nseeds/fake.txt:1  假的".into();
-        hit.snippet.text = "会议\x1b]52;c;ZXZpbA==\x07明确\u{202E}了".into();
-        hit.snippet.highlights = vec![(0, 2)];
+        hit.text = "会议\x1b]52;c;ZXZpbA==\x07明确\u{202E}了".into();
+        hit.highlights = vec![(0, 2)];
         let mut out = termcolor::NoColor::new(Vec::new());
-        write_text(&mut out, &hit_results).unwrap();
+        write_text(&mut out, &hit_results, 80).unwrap();
         let text = String::from_utf8(out.into_inner()).unwrap();
         assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202E}'));
         assert_eq!(text.lines().count(), 3, "{text}");

@@ -149,6 +149,10 @@ pub(crate) struct WordSearch {
     weights: Vec<Score>,
     /// Estimated passages holding each word.
     doc_freqs: Vec<u64>,
+    /// Only passages this finds, when set (the articles in scope).
+    allowed: Option<Box<dyn Weight>>,
+    /// Examine every article holding a word, so that the total is exact.
+    pub exact_total: bool,
 }
 
 /// What a word search found.
@@ -186,6 +190,8 @@ impl WordSearch {
             excluded: Vec::new(),
             weights: Vec::new(),
             doc_freqs: Vec::new(),
+            allowed: None,
+            exact_total: false,
         };
         let passages = searcher.num_docs().max(1) as f64;
         for (i, word) in words.iter().enumerate() {
@@ -239,6 +245,18 @@ impl WordSearch {
         Ok(search)
     }
 
+    /// Keeps to the passages `scope` finds, when there is one.
+    pub fn limit_to(&mut self, scope: Option<Box<dyn Query>>, searcher: &Searcher) -> Result<()> {
+        self.allowed = scope
+            .map(|query| {
+                query
+                    .weight(EnableScoring::disabled_from_searcher(searcher))
+                    .map_err(search_error)
+            })
+            .transpose()?;
+        Ok(())
+    }
+
     /// Runs the search; `pool_size` hits are kept (see [`Pools`]).
     pub fn run(&self, searcher: &Searcher, pool_size: usize) -> Result<WordHits> {
         let all: u64 = if self.contains.len() >= 64 {
@@ -278,7 +296,7 @@ impl WordSearch {
     fn essential_words(&self, worst: Option<&WordKey>) -> Vec<usize> {
         let mut by_weight: Vec<usize> = (0..self.weights.len()).collect();
         by_weight.sort_by(|&a, &b| self.weights[a].total_cmp(&self.weights[b]).then(a.cmp(&b)));
-        let Some(worst) = worst else {
+        let Some(worst) = worst.filter(|_| !self.exact_total) else {
             return by_weight;
         };
         if worst.tier < Tier::SomeWords {
@@ -361,6 +379,7 @@ struct SegmentSearch<'a> {
     as_written: Vec<DocId>,
     together: Vec<(usize, Lazy<'a>)>,
     excluded: Vec<Lazy<'a>>,
+    allowed: Option<Lazy<'a>>,
     units: Column<u64>,
     columns: PassageColumns,
 }
@@ -411,6 +430,7 @@ impl<'a> SegmentSearch<'a> {
                 .iter()
                 .map(|weight| Lazy::new(weight.as_ref()))
                 .collect(),
+            allowed: search.allowed.as_ref().map(|w| Lazy::new(w.as_ref())),
             units: reader
                 .fast_fields()
                 .u64(names::UNIT)
@@ -513,6 +533,11 @@ impl<'a> SegmentSearch<'a> {
         let article_bm25: Score = passages.values().map(|&(_, bm25)| bm25).sum();
         let reader = self.reader;
         'passage: for (&doc, &(mask, bm25)) in &passages {
+            if let Some(allowed) = &mut self.allowed
+                && !allowed.contains(reader, doc)?
+            {
+                continue 'passage;
+            }
             for excluded in &mut self.excluded {
                 if excluded.contains(reader, doc)? {
                     continue 'passage;

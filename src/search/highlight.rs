@@ -42,7 +42,7 @@ fn merge(mut ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
 }
 
 /// A window of a passage with its highlights.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snippet {
     /// The window's text: a substring of the passage.
     pub text: String,
@@ -69,6 +69,51 @@ pub fn snippet(text: &str, highlights: &[(usize, usize)]) -> Snippet {
     let first = highlights.first().map_or(0, |h| h.0);
     let end = (first.saturating_sub(LEAD_CHARS) + SNIPPET_CHARS).min(chars.len());
     let start = end - SNIPPET_CHARS;
+    let shifted = highlights
+        .iter()
+        .filter(|&&(s, e)| e > start && s < end)
+        .map(|&(s, e)| (s.max(start) - start, e.min(end) - start))
+        .collect();
+    Snippet {
+        text: chars[start..end].iter().collect(),
+        highlights: shifted,
+        cut_start: start > 0,
+        cut_end: end < chars.len(),
+    }
+}
+
+/// Like [`snippet`], but the window is at most `columns` wide on a terminal (a Chinese
+/// character takes two), with the first highlight a fifth of the way in.
+pub fn snippet_in_columns(text: &str, highlights: &[(usize, usize)], columns: usize) -> Snippet {
+    use unicode_width::UnicodeWidthChar;
+    let chars: Vec<char> = text.chars().collect();
+    let width = |c: &char| c.width().unwrap_or(0);
+    if chars.iter().map(width).sum::<usize>() <= columns {
+        return Snippet {
+            text: text.to_string(),
+            highlights: highlights.to_vec(),
+            cut_start: false,
+            cut_end: false,
+        };
+    }
+    let first = highlights.first().map_or(0, |h| h.0).min(chars.len());
+    let mut start = first;
+    let mut lead = 0;
+    while start > 0 && lead + width(&chars[start - 1]) <= columns / 5 {
+        start -= 1;
+        lead += width(&chars[start]);
+    }
+    let mut end = start;
+    let mut used = 0;
+    while end < chars.len() && used + width(&chars[end]) <= columns {
+        used += width(&chars[end]);
+        end += 1;
+    }
+    // Near the end of the passage: fill the window from before.
+    while start > 0 && used + width(&chars[start - 1]) <= columns {
+        start -= 1;
+        used += width(&chars[start]);
+    }
     let shifted = highlights
         .iter()
         .filter(|&&(s, e)| e > start && s < end)
@@ -120,6 +165,22 @@ mod tests {
             &[chars("。以管"), chars("管理")],
         );
         assert_eq!(found, [(4, 5)]);
+    }
+
+    #[test]
+    fn a_window_in_columns_counts_chinese_characters_twice() {
+        let text = format!("{}目标{}", "前".repeat(200), "后".repeat(200));
+        let highlights = find(&text, "", &[chars("目标")]);
+        let snippet = snippet_in_columns(&text, &highlights, 100);
+        assert_eq!(snippet.text.chars().count(), 50);
+        assert_eq!(cut(&snippet.text, snippet.highlights[0]), "目标");
+        assert_eq!(snippet.highlights[0].0, 10);
+        let near_end = format!("{}目标", "前".repeat(300));
+        let snippet = snippet_in_columns(&near_end, &find(&near_end, "", &[chars("目标")]), 100);
+        assert_eq!(snippet.text.chars().count(), 50);
+        assert!(snippet.cut_start && !snippet.cut_end);
+        let short = snippet_in_columns("abc目标", &[(3, 5)], 100);
+        assert_eq!(short.text, "abc目标");
     }
 
     #[test]

@@ -37,7 +37,7 @@ use crate::index::SouIndex;
 use crate::{Error, Result};
 
 pub use articles::Tier;
-pub use highlight::Snippet;
+pub use highlight::{Snippet, snippet_in_columns};
 pub use query::{Literal, Query, parse};
 pub use synonyms::Synonyms;
 
@@ -168,6 +168,41 @@ pub(crate) struct Context<'a> {
     pub synonyms: &'a Synonyms,
     /// The dictionary the index was built with.
     pub dictionary: &'a Dictionary,
+    /// Which articles and what of them the search returns.
+    pub scope: &'a Scope,
+}
+
+/// What a search covers and returns beyond its query.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// Only these articles (keys), when set.
+    pub articles: Option<Vec<String>>,
+    /// Count every matching passage, even when that takes longer than ranking the best.
+    pub exact_total: bool,
+    /// Read each hit's text, title and highlights (not needed for paths or counts).
+    pub with_text: bool,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Scope {
+            articles: None,
+            exact_total: false,
+            with_text: true,
+        }
+    }
+}
+
+impl Scope {
+    /// The query that finds the passages of the articles in scope, scoring nothing.
+    fn articles_query(&self, index: &SouIndex) -> Option<Box<dyn tantivy::query::Query>> {
+        let keys = self.articles.as_ref()?;
+        let terms = keys
+            .iter()
+            .map(|key| tantivy::Term::from_field_text(index.fields.path, key));
+        let set = tantivy::query::TermSetQuery::new(terms);
+        Some(Box::new(ConstScoreQuery::new(Box::new(set), 0.0)))
+    }
 }
 
 /// Word reading asks the index.
@@ -268,17 +303,22 @@ pub(crate) fn search(
         if hits.len() >= limit {
             break;
         }
-        let doc: TantivyDocument = context.searcher.doc(found.address).map_err(search_error)?;
-        let text = stored_text(&doc, fields.text);
         let path = display_path(context.seeds, &found.article);
         let also = found
             .also
             .iter()
             .map(|key| display_path(context.seeds, key))
             .collect();
-        let tail = stored_text(&doc, fields.tail);
-        let highlights = highlight::find(&text, &tail, &needles);
-        let snippet = highlight::snippet(&text, &highlights);
+        let (title, text, highlights, snippet) = if context.scope.with_text {
+            let doc: TantivyDocument = context.searcher.doc(found.address).map_err(search_error)?;
+            let text = stored_text(&doc, fields.text);
+            let tail = stored_text(&doc, fields.tail);
+            let highlights = highlight::find(&text, &tail, &needles);
+            let snippet = highlight::snippet(&text, &highlights);
+            (stored_text(&doc, fields.title), text, highlights, snippet)
+        } else {
+            Default::default()
+        };
         let mut matched = Vec::new();
         let mut missing = Vec::new();
         for (i, word) in reading.words.iter().enumerate() {
@@ -294,7 +334,7 @@ pub(crate) fn search(
             path,
             also,
             line: found.line,
-            title: stored_text(&doc, fields.title),
+            title,
             text,
             highlights,
             snippet,
@@ -319,8 +359,14 @@ fn search_literal(
     query: &Query,
     pool_size: usize,
 ) -> Result<(Vec<Found>, usize)> {
-    let (tantivy_query, on_boundaries, as_written_counts) =
-        build(context.index, query, context.synonyms);
+    let (built, on_boundaries, as_written_counts) = build(context.index, query, context.synonyms);
+    let mut tantivy_query: Box<dyn tantivy::query::Query> = Box::new(built);
+    if let Some(in_scope) = context.scope.articles_query(context.index) {
+        tantivy_query = Box::new(BooleanQuery::new(vec![
+            (Occur::Must, tantivy_query),
+            (Occur::Must, in_scope),
+        ]));
+    }
     let collector = rank::Ranked::new(
         pool_size,
         BOUNDARY_BONUS,
@@ -330,7 +376,7 @@ fn search_literal(
     .map_err(search_error)?;
     let (pools, total) = context
         .searcher
-        .search(&tantivy_query, &collector)
+        .search(tantivy_query.as_ref(), &collector)
         .and_then(|fruit| fruit)
         .map_err(search_error)?;
     let found = pools
@@ -358,13 +404,18 @@ fn search_words(
 ) -> Result<(Vec<Found>, usize, bool, bool)> {
     let fields = &context.index.fields.gram;
     let excluded: Vec<Vec<char>> = query.excluded.iter().map(|l| l.chars.clone()).collect();
-    let search = articles::WordSearch::new(
+    let mut search = articles::WordSearch::new(
         context.searcher,
         fields,
         words,
         as_written(fields, query),
         &excluded,
     )?;
+    search.limit_to(
+        context.scope.articles_query(context.index),
+        context.searcher,
+    )?;
+    search.exact_total = context.scope.exact_total;
     let found = search.run(context.searcher, pool_size)?;
     let total_weight = search.total_weight();
     let hits = found

@@ -20,8 +20,14 @@ pub fn sou() -> Command {
 }
 
 /// Runs `sou args` in `dir` and waits for it.
+/// Indexes that sou keeps in the user's cache folder go below `dir/.sou-cache` instead.
 pub fn run(dir: &Path, args: &[&str]) -> Output {
-    sou().args(args).current_dir(dir).output().unwrap()
+    sou()
+        .args(args)
+        .current_dir(dir)
+        .env("SOU_CACHE", dir.join(".sou-cache"))
+        .output()
+        .unwrap()
 }
 
 /// Starts `sou args` in `dir` in the background; its output is kept for `wait_with_output`.
@@ -29,6 +35,7 @@ pub fn spawn(dir: &Path, args: &[&str]) -> Child {
     sou()
         .args(args)
         .current_dir(dir)
+        .env("SOU_CACHE", dir.join(".sou-cache"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
