@@ -3,6 +3,12 @@
 
 mod cli;
 
+/// mimalloc rather than the system allocator: glibc's keeps the high-water mark of every
+/// thread's arena, so a build's memory kept growing with the corpus although what it holds at
+/// any time does not (1.66 GB resident at 1.6 GB of text).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -13,8 +13,20 @@ use tantivy::directory::error::{
     DeleteError, LockError, OpenDirectoryError, OpenReadError, OpenWriteError,
 };
 use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle, WritePtr,
+    Advice, Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle,
+    WritePtr,
 };
+
+/// How the index files will be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// A search: a few postings, a few documents, scattered over a large index. The kernel is
+    /// told not to map the pages around each one read (64 kB of them by default), which only
+    /// swell the resident set: a word search on 1.6 GB of text touched 200 MB that way.
+    Search,
+    /// A sync: manifests read whole, segments merged start to end.
+    Sync,
+}
 
 /// tantivy's [`MmapDirectory`], readable where it cannot be written.
 #[derive(Debug, Clone)]
@@ -23,11 +35,13 @@ pub(crate) struct IndexDirectory {
 }
 
 impl IndexDirectory {
-    /// The directory of the index folder `dir`.
-    pub fn open(dir: &Path) -> Result<Self, OpenDirectoryError> {
-        Ok(IndexDirectory {
-            inner: MmapDirectory::open(dir)?,
-        })
+    /// The directory of the index folder `dir`, to be read as `access` says.
+    pub fn open(dir: &Path, access: Access) -> Result<Self, OpenDirectoryError> {
+        let inner = match access {
+            Access::Search => MmapDirectory::open_with_madvice(dir, Advice::Random)?,
+            Access::Sync => MmapDirectory::open(dir)?,
+        };
+        Ok(IndexDirectory { inner })
     }
 }
 

@@ -220,7 +220,7 @@ impl SouIndex {
         }
         let survey = Survey::of(dir)?;
         match (survey.marker, survey.meta) {
-            (true, true) => Self::open_tantivy(dir),
+            (true, true) => Self::open_tantivy(dir, directory::Access::Search),
             (false, true) => Err(folder_error(
                 dir,
                 "holds an index that sou did not make; choose another folder",
@@ -263,7 +263,7 @@ impl SouIndex {
         if before.marker && before.meta {
             // The common case, which writes nothing: an index that may only need searching
             // opens even where nothing can be written.
-            match Self::open_tantivy(dir) {
+            match Self::open_tantivy(dir, directory::Access::Sync) {
                 Ok(opened) => return Ok(opened),
                 Err(Error::IndexFolder { .. }) => {}
                 Err(err) => return Err(err),
@@ -303,7 +303,7 @@ impl SouIndex {
         }
         let survey = Survey::of(dir)?;
         if survey.meta {
-            match Self::open_tantivy(dir) {
+            match Self::open_tantivy(dir, directory::Access::Sync) {
                 Ok(opened) => return Ok(opened),
                 Err(Error::IndexFolder { .. }) => {
                     // An index from another version of sou: replace it, once no one writes to it.
@@ -361,8 +361,8 @@ impl SouIndex {
         Ok(sou)
     }
 
-    fn open_tantivy(dir: &Path) -> Result<SouIndex> {
-        let directory = directory::IndexDirectory::open(dir)
+    fn open_tantivy(dir: &Path, access: directory::Access) -> Result<SouIndex> {
+        let directory = directory::IndexDirectory::open(dir, access)
             .map_err(|e| tantivy_error(dir, "opening")(e.into()))?;
         let index = Index::open(directory).map_err(tantivy_error(dir, "opening"))?;
         let (expected, fields) = schema::build();

@@ -38,9 +38,10 @@ use crate::{Error, Result};
 /// fewer, larger segments, which a search opens faster and no merge has to rewrite.
 pub const COMMIT_EVERY_BYTES: u64 = 128 * 1024 * 1024;
 
-/// The writer's memory budget, shared by its threads: large enough that a thread's share of a
-/// commit fits in one segment.
-pub const WRITER_BUDGET_BYTES: usize = 512 * 1024 * 1024;
+/// The writer's memory budget, shared by its threads. Half of what a commit's text would need
+/// to fit one segment per thread: a 200 MB build then peaks at 710 MB resident instead of
+/// 995 MB, for about a tenth more time (more, smaller segments to merge).
+pub const WRITER_BUDGET_BYTES: usize = 256 * 1024 * 1024;
 
 /// A file modified this close to the sync is recorded with time 0: it might change again within
 /// the file system's timestamp resolution, so its content is checked next time.
@@ -175,7 +176,7 @@ pub(crate) fn plan(
     known_reasons: &HashMap<String, String>,
     clear: bool,
 ) -> Plan {
-    let empty = Manifest::new();
+    let empty = Manifest::default();
     let manifest = if clear { &empty } else { manifest };
     let listed: HashSet<&str> = listing
         .files
@@ -262,7 +263,7 @@ pub fn sync(
     let clear = options.rebuild || settings_changed || payload.is_none();
     let mut known_reasons = HashMap::new();
     let manifest = if clear {
-        Manifest::new()
+        Manifest::default()
     } else {
         let reader = index.reader()?;
         let searcher = reader.searcher();
