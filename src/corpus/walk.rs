@@ -131,21 +131,27 @@ pub fn list_files(seeds: &Path, options: &ListOptions) -> Result<Listing> {
     // lookups, which run in parallel (470,000 files: 2.5 s on one thread).
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
     builder.threads(threads);
-    let (sender, receiver) = std::sync::mpsc::channel::<Found>();
+    // Each thread keeps what it finds and hands it over once, when the walk drops it.
+    let found: Mutex<Vec<Vec<Found>>> = Mutex::default();
     builder.build_parallel().run(|| {
-        let sender = sender.clone();
+        let mut mine = Handover {
+            found: Vec::new(),
+            to: &found,
+        };
         Box::new(move |entry| {
-            if let Some(found) = examine(entry, seeds, options) {
-                // The receiver outlives the walk.
-                let _ = sender.send(found);
+            if let Some(one) = examine(entry, seeds, options) {
+                mine.found.push(one);
             }
             ignore::WalkState::Continue
         })
     });
-    drop(sender);
+    let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut listing = Listing::default();
-    for found in receiver {
-        match found {
+    listing
+        .files
+        .reserve(found.iter().map(Vec::len).sum::<usize>());
+    for one in found.into_iter().flatten() {
+        match one {
             Found::File(file) => listing.files.push(file),
             Found::Skipped(skipped) => listing.skipped.push(skipped),
         }
@@ -153,10 +159,27 @@ pub fn list_files(seeds: &Path, options: &ListOptions) -> Result<Listing> {
     listing
         .skipped
         .extend(outside.lock().unwrap_or_else(|e| e.into_inner()).drain(..));
-    listing.files.sort_by(|a, b| a.key.cmp(&b.key));
+    // Keys are unique, so an unstable sort gives one order.
+    listing.files.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     listing.skipped.sort_by(|a, b| a.key.cmp(&b.key));
     listing.skipped.dedup_by(|a, b| a.key == b.key);
     Ok(listing)
+}
+
+/// What one thread of the walk found, handed over when the thread is done with it.
+struct Handover<'a> {
+    found: Vec<Found>,
+    to: &'a Mutex<Vec<Vec<Found>>>,
+}
+
+impl Drop for Handover<'_> {
+    fn drop(&mut self) {
+        let found = std::mem::take(&mut self.found);
+        self.to
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(found);
+    }
 }
 
 /// What the walk found at one entry.
@@ -193,36 +216,112 @@ fn examine(
     }
     let key = key_of(seeds, path);
     // A broken link has no target to stat.
-    let meta = match std::fs::metadata(path) {
+    let meta = match stat(path) {
         Ok(meta) => meta,
         Err(err) => return Some(Found::Skipped(Skipped::problem(key, err.to_string()))),
     };
-    if !meta.is_file() {
+    if !meta.is_file {
         return Some(Found::Skipped(Skipped::problem(
             key,
             "not a regular file".into(),
         )));
     }
-    if meta.len() > options.max_file_bytes {
+    if meta.len > options.max_file_bytes {
         let reason = format!(
             "larger than the limit ({} bytes > {})",
-            meta.len(),
-            options.max_file_bytes
+            meta.len, options.max_file_bytes
         );
         return Some(Found::Skipped(Skipped::problem(key, reason)));
     }
-    let mtime_ns = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as u64);
+    let is_article = has_extension(path, &options.extensions);
     Some(Found::File(SourceFile {
         key,
-        path: path.to_path_buf(),
-        size: meta.len(),
-        mtime_ns,
-        is_article: has_extension(path, &options.extensions),
+        path: entry.into_path(),
+        size: meta.len,
+        mtime_ns: meta.mtime_ns,
+        is_article,
     }))
+}
+
+/// What the listing needs to know of a file, links followed.
+struct FileStat {
+    is_file: bool,
+    len: u64,
+    mtime_ns: u64,
+}
+
+/// Stats `path` relative to its folder, opened once per folder and thread: a stat by full path
+/// looks up every component again, a fifth of a no-op sync over 470,000 files.
+#[cfg(unix)]
+fn stat(path: &Path) -> std::io::Result<FileStat> {
+    use std::cell::RefCell;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::os::unix::ffi::OsStrExt;
+
+    thread_local! {
+        static FOLDER: RefCell<Option<(PathBuf, OwnedFd)>> = const { RefCell::new(None) };
+    }
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return stat_by_path(path);
+    };
+    let Ok(name) = std::ffi::CString::new(name.as_bytes()) else {
+        return stat_by_path(path);
+    };
+    FOLDER.with_borrow_mut(|folder| {
+        if folder.as_ref().is_none_or(|(open, _)| open != parent) {
+            let Ok(c_parent) = std::ffi::CString::new(parent.as_os_str().as_bytes()) else {
+                return stat_by_path(path);
+            };
+            // SAFETY: a valid NUL-terminated path; the descriptor returned is checked and owned.
+            let fd = unsafe {
+                libc::open(
+                    c_parent.as_ptr(),
+                    libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                )
+            };
+            if fd < 0 {
+                *folder = None;
+                return stat_by_path(path);
+            }
+            // SAFETY: `fd` was just opened and nothing else owns it.
+            *folder = Some((parent.to_path_buf(), unsafe { OwnedFd::from_raw_fd(fd) }));
+        }
+        let Some((_, fd)) = folder.as_ref() else {
+            return stat_by_path(path);
+        };
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: an open folder descriptor, a NUL-terminated name and room for the result.
+        let rc = unsafe { libc::fstatat(fd.as_raw_fd(), name.as_ptr(), st.as_mut_ptr(), 0) };
+        if rc != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: fstatat succeeded, so it filled `st`.
+        let st = unsafe { st.assume_init() };
+        let mtime = (st.st_mtime as i128) * 1_000_000_000 + st.st_mtime_nsec as i128;
+        Ok(FileStat {
+            is_file: st.st_mode & libc::S_IFMT == libc::S_IFREG,
+            len: st.st_size as u64,
+            mtime_ns: u64::try_from(mtime).unwrap_or(0),
+        })
+    })
+}
+
+#[cfg(not(unix))]
+fn stat(path: &Path) -> std::io::Result<FileStat> {
+    stat_by_path(path)
+}
+
+fn stat_by_path(path: &Path) -> std::io::Result<FileStat> {
+    let meta = std::fs::metadata(path)?;
+    Ok(FileStat {
+        is_file: meta.is_file(),
+        len: meta.len(),
+        mtime_ns: meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64),
+    })
 }
 
 fn has_extension(path: &Path, extensions: &[String]) -> bool {

@@ -2,8 +2,6 @@
 //! they were indexed at. It is read from the article documents of the commit itself, so it can
 //! never disagree with the passages.
 
-use std::collections::HashMap;
-
 use tantivy::schema::IndexRecordOption;
 use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
@@ -34,10 +32,65 @@ pub struct Known {
     pub address: DocAddress,
 }
 
-/// The manifest, keyed by article key.
-/// (foldhash: the manifest of 470,000 files is built and probed on every sync, and SipHash was
-/// a tenth of a no-op sync.)
-pub type Manifest = HashMap<String, Known, foldhash::fast::RandomState>;
+/// The manifest: article keys with what the index knows of each, sorted by key. A sorted list
+/// rather than a hash map: for the 470,000 files a no-op sync reads it is half the memory (a
+/// map's table doubles, to a million slots there) and the listing, also sorted, is matched
+/// against it in one pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    entries: Vec<(String, Known)>,
+}
+
+impl Manifest {
+    /// What the manifest knows of `key`.
+    pub fn get(&self, key: &str) -> Option<&Known> {
+        self.entries
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The entries, by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Known)> {
+        self.entries.iter().map(|(k, known)| (k.as_str(), known))
+    }
+
+    /// What is known of each entry, by key.
+    pub fn values(&self) -> impl Iterator<Item = &Known> {
+        self.entries.iter().map(|(_, known)| known)
+    }
+}
+
+impl FromIterator<(String, Known)> for Manifest {
+    /// Sorts by key; of entries with one key, the last is kept.
+    fn from_iter<I: IntoIterator<Item = (String, Known)>>(iter: I) -> Self {
+        let mut entries: Vec<(String, Known)> = iter.into_iter().collect();
+        // Stable, so that of equal keys the last stays last, and is the one dedup keeps.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        entries.shrink_to_fit();
+        Manifest { entries }
+    }
+}
+
+impl IntoIterator for Manifest {
+    type Item = (String, Known);
+    type IntoIter = std::vec::IntoIter<(String, Known)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
 
 fn read_error(err: impl Into<tantivy::TantivyError>) -> Error {
     Error::tantivy("reading the manifest", err.into())
@@ -45,7 +98,7 @@ fn read_error(err: impl Into<tantivy::TantivyError>) -> Error {
 
 /// Reads the manifest of the commit `searcher` sees.
 pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
-    let mut manifest = Manifest::default();
+    let mut entries = Vec::new();
     let kind = Term::from_field_text(fields.kind, ARTICLE_KIND);
     for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
         let inverted = segment.inverted_index(fields.kind).map_err(read_error)?;
@@ -55,6 +108,7 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
         else {
             continue;
         };
+        entries.reserve(postings.doc_freq() as usize);
         let fast = segment.fast_fields();
         let keys = fast
             .str(names::ARTICLE)
@@ -76,7 +130,7 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
         let mut names = Vec::with_capacity(keys.num_terms());
         let mut stream = keys.dictionary().stream().map_err(read_error)?;
         while stream.advance() {
-            names.push(String::from_utf8_lossy(stream.key()).into_owned());
+            names.push(Some(String::from_utf8_lossy(stream.key()).into_owned()));
         }
         let mut doc = postings.doc();
         while doc != TERMINATED {
@@ -84,10 +138,13 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
                 && let Some(key) = keys
                     .term_ords(doc)
                     .next()
-                    .and_then(|ord| names.get(ord as usize))
+                    .and_then(|ord| names.get_mut(ord as usize))
+                    // An alive article is the only one with its key, so its name is taken, not
+                    // copied (were there two, the first would be kept).
+                    .and_then(Option::take)
             {
-                manifest.insert(
-                    key.clone(),
+                entries.push((
+                    key,
                     Known {
                         size: size.first(doc).unwrap_or(0),
                         mtime_ns: mtime.first(doc).unwrap_or(0),
@@ -98,12 +155,12 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
                         other_type: skipped.first(doc).unwrap_or(0) == 2,
                         address: DocAddress::new(segment_ord as u32, doc),
                     },
-                );
+                ));
             }
             doc = postings.advance();
         }
     }
-    Ok(manifest)
+    Ok(entries.into_iter().collect())
 }
 
 /// The reason recorded for an entry that could not be indexed.
@@ -116,20 +173,19 @@ pub fn reason(searcher: &Searcher, fields: &Fields, known: &Known) -> Result<Str
         .to_string())
 }
 
-/// The files recorded as not indexable, with their reasons, sorted by key.
+/// The files recorded as not indexable, with their reasons, sorted by key (as the manifest is).
 pub fn skipped(searcher: &Searcher, fields: &Fields, manifest: &Manifest) -> Result<Vec<Skipped>> {
     let mut skipped = Vec::new();
-    for (key, known) in manifest {
+    for (key, known) in manifest.iter() {
         if !known.skipped {
             continue;
         }
         skipped.push(Skipped {
-            key: key.clone(),
+            key: key.to_string(),
             reason: reason(searcher, fields, known)?,
             other_type: known.other_type,
         });
     }
-    skipped.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(skipped)
 }
 
@@ -151,4 +207,37 @@ pub fn distinct_terms(searcher: &Searcher, field: Field) -> Result<u64> {
         }
     }
     Ok(terms.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known(size: u64) -> Known {
+        Known {
+            size,
+            mtime_ns: 0,
+            recheck: false,
+            hash: 0,
+            passages: 1,
+            skipped: false,
+            other_type: false,
+            address: DocAddress::new(0, 0),
+        }
+    }
+
+    #[test]
+    fn entries_are_found_by_key_and_the_last_of_a_key_is_kept() {
+        let manifest: Manifest = [("b", 1), ("a", 2), ("c", 3), ("b", 4), ("a/b", 5)]
+            .into_iter()
+            .map(|(key, size)| (key.to_string(), known(size)))
+            .collect();
+        let keys: Vec<&str> = manifest.iter().map(|(key, _)| key).collect();
+        assert_eq!(keys, ["a", "a/b", "b", "c"]);
+        assert_eq!(manifest.len(), 4);
+        assert_eq!(manifest.get("b").map(|k| k.size), Some(4));
+        assert_eq!(manifest.get("a/b").map(|k| k.size), Some(5));
+        assert_eq!(manifest.get("d"), None);
+        assert_eq!(manifest.get(""), None);
+    }
 }
