@@ -34,8 +34,7 @@ pub struct Known {
 
 /// The manifest: article keys with what the index knows of each, sorted by key. A sorted list
 /// rather than a hash map: for the 470,000 files a no-op sync reads it is half the memory (a
-/// map's table doubles, to a million slots there) and the listing, also sorted, is matched
-/// against it in one pass.
+/// map's table doubles, to a million slots there), and an entry's position marks it as seen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
     entries: Vec<(String, Known)>,
@@ -44,10 +43,16 @@ pub struct Manifest {
 impl Manifest {
     /// What the manifest knows of `key`.
     pub fn get(&self, key: &str) -> Option<&Known> {
+        self.find(key).map(|(_, known)| known)
+    }
+
+    /// The position of `key` among the entries (as [`Manifest::iter`] gives them), and what is
+    /// known of it.
+    pub fn find(&self, key: &str) -> Option<(usize, &Known)> {
         self.entries
             .binary_search_by(|(k, _)| k.as_str().cmp(key))
             .ok()
-            .map(|i| &self.entries[i].1)
+            .map(|i| (i, &self.entries[i].1))
     }
 
     /// Number of entries.

@@ -183,52 +183,44 @@ pub(crate) fn plan(
         passages_before: manifest.values().map(|k| k.passages).sum(),
         ..Plan::default()
     };
-    // Keys are listed once each, so when every key the manifest holds was listed, none is
-    // removed: the usual case, which then needs no list of the listed keys.
-    let mut listed_known = 0;
-    for skip in &listing.skipped {
-        let known = manifest.get(&skip.key).copied();
-        listed_known += usize::from(known.is_some());
+    // Entries no listed key finds are removed.
+    let mut seen = vec![false; manifest.len()];
+    let mut look_up = |key: &str| {
+        manifest.find(key).map(|(position, known)| {
+            seen[position] = true;
+            *known
+        })
+    };
+    for skip in listing.skipped {
+        let known = look_up(&skip.key);
         let already =
             known.is_some_and(|k| k.skipped) && known_reasons.get(&skip.key) == Some(&skip.reason);
         if !already {
-            plan.new_skips.push((skip.clone(), known));
+            plan.new_skips.push((skip, known));
         }
     }
-    for file in &listing.files {
-        let known = manifest.get(&file.key).copied();
-        listed_known += usize::from(known.is_some());
+    for file in listing.files {
+        let known = look_up(&file.key);
         match known {
             Some(k) if !k.recheck && k.size == file.size && k.mtime_ns == file.mtime_ns => {
                 if !k.skipped {
                     plan.unchanged += 1;
                 }
             }
-            _ => plan.todo.push(Todo {
-                file: file.clone(),
-                known,
-            }),
+            _ => plan.todo.push(Todo { file, known }),
         }
     }
-    if listed_known < manifest.len() {
-        let mut listed: Vec<&str> = listing
-            .files
-            .iter()
-            .map(|f| f.key.as_str())
-            .chain(listing.skipped.iter().map(|s| s.key.as_str()))
-            .collect();
-        listed.sort_unstable();
-        plan.removed = manifest
-            .iter()
-            .filter(|(key, _)| listed.binary_search(key).is_err())
-            .map(|(key, known)| Removed {
-                key: key.to_string(),
-                passages: known.passages,
-                article: !known.skipped,
-            })
-            .collect();
-        plan.removed.sort();
-    }
+    // In key order, as the manifest is.
+    plan.removed = manifest
+        .iter()
+        .zip(seen)
+        .filter(|(_, seen)| !seen)
+        .map(|((key, known), _)| Removed {
+            key: key.to_string(),
+            passages: known.passages,
+            article: !known.skipped,
+        })
+        .collect();
     plan
 }
 
