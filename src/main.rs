@@ -496,10 +496,17 @@ impl ProgressLine {
         }
         bar.set_length(progress.bytes_total);
         bar.set_position(progress.bytes_done);
-        bar.set_message(format!(
-            "{}/{} files",
-            progress.files_done, progress.files_total
-        ));
+        if progress.merging {
+            bar.set_message(format!(
+                "{} files read; merging the index",
+                progress.files_total
+            ));
+        } else {
+            bar.set_message(format!(
+                "{}/{} files",
+                progress.files_done, progress.files_total
+            ));
+        }
     }
 
     fn finish(&self) {

@@ -6,14 +6,15 @@ mod checked;
 mod directory;
 mod folder;
 pub(crate) mod manifest;
+mod merge;
 pub(crate) mod schema;
 pub mod sync;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use tantivy::indexer::LogMergePolicy;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
@@ -25,13 +26,6 @@ pub use schema::Fields;
 pub use sync::WRITER_BUDGET_BYTES;
 
 use folder::{MARKER, Survey};
-
-/// Segments with more documents than this are not merged again (about 12 MB of text). A full
-/// build writes segments well past it (a writer thread's share of a commit), so it never waits
-/// for merges, which took a third of the 200 MB build's time; its four segments search as fast
-/// as the merged ones did. The small segments of later syncs merge among themselves until they
-/// reach this size.
-const MAX_DOCS_TO_MERGE: usize = 20_000;
 
 /// What each commit records in `meta.json`, atomically with the documents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +96,8 @@ pub struct SouIndex {
     pub fields: Fields,
     /// The index folder.
     pub dir: PathBuf,
+    /// The files the index maps, whose pages a merge gives back.
+    pub(crate) mapped: Arc<directory::MappedFiles>,
 }
 
 impl std::fmt::Debug for SouIndex {
@@ -347,15 +343,19 @@ impl SouIndex {
             docstore_blocksize: 32 * 1024,
             ..IndexSettings::default()
         };
-        let index = Index::builder()
-            .schema(schema)
-            .settings(settings)
-            .create_in_dir(dir)
-            .map_err(tantivy_error(dir, "creating"))?;
+        let directory = directory::IndexDirectory::open(dir, directory::Access::Sync)
+            .map_err(|e| tantivy_error(dir, "creating")(e.into()))?;
+        let mapped = directory.mapped();
+        if Index::exists(&directory).map_err(|e| tantivy_error(dir, "creating")(e.into()))? {
+            return Err(folder_error(dir, "already holds an index"));
+        }
+        let index =
+            Index::create(directory, schema, settings).map_err(tantivy_error(dir, "creating"))?;
         let sou = SouIndex {
             index,
             fields,
             dir: dir.to_path_buf(),
+            mapped,
         };
         sou.register_tokenizers()?;
         Ok(sou)
@@ -364,6 +364,7 @@ impl SouIndex {
     fn open_tantivy(dir: &Path, access: directory::Access) -> Result<SouIndex> {
         let directory = directory::IndexDirectory::open(dir, access)
             .map_err(|e| tantivy_error(dir, "opening")(e.into()))?;
+        let mapped = directory.mapped();
         let index = Index::open(directory).map_err(tantivy_error(dir, "opening"))?;
         let (expected, fields) = schema::build();
         if !same_schema(&index.schema(), &expected) {
@@ -376,6 +377,7 @@ impl SouIndex {
             index,
             fields,
             dir: dir.to_path_buf(),
+            mapped,
         };
         sou.register_tokenizers()?;
         Ok(sou)
@@ -413,12 +415,7 @@ impl SouIndex {
             .index
             .writer_with_num_threads::<TantivyDocument>(threads, budget_bytes)
             .map_err(|err| writer_error(&self.dir, err))?;
-        // Every sync that changes something commits a small segment, and a search opens every
-        // segment: merge small ones three at a time rather than tantivy's eight.
-        let mut policy = LogMergePolicy::default();
-        policy.set_min_num_segments(3);
-        policy.set_max_docs_before_merge(MAX_DOCS_TO_MERGE);
-        writer.set_merge_policy(Box::new(policy));
+        writer.set_merge_policy(Box::new(merge::small_segments_policy()));
         Ok(writer)
     }
 

@@ -27,7 +27,7 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::manifest::{self, Known, Manifest};
 use super::schema::{ARTICLE_KIND, MAX_UNIT_PASSAGES, UnitPlace, text_hash};
-use super::{Payload, SouIndex, checked};
+use super::{Payload, SouIndex, checked, merge};
 use crate::analysis::SharedAnalyzer;
 use crate::analysis::grams::TAIL_CHARS;
 use crate::corpus::{self, Skipped, SourceFile};
@@ -58,6 +58,8 @@ pub struct Progress {
     pub bytes_done: u64,
     /// Bytes to read.
     pub bytes_total: u64,
+    /// Every file is read, and the segments written are being merged.
+    pub merging: bool,
 }
 
 /// What a sync lists and how much it may use (see [`crate::Config`]).
@@ -289,6 +291,10 @@ pub fn sync(
         }
     }
     let plan = plan(listing, &manifest, &known_reasons, clear);
+    // A segment stays on disk while anything in this process holds its metadata: let go of the
+    // old segments, so that what the writer merges away is deleted.
+    drop(searcher);
+    drop(reader);
     let mut report = SyncReport {
         rebuilt: options.rebuild || settings_changed,
         ..SyncReport::default()
@@ -471,6 +477,7 @@ fn execute(
                     files_total: todo.len(),
                     bytes_done: books.bytes_done,
                     bytes_total,
+                    merging: false,
                 });
             }
             if books.since_commit >= options.commit_every_bytes && !stop.requested() {
@@ -498,11 +505,32 @@ fn execute(
     }
     let interrupted = stop.interrupted();
     commit(&mut writer, index, &settings, !interrupted)?;
+    report.passages = passages;
+    if !interrupted {
+        if let Some(progress) = options.progress {
+            progress(Progress {
+                files_done: todo.len(),
+                files_total: todo.len(),
+                bytes_done: bytes_total,
+                bytes_total,
+                merging: true,
+            });
+        }
+        match merge::consolidate(&mut writer, index, threads, options.interrupt) {
+            // The documents are committed; the merges are dropped with the writer.
+            Err(Error::Interrupted) => {
+                checked::record_all(index)?;
+                return Err(Error::Interrupted);
+            }
+            other => {
+                other?;
+            }
+        }
+    }
     writer
         .wait_merging_threads()
         .map_err(|e| Error::tantivy("merging segments", e))?;
     checked::record_all(index)?;
-    report.passages = passages;
     if interrupted {
         return Err(Error::Interrupted);
     }
