@@ -471,7 +471,8 @@ impl ProgressLine {
     }
 
     fn update(&self, progress: Progress) {
-        if self.started.elapsed() <= progress_after() {
+        // A merge sends one update and may take minutes: it shows at once.
+        if !progress.merging && self.started.elapsed() <= progress_after() {
             if let Some(bar) = &self.bar {
                 bar.set_length(progress.bytes_total);
                 bar.set_position(progress.bytes_done);
@@ -482,12 +483,16 @@ impl ProgressLine {
         }
         let Some(bar) = &self.bar else {
             if !self.said.swap(true, Ordering::Relaxed) {
-                say!(
-                    "sou: indexing {} files ({}) {}…",
-                    progress.files_total,
-                    render::human_bytes(progress.bytes_total),
-                    self.doing
-                );
+                if progress.merging {
+                    say!("sou: merging the index {}…", self.doing);
+                } else {
+                    say!(
+                        "sou: indexing {} files ({}) {}…",
+                        progress.files_total,
+                        render::human_bytes(progress.bytes_total),
+                        self.doing
+                    );
+                }
             }
             return;
         };
@@ -497,10 +502,7 @@ impl ProgressLine {
         bar.set_length(progress.bytes_total);
         bar.set_position(progress.bytes_done);
         if progress.merging {
-            bar.set_message(format!(
-                "{} files read; merging the index",
-                progress.files_total
-            ));
+            bar.set_message("merging the index");
         } else {
             bar.set_message(format!(
                 "{}/{} files",

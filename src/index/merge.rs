@@ -28,6 +28,22 @@ use crate::{Error, Result};
 /// Segments with more documents than this are left to [`consolidate`] (about 12 MB of text).
 const MAX_DOCS_TO_MERGE: usize = 20_000;
 
+#[cfg(test)]
+thread_local! {
+    /// A size of large segment a test sets, so that a few documents make one.
+    pub(crate) static LARGE_DOCS: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Segments with more documents than this are large: [`MAX_DOCS_TO_MERGE`], unless a test
+/// says otherwise.
+fn large_docs() -> usize {
+    #[cfg(test)]
+    if let Some(docs) = LARGE_DOCS.with(std::cell::Cell::get) {
+        return docs;
+    }
+    MAX_DOCS_TO_MERGE
+}
+
 /// Sizes within this factor of each other are one level.
 const LEVEL_RATIO: u32 = 4;
 
@@ -40,7 +56,7 @@ const MERGE_AT: usize = 4;
 pub(crate) fn small_segments_policy() -> LogMergePolicy {
     let mut policy = LogMergePolicy::default();
     policy.set_min_num_segments(3);
-    policy.set_max_docs_before_merge(MAX_DOCS_TO_MERGE);
+    policy.set_max_docs_before_merge(large_docs());
     policy
 }
 
@@ -48,23 +64,26 @@ pub(crate) fn small_segments_policy() -> LogMergePolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SegmentSize<Id> {
     pub id: Id,
-    /// Documents, deleted ones included: what a merge reads.
+    /// Live documents: what tantivy's policy counts too, so that a segment is either small, and
+    /// its policy's to merge, or large, and [`consolidate`]'s — never both at once.
     pub docs: u32,
 }
 
 /// The level of a large segment: 0 for those up to [`LEVEL_RATIO`] times the smallest large
 /// size, then one more for each factor of [`LEVEL_RATIO`].
 fn level(docs: u32) -> u32 {
-    let times = docs / MAX_DOCS_TO_MERGE as u32;
+    let times = docs / u32::try_from(large_docs()).unwrap_or(u32::MAX);
     times.max(1).ilog(LEVEL_RATIO)
 }
 
-/// The merges to run: for each level holding [`MERGE_AT`] or more large segments, its segments
-/// in up to `ways` groups of about equal size, two segments at least in each.
+/// The merges to run: for each level holding [`MERGE_AT`] or more large segments, and twice
+/// `ways` at least (so that the `ways` segments a merge leaves do not call for another), its
+/// segments in up to `ways` groups of about equal size, two segments at least in each.
 pub(crate) fn plan<Id: Copy>(segments: &[SegmentSize<Id>], ways: usize) -> Vec<Vec<Id>> {
+    let ways = ways.max(1);
     let mut by_level: std::collections::BTreeMap<u32, Vec<SegmentSize<Id>>> = Default::default();
     for segment in segments {
-        if segment.docs as usize > MAX_DOCS_TO_MERGE {
+        if segment.docs as usize > large_docs() {
             by_level
                 .entry(level(segment.docs))
                 .or_default()
@@ -73,7 +92,7 @@ pub(crate) fn plan<Id: Copy>(segments: &[SegmentSize<Id>], ways: usize) -> Vec<V
     }
     let mut merges = Vec::new();
     for (_, mut level) in by_level {
-        if level.len() < MERGE_AT {
+        if level.len() < MERGE_AT.max(2 * ways) {
             continue;
         }
         let ways = ways.clamp(1, level.len() / 2);
@@ -91,6 +110,27 @@ pub(crate) fn plan<Id: Copy>(segments: &[SegmentSize<Id>], ways: usize) -> Vec<V
     merges
 }
 
+/// Whether [`consolidate`] has merges to run: after a sync interrupted while merging, the next
+/// one finishes the work even when no file changed.
+pub(crate) fn due(index: &SouIndex, ways: usize) -> Result<bool> {
+    Ok(!plan(&sizes(index)?, ways).is_empty())
+}
+
+/// The searchable segments' sizes. Only ids are kept: a segment whose metadata is held is not
+/// deleted once merged away.
+fn sizes(index: &SouIndex) -> Result<Vec<SegmentSize<SegmentId>>> {
+    Ok(index
+        .index
+        .searchable_segment_metas()
+        .map_err(|e| merge_error(index, e))?
+        .iter()
+        .map(|meta: &SegmentMeta| SegmentSize {
+            id: meta.id(),
+            docs: meta.num_docs(),
+        })
+        .collect())
+}
+
 /// Merges the large segments [`plan`] picks, `ways` merges at a time, and waits for them;
 /// returns how many merges ran (see [`run`]).
 pub(crate) fn consolidate(
@@ -99,17 +139,7 @@ pub(crate) fn consolidate(
     ways: usize,
     interrupt: Option<&AtomicBool>,
 ) -> Result<usize> {
-    // Only ids are kept: a segment whose metadata is held is not deleted once merged away.
-    let segments: Vec<SegmentSize<SegmentId>> = index
-        .index
-        .searchable_segment_metas()
-        .map_err(|e| merge_error(index, e))?
-        .iter()
-        .map(|meta: &SegmentMeta| SegmentSize {
-            id: meta.id(),
-            docs: meta.max_doc(),
-        })
-        .collect();
+    let segments = sizes(index)?;
     let merges = plan(&segments, ways);
     run(writer, index, &merges, interrupt)?;
     Ok(merges.len())
@@ -135,6 +165,10 @@ fn run(
     if merges.is_empty() {
         return Ok(());
     }
+    // Ctrl-C during the last commit: no merge is started.
+    if interrupt.is_some_and(|i| i.load(Ordering::Relaxed)) {
+        return Err(Error::Interrupted);
+    }
     index.mapped.release_while(|| {
         let (done, finished) = mpsc::channel();
         for ids in merges {
@@ -154,7 +188,12 @@ fn run(
             }
             match finished.recv_timeout(Duration::from_millis(50)) {
                 Ok(result) => {
-                    result.map_err(|e| merge_error(index, e))?;
+                    match result {
+                        // A segment already in another merge, or merged away meanwhile: the
+                        // index is as committed, and the next sync plans again.
+                        Ok(_) | Err(tantivy::TantivyError::InvalidArgument(_)) => {}
+                        Err(err) => return Err(merge_error(index, err)),
+                    }
                     left -= 1;
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -265,6 +304,57 @@ mod tests {
     }
 
     #[test]
+    fn a_sync_with_nothing_to_read_runs_the_merges_an_interrupt_left() {
+        // Segments of more than ten documents are large here: each sync below makes one of 12.
+        LARGE_DOCS.with(|d| d.set(Some(10)));
+        let dir = tempfile::tempdir().unwrap();
+        let seeds = dir.path().join("seeds");
+        std::fs::create_dir_all(&seeds).unwrap();
+        let mut config = Config::new(&seeds, dir.path().join("index"));
+        config.threads = 1;
+        let sou = Sou::new(config);
+        let interrupt = AtomicBool::new(false);
+        let interrupt_when_merging = |p: crate::index::sync::Progress| {
+            if p.merging {
+                interrupt.store(true, Ordering::Relaxed);
+            }
+        };
+        for round in 0..4 {
+            for i in 0..3 {
+                let text =
+                    format!("第{round}轮第{i}号\n\n高新区安置房{round}{i}期建成。\n\n内容。\n");
+                let path = seeds.join(format!("{round}-{i}.txt"));
+                std::fs::write(&path, text).unwrap();
+                // An hour old: not a file the sync must look at again for being written as it
+                // ran, which would add documents to the later segments.
+                let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+                let file = std::fs::File::options().write(true).open(&path).unwrap();
+                file.set_modified(hour_ago).unwrap();
+            }
+            let options = crate::index::sync::SyncOptions {
+                interrupt: Some(&interrupt),
+                progress: Some(&interrupt_when_merging),
+                ..Default::default()
+            };
+            let synced = sou.sync_with(&options);
+            // The fourth large segment starts a merge, and Ctrl-C comes as it starts.
+            assert_eq!(synced.is_err(), round == 3, "round {round}: {synced:?}");
+        }
+        assert!(interrupt.load(Ordering::Relaxed), "the merge was reached");
+        let before = hits(&sou, "安置房");
+        assert_eq!(before.len(), 12);
+        let index = SouIndex::open_or_create(&dir.path().join("index"), &seeds).unwrap();
+        assert_eq!(index.index.searchable_segment_ids().unwrap().len(), 4);
+        assert!(due(&index, 1).unwrap());
+
+        let report = sou.sync(false, None, None).unwrap();
+        assert_eq!((report.added, report.unchanged), (0, 12));
+        assert_eq!(index.index.searchable_segment_ids().unwrap().len(), 1);
+        assert!(!due(&index, 1).unwrap());
+        assert_eq!(hits(&sou, "安置房"), before);
+    }
+
+    #[test]
     fn a_build_ends_with_one_segment_per_way() {
         // 69 segments of about 48,000 documents: what 1.6 GB of text leaves on two threads.
         let docs: Vec<u32> = (0..69).map(|i| 47_000 + (i % 5) * 500).collect();
@@ -280,6 +370,21 @@ mod tests {
             docs_of(&segments, &merges[1]),
         );
         assert!(a.abs_diff(b) <= 49_000, "balanced: {a} and {b}");
+    }
+
+    #[test]
+    fn what_a_merge_leaves_does_not_call_for_another() {
+        // On eight threads a build leaves eight groups; eight of a level are not merged again.
+        let docs: Vec<u32> = (0..69).map(|i| 47_000 + (i % 5) * 500).collect();
+        let merges = plan(&sized(&docs), 8);
+        assert_eq!(merges.len(), 8);
+        let left: Vec<u32> = merges
+            .iter()
+            .map(|group| group.iter().map(|&i| docs[i]).sum())
+            .collect();
+        assert!(plan(&sized(&left), 8).is_empty(), "{left:?}");
+        // Sixteen of a level are.
+        assert_eq!(plan(&sized(&[400_000; 16]), 8).len(), 8);
     }
 
     #[test]

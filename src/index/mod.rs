@@ -1,6 +1,7 @@
 //! The index folder: creating and opening the tantivy index, telling a sou index from anything
 //! else, the fingerprint of the settings it was built with, and the commit payload that records
-//! it. Syncing with the seeds folder lives in [`sync`], reading what is indexed in [`manifest`].
+//! it. Syncing with the seeds folder lives in [`sync`], reading what is indexed in [`manifest`],
+//! which segments are merged and when in [`merge`].
 
 mod checked;
 mod directory;

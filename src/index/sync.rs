@@ -302,6 +302,10 @@ pub fn sync(
     if plan.is_empty() {
         report.unchanged = plan.unchanged;
         report.passages = plan.passages_before;
+        let threads = limits.threads.clamp(1, 8);
+        if merge::due(index, threads)? {
+            finish_merging(index, threads, options)?;
+        }
         report.elapsed = started.elapsed();
         return Ok(report);
     }
@@ -317,6 +321,34 @@ pub fn sync(
     report.skipped.sort_by(|a, b| a.key.cmp(&b.key));
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Runs the merges a sync interrupted while merging left undone (see [`merge::due`]), when the
+/// writer can be had: a folder that cannot be written is searched as it is, and a writer busy
+/// in another process merges when its sync ends.
+fn finish_merging(index: &SouIndex, threads: usize, options: &SyncOptions<'_>) -> Result<()> {
+    let Ok(mut writer) = index.writer(threads, WRITER_BUDGET_BYTES) else {
+        return Ok(());
+    };
+    // tantivy aborts the process on some corrupt bytes: the segments it is to read are checked.
+    checked::check(index)?;
+    if let Some(progress) = options.progress {
+        progress(Progress {
+            files_done: 0,
+            files_total: 0,
+            bytes_done: 0,
+            bytes_total: 0,
+            merging: true,
+        });
+    }
+    let merged = merge::consolidate(&mut writer, index, threads, options.interrupt);
+    if !matches!(merged, Err(Error::Interrupted)) {
+        writer
+            .wait_merging_threads()
+            .map_err(|e| Error::tantivy("merging segments", e))?;
+    }
+    checked::record_all(index)?;
+    merged.map(|_| ())
 }
 
 /// Books kept while a plan runs: the report, the passage count and progress.
@@ -506,7 +538,7 @@ fn execute(
     let interrupted = stop.interrupted();
     commit(&mut writer, index, &settings, !interrupted)?;
     report.passages = passages;
-    if !interrupted {
+    if !interrupted && merge::due(index, threads)? {
         if let Some(progress) = options.progress {
             progress(Progress {
                 files_done: todo.len(),
