@@ -499,16 +499,23 @@ impl ProgressLine {
         if bar.is_hidden() {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         }
+        if progress.merging {
+            // Bytes and files are all done: a spinner and the time spent say the rest.
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            {
+                bar.set_style(style);
+            }
+            bar.set_message("merging the index");
+            bar.enable_steady_tick(Duration::from_millis(120));
+            return;
+        }
         bar.set_length(progress.bytes_total);
         bar.set_position(progress.bytes_done);
-        if progress.merging {
-            bar.set_message("merging the index");
-        } else {
-            bar.set_message(format!(
-                "{}/{} files",
-                progress.files_done, progress.files_total
-            ));
-        }
+        bar.set_message(format!(
+            "{}/{} files",
+            progress.files_done, progress.files_total
+        ));
     }
 
     fn finish(&self) {
