@@ -344,12 +344,22 @@ mod tests {
         let before = hits(&sou, "安置房");
         assert_eq!(before.len(), 12);
         let index = SouIndex::open_or_create(&dir.path().join("index"), &seeds).unwrap();
-        assert_eq!(index.index.searchable_segment_ids().unwrap().len(), 4);
+        let merged = index.index.searchable_segment_ids().unwrap();
+        assert_eq!(merged.len(), 4);
         assert!(due(&index, 1).unwrap());
 
         let report = sou.sync(false, None, None).unwrap();
         assert_eq!((report.added, report.unchanged), (0, 12));
         assert_eq!(index.index.searchable_segment_ids().unwrap().len(), 1);
+        // What was merged away is deleted: nothing in the sync held on to it.
+        let files: Vec<String> = std::fs::read_dir(dir.path().join("index"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        for id in &merged {
+            let name = id.uuid_string();
+            assert!(!files.iter().any(|f| f.starts_with(&name)), "{name} left");
+        }
         assert!(!due(&index, 1).unwrap());
         assert_eq!(hits(&sou, "安置房"), before);
     }

@@ -291,8 +291,8 @@ pub fn sync(
         }
     }
     let plan = plan(listing, &manifest, &known_reasons, clear);
-    // A segment stays on disk while anything in this process holds its metadata: let go of the
-    // old segments, so that what the writer merges away is deleted.
+    // Let go of the old segments before writing: a segment merged away and deleted still takes
+    // its disk space while it is mapped.
     drop(searcher);
     drop(reader);
     let mut report = SyncReport {
