@@ -209,14 +209,20 @@ mod tests {
     use super::*;
     use crate::{Config, SearchOptions, Sou};
 
-    /// A small index written by two syncs, so in two segments (tantivy's policy merges three).
-    fn two_segments() -> (tempfile::TempDir, Sou) {
+    /// An empty seeds folder and a sou on one writer thread (one segment a commit), in `dir`.
+    fn one_thread_sou() -> (tempfile::TempDir, std::path::PathBuf, Sou) {
         let dir = tempfile::tempdir().unwrap();
         let seeds = dir.path().join("seeds");
         std::fs::create_dir_all(&seeds).unwrap();
         let mut config = Config::new(&seeds, dir.path().join("index"));
         config.threads = 1;
         let sou = Sou::new(config);
+        (dir, seeds, sou)
+    }
+
+    /// A small index written by two syncs, so in two segments (tantivy's policy merges three).
+    fn two_segments() -> (tempfile::TempDir, Sou) {
+        let (dir, seeds, sou) = one_thread_sou();
         for half in [0..6, 6..12] {
             for i in half {
                 let text =
@@ -307,12 +313,7 @@ mod tests {
     fn a_sync_with_nothing_to_read_runs_the_merges_an_interrupt_left() {
         // Segments of more than ten documents are large here: each sync below makes one of 12.
         LARGE_DOCS.with(|d| d.set(Some(10)));
-        let dir = tempfile::tempdir().unwrap();
-        let seeds = dir.path().join("seeds");
-        std::fs::create_dir_all(&seeds).unwrap();
-        let mut config = Config::new(&seeds, dir.path().join("index"));
-        config.threads = 1;
-        let sou = Sou::new(config);
+        let (dir, seeds, sou) = one_thread_sou();
         let interrupt = AtomicBool::new(false);
         let interrupt_when_merging = |p: crate::index::sync::Progress| {
             if p.merging {
