@@ -507,6 +507,7 @@ impl ProgressLine {
                 bar.set_style(style);
             }
             bar.set_message("merging the index");
+            bar.reset_elapsed();
             bar.enable_steady_tick(Duration::from_millis(120));
             return;
         }
