@@ -69,10 +69,11 @@ const RELEASE_EVERY: Duration = Duration::from_millis(250);
 /// the end: merging the 69 segments of 1.6 GB of text into one peaked at 3.7 GB resident, and
 /// on 200 MB `RssFile` (in `/proc/PID/status`) grew to 460 MB while `RssAnon` stayed under
 /// 50 MB. Those pages belong to the kernel's page cache, not to sou, but a user watching `top`
-/// cannot tell, and a memory bound on the process counts them. While [`MappedFiles::release_while`] runs, every
-/// file opened is remembered and its pages are unmapped (`MADV_DONTNEED`) every
-/// [`RELEASE_EVERY`]: a page read again is mapped again from the page cache, and the resident
-/// set holds only what the merge read in the last quarter second.
+/// cannot tell, and a memory bound on the process counts them. While
+/// [`MappedFiles::release_while`] runs, every file opened is remembered and its pages are
+/// unmapped (`MADV_DONTNEED`) every [`RELEASE_EVERY`]: a page read again is mapped again from
+/// the page cache, and the resident set holds only what the merge read in the last quarter
+/// second.
 #[derive(Debug, Default)]
 pub(crate) struct MappedFiles {
     recording: AtomicBool,

@@ -2,7 +2,7 @@
 //!
 //! Two rules. While a sync writes, tantivy's log merge policy merges the small segments that
 //! commits leave, three at a time, but never one past [`MAX_DOCS_TO_MERGE`]: a full build does
-//! not stop to merge what it has just written. After a sync's last commit, [`consolidate`]
+//! not stop to merge what it has just written. After a sync's last commit, [`run`]
 //! merges the large segments, which a build leaves one per writer thread and 128 MB of arena
 //! (69 of them for 1.6 GB of text): a search pays for every segment it opens, and each segment
 //! repeats the term dictionary. On 1.6 GB, one segment instead of 69 took a search of `微信`
@@ -25,7 +25,7 @@ use tantivy::{IndexWriter, SegmentMeta};
 use super::SouIndex;
 use crate::{Error, Result};
 
-/// Segments with more documents than this are left to [`consolidate`] (about 12 MB of text).
+/// Segments with more documents than this are left to [`planned`] (about 12 MB of text).
 const MAX_DOCS_TO_MERGE: usize = 20_000;
 
 #[cfg(test)]
@@ -65,7 +65,7 @@ pub(crate) fn small_segments_policy() -> LogMergePolicy {
 pub(crate) struct SegmentSize<Id> {
     pub id: Id,
     /// Live documents: what tantivy's policy counts too, so that a segment is either small, and
-    /// its policy's to merge, or large, and [`consolidate`]'s — never both at once.
+    /// its policy's to merge, or large, and [`planned`]'s — never both at once.
     pub docs: u32,
 }
 
@@ -110,10 +110,15 @@ pub(crate) fn plan<Id: Copy>(segments: &[SegmentSize<Id>], ways: usize) -> Vec<V
     merges
 }
 
-/// Whether [`consolidate`] has merges to run: after a sync interrupted while merging, the next
-/// one finishes the work even when no file changed.
+/// Whether [`planned`] has merges to run: after a sync interrupted while merging, the next one
+/// finishes the work even when no file changed.
 pub(crate) fn due(index: &SouIndex, ways: usize) -> Result<bool> {
-    Ok(!plan(&sizes(index)?, ways).is_empty())
+    Ok(!planned(index, ways)?.is_empty())
+}
+
+/// The merges [`plan`] picks among the index's searchable segments, for [`run`].
+pub(crate) fn planned(index: &SouIndex, ways: usize) -> Result<Vec<Vec<SegmentId>>> {
+    Ok(plan(&sizes(index)?, ways))
 }
 
 /// The searchable segments' sizes. Only ids are kept: a segment whose metadata is held is not
@@ -131,20 +136,6 @@ fn sizes(index: &SouIndex) -> Result<Vec<SegmentSize<SegmentId>>> {
         .collect())
 }
 
-/// Merges the large segments [`plan`] picks, `ways` merges at a time, and waits for them;
-/// returns how many merges ran (see [`run`]).
-pub(crate) fn consolidate(
-    writer: &mut IndexWriter,
-    index: &SouIndex,
-    ways: usize,
-    interrupt: Option<&AtomicBool>,
-) -> Result<usize> {
-    let segments = sizes(index)?;
-    let merges = plan(&segments, ways);
-    run(writer, index, &merges, interrupt)?;
-    Ok(merges.len())
-}
-
 fn merge_error(index: &SouIndex, err: tantivy::TantivyError) -> Error {
     Error::tantivy(
         format!("merging the segments of {}", index.dir.display()),
@@ -152,11 +143,11 @@ fn merge_error(index: &SouIndex, err: tantivy::TantivyError) -> Error {
     )
 }
 
-/// Runs `merges` at the same time and waits for them. The pages they read are given back as
+/// Runs `merges` (see [`planned`]) at the same time and waits for them. The pages they read are given back as
 /// they go (see [`super::directory::MappedFiles`]). When `interrupt` is raised, returns
 /// [`Error::Interrupted`] at once: the index is as last committed, and the merges are dropped
 /// with the writer.
-fn run(
+pub(crate) fn run(
     writer: &mut IndexWriter,
     index: &SouIndex,
     merges: &[Vec<SegmentId>],

@@ -327,28 +327,47 @@ pub fn sync(
 /// writer can be had: a folder that cannot be written is searched as it is, and a writer busy
 /// in another process merges when its sync ends.
 fn finish_merging(index: &SouIndex, threads: usize, options: &SyncOptions<'_>) -> Result<()> {
-    let Ok(mut writer) = index.writer(threads, WRITER_BUDGET_BYTES) else {
+    let Ok(writer) = index.writer(threads, WRITER_BUDGET_BYTES) else {
         return Ok(());
     };
     // tantivy aborts the process on some corrupt bytes: the segments it is to read are checked.
     checked::check(index)?;
-    if let Some(progress) = options.progress {
-        progress(Progress {
-            files_done: 0,
-            files_total: 0,
-            bytes_done: 0,
-            bytes_total: 0,
-            merging: true,
-        });
+    let nothing_read = Progress {
+        files_done: 0,
+        files_total: 0,
+        bytes_done: 0,
+        bytes_total: 0,
+        merging: true,
+    };
+    finish(writer, index, threads, options, Some(nothing_read))
+}
+
+/// Ends a sync after its last commit: runs the merges [`merge::planned`] calls for when
+/// `merging` says how the files stand (not after Ctrl-C), waits for tantivy's own, and records
+/// the files as checked. Ctrl-C during the merges leaves them to the next sync.
+fn finish(
+    mut writer: IndexWriter,
+    index: &SouIndex,
+    threads: usize,
+    options: &SyncOptions<'_>,
+    merging: Option<Progress>,
+) -> Result<()> {
+    let merges = match merging {
+        Some(_) => merge::planned(index, threads)?,
+        None => Vec::new(),
+    };
+    if let (Some(progress), Some(at), false) = (options.progress, merging, merges.is_empty()) {
+        progress(at);
     }
-    let merged = merge::consolidate(&mut writer, index, threads, options.interrupt);
+    let merged = merge::run(&mut writer, index, &merges, options.interrupt);
+    // Interrupted, the merges are dropped with the writer; the documents are committed.
     if !matches!(merged, Err(Error::Interrupted)) {
         writer
             .wait_merging_threads()
             .map_err(|e| Error::tantivy("merging segments", e))?;
     }
     checked::record_all(index)?;
-    merged.map(|_| ())
+    merged
 }
 
 /// Books kept while a plan runs: the report, the passage count and progress.
@@ -538,31 +557,20 @@ fn execute(
     let interrupted = stop.interrupted();
     commit(&mut writer, index, &settings, !interrupted)?;
     report.passages = passages;
-    if !interrupted && merge::due(index, threads)? {
-        if let Some(progress) = options.progress {
-            progress(Progress {
-                files_done: todo.len(),
-                files_total: todo.len(),
-                bytes_done: bytes_total,
-                bytes_total,
-                merging: true,
-            });
-        }
-        match merge::consolidate(&mut writer, index, threads, options.interrupt) {
-            // The documents are committed; the merges are dropped with the writer.
-            Err(Error::Interrupted) => {
-                checked::record_all(index)?;
-                return Err(Error::Interrupted);
-            }
-            other => {
-                other?;
-            }
-        }
-    }
-    writer
-        .wait_merging_threads()
-        .map_err(|e| Error::tantivy("merging segments", e))?;
-    checked::record_all(index)?;
+    let files_read = Progress {
+        files_done: todo.len(),
+        files_total: todo.len(),
+        bytes_done: bytes_total,
+        bytes_total,
+        merging: true,
+    };
+    finish(
+        writer,
+        index,
+        threads,
+        options,
+        (!interrupted).then_some(files_read),
+    )?;
     if interrupted {
         return Err(Error::Interrupted);
     }
