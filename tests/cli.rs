@@ -39,6 +39,7 @@ struct JsonHit {
     highlights: Vec<[usize; 2]>,
     matched: Vec<String>,
     missing: Vec<String>,
+    changed: bool,
 }
 
 impl JsonHit {
@@ -284,6 +285,49 @@ fn no_sync_searches_the_last_commit() {
     ws.write("late.txt", "迟到\n\n迟到的文章提到蝾螈。\n");
     assert_eq!(search_json(&ws, &["--no-sync", "蝾螈"]).0, 1);
     assert_eq!(search_json(&ws, &["蝾螈"]).0, 0);
+}
+
+#[test]
+fn hits_are_read_from_their_files_and_a_file_changed_since_is_said_so() {
+    let ws = Workspace::new();
+    ws.write("a.txt", "标题甲\n\n会议讨论了蝾螈的栖息地。\n\n另一段。\n");
+    ws.write("b.txt", "标题乙\n\n第二篇也提到蝾螈。\n");
+    assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
+    let (code, results) = search_json(&ws, &["--no-sync", "蝾螈"]);
+    assert_eq!(code, 0);
+    assert_eq!(results.hits.len(), 2);
+    for hit in &results.hits {
+        assert!(!hit.changed);
+        assert!(hit.text.contains("蝾螈"), "{hit:?}");
+        assert!(hit.title.starts_with("标题"), "{hit:?}");
+        assert_eq!(hit.highlighted(), vec!["蝾螈"]);
+    }
+    // The index keeps no copy of the text: a passage edited (or its file removed) since the
+    // last sync is not shown as if it still stood there.
+    ws.write("a.txt", "标题甲\n\n会议讨论了蜥蜴的栖息地。\n\n另一段。\n");
+    std::fs::remove_file(ws.seeds().join("b.txt")).unwrap();
+    let (code, results) = search_json(&ws, &["--no-sync", "蝾螈"]);
+    assert_eq!(code, 0);
+    assert_eq!(results.hits.len(), 2);
+    for hit in &results.hits {
+        assert!(hit.changed, "{hit:?}");
+        assert!(hit.text.is_empty() && hit.title.is_empty(), "{hit:?}");
+    }
+    let out = ws.sou(&["search", "--no-sync", "蝾螈"]);
+    assert!(
+        stdout(&out).contains("changed since it was indexed"),
+        "{}",
+        stdout(&out)
+    );
+    // Only the title changed: the passage is still there, but not the article indexed.
+    ws.write("a.txt", "标题丙\n\n会议讨论了蝾螈的栖息地。\n\n另一段。\n");
+    let (_, results) = search_json(&ws, &["--no-sync", "蝾螈"]);
+    assert!(results.hits.iter().all(|hit| hit.changed), "{results:?}");
+    // A sync brings the text back.
+    let (_, results) = search_json(&ws, &["蝾螈"]);
+    assert_eq!(results.hits.len(), 1);
+    assert!(!results.hits[0].changed);
+    assert_eq!(results.hits[0].title, "标题丙");
 }
 
 #[test]

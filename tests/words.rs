@@ -36,6 +36,7 @@ struct Hit {
     highlights: Vec<[usize; 2]>,
     matched: Vec<String>,
     missing: Vec<String>,
+    changed: bool,
 }
 
 /// A few other articles, so that the seed is not the only one: a report on 国务院 督查 with

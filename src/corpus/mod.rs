@@ -187,6 +187,52 @@ pub fn key_of(root: &Path, path: &Path) -> String {
     key
 }
 
+/// The file of `key` inside `root`: the inverse of [`key_of`], so that a file whose name is not
+/// valid UTF-8 is found again from its key.
+pub fn path_of(root: &Path, key: &str) -> std::path::PathBuf {
+    let mut path = root.to_path_buf();
+    for component in key.split('/') {
+        path.push(unescape(component));
+    }
+    path
+}
+
+/// The name whose escaped form [`push_escaped`] made `escaped`.
+fn unescape(escaped: &str) -> std::ffi::OsString {
+    let mut bytes = Vec::with_capacity(escaped.len());
+    let mut rest = escaped.as_bytes();
+    while let Some((&first, after)) = rest.split_first() {
+        if first == b'\\' {
+            if let Some((b'\\', after)) = after.split_first() {
+                bytes.push(b'\\');
+                rest = after;
+                continue;
+            }
+            if let [b'x', high, low, after @ ..] = after
+                && let (Some(high), Some(low)) = (
+                    char::from(*high).to_digit(16),
+                    char::from(*low).to_digit(16),
+                )
+            {
+                bytes.push((high * 16 + low) as u8);
+                rest = after;
+                continue;
+            }
+        }
+        bytes.push(first);
+        rest = after;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        std::ffi::OsString::from_vec(bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        String::from_utf8_lossy(&bytes).into_owned().into()
+    }
+}
+
 /// Appends a name's bytes: valid UTF-8 as it is, but for a backslash, which is doubled; each
 /// invalid byte as `\xNN`. So `caf\xE9` typed as text (`caf\\xE9`) and the byte 0xE9
 /// (`caf\xE9`) never share a key.
@@ -260,5 +306,16 @@ mod tests {
         let typed = key_of(Path::new("/s"), Path::new("/s/caf\\xE9 中.txt"));
         assert_eq!(typed, "caf\\\\xE9 中.txt");
         assert_ne!(key, typed);
+        // Each key leads back to its own file.
+        assert_eq!(path_of(Path::new("/s"), &key), Path::new("/s").join(name));
+        assert_eq!(
+            path_of(Path::new("/s"), &typed),
+            Path::new("/s/caf\\xE9 中.txt")
+        );
+        let nested = Path::new("/s/a\\b/c\\x41.md");
+        assert_eq!(
+            path_of(Path::new("/s"), &key_of(Path::new("/s"), nested)),
+            nested
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use super::decode::{NotText, Sniffer, TextEncoding};
 use std::ops::ControlFlow;
 
-use super::passage::{Cutter, Emit};
+use super::passage::{Cutter, Emit, Passage};
 
 /// Bytes read at a time.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -27,7 +27,7 @@ pub fn inspect(path: &Path) -> std::io::Result<Inspection> {
     let mut file = open_regular(path)?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut sniffer = Sniffer::new();
-    let mut buf = vec![0u8; CHUNK_BYTES];
+    let mut buf = chunk_buffer(&file);
     loop {
         let n = read_some(&mut file, &mut buf)?;
         if n == 0 {
@@ -80,7 +80,15 @@ pub fn read_text(path: &Path) -> std::io::Result<String> {
     }
 }
 
-fn read_some(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+/// A buffer for reading `file` a chunk at a time: no larger than the file needs (a zeroed
+/// 256 KiB buffer per small file costs more than reading it), never larger than a chunk.
+fn chunk_buffer(file: &std::fs::File) -> Vec<u8> {
+    let len = file.metadata().map_or(CHUNK_BYTES as u64, |m| m.len());
+    // One byte more than the file, so that its end is seen in the same read.
+    vec![0u8; (len.saturating_add(1)).clamp(4096, CHUNK_BYTES as u64) as usize]
+}
+
+fn read_some(file: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     loop {
         match file.read(buf) {
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -99,14 +107,26 @@ pub fn read_passages(
     emit: &mut Emit<'_>,
 ) -> std::io::Result<ControlFlow<()>> {
     let mut file = open_regular(path)?;
+    let mut buf = chunk_buffer(&file);
+    let markdown = super::markdown::is_markdown(path);
+    cut_stream(&mut file, &mut buf, markdown, encoding, tail_chars, emit)
+}
+
+/// Decodes what `source` reads, through `buf`, and emits its passages (see [`read_passages`]).
+fn cut_stream(
+    source: &mut impl Read,
+    buf: &mut [u8],
+    markdown: bool,
+    encoding: TextEncoding,
+    tail_chars: usize,
+    emit: &mut Emit<'_>,
+) -> std::io::Result<ControlFlow<()>> {
     let mut decoder = encoding.encoding.new_decoder_with_bom_removal();
     let mut cutter = Cutter::new(tail_chars);
-    let mut markdown =
-        super::markdown::is_markdown(path).then(super::markdown::MarkdownText::default);
-    let mut buf = vec![0u8; CHUNK_BYTES];
+    let mut markdown = markdown.then(super::markdown::MarkdownText::default);
     let mut text = String::new();
     loop {
-        let n = read_some(&mut file, &mut buf)?;
+        let n = read_some(source, buf)?;
         let last = n == 0;
         text.clear();
         let needed = decoder.max_utf8_buffer_length(n).unwrap_or(n * 3 + 16);
@@ -127,6 +147,108 @@ pub fn read_passages(
     }
     Ok(cutter.finish(emit))
 }
+
+/// Passages read again from their file, with their article's title.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reread {
+    /// The article's first passage: its title (`None` for an empty file).
+    pub title: Option<String>,
+    /// The passages asked for, in the order asked; `None` for one the file no longer holds.
+    pub passages: Vec<Option<Passage>>,
+}
+
+/// A passage to read again: the line where it starts and the hash of its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// 1-based line where it starts.
+    pub line: u64,
+    /// `hash` of its text, as the index kept it.
+    pub text_hash: u64,
+}
+
+/// Reads `path` again, cut as it was for the index, for the `wanted` passages and the title, in
+/// one pass that stops after the last of them. The index keeps no copy of the text: the same
+/// bytes cut the same way give the same passages, and a passage whose text does not `hash` as
+/// the index kept it (a file changed since it was indexed) is `None`.
+pub fn reread(
+    path: &Path,
+    tail_chars: usize,
+    wanted: &[Wanted],
+    hash: &dyn Fn(&str) -> u64,
+) -> std::io::Result<Reread> {
+    reread_reading(path, tail_chars, wanted, hash, REREAD_IN_MEMORY_BYTES)
+}
+
+/// [`reread`], reading files up to `in_memory_bytes` in one read and larger ones as the index
+/// does.
+fn reread_reading(
+    path: &Path,
+    tail_chars: usize,
+    wanted: &[Wanted],
+    hash: &dyn Fn(&str) -> u64,
+    in_memory_bytes: u64,
+) -> std::io::Result<Reread> {
+    let mut reread = Reread {
+        title: None,
+        passages: vec![None; wanted.len()],
+    };
+    let last_line = wanted.iter().map(|w| w.line).max().unwrap_or(0);
+    let mut left = wanted.len();
+    let mut emit = |passage: Passage| {
+        if reread.title.is_none() {
+            reread.title = Some(passage.text.clone());
+        }
+        if passage.line > last_line || left == 0 {
+            return ControlFlow::Break(());
+        }
+        if wanted.iter().any(|w| w.line == passage.line) {
+            let passage_hash = hash(&passage.text);
+            for (i, w) in wanted.iter().enumerate() {
+                if w.line == passage.line
+                    && w.text_hash == passage_hash
+                    && reread.passages[i].is_none()
+                {
+                    reread.passages[i] = Some(passage.clone());
+                    left -= 1;
+                }
+            }
+        }
+        if left == 0 {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    };
+    // Where the reading stopped does not matter: the passages found say what was found.
+    let mut file = open_regular(path)?;
+    let len = file.metadata()?.len();
+    if len > in_memory_bytes {
+        if let Ok(encoding) = inspect(path)?.text {
+            let _ = read_passages(path, encoding, tail_chars, &mut emit)?;
+        }
+        return Ok(reread);
+    }
+    // A file of usual size is read once, into memory, instead of twice as the index reads it.
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    file.read_to_end(&mut bytes)?;
+    let mut sniffer = Sniffer::new();
+    sniffer.feed(&bytes);
+    if let Ok(encoding) = sniffer.finish() {
+        let mut buf = vec![0u8; bytes.len().saturating_add(1).min(CHUNK_BYTES)];
+        let markdown = super::markdown::is_markdown(path);
+        let _ = cut_stream(
+            &mut bytes.as_slice(),
+            &mut buf,
+            markdown,
+            encoding,
+            tail_chars,
+            &mut emit,
+        )?;
+    }
+    Ok(reread)
+}
+
+/// Files up to this size are read again in one read (see [`reread`]).
+const REREAD_IN_MEMORY_BYTES: u64 = 4 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {
@@ -186,5 +308,51 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.to_string(), "not a regular file");
+    }
+
+    #[test]
+    fn passages_are_read_again_as_indexed_and_a_changed_file_is_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let seed = include_str!("../../seeds/000_bbb0717566f56162.txt");
+        // One long line too, whose passages all start on the same line.
+        let text = format!("{seed}\n{}\n", "一句很长的话，说了又说。".repeat(400));
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, &gbk).unwrap();
+        let article = cut_article(&text, 24);
+        let hash = |text: &str| xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        let picks: Vec<&Passage> = [1, 7, article.passages.len() - 2, article.passages.len() - 1]
+            .iter()
+            .map(|&i| &article.passages[i])
+            .collect();
+        assert_eq!(picks[2].line, picks[3].line, "two passages of one line");
+        let wanted: Vec<Wanted> = picks
+            .iter()
+            .rev()
+            .map(|p| Wanted {
+                line: p.line,
+                text_hash: hash(&p.text),
+            })
+            .collect();
+        for in_memory_bytes in [u64::MAX, 0] {
+            let reread = reread_reading(&path, 24, &wanted, &hash, in_memory_bytes).unwrap();
+            assert_eq!(reread.title.as_deref(), Some(article.title.as_str()));
+            let expected: Vec<Option<Passage>> =
+                picks.iter().rev().map(|&p| Some(p.clone())).collect();
+            assert_eq!(reread.passages, expected);
+        }
+        // Edited since: the passage is not there as indexed.
+        std::fs::write(&path, text.replace("安置房", "安居房")).unwrap();
+        let edited = article
+            .passages
+            .iter()
+            .find(|p| p.text.contains("安置房"))
+            .unwrap();
+        let wanted = [Wanted {
+            line: edited.line,
+            text_hash: hash(&edited.text),
+        }];
+        let reread = reread(&path, 24, &wanted, &hash).unwrap();
+        assert_eq!(reread.passages, vec![None]);
     }
 }

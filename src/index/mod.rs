@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
 use crate::analysis::{ANALYSIS_VERSION, UserWords, grams};
@@ -334,16 +333,10 @@ impl SouIndex {
     /// A new, empty index in `dir`, which holds none.
     fn create(dir: &Path) -> Result<SouIndex> {
         let (schema, fields) = schema::build();
-        // zstd at level 7 in 32 kB blocks stores passages in 29 % less space than lz4 (19.7 →
-        // 14.0 MB on inews) at no cost a search of ten hits can measure; higher levels or
-        // larger blocks gain under 1 % more and start to show in build or search time.
-        let settings = IndexSettings {
-            docstore_compression: Compressor::Zstd(ZstdCompressor {
-                compression_level: Some(7),
-            }),
-            docstore_blocksize: 32 * 1024,
-            ..IndexSettings::default()
-        };
+        // The document store holds no text (hits are read again from their files, see
+        // `corpus::read::reread`), only why a file could not be indexed: its compression
+        // does not matter.
+        let settings = IndexSettings::default();
         let directory = directory::IndexDirectory::open(dir, directory::Access::Sync)
             .map_err(|e| tantivy_error(dir, "creating")(e.into()))?;
         let mapped = directory.mapped();

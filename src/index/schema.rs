@@ -19,12 +19,6 @@ pub(crate) mod names {
     pub const UNIT: &str = "unit";
     /// See [`super::Fields::text_hash`].
     pub const TEXT_HASH: &str = "text_hash";
-    /// See [`super::Fields::title`].
-    pub const TITLE: &str = "title";
-    /// See [`super::Fields::text`].
-    pub const TEXT: &str = "text";
-    /// See [`super::Fields::tail`].
-    pub const TAIL: &str = "tail";
     /// See [`super::Fields::article`].
     pub const ARTICLE: &str = "article";
     /// See [`super::Fields::size`].
@@ -58,15 +52,10 @@ pub struct Fields {
     pub line: Field,
     /// Passage: where it stands in its article's run of documents (see [`UnitPlace`]).
     pub unit: Field,
-    /// Passage: the article's title.
-    pub title: Field,
-    /// Passage: the text as a reader sees it.
-    pub text: Field,
     /// Passage: a hash of the text (see [`text_hash`]), to show a passage found in several
-    /// files once.
+    /// files once, and to tell that a passage read again from its file (the index keeps no
+    /// copy of the text, see [`crate::corpus::read::reread`]) is the one indexed.
     pub text_hash: Field,
-    /// Passage: the start of the text that follows it in the paragraph (see `Passage::tail`).
-    pub tail: Field,
     /// Passage: what the gram contract indexes.
     pub gram: GramFields,
     /// Article: its key.
@@ -143,10 +132,7 @@ pub fn build() -> (Schema, Fields) {
         path: builder.add_text_field(names::PATH, STRING | FAST),
         line: builder.add_u64_field(names::LINE, FAST),
         unit: builder.add_u64_field(names::UNIT, FAST),
-        title: builder.add_text_field(names::TITLE, STORED),
-        text: builder.add_text_field(names::TEXT, STORED),
         text_hash: builder.add_u64_field(names::TEXT_HASH, FAST),
-        tail: builder.add_text_field(names::TAIL, STORED),
         gram: GramFields::add_to(&mut builder),
         article: builder.add_text_field(names::ARTICLE, STRING | FAST),
         size: builder.add_u64_field(names::SIZE, FAST),

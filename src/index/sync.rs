@@ -757,7 +757,6 @@ fn process(
     // Whatever an earlier, perhaps interrupted, sync left under this path goes first.
     writer.delete_article(key, true);
     let mut number = 0u64;
-    let mut title: Option<String> = None;
     let mut failure: Option<Error> = None;
     let mut unit: Vec<TantivyDocument> = Vec::new();
     let mut first_unit = true;
@@ -765,18 +764,11 @@ fn process(
         if stop.requested() {
             return ControlFlow::Break(());
         }
-        // The first passage is the title, or starts the article when it has none.
-        let title = title.get_or_insert_with(|| passage.text.clone());
         let terms = analyzer.analyze(&passage.text, &passage.tail);
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.path, key);
         doc.add_u64(fields.line, passage.line);
-        doc.add_text(fields.title, title.as_str());
-        doc.add_text(fields.text, &passage.text);
         doc.add_u64(fields.text_hash, text_hash(&passage.text));
-        if !passage.tail.is_empty() {
-            doc.add_text(fields.tail, &passage.tail);
-        }
         fields.gram.add_passage(&mut doc, &terms);
         unit.push(doc);
         number += 1;

@@ -21,7 +21,8 @@
 //!     "snippet": "…",             // the window shown (the whole passage when short)
 //!     "highlights": [[12, 15]],   // half-open Unicode character offsets into snippet
 //!     "matched": ["高新区", "安置房"], // words the passage or its title holds
-//!     "missing": []               // words neither holds
+//!     "missing": [],              // words neither holds
+//!     "changed": false            // the file changed since it was indexed: no title or text
 //!   }]
 //! }
 //! ```
@@ -80,6 +81,9 @@ pub struct JsonHit {
     pub matched: Vec<String>,
     /// The query words neither the passage nor its title holds.
     pub missing: Vec<String>,
+    /// The file no longer holds the passage as indexed: `title`, `text` and `snippet` are
+    /// empty.
+    pub changed: bool,
 }
 
 impl From<&Results> for JsonResults {
@@ -112,6 +116,7 @@ impl From<&Results> for JsonResults {
                         .collect(),
                     matched: hit.matched.clone(),
                     missing: hit.missing.clone(),
+                    changed: hit.changed,
                 })
                 .collect(),
         }

@@ -156,7 +156,15 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
             out.reset()?;
         }
         writeln!(out)?;
-        if !title_hit {
+        if hit.changed {
+            out.set_color(&note_spec())?;
+            write!(
+                out,
+                "    (the file changed since it was indexed: `sou index` updates the index)"
+            )?;
+            out.reset()?;
+            writeln!(out)?;
+        } else if !title_hit {
             write!(out, "    ")?;
             let snippet =
                 crate::search::snippet_in_columns(&hit.text, &hit.highlights, snippet_columns);
@@ -366,6 +374,7 @@ mod tests {
                 snippet: crate::search::highlight::snippet(&text, &highlights),
                 text,
                 highlights,
+                changed: false,
             }],
             took: Duration::from_millis(2),
         }

@@ -26,14 +26,16 @@ pub(crate) mod words;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use tantivy::Searcher;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur};
-use tantivy::schema::{Field, Value};
-use tantivy::{Searcher, TantivyDocument};
 
 use crate::analysis::dictionary::Dictionary;
 use crate::analysis::grams::{self, any_of};
+use crate::corpus::Passage;
 use crate::corpus::display_path;
+use crate::corpus::read::Wanted;
 use crate::index::SouIndex;
+use crate::index::schema::{UnitPlace, names, text_hash};
 use crate::{Error, Result};
 
 pub use articles::Tier;
@@ -78,6 +80,9 @@ pub struct Hit {
     pub highlights: Vec<(usize, usize)>,
     /// The window shown, with its own highlights.
     pub snippet: Snippet,
+    /// The file no longer holds the passage as indexed (changed or gone since the index was
+    /// synced): `title`, `text` and the highlights are empty.
+    pub changed: bool,
 }
 
 /// The answer to a query.
@@ -270,7 +275,6 @@ pub(crate) fn search(
     limit: usize,
 ) -> Result<Results> {
     let started = Instant::now();
-    let fields = &context.index.fields;
     let reading = words::read(query, context.dictionary, context.synonyms, context);
     if reading.words.len() > articles::MAX_WORDS {
         return Err(Error::Query(format!(
@@ -298,26 +302,29 @@ pub(crate) fn search(
                 .collect::<Vec<_>>()
         }))
         .collect();
-    let mut hits: Vec<Hit> = Vec::with_capacity(limit.min(found.len()));
-    for found in found {
-        if hits.len() >= limit {
-            break;
-        }
+    let found: Vec<Found> = found.into_iter().take(limit).collect();
+    let mut texts = if context.scope.with_text {
+        reread(context, &found)?
+    } else {
+        Vec::new()
+    };
+    let mut hits: Vec<Hit> = Vec::with_capacity(found.len());
+    for (i, found) in found.into_iter().enumerate() {
         let path = display_path(context.seeds, &found.article);
         let also = found
             .also
             .iter()
             .map(|key| display_path(context.seeds, key))
             .collect();
-        let (title, text, highlights, snippet) = if context.scope.with_text {
-            let doc: TantivyDocument = context.searcher.doc(found.address).map_err(search_error)?;
-            let text = stored_text(&doc, fields.text);
-            let tail = stored_text(&doc, fields.tail);
-            let highlights = highlight::find(&text, &tail, &needles);
-            let snippet = highlight::snippet(&text, &highlights);
-            (stored_text(&doc, fields.title), text, highlights, snippet)
-        } else {
-            Default::default()
+        let changed = context.scope.with_text && texts[i].is_none();
+        let (title, text, highlights, snippet) = match texts.get_mut(i).and_then(Option::take) {
+            Some((title, passage)) => {
+                let text = passage.text;
+                let highlights = highlight::find(&text, &passage.tail, &needles);
+                let snippet = highlight::snippet(&text, &highlights);
+                (title, text, highlights, snippet)
+            }
+            None => Default::default(),
         };
         let mut matched = Vec::new();
         let mut missing = Vec::new();
@@ -338,6 +345,7 @@ pub(crate) fn search(
             text,
             highlights,
             snippet,
+            changed,
         });
     }
     Ok(Results {
@@ -471,9 +479,55 @@ fn summary_score(key: &articles::WordKey, words: usize, total_weight: f32) -> f3
     }
 }
 
-fn stored_text(doc: &TantivyDocument, field: Field) -> String {
-    doc.get_first(field)
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string()
+/// Each hit's title and passage, read again from its file (each file read once, as far as its
+/// last hit): `None` for a hit whose file no longer holds them as indexed (changed or gone
+/// since; a search after a sync meets this only when a file changes between the two).
+fn reread(context: &Context<'_>, found: &[Found]) -> Result<Vec<Option<(String, Passage)>>> {
+    let mut texts = vec![None; found.len()];
+    let mut by_article: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, hit) in found.iter().enumerate() {
+        match by_article.iter_mut().find(|(key, _)| *key == hit.article) {
+            Some((_, hits)) => hits.push(i),
+            None => by_article.push((&hit.article, vec![i])),
+        }
+    }
+    for (key, hits) in by_article {
+        let mut wanted = Vec::with_capacity(hits.len());
+        // The title is the first passage of the article's first unit; a hit in a later unit of
+        // a long article does not know it, and only its passage is checked.
+        let mut title_hash = None;
+        for &i in &hits {
+            let address = found[i].address;
+            let fast = context
+                .searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields();
+            let hashes = fast.u64(names::TEXT_HASH).map_err(search_error)?;
+            let units = fast.u64(names::UNIT).map_err(search_error)?;
+            let place = UnitPlace::unpack(units.first(address.doc_id).unwrap_or(0));
+            if place.has_title
+                && let Some(first) = address.doc_id.checked_sub(place.offset)
+            {
+                title_hash = hashes.first(first);
+            }
+            wanted.push(Wanted {
+                line: found[i].line,
+                text_hash: hashes.first(address.doc_id).unwrap_or(0),
+            });
+        }
+        let path = crate::corpus::path_of(context.seeds, key);
+        // Unreadable now counts as changed: the hits stand, their text cannot be shown.
+        let Ok(reread) = crate::corpus::read::reread(&path, grams::TAIL_CHARS, &wanted, &text_hash)
+        else {
+            continue;
+        };
+        let Some(title) = reread.title else { continue };
+        if title_hash.is_some_and(|hash| text_hash(&title) != hash) {
+            continue;
+        }
+        for (&i, passage) in hits.iter().zip(reread.passages) {
+            texts[i] = passage.map(|passage| (title.clone(), passage));
+        }
+    }
+    Ok(texts)
 }
