@@ -271,6 +271,9 @@ pub fn sync(
     let (listing, manifest) = std::thread::scope(|scope| {
         let manifest = scope.spawn(|| {
             if clear {
+                // Every article listed is to be indexed: jieba's dictionary loads (0.1 s) while
+                // the folder is listed, not after.
+                analyzer.get();
                 Ok(Manifest::default())
             } else {
                 manifest::read(&searcher, &index.fields)
