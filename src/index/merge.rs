@@ -343,6 +343,11 @@ mod tests {
         let report = sou.sync(false, None, None).unwrap();
         assert_eq!((report.added, report.unchanged), (0, 12));
         assert_eq!(index.index.searchable_segment_ids().unwrap().len(), 1);
+        // It says how long the merge took, within the sync's time.
+        assert!(
+            report.merging > Duration::ZERO && report.merging <= report.elapsed,
+            "{report:?}"
+        );
         // What was merged away is deleted: nothing in the sync held on to it.
         let files: Vec<String> = std::fs::read_dir(dir.path().join("index"))
             .unwrap()
@@ -354,6 +359,9 @@ mod tests {
         }
         assert!(!due(&index, 1).unwrap());
         assert_eq!(hits(&sou, "安置房"), before);
+        // Nothing left to merge: nothing merged.
+        let report = sou.sync(false, None, None).unwrap();
+        assert_eq!(report.merging, Duration::ZERO);
     }
 
     #[test]

@@ -116,6 +116,8 @@ pub struct SyncReport {
     pub rebuilt: bool,
     /// How long it took.
     pub elapsed: Duration,
+    /// Of which the merges after its last commit (see [`merge`]).
+    pub merging: Duration,
 }
 
 impl SyncReport {
@@ -307,7 +309,7 @@ pub fn sync(
         report.passages = plan.passages_before;
         let threads = limits.threads.clamp(1, 8);
         if merge::due(index, threads)? {
-            finish_merging(index, threads, options)?;
+            report.merging = finish_merging(index, threads, options)?;
         }
         report.elapsed = started.elapsed();
         return Ok(report);
@@ -329,9 +331,9 @@ pub fn sync(
 /// Runs the merges a sync interrupted while merging left undone (see [`merge::due`]), when the
 /// writer can be had: a folder that cannot be written is searched as it is, and a writer busy
 /// in another process merges when its sync ends.
-fn finish_merging(index: &SouIndex, threads: usize, options: &SyncOptions<'_>) -> Result<()> {
+fn finish_merging(index: &SouIndex, threads: usize, options: &SyncOptions<'_>) -> Result<Duration> {
     let Ok(writer) = index.writer(threads, WRITER_BUDGET_BYTES) else {
-        return Ok(());
+        return Ok(Duration::ZERO);
     };
     // tantivy aborts the process on some corrupt bytes: the segments it is to read are checked.
     checked::check(index)?;
@@ -347,14 +349,16 @@ fn finish_merging(index: &SouIndex, threads: usize, options: &SyncOptions<'_>) -
 
 /// Ends a sync after its last commit: runs the merges [`merge::planned`] calls for when
 /// `merging` says how the files stand (not after Ctrl-C), waits for tantivy's own, and records
-/// the files as checked. Ctrl-C during the merges leaves them to the next sync.
+/// the files as checked, and says how long the merges took. Ctrl-C during the merges leaves
+/// them to the next sync.
 fn finish(
     mut writer: IndexWriter,
     index: &SouIndex,
     threads: usize,
     options: &SyncOptions<'_>,
     merging: Option<Progress>,
-) -> Result<()> {
+) -> Result<Duration> {
+    let started = Instant::now();
     let merges = match merging {
         Some(_) => merge::planned(index, threads)?,
         None => Vec::new(),
@@ -369,8 +373,9 @@ fn finish(
             .wait_merging_threads()
             .map_err(|e| Error::tantivy("merging segments", e))?;
     }
+    let took = started.elapsed();
     checked::record_all(index)?;
-    merged
+    merged.map(|()| took)
 }
 
 /// Books kept while a plan runs: the report, the passage count and progress.
@@ -567,7 +572,7 @@ fn execute(
         bytes_total,
         merging: true,
     };
-    finish(
+    report.merging = finish(
         writer,
         index,
         threads,

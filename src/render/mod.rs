@@ -330,10 +330,16 @@ pub fn other_types_line(skipped: &[crate::corpus::Skipped]) -> Option<String> {
     ))
 }
 
-/// The one-line summary of a sync.
+/// The one-line summary of a sync, with the time its merges took when they took any to speak
+/// of.
 pub fn sync_summary(report: &SyncReport) -> String {
+    let merging = if report.merging >= std::time::Duration::from_millis(10) {
+        format!(" (merging {:.2} s)", report.merging.as_secs_f64())
+    } else {
+        String::new()
+    };
     format!(
-        "{}{} added, {} changed, {} removed, {} unchanged; {} passages; {:.2} s",
+        "{}{} added, {} changed, {} removed, {} unchanged; {} passages; {:.2} s{merging}",
         if report.rebuilt { "rebuilt: " } else { "" },
         report.added,
         report.changed,
@@ -378,6 +384,22 @@ mod tests {
             }],
             took: Duration::from_millis(2),
         }
+    }
+
+    #[test]
+    fn a_sync_summary_says_how_long_merging_took_when_it_did() {
+        let mut report = SyncReport {
+            added: 3,
+            passages: 40,
+            elapsed: Duration::from_millis(2500),
+            ..SyncReport::default()
+        };
+        assert_eq!(
+            sync_summary(&report),
+            "3 added, 0 changed, 0 removed, 0 unchanged; 40 passages; 2.50 s"
+        );
+        report.merging = Duration::from_millis(1250);
+        assert!(sync_summary(&report).ends_with("; 2.50 s (merging 1.25 s)"));
     }
 
     #[test]
