@@ -245,6 +245,8 @@ struct Found {
     article: String,
     line: u64,
     address: tantivy::DocAddress,
+    /// The hash of the passage's text, as the index keeps it.
+    text_hash: u64,
     /// Other articles holding the same text (keys).
     also: Vec<String>,
     score: f32,
@@ -259,6 +261,7 @@ impl Found {
             article: candidate.article,
             line: candidate.line,
             address: candidate.address,
+            text_hash: candidate.text,
             also: candidate.also,
             score,
             tier,
@@ -497,23 +500,28 @@ fn reread(context: &Context<'_>, found: &[Found]) -> Result<Vec<Option<(String, 
         // a long article does not know it, and only its passage is checked.
         let mut title_hash = None;
         for &i in &hits {
+            wanted.push(Wanted {
+                line: found[i].line,
+                text_hash: found[i].text_hash,
+            });
+            if title_hash.is_some() {
+                continue;
+            }
             let address = found[i].address;
             let fast = context
                 .searcher
                 .segment_reader(address.segment_ord)
                 .fast_fields();
-            let hashes = fast.u64(names::TEXT_HASH).map_err(search_error)?;
             let units = fast.u64(names::UNIT).map_err(search_error)?;
             let place = UnitPlace::unpack(units.first(address.doc_id).unwrap_or(0));
             if place.has_title
                 && let Some(first) = address.doc_id.checked_sub(place.offset)
             {
-                title_hash = hashes.first(first);
+                title_hash = fast
+                    .u64(names::TEXT_HASH)
+                    .map_err(search_error)?
+                    .first(first);
             }
-            wanted.push(Wanted {
-                line: found[i].line,
-                text_hash: hashes.first(address.doc_id).unwrap_or(0),
-            });
         }
         let path = crate::corpus::path_of(context.seeds, key);
         // Unreadable now counts as changed: the hits stand, their text cannot be shown.
