@@ -23,7 +23,7 @@ struct JsonResults {
     hits: Vec<JsonHit>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 struct JsonHit {
@@ -328,6 +328,155 @@ fn hits_are_read_from_their_files_and_a_file_changed_since_is_said_so() {
     assert_eq!(results.hits.len(), 1);
     assert!(!results.hits[0].changed);
     assert_eq!(results.hits[0].title, "标题丙");
+}
+
+/// Sets the modification time of `path` to an hour ago: long enough before a sync that the
+/// sync takes its size and time as settled (a file changed within seconds of a sync is checked
+/// again by content next time).
+fn backdate(path: &Path) -> std::time::SystemTime {
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(past).unwrap();
+    past
+}
+
+#[test]
+fn a_long_files_hits_come_from_the_index_while_it_has_the_size_and_time_indexed() {
+    let ws = Workspace::new();
+    let mut long = String::from("长文标题\n\n");
+    let mut line = 3;
+    while long.len() <= 300 * 1024 {
+        long.push_str(&format!(
+            "第{line}行讲的是城市建设与交通规划的一般情况。\n\n"
+        ));
+        line += 2;
+    }
+    long.push_str("最后一段提到了蝾螈的栖息地。\n");
+    let short = "短文\n\n短文也提到蝾螈。\n";
+    ws.write("long.txt", &long);
+    ws.write("short.txt", short);
+    let long_path = ws.seeds().join("long.txt");
+    let short_path = ws.seeds().join("short.txt");
+    let (long_time, short_time) = (backdate(&long_path), backdate(&short_path));
+    assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
+    let hit_in = |results: &JsonResults, name: &str| {
+        results
+            .hits
+            .iter()
+            .find(|hit| hit.path.ends_with(name))
+            .unwrap_or_else(|| panic!("no hit in {name}: {results:?}"))
+            .clone()
+    };
+    let (code, results) = search_json(&ws, &["--no-sync", "蝾螈"]);
+    assert_eq!(code, 0);
+    let hit = hit_in(&results, "long.txt");
+    assert!(!hit.changed, "{hit:?}");
+    assert_eq!(hit.title, "长文标题");
+    assert_eq!(hit.line, line);
+    assert_eq!(hit.text, "最后一段提到了蝾螈的栖息地。");
+    assert_eq!(hit.highlighted(), vec!["蝾螈"]);
+
+    // Other bytes of the same length under the same time: what a sync takes as unchanged. The
+    // long file's hit still shows the text indexed, so it was not read again; the short
+    // file's, read again, no longer holds its passage.
+    for (path, text, time) in [
+        (&long_path, long.as_str(), long_time),
+        (&short_path, short, short_time),
+    ] {
+        std::fs::write(path, text.replace("蝾螈", "蜥蜴")).unwrap();
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(time).unwrap();
+    }
+    let (_, results) = search_json(&ws, &["--no-sync", "蝾螈"]);
+    let hit = hit_in(&results, "long.txt");
+    assert!(!hit.changed && hit.text.contains("蝾螈"), "{hit:?}");
+    assert!(hit_in(&results, "short.txt").changed, "{results:?}");
+
+    // A new time: the long file is read again, and the change is said.
+    backdate(&long_path);
+    let (_, results) = search_json(&ws, &["--no-sync", "蝾螈"]);
+    let hit = hit_in(&results, "long.txt");
+    assert!(hit.changed && hit.text.is_empty(), "{hit:?}");
+}
+
+#[test]
+fn a_long_file_shows_its_hits_from_the_index_as_it_would_from_the_file() {
+    let ws = Workspace::new();
+    let mut long = String::from("长文标题\n\n");
+    let mut line = 3;
+    while long.len() <= 300 * 1024 {
+        long.push_str(&format!(
+            "第{line}行讲的是城市建设与交通规划的一般情况。\n\n"
+        ));
+        line += 2;
+    }
+    // One long paragraph, cut into passages at sentence ends.
+    for i in 0..300 {
+        long.push_str(&format!("第{i}句说明了蝾螈的栖息地和保护措施。"));
+    }
+    long.push('\n');
+    ws.write("long.txt", &long);
+    let path = ws.seeds().join("long.txt");
+    let time = backdate(&path);
+    assert_eq!(ws.sou(&["index"]).status.code(), Some(0));
+    // A string running from a passage's end into the next one, found through the passage's
+    // tail, and highlighted up to its end.
+    let article = sou::corpus::cut_article(&long, sou::analysis::grams::TAIL_CHARS);
+    let cut = article
+        .passages
+        .iter()
+        .rev()
+        .find(|passage| !passage.tail.is_empty())
+        .expect("the long paragraph is cut");
+    let end: String = cut
+        .text
+        .chars()
+        .rev()
+        .take(3)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let start: String = cut.tail.chars().take(4).collect();
+    let across = format!("\"{end}{start}\"");
+    let queries = [across.as_str(), "蝾螈", "交通规划"];
+
+    // The title changed under the same size and time: shown as indexed, so from the index.
+    std::fs::write(&path, long.replacen("长文标题", "短文标题", 1)).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(time)
+        .unwrap();
+    let kept: Vec<JsonResults> = queries
+        .iter()
+        .map(|q| search_json(&ws, &["--no-sync", "--limit", "20", q]).1)
+        .collect();
+    // The file as indexed under a new time: read again, cut again.
+    ws.write("long.txt", &long);
+    backdate(&path);
+    let reread: Vec<JsonResults> = queries
+        .iter()
+        .map(|q| search_json(&ws, &["--no-sync", "--limit", "20", q]).1)
+        .collect();
+    for ((query, kept), reread) in queries.iter().zip(&kept).zip(&reread) {
+        assert!(!kept.hits.is_empty(), "{query}");
+        assert_eq!(kept.hits.len(), reread.hits.len(), "{query}");
+        for (a, b) in kept.hits.iter().zip(&reread.hits) {
+            assert!(!a.changed && !b.changed, "{query}: {a:?} {b:?}");
+            assert_eq!(a.title, "长文标题");
+            assert_eq!(
+                (a.line, &a.title, &a.text, &a.highlights, &a.snippet),
+                (b.line, &b.title, &b.text, &b.highlights, &b.snippet),
+                "{query}"
+            );
+        }
+    }
+    let hit = &kept[0].hits[0];
+    assert_eq!(hit.text, cut.text);
+    let chars = hit.snippet.chars().count();
+    assert_eq!(hit.highlights, vec![[chars - 3, chars]], "{hit:?}");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::{Error, Result};
 
 pub use passage::{Article, Cutter, Emit, Passage, cut_article};
-pub use walk::{ListOptions, Listing, list_files};
+pub use walk::{ListOptions, Listing, list_files, size_and_mtime};
 
 /// The file extensions that make a file an article unless told otherwise.
 pub const DEFAULT_EXTENSIONS: [&str; 2] = ["txt", "md"];

@@ -318,6 +318,11 @@ impl OpenFolder {
     }
 }
 
+/// The size and modification time of `path` (links followed), as the listing records them.
+pub fn size_and_mtime(path: &Path) -> std::io::Result<(u64, u64)> {
+    stat_by_path(path).map(|stat| (stat.len, stat.mtime_ns))
+}
+
 fn stat_by_path(path: &Path) -> std::io::Result<FileStat> {
     let meta = std::fs::metadata(path)?;
     Ok(FileStat {

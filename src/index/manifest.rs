@@ -123,12 +123,7 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
                     "no article column".into(),
                 ))
             })?;
-        let size = fast.u64(names::SIZE).map_err(read_error)?;
-        let mtime = fast.u64(names::MTIME).map_err(read_error)?;
-        let recheck = fast.u64(names::RECHECK).map_err(read_error)?;
-        let hash = fast.u64(names::HASH).map_err(read_error)?;
-        let passages = fast.u64(names::PASSAGES).map_err(read_error)?;
-        let skipped = fast.u64(names::SKIPPED).map_err(read_error)?;
+        let columns = Columns::open(segment)?;
         let alive = segment.alive_bitset();
         // The keys in ordinal order, read in one pass: looking each up by ordinal would
         // decompress a dictionary block per article.
@@ -148,24 +143,82 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
                     // copied (were there two, the first would be kept).
                     .and_then(Option::take)
             {
-                entries.push((
-                    key,
-                    Known {
-                        size: size.first(doc).unwrap_or(0),
-                        mtime_ns: mtime.first(doc).unwrap_or(0),
-                        recheck: recheck.first(doc).unwrap_or(1) == 1,
-                        hash: hash.first(doc).unwrap_or(0),
-                        passages: passages.first(doc).unwrap_or(0),
-                        skipped: skipped.first(doc).unwrap_or(0) != 0,
-                        other_type: skipped.first(doc).unwrap_or(0) == 2,
-                        address: DocAddress::new(segment_ord as u32, doc),
-                    },
-                ));
+                entries.push((key, columns.known(DocAddress::new(segment_ord as u32, doc))));
             }
             doc = postings.advance();
         }
     }
     Ok(entries.into_iter().collect())
+}
+
+/// What the commit `searcher` sees knows of the article `key`: one entry looked up by itself,
+/// for a search that needs a few, not the whole manifest.
+pub fn lookup(searcher: &Searcher, fields: &Fields, key: &str) -> Result<Option<Known>> {
+    let term = Term::from_field_text(fields.article, key);
+    for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let inverted = segment.inverted_index(fields.article).map_err(read_error)?;
+        let Some(mut postings) = inverted
+            .read_postings(&term, IndexRecordOption::Basic)
+            .map_err(read_error)?
+        else {
+            continue;
+        };
+        let alive = segment.alive_bitset();
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|bits| bits.is_alive(doc)) {
+                let columns = Columns::open(segment)?;
+                return Ok(Some(
+                    columns.known(DocAddress::new(segment_ord as u32, doc)),
+                ));
+            }
+            doc = postings.advance();
+        }
+    }
+    Ok(None)
+}
+
+/// The columns of one segment an entry is read from.
+struct Columns {
+    size: Column,
+    mtime: Column,
+    recheck: Column,
+    hash: Column,
+    passages: Column,
+    skipped: Column,
+}
+
+type Column = tantivy::columnar::Column<u64>;
+
+impl Columns {
+    fn open(segment: &tantivy::SegmentReader) -> Result<Columns> {
+        let fast = segment.fast_fields();
+        let column = |name: &str| fast.u64(name).map_err(read_error);
+        Ok(Columns {
+            size: column(names::SIZE)?,
+            mtime: column(names::MTIME)?,
+            recheck: column(names::RECHECK)?,
+            hash: column(names::HASH)?,
+            passages: column(names::PASSAGES)?,
+            skipped: column(names::SKIPPED)?,
+        })
+    }
+
+    /// The entry of the article document at `address` (in this segment).
+    fn known(&self, address: DocAddress) -> Known {
+        let doc = address.doc_id;
+        let skipped = self.skipped.first(doc).unwrap_or(0);
+        Known {
+            size: self.size.first(doc).unwrap_or(0),
+            mtime_ns: self.mtime.first(doc).unwrap_or(0),
+            recheck: self.recheck.first(doc).unwrap_or(1) == 1,
+            hash: self.hash.first(doc).unwrap_or(0),
+            passages: self.passages.first(doc).unwrap_or(0),
+            skipped: skipped != 0,
+            other_type: skipped == 2,
+            address,
+        }
+    }
 }
 
 /// The reason recorded for an entry that could not be indexed.

@@ -333,10 +333,16 @@ impl SouIndex {
     /// A new, empty index in `dir`, which holds none.
     fn create(dir: &Path) -> Result<SouIndex> {
         let (schema, fields) = schema::build();
-        // The document store holds no text (hits are read again from their files, see
-        // `corpus::read::reread`), only why a file could not be indexed: its compression
-        // does not matter.
-        let settings = IndexSettings::default();
+        // The document store holds why a file could not be indexed and the text of long files
+        // only (other hits are read again from their files, see `corpus::read::reread`).
+        // zstd keeps that text in 0.54 of its size where lz4 took 0.71 (a 100 MB file of inews
+        // articles), and searches on inews measured no slower for it.
+        let settings = IndexSettings {
+            docstore_compression: tantivy::store::Compressor::Zstd(
+                tantivy::store::ZstdCompressor::default(),
+            ),
+            ..IndexSettings::default()
+        };
         let directory = directory::IndexDirectory::open(dir, directory::Access::Sync)
             .map_err(|e| tantivy_error(dir, "creating")(e.into()))?;
         let mapped = directory.mapped();

@@ -35,6 +35,8 @@ pub(crate) mod names {
     pub const RECHECK: &str = "recheck";
     /// See [`super::Fields::reason`].
     pub const REASON: &str = "reason";
+    /// See [`super::Fields::kept_text`].
+    pub const KEPT_TEXT: &str = "kept_text";
 }
 
 /// The value of `kind` on article documents.
@@ -76,7 +78,18 @@ pub struct Fields {
     pub skipped: Field,
     /// Article: why it could not be indexed.
     pub reason: Field,
+    /// Passage of a file over [`KEEP_TEXT_BYTES`]: its text, then its tail when it has one
+    /// (see [`crate::corpus::Passage::tail`]), stored. A hit deep in a long
+    /// file is then shown from the index instead of by reading and cutting the file up to it
+    /// (half a second for the end of a 100 MB file).
+    pub kept_text: Field,
 }
+
+/// Files larger than this keep their passages' text in the index (see [`Fields::kept_text`]).
+/// Reading a file of this size again and cutting it to its end takes about 1.5 ms, as long
+/// as the rest of a search. Articles are rarely so long (inews has none over 94 KB), so
+/// the index of most folders keeps no text at all.
+pub(crate) const KEEP_TEXT_BYTES: u64 = 256 * 1024;
 
 /// The hash of a passage's text kept in [`Fields::text_hash`]: 48 bits, which the column packs
 /// in six bytes instead of eight, and which two texts share by chance once in 2^48.
@@ -142,6 +155,7 @@ pub fn build() -> (Schema, Fields) {
         passages: builder.add_u64_field(names::PASSAGES, FAST),
         skipped: builder.add_u64_field(names::SKIPPED, FAST),
         reason: builder.add_text_field(names::REASON, STORED),
+        kept_text: builder.add_text_field(names::KEPT_TEXT, STORED),
     };
     (builder.build(), fields)
 }

@@ -26,7 +26,7 @@ use tantivy::indexer::UserOperation;
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::manifest::{self, Known, Manifest};
-use super::schema::{ARTICLE_KIND, MAX_UNIT_PASSAGES, UnitPlace, text_hash};
+use super::schema::{ARTICLE_KIND, KEEP_TEXT_BYTES, MAX_UNIT_PASSAGES, UnitPlace, text_hash};
 use super::{Payload, SouIndex, checked, merge};
 use crate::analysis::SharedAnalyzer;
 use crate::analysis::grams::TAIL_CHARS;
@@ -768,6 +768,7 @@ fn process(
     let mut failure: Option<Error> = None;
     let mut unit: Vec<TantivyDocument> = Vec::new();
     let mut first_unit = true;
+    let keep_text = item.file.size > KEEP_TEXT_BYTES;
     let read = corpus::read::read_passages(path, encoding, TAIL_CHARS, &mut |passage| {
         if stop.requested() {
             return ControlFlow::Break(());
@@ -777,6 +778,12 @@ fn process(
         doc.add_text(fields.path, key);
         doc.add_u64(fields.line, passage.line);
         doc.add_u64(fields.text_hash, text_hash(&passage.text));
+        if keep_text {
+            doc.add_text(fields.kept_text, &passage.text);
+            if !passage.tail.is_empty() {
+                doc.add_text(fields.kept_text, &passage.tail);
+            }
+        }
         fields.gram.add_passage(&mut doc, &terms);
         unit.push(doc);
         number += 1;

@@ -35,7 +35,7 @@ use crate::corpus::Passage;
 use crate::corpus::display_path;
 use crate::corpus::read::Wanted;
 use crate::index::SouIndex;
-use crate::index::schema::{UnitPlace, names, text_hash};
+use crate::index::schema::{KEEP_TEXT_BYTES, UnitPlace, names, text_hash};
 use crate::{Error, Result};
 
 pub use articles::Tier;
@@ -482,6 +482,132 @@ fn summary_score(key: &articles::WordKey, words: usize, total_weight: f32) -> f3
     }
 }
 
+/// The title document of the article of the passage at `address`, and its text's hash, when
+/// the passage is in the article's first unit (see [`UnitPlace`]); a passage of a later unit
+/// of a long article does not know it.
+fn title_of(
+    context: &Context<'_>,
+    address: tantivy::DocAddress,
+) -> Result<Option<(tantivy::DocAddress, u64)>> {
+    let fast = context
+        .searcher
+        .segment_reader(address.segment_ord)
+        .fast_fields();
+    let units = fast.u64(names::UNIT).map_err(search_error)?;
+    let place = UnitPlace::unpack(units.first(address.doc_id).unwrap_or(0));
+    let Some(first) = address.doc_id.checked_sub(place.offset) else {
+        return Ok(None);
+    };
+    if !place.has_title {
+        return Ok(None);
+    }
+    let hash = fast
+        .u64(names::TEXT_HASH)
+        .map_err(search_error)?
+        .first(first);
+    Ok(hash.map(|hash| (tantivy::DocAddress::new(address.segment_ord, first), hash)))
+}
+
+/// The title document of article `key`: the first of its first unit, found among its passages.
+fn title_document(context: &Context<'_>, key: &str) -> Result<Option<tantivy::DocAddress>> {
+    use tantivy::DocSet;
+    let term = tantivy::Term::from_field_text(context.index.fields.path, key);
+    for (segment_ord, segment) in context.searcher.segment_readers().iter().enumerate() {
+        let inverted = segment
+            .inverted_index(context.index.fields.path)
+            .map_err(search_error)?;
+        let Some(mut postings) = inverted
+            .read_postings(&term, tantivy::schema::IndexRecordOption::Basic)
+            .map_err(|e| search_error(e.into()))?
+        else {
+            continue;
+        };
+        let units = segment
+            .fast_fields()
+            .u64(names::UNIT)
+            .map_err(search_error)?;
+        let alive = segment.alive_bitset();
+        let mut doc = postings.doc();
+        while doc != tantivy::TERMINATED {
+            let place = UnitPlace::unpack(units.first(doc).unwrap_or(0));
+            if place.has_title && place.offset == 0 && alive.is_none_or(|bits| bits.is_alive(doc)) {
+                return Ok(Some(tantivy::DocAddress::new(segment_ord as u32, doc)));
+            }
+            doc = postings.advance();
+        }
+    }
+    Ok(None)
+}
+
+/// The text and tail the index keeps of the passage at `address` (see [`KEEP_TEXT_BYTES`]).
+fn kept_text(
+    context: &Context<'_>,
+    address: tantivy::DocAddress,
+) -> Result<Option<(String, String)>> {
+    use tantivy::schema::Value;
+    let doc: tantivy::TantivyDocument = context.searcher.doc(address).map_err(search_error)?;
+    let mut values = doc
+        .get_all(context.index.fields.kept_text)
+        .filter_map(|value| value.as_str());
+    Ok(values
+        .next()
+        .map(|text| (text.to_string(), values.next().unwrap_or("").to_string())))
+}
+
+/// The title and the passages of `hits`, all of article `key`, from the text the index keeps
+/// of a long file (see [`KEEP_TEXT_BYTES`]) while the file is as it was indexed: the size and
+/// time a sync would take as unchanged. `None` when the file is not long, has changed, or its
+/// text was not kept: then it is read again. `title` is the title document and its hash, when
+/// a hit knows it.
+fn kept(
+    context: &Context<'_>,
+    key: &str,
+    path: &Path,
+    hits: &[&Found],
+    title: Option<(tantivy::DocAddress, u64)>,
+) -> Result<Option<(String, Vec<Option<Passage>>)>> {
+    let Ok((size, mtime_ns)) = crate::corpus::size_and_mtime(path) else {
+        return Ok(None);
+    };
+    if size <= KEEP_TEXT_BYTES {
+        return Ok(None);
+    }
+    let Some(known) = crate::index::manifest::lookup(context.searcher, &context.index.fields, key)?
+    else {
+        return Ok(None);
+    };
+    if known.recheck || known.skipped || known.size != size || known.mtime_ns != mtime_ns {
+        return Ok(None);
+    }
+    let title_at = match title {
+        Some((address, _)) => Some(address),
+        None => title_document(context, key)?,
+    };
+    let Some((title_text, _)) = title_at
+        .map(|at| kept_text(context, at))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    if title.is_some_and(|(_, hash)| text_hash(&title_text) != hash) {
+        return Ok(None);
+    }
+    let mut passages = Vec::with_capacity(hits.len());
+    for hit in hits {
+        let Some((text, tail)) = kept_text(context, hit.address)? else {
+            return Ok(None);
+        };
+        let as_indexed = text_hash(&text) == hit.text_hash;
+        passages.push(as_indexed.then_some(Passage {
+            line: hit.line,
+            text,
+            tail,
+        }));
+    }
+    Ok(Some((title_text, passages)))
+}
+
 /// Each hit's title and passage, read again from its file (each file read once, as far as its
 /// last hit): `None` for a hit whose file no longer holds them as indexed (changed or gone
 /// since; a search after a sync meets this only when a file changes between the two).
@@ -498,32 +624,25 @@ fn reread(context: &Context<'_>, found: &[Found]) -> Result<Vec<Option<(String, 
         let mut wanted = Vec::with_capacity(hits.len());
         // The title is the first passage of the article's first unit; a hit in a later unit of
         // a long article does not know it, and only its passage is checked.
-        let mut title_hash = None;
+        let mut title = None;
         for &i in &hits {
             wanted.push(Wanted {
                 line: found[i].line,
                 text_hash: found[i].text_hash,
             });
-            if title_hash.is_some() {
-                continue;
-            }
-            let address = found[i].address;
-            let fast = context
-                .searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields();
-            let units = fast.u64(names::UNIT).map_err(search_error)?;
-            let place = UnitPlace::unpack(units.first(address.doc_id).unwrap_or(0));
-            if place.has_title
-                && let Some(first) = address.doc_id.checked_sub(place.offset)
-            {
-                title_hash = fast
-                    .u64(names::TEXT_HASH)
-                    .map_err(search_error)?
-                    .first(first);
+            if title.is_none() {
+                title = title_of(context, found[i].address)?;
             }
         }
         let path = crate::corpus::path_of(context.seeds, key);
+        let hits_found: Vec<&Found> = hits.iter().map(|&i| &found[i]).collect();
+        if let Some((title, passages)) = kept(context, key, &path, &hits_found, title)? {
+            for (&i, passage) in hits.iter().zip(passages) {
+                texts[i] = passage.map(|passage| (title.clone(), passage));
+            }
+            continue;
+        }
+        let title_hash = title.map(|(_, hash)| hash);
         // Unreadable now counts as changed: the hits stand, their text cannot be shown.
         let Ok(reread) = crate::corpus::read::reread(&path, grams::TAIL_CHARS, &wanted, &text_hash)
         else {
