@@ -694,6 +694,20 @@ fn vimgrep_lines_point_at_the_match_in_the_file() {
             assert!(first, "{entry}: the line there reads {at:?}");
         }
     }
+    // A passage deep in one long line, cut from it: the column is where it stands in the line.
+    let sentences: String = (0..400).map(|i| format!("第{i}句讲的是天气。")).collect();
+    ws.write(
+        "oneline.txt",
+        &format!("标题\n\n{sentences}最后才说到蝾螈。\n"),
+    );
+    let out = ws.sou(&["search", "蝾螈", "--vimgrep"]);
+    let entry = stdout(&out);
+    let column = format!("标题\n\n{sentences}").len() - "标题\n\n".len() + "最后才说到".len() + 1;
+    assert_eq!(
+        entry.split(':').take(3).collect::<Vec<_>>(),
+        ["./seeds/oneline.txt", "3", column.to_string().as_str()],
+        "{entry}"
+    );
 }
 
 #[test]

@@ -80,6 +80,93 @@ pub fn read_text(path: &Path) -> std::io::Result<String> {
     }
 }
 
+/// The text of `path` from the start of each of its 1-based `lines`: that line whole, then
+/// whole lines until about `after_bytes` more (empty past the end of the file). One pass finds
+/// where the lines start without decoding what comes before, so places deep in a long file are
+/// found in the time it takes to count its newlines once. They are counted on the raw bytes,
+/// exact in the encodings that keep ASCII as it is (UTF-8, GB18030, Big5); a UTF-16 file is
+/// decoded whole.
+pub fn texts_from_lines(
+    path: &Path,
+    lines: &[u64],
+    after_bytes: usize,
+) -> std::io::Result<Vec<String>> {
+    use std::io::{BufRead, Seek};
+    let file = open_regular(path)?;
+    let mut reader = std::io::BufReader::with_capacity(CHUNK_BYTES, file);
+    let head = reader.fill_buf()?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        let text = read_text(path)?;
+        let all: Vec<&str> = text.split_inclusive('\n').collect();
+        let from = |line: u64| {
+            let skip = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
+            let mut from = String::new();
+            for (i, piece) in all.iter().skip(skip).enumerate() {
+                if i > 0 && from.len() - all[skip].len() >= after_bytes {
+                    break;
+                }
+                from.push_str(piece);
+            }
+            from
+        };
+        return Ok(lines.iter().map(|&line| from(line)).collect());
+    }
+    // Where each wanted line starts, in one pass.
+    let mut wanted: Vec<u64> = lines.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut starts = std::collections::HashMap::new();
+    let mut pending = wanted.iter().copied().peekable();
+    if pending.next_if_eq(&1).is_some() {
+        starts.insert(1, 0u64);
+    }
+    let (mut line, mut offset) = (1u64, 0u64);
+    while pending.peek().is_some() {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            break;
+        }
+        for at in memchr::memchr_iter(b'\n', buf) {
+            line += 1;
+            if pending.next_if_eq(&line).is_some() {
+                starts.insert(line, offset + at as u64 + 1);
+                if pending.peek().is_none() {
+                    break;
+                }
+            }
+        }
+        let len = buf.len();
+        reader.consume(len);
+        offset += len as u64;
+    }
+    let mut texts = Vec::with_capacity(lines.len());
+    for line in lines {
+        let Some(&start) = starts.get(line) else {
+            texts.push(String::new());
+            continue;
+        };
+        reader.seek(std::io::SeekFrom::Start(start))?;
+        let mut bytes = Vec::new();
+        reader.read_until(b'\n', &mut bytes)?;
+        let first = bytes.len();
+        while bytes.len() - first < after_bytes && reader.read_until(b'\n', &mut bytes)? > 0 {}
+        let mut sniffer = Sniffer::new();
+        sniffer.feed(&bytes);
+        match sniffer.finish() {
+            Ok(TextEncoding { encoding }) => {
+                texts.push(encoding.decode_without_bom_handling(&bytes).0.into_owned());
+            }
+            Err(not_text) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    not_text.to_string(),
+                ));
+            }
+        }
+    }
+    Ok(texts)
+}
+
 /// A buffer for reading `file` a chunk at a time: no larger than the file needs (a zeroed
 /// 256 KiB buffer per small file costs more than reading it), never larger than a chunk.
 fn chunk_buffer(file: &std::fs::File) -> Vec<u8> {
@@ -275,6 +362,49 @@ mod tests {
         .unwrap();
         assert!(flow.is_continue());
         assert_eq!(passages, cut_article(text, 24).passages);
+    }
+
+    #[test]
+    fn texts_from_lines_are_the_files_text_from_there_in_any_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "标题\n\n第三行\r\n第四行说到安置房\n第五行\n";
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        for (name, bytes) in [
+            ("utf8.txt", text.as_bytes().to_vec()),
+            ("gbk.txt", encoding_rs::GBK.encode(text).0.into_owned()),
+            ("utf16.txt", utf16),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let from = |line| texts_from_lines(&path, &[line], 0).unwrap().remove(0);
+            assert_eq!(from(1), "标题\n", "{name}");
+            assert_eq!(from(3), "第三行\r\n", "{name}");
+            assert!(from(4).starts_with("第四行说到安置房\n"), "{name}");
+            assert_eq!(
+                texts_from_lines(&path, &[3], 1).unwrap(),
+                ["第三行\r\n第四行说到安置房\n"],
+                "{name}"
+            );
+            assert_eq!(from(7), "", "{name}");
+            // Several lines, in any order, repeated, in one pass.
+            assert_eq!(
+                texts_from_lines(&path, &[5, 1, 7, 5], 0).unwrap(),
+                ["第五行\n", "标题\n", "", "第五行\n"],
+                "{name}"
+            );
+        }
+        // Lines are counted across reads, on a file larger than the reading buffer.
+        let path = dir.path().join("long.txt");
+        let long: String = (1..=40_000).map(|i| format!("第{i}行\n")).collect();
+        assert!(long.len() > CHUNK_BYTES);
+        std::fs::write(&path, &long).unwrap();
+        assert_eq!(
+            texts_from_lines(&path, &[39_999, 2], 0).unwrap(),
+            ["第39999行\n", "第2行\n"]
+        );
     }
 
     #[test]

@@ -189,16 +189,37 @@ const VIMGREP_COLUMNS: usize = 200;
 /// Code's problem matchers read it: the line and byte column of the first match in the file,
 /// and the snippet around it on one line.
 pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<()> {
-    let mut files: std::collections::HashMap<&str, Option<String>> = Default::default();
-    for hit in &results.hits {
-        let offset = hit.highlights.first().map_or(0, |h| h.0);
-        let text = files
-            .entry(&hit.path)
-            .or_insert_with(|| crate::corpus::read::read_text(Path::new(&hit.path)).ok());
-        let (line, column) = text
-            .as_deref()
-            .and_then(|text| crate::corpus::locate(text, hit.line, &hit.text, offset))
-            .unwrap_or((hit.line, 1));
+    // Each file's hits are found in it in one pass from their lines on: a hit deep in a long
+    // file costs counting its newlines, not decoding all of it. A passage's lines, blank ones
+    // and markup included, are rarely four times its text.
+    let after = |hit: &crate::search::Hit| hit.text.len().saturating_mul(4).saturating_add(4096);
+    let mut located = vec![None; results.hits.len()];
+    let mut by_file: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, hit) in results.hits.iter().enumerate() {
+        match by_file.iter_mut().find(|(path, _)| *path == hit.path) {
+            Some((_, hits)) => hits.push(i),
+            None => by_file.push((&hit.path, vec![i])),
+        }
+    }
+    for (path, hits) in by_file {
+        let lines: Vec<u64> = hits.iter().map(|&i| results.hits[i].line).collect();
+        let most = hits
+            .iter()
+            .map(|&i| after(&results.hits[i]))
+            .max()
+            .unwrap_or(0);
+        let Ok(texts) = crate::corpus::read::texts_from_lines(Path::new(path), &lines, most) else {
+            continue;
+        };
+        for (&i, text) in hits.iter().zip(texts) {
+            let hit = &results.hits[i];
+            let offset = hit.highlights.first().map_or(0, |h| h.0);
+            located[i] = crate::corpus::locate(&text, 1, &hit.text, offset)
+                .map(|(line, column)| (hit.line + line - 1, column));
+        }
+    }
+    for (hit, located) in results.hits.iter().zip(located) {
+        let (line, column) = located.unwrap_or((hit.line, 1));
         let snippet =
             crate::search::snippet_in_columns(&hit.text, &hit.highlights, VIMGREP_COLUMNS);
         writeln!(
