@@ -66,13 +66,15 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
 pub fn read_text(path: &Path) -> std::io::Result<String> {
     let mut bytes = Vec::new();
     open_regular(path)?.read_to_end(&mut bytes)?;
+    Ok(sniff(&bytes)?.decode(&bytes).0.into_owned())
+}
+
+/// How `bytes` are decoded, as articles are; text that is not is an `InvalidData` error.
+fn sniff(bytes: &[u8]) -> std::io::Result<&'static encoding_rs::Encoding> {
     let mut sniffer = Sniffer::new();
-    sniffer.feed(&bytes);
+    sniffer.feed(bytes);
     match sniffer.finish() {
-        Ok(TextEncoding { encoding }) => {
-            let (text, _, _) = encoding.decode(&bytes);
-            Ok(text.into_owned())
-        }
+        Ok(TextEncoding { encoding }) => Ok(encoding),
         Err(not_text) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             not_text.to_string(),
@@ -91,26 +93,22 @@ pub fn texts_from_lines(
     lines: &[u64],
     after_bytes: usize,
 ) -> std::io::Result<Vec<String>> {
-    use std::io::{BufRead, Seek};
-    let file = open_regular(path)?;
-    let mut reader = std::io::BufReader::with_capacity(CHUNK_BYTES, file);
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::with_capacity(CHUNK_BYTES, open_regular(path)?);
     let head = reader.fill_buf()?;
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         let text = read_text(path)?;
-        let all: Vec<&str> = text.split_inclusive('\n').collect();
-        let from = |line: u64| {
-            let skip = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
-            let mut from = String::new();
-            for (i, piece) in all.iter().skip(skip).enumerate() {
-                if i > 0 && from.len() - all[skip].len() >= after_bytes {
-                    break;
-                }
-                from.push_str(piece);
-            }
-            from
-        };
-        return Ok(lines.iter().map(|&line| from(line)).collect());
+        return texts_from_lines_in(std::io::Cursor::new(text.into_bytes()), lines, after_bytes);
     }
+    texts_from_lines_in(reader, lines, after_bytes)
+}
+
+/// [`texts_from_lines`] of what `reader` reads, in an encoding that keeps ASCII as it is.
+fn texts_from_lines_in(
+    mut reader: impl std::io::BufRead + std::io::Seek,
+    lines: &[u64],
+    after_bytes: usize,
+) -> std::io::Result<Vec<String>> {
     // Where each wanted line starts, in one pass.
     let mut wanted: Vec<u64> = lines.to_vec();
     wanted.sort_unstable();
@@ -150,19 +148,8 @@ pub fn texts_from_lines(
         reader.read_until(b'\n', &mut bytes)?;
         let first = bytes.len();
         while bytes.len() - first < after_bytes && reader.read_until(b'\n', &mut bytes)? > 0 {}
-        let mut sniffer = Sniffer::new();
-        sniffer.feed(&bytes);
-        match sniffer.finish() {
-            Ok(TextEncoding { encoding }) => {
-                texts.push(encoding.decode_without_bom_handling(&bytes).0.into_owned());
-            }
-            Err(not_text) => {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    not_text.to_string(),
-                ));
-            }
-        }
+        let encoding = sniff(&bytes)?;
+        texts.push(encoding.decode_without_bom_handling(&bytes).0.into_owned());
     }
     Ok(texts)
 }
