@@ -37,6 +37,22 @@ pub(crate) fn derived_version(name: &str, revision: u32, params: &dyn std::fmt::
     format!("{name}-r{revision}-{hash:016x}")
 }
 
+/// The positions of `keys` grouped by key, groups in the order their keys first appear: the
+/// hits of one file, to read it once for all of them. A map finds each key's group, so that a
+/// search with a large `--limit` does not compare every hit with every group.
+pub(crate) fn group_by_key<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(&'a str, Vec<usize>)> {
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut group_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, key) in keys.enumerate() {
+        let group = *group_of.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[group].1.push(i);
+    }
+    groups
+}
+
 /// Where the corpus and the index are, and how to build.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -429,5 +445,17 @@ fn guard_index<T>(dir: &std::path::Path, work: impl FnOnce() -> Result<T>) -> Re
                 detail: format!("reading it failed: {message}"),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn positions_are_grouped_by_key_in_the_order_keys_first_appear() {
+        let groups = super::group_by_key(["b", "a", "b", "c", "a", "b"].into_iter());
+        assert_eq!(
+            groups,
+            vec![("b", vec![0, 2, 5]), ("a", vec![1, 4]), ("c", vec![3])]
+        );
     }
 }

@@ -194,14 +194,7 @@ pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<()>
     // and markup included, are rarely four times its text.
     let after = |hit: &crate::search::Hit| hit.text.len().saturating_mul(4).saturating_add(4096);
     let mut located = vec![None; results.hits.len()];
-    let mut by_file: Vec<(&str, Vec<usize>)> = Vec::new();
-    for (i, hit) in results.hits.iter().enumerate() {
-        match by_file.iter_mut().find(|(path, _)| *path == hit.path) {
-            Some((_, hits)) => hits.push(i),
-            None => by_file.push((&hit.path, vec![i])),
-        }
-    }
-    for (path, hits) in by_file {
+    for (path, hits) in crate::group_by_key(results.hits.iter().map(|hit| hit.path.as_str())) {
         let lines: Vec<u64> = hits.iter().map(|&i| results.hits[i].line).collect();
         let most = hits
             .iter()

@@ -613,14 +613,7 @@ fn kept(
 /// since; a search after a sync meets this only when a file changes between the two).
 fn reread(context: &Context<'_>, found: &[Found]) -> Result<Vec<Option<(String, Passage)>>> {
     let mut texts = vec![None; found.len()];
-    let mut by_article: Vec<(&str, Vec<usize>)> = Vec::new();
-    for (i, hit) in found.iter().enumerate() {
-        match by_article.iter_mut().find(|(key, _)| *key == hit.article) {
-            Some((_, hits)) => hits.push(i),
-            None => by_article.push((&hit.article, vec![i])),
-        }
-    }
-    for (key, hits) in by_article {
+    for (key, hits) in crate::group_by_key(found.iter().map(|hit| hit.article.as_str())) {
         let mut wanted = Vec::with_capacity(hits.len());
         // The title is the first passage of the article's first unit; a hit in a later unit of
         // a long article does not know it, and only its passage is checked.
