@@ -155,27 +155,11 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
 /// for a search that needs a few, not the whole manifest.
 pub fn lookup(searcher: &Searcher, fields: &Fields, key: &str) -> Result<Option<Known>> {
     let term = Term::from_field_text(fields.article, key);
-    for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let inverted = segment.inverted_index(fields.article).map_err(read_error)?;
-        let Some(mut postings) = inverted
-            .read_postings(&term, IndexRecordOption::Basic)
-            .map_err(read_error)?
-        else {
-            continue;
-        };
-        let alive = segment.alive_bitset();
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            if alive.is_none_or(|bits| bits.is_alive(doc)) {
-                let columns = Columns::open(segment)?;
-                return Ok(Some(
-                    columns.known(DocAddress::new(segment_ord as u32, doc)),
-                ));
-            }
-            doc = postings.advance();
-        }
-    }
-    Ok(None)
+    super::find_alive(searcher, &term, read_error, |ord, segment, docs| {
+        docs.next()
+            .map(|doc| Ok(Columns::open(segment)?.known(DocAddress::new(ord, doc))))
+            .transpose()
+    })
 }
 
 /// The columns of one segment an entry is read from.

@@ -43,6 +43,46 @@ pub struct Payload {
     pub user_words: UserWords,
 }
 
+/// The first document holding `term` that is alive and that `accept` takes, segment by segment:
+/// `accept` gets each segment's ordinal, reader and its alive documents holding the term, in
+/// order, and says what it found. tantivy's errors are told by `error`.
+pub(crate) fn find_alive<T>(
+    searcher: &tantivy::Searcher,
+    term: &tantivy::Term,
+    error: fn(tantivy::TantivyError) -> Error,
+    mut accept: impl FnMut(
+        u32,
+        &tantivy::SegmentReader,
+        &mut dyn Iterator<Item = tantivy::DocId>,
+    ) -> Result<Option<T>>,
+) -> Result<Option<T>> {
+    use tantivy::DocSet;
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let inverted = segment.inverted_index(term.field()).map_err(error)?;
+        let Some(mut postings) = inverted
+            .read_postings(term, tantivy::schema::IndexRecordOption::Basic)
+            .map_err(|e| error(e.into()))?
+        else {
+            continue;
+        };
+        let alive = segment.alive_bitset();
+        let mut docs = std::iter::from_fn(|| {
+            while postings.doc() != tantivy::TERMINATED {
+                let doc = postings.doc();
+                postings.advance();
+                if alive.is_none_or(|bits| bits.is_alive(doc)) {
+                    return Some(doc);
+                }
+            }
+            None
+        });
+        if let Some(found) = accept(ord as u32, segment, &mut docs)? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
 /// The fingerprint of everything that changes what the index holds: schema, analysis, the gram
 /// contract, passage cutting and the user dictionary of `seeds`.
 pub fn fingerprint(seeds: &Path) -> Result<String> {

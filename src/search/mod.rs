@@ -510,33 +510,25 @@ fn title_of(
 
 /// The title document of article `key`: the first of its first unit, found among its passages.
 fn title_document(context: &Context<'_>, key: &str) -> Result<Option<tantivy::DocAddress>> {
-    use tantivy::DocSet;
     let term = tantivy::Term::from_field_text(context.index.fields.path, key);
-    for (segment_ord, segment) in context.searcher.segment_readers().iter().enumerate() {
-        let inverted = segment
-            .inverted_index(context.index.fields.path)
-            .map_err(search_error)?;
-        let Some(mut postings) = inverted
-            .read_postings(&term, tantivy::schema::IndexRecordOption::Basic)
-            .map_err(|e| search_error(e.into()))?
-        else {
-            continue;
-        };
-        let units = segment
-            .fast_fields()
-            .u64(names::UNIT)
-            .map_err(search_error)?;
-        let alive = segment.alive_bitset();
-        let mut doc = postings.doc();
-        while doc != tantivy::TERMINATED {
-            let place = UnitPlace::unpack(units.first(doc).unwrap_or(0));
-            if place.has_title && place.offset == 0 && alive.is_none_or(|bits| bits.is_alive(doc)) {
-                return Ok(Some(tantivy::DocAddress::new(segment_ord as u32, doc)));
+    crate::index::find_alive(
+        context.searcher,
+        &term,
+        search_error,
+        |ord, segment, docs| {
+            let units = segment
+                .fast_fields()
+                .u64(names::UNIT)
+                .map_err(search_error)?;
+            for doc in docs {
+                let place = UnitPlace::unpack(units.first(doc).unwrap_or(0));
+                if place.has_title && place.offset == 0 {
+                    return Ok(Some(tantivy::DocAddress::new(ord, doc)));
+                }
             }
-            doc = postings.advance();
-        }
-    }
-    Ok(None)
+            Ok(None)
+        },
+    )
 }
 
 /// The text and tail the index keeps of the passage at `address` (see [`KEEP_TEXT_BYTES`]).
