@@ -340,9 +340,9 @@ fn backdate(path: &Path) -> std::time::SystemTime {
     past
 }
 
-#[test]
-fn a_long_files_hits_come_from_the_index_while_it_has_the_size_and_time_indexed() {
-    let ws = Workspace::new();
+/// An article over 256 KiB, the size from which the index keeps a file's text: titled 长文标题,
+/// then short paragraphs. The line the next paragraph would start on.
+fn long_article() -> (String, u64) {
     let mut long = String::from("长文标题\n\n");
     let mut line = 3;
     while long.len() <= 300 * 1024 {
@@ -351,6 +351,13 @@ fn a_long_files_hits_come_from_the_index_while_it_has_the_size_and_time_indexed(
         ));
         line += 2;
     }
+    (long, line)
+}
+
+#[test]
+fn a_long_files_hits_come_from_the_index_while_it_has_the_size_and_time_indexed() {
+    let ws = Workspace::new();
+    let (mut long, line) = long_article();
     long.push_str("最后一段提到了蝾螈的栖息地。\n");
     let short = "短文\n\n短文也提到蝾螈。\n";
     ws.write("long.txt", &long);
@@ -402,14 +409,7 @@ fn a_long_files_hits_come_from_the_index_while_it_has_the_size_and_time_indexed(
 #[test]
 fn a_long_file_shows_its_hits_from_the_index_as_it_would_from_the_file() {
     let ws = Workspace::new();
-    let mut long = String::from("长文标题\n\n");
-    let mut line = 3;
-    while long.len() <= 300 * 1024 {
-        long.push_str(&format!(
-            "第{line}行讲的是城市建设与交通规划的一般情况。\n\n"
-        ));
-        line += 2;
-    }
+    let (mut long, _) = long_article();
     // One long paragraph, cut into passages at sentence ends.
     for i in 0..300 {
         long.push_str(&format!("第{i}句说明了蝾螈的栖息地和保护措施。"));
