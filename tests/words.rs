@@ -246,3 +246,66 @@ fn a_user_word_keeps_a_query_word_whole() {
         "the dictionary the index was built with"
     );
 }
+
+/// One article holding the query in eight passages must not fill the first ten hits while
+/// others hold some of its words: at most three of its passages come first, whatever tier the
+/// others rank in; the rest follow, in rank order.
+#[test]
+fn one_article_takes_at_most_three_of_the_first_ten_hits() {
+    let ws = Workspace::new();
+    let mut dominant = String::from("智慧园区年报\n\n");
+    for n in 1..=8 {
+        dominant.push_str(&format!(
+            "第{n}段：智慧园区的安置房建设进展顺利，居民陆续入住。\n\n"
+        ));
+    }
+    ws.write("dominant.txt", &dominant);
+    for n in 1..=5 {
+        ws.write(
+            &format!("other{n}.txt"),
+            &format!("其他消息{n}\n\n第{n}条：这里只谈到安置房，没有别的。\n"),
+        );
+    }
+    let out = ws.sou(&["search", "--json", "--", "智慧园区安置房"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let results: Results = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<&str> = results.hits.iter().map(|h| h.path.as_str()).collect();
+    assert_eq!(paths.len(), 10, "{paths:?}");
+    // The event the rule is for: the dominant article has more than three passages that rank
+    // above every other article's.
+    let (code, all) = search(&ws, "智慧园区安置房");
+    assert_eq!(code, 0);
+    let dominant_first = all
+        .hits
+        .iter()
+        .take_while(|h| h.path.ends_with("dominant.txt"))
+        .count();
+    assert!(
+        all.hits
+            .iter()
+            .filter(|h| h.path.ends_with("dominant.txt"))
+            .count()
+            >= 8
+            && all.hits[3].tier != all.hits.last().unwrap().tier,
+        "{:?}",
+        all.hits
+            .iter()
+            .map(|h| (&h.path, &h.tier))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(dominant_first, 3, "{paths:?}");
+    let dominant_in_ten = paths.iter().filter(|p| p.ends_with("dominant.txt")).count();
+    assert_eq!(
+        dominant_in_ten, 5,
+        "three first, then two after the five others: {paths:?}"
+    );
+    assert!(paths[3..8].iter().all(|p| p.contains("other")), "{paths:?}");
+    // Past the others, the dominant article's passages come in order of their lines.
+    let lines: Vec<u64> = results
+        .hits
+        .iter()
+        .filter(|h| h.path.ends_with("dominant.txt"))
+        .map(|h| h.line)
+        .collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+}

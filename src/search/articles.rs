@@ -106,13 +106,6 @@ impl WordKey {
     }
 }
 
-/// Hits compete for places within their tier.
-impl super::pool::Ranking for WordKey {
-    fn group(&self) -> u8 {
-        self.tier as u8
-    }
-}
-
 impl PartialEq for WordKey {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other).is_eq()

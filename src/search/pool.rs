@@ -1,27 +1,23 @@
 //! The best hits of a search, and the order they are shown in.
 //!
 //! Candidates are kept twice: the best `size` overall, and the best `size` with at most
-//! [`PER_ARTICLE`] passages of one article in each group (a word search's tier). The page is the
-//! union in rank order, except that within a group an article's passages past the third wait
-//! until the other articles' passages of that group are shown: one article does not fill the
-//! page while others match as well. Ties are broken by article key, then line, so the order is
-//! exact for any number of ties. A text found in several passages (the same article in several
-//! files) takes one place: its best.
+//! [`PER_ARTICLE`] passages of one article. The page is the union in rank order, except that
+//! among its first [`PAGE_HEAD`] hits an article's passages past the third wait until the other
+//! articles' hits have filled those places (or run out): one article does not fill the screen
+//! while others match as well, whatever tiers its passages rank in. Ties are broken by article
+//! key, then line, so the order is exact for any number of ties. A text found in several
+//! passages (the same article in several files) takes one place: its best.
 
 use std::collections::{BTreeSet, HashMap};
 
 use tantivy::DocAddress;
 
-/// At most this many passages of one article in a group before the other articles' passages of
-/// the group.
+/// At most this many passages of one article among the first [`PAGE_HEAD`] hits while other
+/// articles have hits.
 pub(crate) const PER_ARTICLE: usize = 3;
 
-/// A sort key (smaller is better) that also says which group a hit ranks in.
-pub(crate) trait Ranking: Ord + Clone {
-    /// Hits of one group compete for places; an article's passages past [`PER_ARTICLE`] wait for
-    /// the other articles' passages of the same group.
-    fn group(&self) -> u8;
-}
+/// The hits a reader sees first (a screen of text output): the places [`PER_ARTICLE`] holds for.
+pub(crate) const PAGE_HEAD: usize = 10;
 
 /// How an article is known: its key (path inside the seeds folder), or, inside one segment,
 /// the ordinal of its key, which sorts as the key does and costs nothing to read.
@@ -146,17 +142,17 @@ impl<K: Ord + Clone, A: Article> Pool<K, A> {
     }
 }
 
-/// The best candidates, overall and capped per article and group.
+/// The best candidates, overall and capped per article.
 #[derive(Debug)]
-pub(crate) struct Pools<K: Ranking, A: Article = String> {
+pub(crate) struct Pools<K: Ord + Clone, A: Article = String> {
     size: usize,
     overall: Pool<K, A>,
     capped: Pool<K, A>,
-    /// The capped pool's candidates of each article and group, best first.
-    capped_by_article: HashMap<(A, u8), Vec<Candidate<K, A>>>,
+    /// The capped pool's candidates of each article, best first.
+    capped_by_article: HashMap<A, Vec<Candidate<K, A>>>,
 }
 
-impl<K: Ranking, A: Article> Pools<K, A> {
+impl<K: Ord + Clone, A: Article> Pools<K, A> {
     /// Pools of `size` candidates each.
     pub fn new(size: usize) -> Self {
         Pools {
@@ -211,10 +207,12 @@ impl<K: Ranking, A: Article> Pools<K, A> {
         {
             return;
         }
-        let slot = (candidate.article.clone(), candidate.key.group());
-        let of_article = self.capped_by_article.entry(slot).or_default();
+        let of_article = self
+            .capped_by_article
+            .entry(candidate.article.clone())
+            .or_default();
         if of_article.len() >= PER_ARTICLE {
-            // The article's worst in the group makes way, or the candidate does not enter.
+            // The article's worst makes way, or the candidate does not enter.
             match of_article.last() {
                 Some(worst) if candidate < *worst => {
                     if let Some(worst) = of_article.pop() {
@@ -231,9 +229,7 @@ impl<K: Ranking, A: Article> Pools<K, A> {
             left = left.or(self.capped.pop_worst());
         }
         if let Some(left) = left
-            && let Some(of_article) = self
-                .capped_by_article
-                .get_mut(&(left.article.clone(), left.key.group()))
+            && let Some(of_article) = self.capped_by_article.get_mut(&left.article)
         {
             of_article.retain(|c| *c != left);
         }
@@ -258,10 +254,9 @@ impl<K: Ranking, A: Article> Pools<K, A> {
             capped_by_article: HashMap::new(),
         };
         for candidate in &mapped.capped.sorted {
-            let slot = (candidate.article.clone(), candidate.key.group());
             mapped
                 .capped_by_article
-                .entry(slot)
+                .entry(candidate.article.clone())
                 .or_default()
                 .push(candidate.clone());
         }
@@ -311,28 +306,24 @@ impl<K: Ranking, A: Article> Pools<K, A> {
             }
         }
         ranked.sort();
+        let head = self.size.min(PAGE_HEAD);
         let mut page = Vec::with_capacity(ranked.len());
-        let mut group_start = 0;
-        while group_start < ranked.len() {
-            let group = ranked[group_start].key.group();
-            let group_end = ranked[group_start..]
-                .iter()
-                .position(|c| c.key.group() != group)
-                .map_or(ranked.len(), |n| group_start + n);
-            let mut shown: HashMap<&A, usize> = HashMap::new();
-            let mut waiting = Vec::new();
-            for candidate in &ranked[group_start..group_end] {
-                let count = shown.entry(&candidate.article).or_default();
+        let mut waiting = Vec::new();
+        let mut shown: HashMap<A, usize> = HashMap::new();
+        let mut rest = ranked.into_iter();
+        while page.len() < head {
+            let Some(candidate) = rest.next() else { break };
+            let count = shown.entry(candidate.article.clone()).or_default();
+            if *count < PER_ARTICLE {
                 *count += 1;
-                if *count <= PER_ARTICLE {
-                    page.push(candidate.clone());
-                } else {
-                    waiting.push(candidate.clone());
-                }
+                page.push(candidate);
+            } else {
+                waiting.push(candidate);
             }
-            page.extend(waiting);
-            group_start = group_end;
         }
+        // What waited ranks above everything not yet looked at.
+        page.extend(waiting);
+        page.extend(rest);
         page.truncate(self.size);
         page
     }
@@ -341,13 +332,6 @@ impl<K: Ranking, A: Article> Pools<K, A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Keys whose tens are the group.
-    impl Ranking for u32 {
-        fn group(&self) -> u8 {
-            (self / 10) as u8
-        }
-    }
 
     /// A candidate whose text is its own: no two share one.
     fn candidate(key: u32, article: &str, line: u64) -> Candidate<u32> {
@@ -368,10 +352,10 @@ mod tests {
     }
 
     #[test]
-    fn one_article_does_not_fill_its_group_while_others_match() {
-        let mut pools = Pools::new(12);
-        // Article a has the six best passages of group 0; b and c follow in the group; d is in
-        // group 1, after all of group 0.
+    fn one_article_does_not_fill_the_first_ten_while_others_match() {
+        let mut pools = Pools::new(14);
+        // Article a has the six best passages; b and c follow; d's four and e's one come after
+        // all of them, as weaker hits (a lower tier) would.
         for line in 0..6 {
             pools.offer(candidate(line as u32, "a", line));
         }
@@ -380,12 +364,32 @@ mod tests {
         for line in 0..4 {
             pools.offer(candidate(10 + line as u32, "d", line));
         }
+        pools.offer(candidate(20, "e", 0));
         let page = pools.into_page();
-        assert_eq!(articles(&page), "aaabcaaadddd");
+        // Three of a, b, c, three of d, e; then what waited, in rank order.
+        assert_eq!(articles(&page), "aaabcddde".to_owned() + "aaad");
         assert_eq!(
-            page[5].line, 3,
+            page[9].line, 3,
             "a's fourth passage waits, then comes in order"
         );
+        assert_eq!(page[11].line, 5);
+    }
+
+    #[test]
+    fn past_the_first_ten_hits_come_in_rank_order() {
+        let mut pools = Pools::new(20);
+        for line in 0..8 {
+            pools.offer(candidate(line as u32, "a", line));
+        }
+        for (key, article) in [(10, "b"), (11, "c"), (12, "d"), (13, "e"), (14, "f")] {
+            pools.offer(candidate(key, article, 0));
+        }
+        for line in 0..4 {
+            pools.offer(candidate(15 + line as u32, "g", line));
+        }
+        // Three of a, b to f, two of g fill the first ten; then a's five that waited and g's
+        // last two, in rank order.
+        assert_eq!(articles(&pools.into_page()), "aaabcdefggaaaaagg");
     }
 
     #[test]

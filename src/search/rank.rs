@@ -18,7 +18,7 @@ use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader};
 
-use super::pool::{Candidate, Pools, Ranking};
+use super::pool::{Candidate, Pools};
 use crate::index::schema::names;
 
 /// The best hits of a query (see [`Pools`]), each with its share of the boundary bonus for every
@@ -73,13 +73,6 @@ impl Ord for ByScore {
 impl PartialOrd for ByScore {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
-    }
-}
-
-/// A one-word query's hits all rank in one group.
-impl Ranking for ByScore {
-    fn group(&self) -> u8 {
-        0
     }
 }
 
@@ -168,7 +161,7 @@ impl PassageColumns {
 
     /// The pools of a segment, with each article's key in place of its ordinal. The keys are
     /// read in one pass over the column's dictionary, in order.
-    pub fn with_keys<K: Ranking>(&self, pools: Pools<K, u64>) -> tantivy::Result<Pools<K>> {
+    pub fn with_keys<K: Ord + Clone>(&self, pools: Pools<K, u64>) -> tantivy::Result<Pools<K>> {
         let mut ords = pools.articles();
         ords.sort_unstable();
         ords.dedup();
