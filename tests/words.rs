@@ -309,3 +309,26 @@ fn one_article_takes_at_most_three_of_the_first_ten_hits() {
         .collect();
     assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
 }
+
+/// A lone character typed between two words joins the one it stands with in more passages:
+/// counted, not estimated from the grams (`院大` of 学院大学 made `国务院大` look common).
+#[test]
+fn a_lone_character_joins_the_neighbour_more_passages_hold_it_with() {
+    let ws = Workspace::new();
+    for n in 0..3 {
+        ws.write(
+            &format!("督查{n}.txt"),
+            &format!("督查通报{n}\n\n第{n}次大督查发现的问题已经整改。\n"),
+        );
+    }
+    for n in 0..6 {
+        ws.write(
+            &format!("学院{n}.txt"),
+            &format!("学院新闻{n}\n\n第{n}届学院大学生运动会开幕，国务院有关部门发来贺信。\n"),
+        );
+    }
+    ws.write("大力.txt", "政策\n\n国务院大力推进简政放权。\n");
+    let (code, results) = search(&ws, "国务院大督查");
+    assert_eq!(code, 0);
+    assert_eq!(results.words, ["国务院", "大督查"]);
+}

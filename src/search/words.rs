@@ -92,7 +92,9 @@ pub(crate) trait Corpus {
 /// Joins each one-character word of a term to the word typed before or after it when the two
 /// stand together somewhere in the corpus (`安置` + `房` = `安置房`, which jieba's dictionary
 /// lacks): a lone character matches nearly every article. Of two such joins, the one more
-/// passages hold wins.
+/// passages hold wins. When no passage holds either, the character still joins the side whose
+/// neighbouring character it stands with somewhere (`千` + `所在` in `培养目标千所在哪里`,
+/// for 千所): the joined word, which no passage holds, is then re-read from the corpus.
 fn join_characters(
     chars: &[char],
     mut words: Vec<(usize, usize)>,
@@ -108,18 +110,22 @@ fn join_characters(
         let before = i
             .checked_sub(1)
             .map(|p| words[p])
-            .filter(|&(_, prev_end)| prev_end == start)
-            .map(|(prev_start, _)| corpus.passages(&chars[prev_start..end]))
-            .unwrap_or(0);
+            .filter(|&(_, prev_end)| prev_end == start);
         let after = words
             .get(i + 1)
-            .filter(|&&(next_start, _)| next_start == end)
-            .map(|&(_, next_end)| corpus.passages(&chars[start..next_end]))
-            .unwrap_or(0);
-        if before > 0 && before >= after {
+            .copied()
+            .filter(|&(next_start, _)| next_start == end);
+        let count = |from: usize, to: usize| corpus.passages(&chars[from..to]);
+        let mut with_before = before.map_or(0, |(prev_start, _)| count(prev_start, end));
+        let mut with_after = after.map_or(0, |(_, next_end)| count(start, next_end));
+        if with_before == 0 && with_after == 0 {
+            with_before = before.map_or(0, |_| count(start - 1, end));
+            with_after = after.map_or(0, |_| count(start, end + 1));
+        }
+        if with_before > 0 && with_before >= with_after {
             words[i - 1].1 = end;
             words.remove(i);
-        } else if after > 0 {
+        } else if with_after > 0 {
             words[i + 1].0 = start;
             words.remove(i);
         } else {
@@ -389,6 +395,20 @@ mod tests {
             join_characters(&chars, vec![(0, 1), (2, 3)], &corpus),
             [(0, 1), (2, 3)]
         );
+        // Neither join stands anywhere: the character joins the side its neighbouring character
+        // stands with (千所, not 标千), to be re-read from the corpus.
+        let chars: Vec<char> = "培养目标千所在".chars().collect();
+        let corpus = Texts(&["培养目标", "近千所本科", "所在地"]);
+        let joined = join_characters(&chars, vec![(0, 4), (4, 5), (5, 7)], &corpus);
+        assert_eq!(joined, [(0, 4), (4, 7)]);
+        let reading = read(
+            &parse("培养目标千所在哪里").unwrap(),
+            &Dictionary::new(&UserWords::default()),
+            &Synonyms::default(),
+            &corpus,
+        );
+        let words: Vec<&str> = reading.words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(words, ["培养目标", "千所"]);
     }
 
     #[test]
