@@ -178,15 +178,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Takes a last query argument that names a folder (`sou search 安置房 ~/news`) as the folder to
-/// search, as grep and ripgrep take a path after the pattern. A lone argument stays a query.
+/// Takes a last query argument that names a folder (`sou search 安置房 ~/news`, or `news` in
+/// the current folder) as the folder to search, as grep and ripgrep take a path after the
+/// pattern. A lone argument stays a query.
 fn trailing_folder(query: &mut Vec<String>) -> Option<PathBuf> {
     if query.len() < 2 {
         return None;
     }
     let last = query.last()?;
-    let looks_like_a_path = last.contains(std::path::MAIN_SEPARATOR) || last.starts_with('.');
-    if looks_like_a_path && std::path::Path::new(last).is_dir() {
+    if std::path::Path::new(last).is_dir() {
         return query.pop().map(PathBuf::from);
     }
     None
