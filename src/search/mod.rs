@@ -221,6 +221,10 @@ impl words::Corpus for Context<'_> {
         self.count_holding(chars, PASSAGES_COUNTED)
     }
 
+    fn passages_at_most(&self, chars: &[char]) -> u64 {
+        grams::doc_freq_estimate(self.searcher, &self.index.fields.gram, chars).unwrap_or(0)
+    }
+
     fn holds(&self, chars: &[char]) -> bool {
         self.count_holding(chars, 1) > 0
     }

@@ -83,18 +83,24 @@ pub(crate) fn alternatives(group: &[Literal], synonyms: &Synonyms) -> Vec<Vec<ch
 
 /// What word reading asks of the corpus.
 pub(crate) trait Corpus {
-    /// How many passages hold `chars`, at most; 0 when none does.
+    /// How many passages hold `chars` (counting may stop at some large number); 0 when none
+    /// does.
     fn passages(&self, chars: &[char]) -> u64;
+    /// How many passages hold `chars` at most, cheaply and without a cap (for a word of two
+    /// characters, exactly).
+    fn passages_at_most(&self, chars: &[char]) -> u64;
     /// Whether some passage holds `chars`.
     fn holds(&self, chars: &[char]) -> bool;
 }
 
 /// Joins each one-character word of a term to the word typed before or after it when the two
 /// stand together somewhere in the corpus (`安置` + `房` = `安置房`, which jieba's dictionary
-/// lacks): a lone character matches nearly every article. Of two such joins, the one more
-/// passages hold wins. When no passage holds either, the character still joins the side whose
-/// neighbouring character it stands with somewhere (`千` + `所在` in `培养目标千所在哪里`,
-/// for 千所): the joined word, which no passage holds, is then re-read from the corpus.
+/// lacks): a lone character matches nearly every article. Of two such joins, the one that
+/// holds the larger share of its word's passages wins: `安置房` (12 of the 137 inews articles
+/// with 安置) over `房建设` (17 of 1,163 with 建设), where counts alone would glue 房 to the
+/// commoner word. When no passage holds either join, the character still joins the side whose
+/// neighbouring character it stands with somewhere (`千` + `所在` in `培养目标千所在哪里`, for
+/// 千所): the joined word, which no passage holds, is then re-read from the corpus.
 fn join_characters(
     chars: &[char],
     mut words: Vec<(usize, usize)>,
@@ -115,17 +121,27 @@ fn join_characters(
             .get(i + 1)
             .copied()
             .filter(|&(next_start, _)| next_start == end);
-        let count = |from: usize, to: usize| corpus.passages(&chars[from..to]);
-        let mut with_before = before.map_or(0, |(prev_start, _)| count(prev_start, end));
-        let mut with_after = after.map_or(0, |(_, next_end)| count(start, next_end));
-        if with_before == 0 && with_after == 0 {
-            with_before = before.map_or(0, |_| count(start - 1, end));
-            with_after = after.map_or(0, |_| count(start, end + 1));
+        // The share of the word's passages that hold the join.
+        let share = |join: (usize, usize), word: (usize, usize)| {
+            let joined = corpus.passages(&chars[join.0..join.1]);
+            let of_word = corpus.passages_at_most(&chars[word.0..word.1]).max(joined);
+            if joined == 0 {
+                0.0
+            } else {
+                joined as f64 / of_word as f64
+            }
+        };
+        let mut with_before = before.map_or(0.0, |word| share((word.0, end), word));
+        let mut with_after = after.map_or(0.0, |word| share((start, word.1), word));
+        if with_before == 0.0 && with_after == 0.0 {
+            let count = |from: usize, to: usize| corpus.passages(&chars[from..to]) as f64;
+            with_before = before.map_or(0.0, |_| count(start - 1, end));
+            with_after = after.map_or(0.0, |_| count(start, end + 1));
         }
-        if with_before > 0 && with_before >= with_after {
+        if with_before > 0.0 && with_before >= with_after {
             words[i - 1].1 = end;
             words.remove(i);
-        } else if with_after > 0 {
+        } else if with_after > 0.0 {
             words[i + 1].0 = start;
             words.remove(i);
         } else {
@@ -294,6 +310,9 @@ mod tests {
         fn passages(&self, chars: &[char]) -> u64 {
             u64::from(chars.len() > 1)
         }
+        fn passages_at_most(&self, chars: &[char]) -> u64 {
+            self.passages(chars)
+        }
         fn holds(&self, chars: &[char]) -> bool {
             chars.len() > 1
         }
@@ -306,6 +325,9 @@ mod tests {
         fn passages(&self, chars: &[char]) -> u64 {
             let needle: String = chars.iter().collect();
             self.0.iter().filter(|t| t.contains(&needle)).count() as u64
+        }
+        fn passages_at_most(&self, chars: &[char]) -> u64 {
+            self.passages(chars)
         }
         fn holds(&self, chars: &[char]) -> bool {
             self.passages(chars) > 0
@@ -395,6 +417,25 @@ mod tests {
             join_characters(&chars, vec![(0, 1), (2, 3)], &corpus),
             [(0, 1), (2, 3)]
         );
+        // 安置房 holds two of the three passages with 安置; 房建设 more passages, but a third of
+        // those with 建设: 房 joins 安置.
+        let chars: Vec<char> = "安置房建设".chars().collect();
+        let corpus = Texts(&[
+            "安置房",
+            "安置房",
+            "安置",
+            "住房建设",
+            "住房建设",
+            "住房建设",
+            "建设",
+            "建设",
+            "建设",
+            "建设",
+            "建设",
+            "建设",
+        ]);
+        let joined = join_characters(&chars, vec![(0, 2), (2, 3), (3, 5)], &corpus);
+        assert_eq!(joined, [(0, 3), (3, 5)]);
         // Neither join stands anywhere: the character joins the side its neighbouring character
         // stands with (千所, not 标千), to be re-read from the corpus.
         let chars: Vec<char> = "培养目标千所在".chars().collect();
