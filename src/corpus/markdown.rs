@@ -9,6 +9,8 @@
 //! at a time: a construct spanning lines (emphasis opened on one line, closed on the next) is
 //! rare in articles and keeps its marks.
 
+use std::ops::Range;
+
 use pulldown_cmark::{Event, Parser, Tag};
 
 /// Bumped when what a Markdown file is read as changes (it changes what is indexed).
@@ -124,23 +126,84 @@ impl MarkdownText {
 /// The text of one line of Markdown: what its text and code events hold, without marks; an
 /// image counts as its alt text, a link as its text; HTML tags are dropped.
 fn inline_text(line: &str) -> String {
-    // Most lines of an article hold no mark at all: no need to parse them.
+    match inline_pieces(line) {
+        None => line.to_string(),
+        Some(pieces) => pieces.iter().map(|(text, _)| text.as_ref()).collect(),
+    }
+}
+
+/// Whether a line can hold no mark: most lines of an article, which need no parsing.
+fn is_plain(line: &str) -> bool {
     let marks = [
         '*', '_', '`', '[', '#', '>', '-', '+', '<', '~', '|', '\\', '!',
     ];
-    if !line.contains(marks) && !line.trim_start().starts_with(|c: char| c.is_ascii_digit()) {
-        return line.to_string();
+    !line.contains(marks) && !line.trim_start().starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The pieces of text a line of Markdown reads as, each with where in the line it comes from
+/// (an empty range for a space that stands for a break). `None` for a line without marks,
+/// which reads as itself.
+fn inline_pieces(line: &str) -> Option<Vec<(pulldown_cmark::CowStr<'_>, Range<usize>)>> {
+    if is_plain(line) {
+        return None;
     }
-    let mut text = String::with_capacity(line.len());
-    for event in Parser::new(line) {
+    let mut pieces = Vec::new();
+    for (event, range) in Parser::new(line).into_offset_iter() {
         match event {
-            Event::Text(t) | Event::Code(t) => text.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::Start(Tag::Item) if !text.is_empty() => text.push(' '),
+            Event::Text(t) | Event::Code(t) => pieces.push((t, range)),
+            Event::SoftBreak | Event::HardBreak => {
+                pieces.push((" ".into(), range.start..range.start))
+            }
+            Event::Start(Tag::Item) if !pieces.is_empty() => {
+                pieces.push((" ".into(), range.start..range.start));
+            }
             _ => {}
         }
     }
-    text
+    Some(pieces)
+}
+
+/// The text a reader sees on one line of a Markdown file (see [`inline_text`]), with a map
+/// from its byte offsets back to the line's: where the byte at `offset` of the text stands in
+/// the line. A piece the parser rewrote (an escape, an entity) maps to where it starts.
+pub(crate) struct VisibleLine {
+    /// The text a reader sees.
+    pub text: String,
+    /// For each piece: where it starts in the text, and where it comes from in the line, when
+    /// the text is the line's bytes as they are.
+    starts: Vec<(usize, usize, bool)>,
+}
+
+impl VisibleLine {
+    /// Reads one line (without its newline).
+    pub fn new(line: &str) -> Self {
+        let Some(pieces) = inline_pieces(line) else {
+            return VisibleLine {
+                text: line.to_string(),
+                starts: vec![(0, 0, true)],
+            };
+        };
+        let mut text = String::new();
+        let mut starts = Vec::with_capacity(pieces.len());
+        for (piece, range) in pieces {
+            let verbatim = line.get(range.clone()) == Some(piece.as_ref());
+            starts.push((text.len(), range.start, verbatim));
+            text.push_str(&piece);
+        }
+        VisibleLine { text, starts }
+    }
+
+    /// Where the byte at `offset` of the text stands in the line.
+    pub fn line_offset(&self, offset: usize) -> usize {
+        let at = self
+            .starts
+            .partition_point(|&(start, _, _)| start <= offset);
+        match at.checked_sub(1).map(|i| self.starts[i]) {
+            Some((start, from, true)) => from + (offset - start),
+            Some((_, from, false)) => from,
+            None => offset,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +237,31 @@ mod tests {
             text,
             "标题\n\n安置房建设、链接文字和代码。\n\n列表项\n引用\n\nlet x = 1;\n\n图\n"
         );
+    }
+
+    #[test]
+    fn a_visible_offset_maps_back_to_the_line_marks_included() {
+        let line = "## **安置房**建设 [链接](http://x.cn) a\\*b";
+        let visible = VisibleLine::new(line);
+        assert_eq!(visible.text, "安置房建设 链接 a*b");
+        for (word, in_line) in [
+            ("安置房", "安置房"),
+            ("建设", "建设"),
+            ("链接", "链接"),
+            ("a", "a\\"),
+        ] {
+            let offset = visible.text.find(word).unwrap();
+            assert_eq!(
+                &line[visible.line_offset(offset)..][..in_line.len()],
+                in_line,
+                "{word}"
+            );
+        }
+        // A byte inside a piece keeps its distance from the piece's start.
+        let offset = visible.text.find("房").unwrap();
+        assert_eq!(&line[visible.line_offset(offset)..][..3], "房");
+        let plain = VisibleLine::new("没有标记的一行");
+        assert_eq!(plain.line_offset(6), 6);
     }
 
     #[test]

@@ -159,6 +159,23 @@ pub fn locate(text: &str, line: u64, passage: &str, offset: usize) -> Option<(u6
     None
 }
 
+/// [`locate`] in a Markdown file's text: its passages are the text a reader sees of its lines
+/// (see [`markdown`]), and the column is where that character stands in the file's line, marks
+/// included.
+pub fn locate_markdown(
+    text: &str,
+    line: u64,
+    passage: &str,
+    offset: usize,
+) -> Option<(u64, usize)> {
+    let visible: Vec<markdown::VisibleLine> =
+        text.lines().map(markdown::VisibleLine::new).collect();
+    let read: Vec<&str> = visible.iter().map(|v| v.text.as_str()).collect();
+    let (found, column) = locate(&read.join("\n"), line, passage, offset)?;
+    let columns = visible.get(usize::try_from(found).ok()?.checked_sub(1)?)?;
+    Some((found, columns.line_offset(column - 1) + 1))
+}
+
 /// The seeds folder as given joined with an article key: the path a user can open.
 pub fn display_path(seeds: &Path, key: &str) -> String {
     let seeds = seeds.to_string_lossy();
