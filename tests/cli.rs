@@ -928,6 +928,43 @@ fn markdown_front_matter_is_the_title_and_markup_does_not_break_matches() {
     assert_eq!(results.hits[0].title, "第二篇的标题");
 }
 
+/// `--ext html` indexed pages as source: `<!DOCTYPE html>` was the title, CSS and script
+/// were text, and `<b>` split words. A page is now read as a browser shows it, line for line.
+#[test]
+fn html_pages_are_read_as_the_text_a_browser_shows() {
+    let ws = Workspace::new();
+    let page = "<!DOCTYPE html>\n<html><head><title>高新区安置房建设进展</title>\n<style>.x{color:red}</style>\n<script>var s = \"<p>脚本里的蝾螈</p>\";</script>\n</head><body>\n<!-- 注释里的蝾螈 -->\n<p>今年<b>安置房</b>项目全部开工。</p><p>预计明年建成&amp;入住。</p>\n</body></html>\n";
+    ws.write("page.html", page);
+    let html = |query: &str| search_json(&ws, &["--ext", "html", "--", query]);
+    let (code, results) = html("安置房项目");
+    assert_eq!(code, 0);
+    let hit = &results.hits[0];
+    assert_eq!(hit.title, "高新区安置房建设进展");
+    assert_eq!(hit.line, 7, "the file's line");
+    assert!(
+        hit.text.contains("今年安置房项目全部开工。"),
+        "{}",
+        hit.text
+    );
+    assert!(!hit.text.contains('<'), "{}", hit.text);
+    for hidden in ["color", "蝾螈", "DOCTYPE", "var"] {
+        assert_eq!(html(hidden).0, 1, "{hidden} is not text");
+    }
+    let (_, results) = html("建成&入住");
+    assert_eq!(results.hits.len(), 1, "entities read as characters");
+    // Two paragraphs on one line are not one word.
+    assert_eq!(html("\"开工。预计\"").0, 1);
+    // --vimgrep points at the match in the file's line, tags counted.
+    let out = ws.sou(&["--ext", "html", "search", "--vimgrep", "项目全部"]);
+    let entry = stdout(&out);
+    let line7 = page.lines().nth(6).unwrap();
+    let column = line7.find("项目全部").unwrap() + 1;
+    assert!(
+        entry.starts_with(&format!("./seeds/page.html:7:{column}:")),
+        "{entry}"
+    );
+}
+
 #[test]
 fn settings_files_are_read_at_the_top_only_and_stats_lists_them() {
     let ws = Workspace::with_seed();

@@ -2,6 +2,7 @@
 //! text becomes passages. Nothing here knows about the index.
 
 pub(crate) mod decode;
+pub(crate) mod html;
 pub(crate) mod markdown;
 pub(crate) mod passage;
 pub(crate) mod read;
@@ -103,6 +104,67 @@ pub fn check_seeds(seeds: &Path) -> Result<()> {
     Ok(())
 }
 
+/// How a file's text is read: as it is, or as the text a reader sees of its markup. Every
+/// format gives a line of text for each line of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// Plain text.
+    Text,
+    /// Markdown (see [`markdown`]).
+    Markdown,
+    /// HTML (see [`html`]).
+    Html,
+}
+
+impl Format {
+    /// The format of a file, from its name.
+    pub fn of(path: &Path) -> Format {
+        if markdown::is_markdown(path) {
+            Format::Markdown
+        } else if html::is_html(path) {
+            Format::Html
+        } else {
+            Format::Text
+        }
+    }
+}
+
+/// Reads the text of a file in markup, chunk by chunk, as a reader sees it.
+#[derive(Debug)]
+pub(crate) enum MarkupReader {
+    /// Markdown, line by line.
+    Markdown(markdown::MarkdownText),
+    /// HTML, whole.
+    Html(html::HtmlText),
+}
+
+impl MarkupReader {
+    /// A reader for `format`; `None` for plain text, which is read as it is.
+    pub fn new(format: Format) -> Option<MarkupReader> {
+        match format {
+            Format::Text => None,
+            Format::Markdown => Some(MarkupReader::Markdown(Default::default())),
+            Format::Html => Some(MarkupReader::Html(Default::default())),
+        }
+    }
+
+    /// The text of what `chunk` completes.
+    pub fn push(&mut self, chunk: &str) -> String {
+        match self {
+            MarkupReader::Markdown(reader) => reader.push(chunk),
+            MarkupReader::Html(reader) => reader.push(chunk),
+        }
+    }
+
+    /// The text of what is left.
+    pub fn finish(&mut self) -> String {
+        match self {
+            MarkupReader::Markdown(reader) => reader.finish(),
+            MarkupReader::Html(reader) => reader.finish(),
+        }
+    }
+}
+
 /// The text a reader sees in a Markdown file (see [`markdown`]): a line for each of its lines.
 pub fn markdown_text(text: &str) -> String {
     let mut reader = markdown::MarkdownText::default();
@@ -159,21 +221,41 @@ pub fn locate(text: &str, line: u64, passage: &str, offset: usize) -> Option<(u6
     None
 }
 
-/// [`locate`] in a Markdown file's text: its passages are the text a reader sees of its lines
-/// (see [`markdown`]), and the column is where that character stands in the file's line, marks
-/// included.
-pub fn locate_markdown(
+/// [`locate`] in a file of any format: its passages are the text a reader sees of its lines,
+/// and the column is where that character stands in the file's line, markup included.
+pub(crate) fn locate_in(
+    format: Format,
     text: &str,
     line: u64,
     passage: &str,
     offset: usize,
 ) -> Option<(u64, usize)> {
-    let visible: Vec<markdown::VisibleLine> =
-        text.lines().map(markdown::VisibleLine::new).collect();
-    let read: Vec<&str> = visible.iter().map(|v| v.text.as_str()).collect();
-    let (found, column) = locate(&read.join("\n"), line, passage, offset)?;
-    let columns = visible.get(usize::try_from(found).ok()?.checked_sub(1)?)?;
-    Some((found, columns.line_offset(column - 1) + 1))
+    match format {
+        Format::Text => locate(text, line, passage, offset),
+        Format::Markdown => {
+            let visible: Vec<markdown::VisibleLine> =
+                text.lines().map(markdown::VisibleLine::new).collect();
+            let read: Vec<&str> = visible.iter().map(|v| v.text.as_str()).collect();
+            let (found, column) = locate(&read.join("\n"), line, passage, offset)?;
+            let columns = visible.get(usize::try_from(found).ok()?.checked_sub(1)?)?;
+            Some((found, columns.line_offset(column - 1) + 1))
+        }
+        Format::Html => {
+            let visible = html::visible_text(text);
+            let (found, column) = locate(&visible.text, line, passage, offset)?;
+            let line_start = visible
+                .text
+                .split_inclusive('\n')
+                .take(usize::try_from(found).ok()?.checked_sub(1)?)
+                .map(str::len)
+                .sum::<usize>();
+            let at = visible.source_offset(line_start + column - 1);
+            let before = text.get(..at)?;
+            let line = 1 + memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64;
+            let column = at - before.rfind('\n').map_or(0, |n| n + 1) + 1;
+            Some((line, column))
+        }
+    }
 }
 
 /// The seeds folder as given joined with an article key: the path a user can open.

@@ -9,6 +9,7 @@ use super::decode::{NotText, Sniffer, TextEncoding};
 use std::ops::ControlFlow;
 
 use super::passage::{Cutter, Emit, Passage};
+use super::{Format, MarkupReader};
 
 /// Bytes read at a time.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -182,22 +183,28 @@ pub fn read_passages(
 ) -> std::io::Result<ControlFlow<()>> {
     let mut file = open_regular(path)?;
     let mut buf = chunk_buffer(&file);
-    let markdown = super::markdown::is_markdown(path);
-    cut_stream(&mut file, &mut buf, markdown, encoding, tail_chars, emit)
+    cut_stream(
+        &mut file,
+        &mut buf,
+        Format::of(path),
+        encoding,
+        tail_chars,
+        emit,
+    )
 }
 
 /// Decodes what `source` reads, through `buf`, and emits its passages (see [`read_passages`]).
 fn cut_stream(
     source: &mut impl Read,
     buf: &mut [u8],
-    markdown: bool,
+    format: Format,
     encoding: TextEncoding,
     tail_chars: usize,
     emit: &mut Emit<'_>,
 ) -> std::io::Result<ControlFlow<()>> {
     let mut decoder = encoding.encoding.new_decoder_with_bom_removal();
     let mut cutter = Cutter::new(tail_chars);
-    let mut markdown = markdown.then(super::markdown::MarkdownText::default);
+    let mut markup = MarkupReader::new(format);
     let mut text = String::new();
     loop {
         let n = read_some(source, buf)?;
@@ -206,10 +213,10 @@ fn cut_stream(
         let needed = decoder.max_utf8_buffer_length(n).unwrap_or(n * 3 + 16);
         text.reserve(needed);
         let _ = decoder.decode_to_string(&buf[..n], &mut text, last);
-        if let Some(markdown) = &mut markdown {
-            text = markdown.push(&text);
+        if let Some(markup) = &mut markup {
+            text = markup.push(&text);
             if last {
-                text.push_str(&markdown.finish());
+                text.push_str(&markup.finish());
             }
         }
         if cutter.push(&text, emit).is_break() {
@@ -308,11 +315,10 @@ fn reread_reading(
     sniffer.feed(&bytes);
     if let Ok(encoding) = sniffer.finish() {
         let mut buf = vec![0u8; bytes.len().saturating_add(1).min(CHUNK_BYTES)];
-        let markdown = super::markdown::is_markdown(path);
         let _ = cut_stream(
             &mut bytes.as_slice(),
             &mut buf,
-            markdown,
+            Format::of(path),
             encoding,
             tail_chars,
             &mut emit,

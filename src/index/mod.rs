@@ -93,12 +93,13 @@ pub fn fingerprint(seeds: &Path) -> Result<String> {
         Err(err) => return Err(Error::io(dict_path, err)),
     };
     Ok(format!(
-        "{};{};{};{};md{};dict-{}",
+        "{};{};{};{};md{};html{};dict-{}",
         schema::version(),
         ANALYSIS_VERSION,
         grams::version(),
         corpus::passage::version(),
         corpus::markdown::MARKDOWN_VERSION,
+        corpus::html::HTML_VERSION,
         dict
     ))
 }

@@ -207,12 +207,8 @@ pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<()>
         for (&i, text) in hits.iter().zip(texts) {
             let hit = &results.hits[i];
             let offset = hit.highlights.first().map_or(0, |h| h.0);
-            let locate = if crate::corpus::markdown::is_markdown(Path::new(path)) {
-                crate::corpus::locate_markdown
-            } else {
-                crate::corpus::locate
-            };
-            located[i] = locate(&text, 1, &hit.text, offset)
+            let format = crate::corpus::Format::of(Path::new(path));
+            located[i] = crate::corpus::locate_in(format, &text, 1, &hit.text, offset)
                 .map(|(line, column)| (hit.line + line - 1, column));
         }
     }
