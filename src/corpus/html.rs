@@ -230,4 +230,17 @@ mod tests {
         text.push_str(&reader.finish());
         assert_eq!(text, visible_text(PAGE).text);
     }
+
+    proptest::proptest! {
+        /// Whatever the markup, broken or not, the text keeps the document's lines, and every
+        /// offset of the text maps inside the document.
+        #[test]
+        fn any_document_keeps_its_lines(source in "([<>/!\\-=\"'&;#a-z \r\n安置房]|<p>|<b>|</b>|<script>|</script>|<!--|-->|&amp;|&nbsp){0,60}") {
+            let visible = visible_text(&source);
+            proptest::prop_assert_eq!(visible.text.matches('\n').count(), source.matches('\n').count());
+            for (offset, _) in visible.text.char_indices() {
+                proptest::prop_assert!(visible.source_offset(offset) <= source.len());
+            }
+        }
+    }
 }
