@@ -54,6 +54,7 @@ pub struct Folders {
         global = true,
         value_delimiter = ',',
         default_value = "txt,md",
+        env = "SOU_EXT",
         value_name = "EXT,..."
     )]
     pub ext: Vec<String>,

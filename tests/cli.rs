@@ -908,6 +908,41 @@ fn ignore_files_globs_extensions_and_other_types_work_as_in_ripgrep() {
     );
 }
 
+/// A page first seen as "not an article" stayed so when `--ext html` came later (its size and
+/// time had not changed), and an article dropped from `--ext` stayed in the index: a file's
+/// type is now read again whenever the extensions change it.
+#[test]
+fn widening_or_narrowing_the_extensions_takes_effect_on_unchanged_files() {
+    let ws = Workspace::new();
+    ws.write("a.txt", "文本\n\n文本里的蝾螈。\n");
+    ws.write("page.html", "<p>网页里的蝾螈。</p>\n");
+    backdate(&ws.path("seeds/a.txt"));
+    backdate(&ws.path("seeds/page.html"));
+    let files = |args: &[&str]| -> Vec<String> {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["search", "蝾螈", "-l"]);
+        let out = ws.sou(&all);
+        let mut files: Vec<String> = stdout(&out).lines().map(String::from).collect();
+        files.sort();
+        files
+    };
+    assert_eq!(files(&[]), ["./seeds/a.txt"]);
+    assert_eq!(
+        files(&["--ext", "txt,html"]),
+        ["./seeds/a.txt", "./seeds/page.html"]
+    );
+    assert_eq!(files(&["--ext", "html"]), ["./seeds/page.html"]);
+    assert_eq!(files(&[]), ["./seeds/a.txt"]);
+    // Set once for all commands.
+    let out = common::sou()
+        .args(["search", "蝾螈", "-l"])
+        .current_dir(ws.dir.path())
+        .env("SOU_EXT", "html")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).trim(), "./seeds/page.html", "{}", stderr(&out));
+}
+
 #[test]
 fn markdown_front_matter_is_the_title_and_markup_does_not_break_matches() {
     let ws = Workspace::new();

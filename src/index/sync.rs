@@ -206,7 +206,14 @@ pub(crate) fn plan(
     for file in listing.files {
         let known = look_up(&file.key);
         match known {
-            Some(k) if !k.recheck && k.size == file.size && k.mtime_ns == file.mtime_ns => {
+            // A file that became an article or stopped being one (`--ext` changed) is read
+            // again, or its passages go, whatever its size and time.
+            Some(k)
+                if !k.recheck
+                    && k.size == file.size
+                    && k.mtime_ns == file.mtime_ns
+                    && k.other_type != file.is_article =>
+            {
                 if !k.skipped {
                     plan.unchanged += 1;
                 }
@@ -963,6 +970,31 @@ mod tests {
         );
         assert!(plan.is_empty());
         assert_eq!((plan.unchanged, plan.passages_before), (1, 3));
+    }
+
+    #[test]
+    fn a_file_whose_type_changed_with_the_extensions_is_done_again() {
+        let mut page = known(5, 100, 0);
+        page.skipped = true;
+        page.other_type = true;
+        let manifest: Manifest = [
+            ("page.html".to_string(), page),
+            ("a.txt".to_string(), known(10, 100, 3)),
+        ]
+        .into_iter()
+        .collect();
+        // `--ext html` added, `txt` dropped: both files are done again, though unchanged.
+        let mut text = file("a.txt", 10, 100);
+        text.is_article = false;
+        let plan = plan(
+            listing(vec![text, file("page.html", 5, 100)], vec![]),
+            &manifest,
+            &HashMap::new(),
+            false,
+        );
+        let todo: Vec<&str> = plan.todo.iter().map(|t| t.file.key.as_str()).collect();
+        assert_eq!(todo, ["a.txt", "page.html"]);
+        assert_eq!(plan.unchanged, 0);
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub const SEED_NAME: &str = "000_bbb0717566f56162.txt";
 /// The built binary, with none of sou's environment variables set.
 pub fn sou() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sou"));
-    for var in ["SOU_SEEDS", "SOU_INDEX", "NO_COLOR", "SOU_CACHE"] {
+    for var in ["SOU_SEEDS", "SOU_INDEX", "SOU_EXT", "NO_COLOR", "SOU_CACHE"] {
         command.env_remove(var);
     }
     command
