@@ -71,6 +71,9 @@ pub struct Folders {
 pub enum Command {
     /// Bring the index in step with the seeds folder (add, re-index, delete what changed).
     Index {
+        /// The seeds folder (as --seeds).
+        #[arg(value_name = "DIR")]
+        folder: Option<PathBuf>,
         /// Re-index every article.
         #[arg(long)]
         rebuild: bool,
@@ -79,7 +82,11 @@ pub enum Command {
         commit_every: Option<u64>,
     },
     /// Keep the index in step with the seeds folder until Ctrl-C, printing a line per sync.
-    Watch,
+    Watch {
+        /// The seeds folder (as --seeds).
+        #[arg(value_name = "DIR")]
+        folder: Option<PathBuf>,
+    },
     /// Search, after bringing the index in step. Words must all match; "quotes" match as
     /// written; -word excludes; a OR b accepts either. `sou QUERY` is short for this.
     #[command(
@@ -88,7 +95,11 @@ pub enum Command {
     )]
     Search(SearchArgs),
     /// Show what the index holds.
-    Stats,
+    Stats {
+        /// The seeds folder (as --seeds).
+        #[arg(value_name = "DIR")]
+        folder: Option<PathBuf>,
+    },
     /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.

@@ -123,12 +123,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let mut seeds = folders.seeds.clone();
     let mut command = command;
-    if let Command::Search(args) = &mut command
-        && let Some(folder) = trailing_folder(&mut args.query)
-    {
+    let folder = match &mut command {
+        Command::Search(args) => trailing_folder(&mut args.query),
+        Command::Index { folder, .. } | Command::Watch { folder } | Command::Stats { folder } => {
+            folder.take()
+        }
+        Command::Completions { .. } | Command::Man => None,
+    };
+    if let Some(folder) = folder {
         match &seeds {
             Some(given) if given != &folder => anyhow::bail!(
-                "two seeds folders: {} (--seeds or SOU_SEEDS) and {} (after the query)",
+                "two seeds folders: {} (--seeds or SOU_SEEDS) and {} (after the command)",
                 render::visible(&given.to_string_lossy()),
                 render::visible(&folder.to_string_lossy())
             ),
@@ -154,6 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index {
             rebuild,
             commit_every,
+            ..
         } => {
             stop_on_ctrl_c();
             let report = index(&sou, rebuild, commit_every)?;
@@ -167,13 +173,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .context(WRITING)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Watch => {
+        Command::Watch { .. } => {
             stop_on_ctrl_c();
             watch(&sou)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Search(args) => search(&sou, &args),
-        Command::Stats => stats(&sou),
+        Command::Stats { .. } => stats(&sou),
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
     }
 }

@@ -766,6 +766,16 @@ fn a_query_alone_is_a_search_and_a_folder_after_it_is_the_folder() {
         assert_eq!(out.status.code(), Some(0), "{folder}: {}", stderr(&out));
         assert!(stdout(&out).contains("news/x.txt"), "{}", stdout(&out));
     }
+    // The other commands take the folder after them too.
+    let out = ws.sou(&["index", "news"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&ws.sou(&["stats", "news"])).contains("articles:  1\n"));
+    let out = ws.sou(&["--seeds", "elsewhere", "stats", "news"]);
+    assert!(
+        stderr(&out).contains("two seeds folders"),
+        "{}",
+        stderr(&out)
+    );
     let help = stdout(&ws.sou(&["--help"]));
     assert!(
         help.contains("Examples:") && help.matches("\n  sou ").count() >= 1,
