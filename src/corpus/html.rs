@@ -17,6 +17,8 @@
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
+use super::SourceMap;
+
 /// Bumped when what an HTML file is read as changes (it changes what is indexed).
 pub(crate) const HTML_VERSION: u32 = 1;
 
@@ -92,30 +94,14 @@ impl HtmlText {
     }
 }
 
-/// The text a reader sees in an HTML document, with a map from its byte offsets back to the
-/// document's.
+/// The text a reader sees in an HTML document, and where in the document each piece of it
+/// comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct VisibleHtml {
     /// The text, a line for each line of the document.
     pub text: String,
-    /// For each piece of text: where it starts in the text and in the document, and whether it
-    /// is the document's bytes as they are (not so where an entity was decoded).
-    pieces: Vec<(usize, usize, bool)>,
-}
-
-impl VisibleHtml {
-    /// Where the byte at `offset` of the text stands in the document: in a piece the parser
-    /// rewrote, where the piece starts.
-    pub fn source_offset(&self, offset: usize) -> usize {
-        let at = self
-            .pieces
-            .partition_point(|&(start, _, _)| start <= offset);
-        match at.checked_sub(1).map(|i| self.pieces[i]) {
-            Some((start, from, true)) => from + (offset - start),
-            Some((_, from, false)) => from,
-            None => offset,
-        }
-    }
+    /// Where its bytes stand in the document.
+    pub map: SourceMap,
 }
 
 /// Reads `source` as a reader sees it (see the module documentation).
@@ -124,7 +110,7 @@ pub(crate) fn visible_text(source: &str) -> VisibleHtml {
     // Script and style content is raw text, not markup to tokenize.
     emitter.naively_switch_states(true);
     let mut text = String::with_capacity(source.len() / 2);
-    let mut pieces = Vec::new();
+    let mut map = SourceMap::default();
     let mut hidden: Option<Vec<u8>> = None;
     for token in Tokenizer::new_with_emitter(source, emitter) {
         let Ok(token) = token;
@@ -145,11 +131,11 @@ pub(crate) fn visible_text(source: &str) -> VisibleHtml {
                 let raw = source.get(string.span.start..string.span.end).unwrap_or("");
                 let value = String::from_utf8_lossy(&string.value);
                 if value == raw {
-                    pieces.push((text.len(), string.span.start, true));
+                    map.push(text.len(), string.span.start, true);
                     text.push_str(raw);
                 } else {
                     // Decoded entities and line ends: the newlines are the document's.
-                    pieces.push((text.len(), string.span.start, false));
+                    map.push(text.len(), string.span.start, false);
                     text.extend(value.chars().map(|c| if c == '\n' { ' ' } else { c }));
                     push_newlines(&mut text, raw);
                 }
@@ -166,7 +152,7 @@ pub(crate) fn visible_text(source: &str) -> VisibleHtml {
         }
         push_newlines(&mut text, dropped);
     }
-    VisibleHtml { text, pieces }
+    VisibleHtml { text, map }
 }
 
 /// Appends a newline for each newline of `dropped`, so that the text keeps the document's lines.
@@ -210,24 +196,18 @@ mod tests {
             let offset = visible.text.find(word).unwrap();
             let first = word.chars().next().unwrap().to_string();
             assert!(
-                PAGE[visible.source_offset(offset)..].starts_with(&first),
+                PAGE[visible.map.source_offset(offset)..].starts_with(&first),
                 "{word}"
             );
         }
         // In a piece with an entity: where the piece starts.
         let offset = visible.text.find("陆续").unwrap();
-        assert!(PAGE[visible.source_offset(offset)..].starts_with("居民&nbsp;"));
+        assert!(PAGE[visible.map.source_offset(offset)..].starts_with("居民&nbsp;"));
     }
 
     #[test]
     fn chunks_are_read_as_one_document() {
-        let mut reader = HtmlText::default();
-        let mut text = String::new();
-        let chars: Vec<char> = PAGE.chars().collect();
-        for chunk in chars.chunks(7) {
-            text.push_str(&reader.push(&chunk.iter().collect::<String>()));
-        }
-        text.push_str(&reader.finish());
+        let text = crate::corpus::read_in_chunks(crate::corpus::Format::Html, PAGE, 7);
         assert_eq!(text, visible_text(PAGE).text);
     }
 
@@ -239,7 +219,7 @@ mod tests {
             let visible = visible_text(&source);
             proptest::prop_assert_eq!(visible.text.matches('\n').count(), source.matches('\n').count());
             for (offset, _) in visible.text.char_indices() {
-                proptest::prop_assert!(visible.source_offset(offset) <= source.len());
+                proptest::prop_assert!(visible.map.source_offset(offset) <= source.len());
             }
         }
     }

@@ -13,6 +13,8 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, Parser, Tag};
 
+use super::SourceMap;
+
 /// Bumped when what a Markdown file is read as changes (it changes what is indexed).
 pub(crate) const MARKDOWN_VERSION: u32 = 1;
 
@@ -163,46 +165,33 @@ fn inline_pieces(line: &str) -> Option<Vec<(pulldown_cmark::CowStr<'_>, Range<us
     Some(pieces)
 }
 
-/// The text a reader sees on one line of a Markdown file (see [`inline_text`]), with a map
-/// from its byte offsets back to the line's: where the byte at `offset` of the text stands in
-/// the line. A piece the parser rewrote (an escape, an entity) maps to where it starts.
+/// The text a reader sees on one line of a Markdown file (see [`inline_text`]), and where in
+/// the line each piece of it comes from.
 pub(crate) struct VisibleLine {
     /// The text a reader sees.
     pub text: String,
-    /// For each piece: where it starts in the text, and where it comes from in the line, when
-    /// the text is the line's bytes as they are.
-    starts: Vec<(usize, usize, bool)>,
+    /// Where its bytes stand in the line.
+    pub map: SourceMap,
 }
 
 impl VisibleLine {
     /// Reads one line (without its newline).
     pub fn new(line: &str) -> Self {
+        let mut map = SourceMap::default();
         let Some(pieces) = inline_pieces(line) else {
+            map.push(0, 0, true);
             return VisibleLine {
                 text: line.to_string(),
-                starts: vec![(0, 0, true)],
+                map,
             };
         };
         let mut text = String::new();
-        let mut starts = Vec::with_capacity(pieces.len());
         for (piece, range) in pieces {
             let verbatim = line.get(range.clone()) == Some(piece.as_ref());
-            starts.push((text.len(), range.start, verbatim));
+            map.push(text.len(), range.start, verbatim);
             text.push_str(&piece);
         }
-        VisibleLine { text, starts }
-    }
-
-    /// Where the byte at `offset` of the text stands in the line.
-    pub fn line_offset(&self, offset: usize) -> usize {
-        let at = self
-            .starts
-            .partition_point(|&(start, _, _)| start <= offset);
-        match at.checked_sub(1).map(|i| self.starts[i]) {
-            Some((start, from, true)) => from + (offset - start),
-            Some((_, from, false)) => from,
-            None => offset,
-        }
+        VisibleLine { text, map }
     }
 }
 
@@ -211,15 +200,7 @@ mod tests {
     use super::*;
 
     fn read(markdown: &str) -> String {
-        let mut reader = MarkdownText::default();
-        let mut out = String::new();
-        let chars: Vec<char> = markdown.chars().collect();
-        // Chunks split anywhere, lines included.
-        for chunk in chars.chunks(3) {
-            out.push_str(&reader.push(&chunk.iter().collect::<String>()));
-        }
-        out.push_str(&reader.finish());
-        out
+        crate::corpus::read_in_chunks(crate::corpus::Format::Markdown, markdown, 3)
     }
 
     #[test]
@@ -252,16 +233,16 @@ mod tests {
         ] {
             let offset = visible.text.find(word).unwrap();
             assert_eq!(
-                &line[visible.line_offset(offset)..][..in_line.len()],
+                &line[visible.map.source_offset(offset)..][..in_line.len()],
                 in_line,
                 "{word}"
             );
         }
         // A byte inside a piece keeps its distance from the piece's start.
         let offset = visible.text.find("房").unwrap();
-        assert_eq!(&line[visible.line_offset(offset)..][..3], "房");
+        assert_eq!(&line[visible.map.source_offset(offset)..][..3], "房");
         let plain = VisibleLine::new("没有标记的一行");
-        assert_eq!(plain.line_offset(6), 6);
+        assert_eq!(plain.map.source_offset(6), 6);
     }
 
     #[test]

@@ -104,6 +104,34 @@ pub fn check_seeds(seeds: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Where the text read from a line or document of markup comes from: for each piece of the
+/// text, where it starts in the text and in the source, and whether it is the source's bytes as
+/// they are (not so where the parser rewrote it: an escape, an entity, a line end).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SourceMap {
+    pieces: Vec<(usize, usize, bool)>,
+}
+
+impl SourceMap {
+    /// Notes that the text from `text_start` on comes from the source at `source_start`.
+    pub fn push(&mut self, text_start: usize, source_start: usize, verbatim: bool) {
+        self.pieces.push((text_start, source_start, verbatim));
+    }
+
+    /// Where the byte at `offset` of the text stands in the source: in a piece the parser
+    /// rewrote, where the piece starts.
+    pub fn source_offset(&self, offset: usize) -> usize {
+        let at = self
+            .pieces
+            .partition_point(|&(start, _, _)| start <= offset);
+        match at.checked_sub(1).map(|i| self.pieces[i]) {
+            Some((start, from, true)) => from + (offset - start),
+            Some((_, from, false)) => from,
+            None => offset,
+        }
+    }
+}
+
 /// How a file's text is read: as it is, or as the text a reader sees of its markup. Every
 /// format gives a line of text for each line of the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +191,22 @@ impl MarkupReader {
             MarkupReader::Html(reader) => reader.finish(),
         }
     }
+}
+
+/// The text of `source` in `format`, given to its reader in chunks of `chunk_chars`
+/// characters, split anywhere (lines and tags included).
+#[cfg(test)]
+pub(crate) fn read_in_chunks(format: Format, source: &str, chunk_chars: usize) -> String {
+    let Some(mut reader) = MarkupReader::new(format) else {
+        return source.to_string();
+    };
+    let chars: Vec<char> = source.chars().collect();
+    let mut text = String::new();
+    for chunk in chars.chunks(chunk_chars) {
+        text.push_str(&reader.push(&chunk.iter().collect::<String>()));
+    }
+    text.push_str(&reader.finish());
+    text
 }
 
 /// The text a reader sees in a Markdown file (see [`markdown`]): a line for each of its lines.
@@ -238,7 +282,7 @@ pub(crate) fn locate_in(
             let read: Vec<&str> = visible.iter().map(|v| v.text.as_str()).collect();
             let (found, column) = locate(&read.join("\n"), line, passage, offset)?;
             let columns = visible.get(usize::try_from(found).ok()?.checked_sub(1)?)?;
-            Some((found, columns.line_offset(column - 1) + 1))
+            Some((found, columns.map.source_offset(column - 1) + 1))
         }
         Format::Html => {
             let visible = html::visible_text(text);
@@ -249,7 +293,7 @@ pub(crate) fn locate_in(
                 .take(usize::try_from(found).ok()?.checked_sub(1)?)
                 .map(str::len)
                 .sum::<usize>();
-            let at = visible.source_offset(line_start + column - 1);
+            let at = visible.map.source_offset(line_start + column - 1);
             let before = text.get(..at)?;
             let line = 1 + memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64;
             let column = at - before.rfind('\n').map_or(0, |n| n + 1) + 1;
