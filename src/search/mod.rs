@@ -621,45 +621,50 @@ fn kept(
     Ok(Some((title_text, passages)))
 }
 
-/// Each hit's title and passage, read again from its file (each file read once, as far as its
-/// last hit): `None` for a hit whose file no longer holds them as indexed (changed or gone
+/// Each hit's title and passage, from the text the index keeps of a long file (see [`kept`]) or
+/// read again from its file (each file read once, as far as its last hit): `None` for a hit whose file no longer holds them as indexed (changed or gone
 /// since; a search after a sync meets this only when a file changes between the two).
 fn reread(context: &Context<'_>, found: &[Found]) -> Result<Vec<Option<(String, Passage)>>> {
     let mut texts = vec![None; found.len()];
     for (key, hits) in crate::group_by_key(found.iter().map(|hit| hit.article.as_str())) {
-        let mut wanted = Vec::with_capacity(hits.len());
+        let hits_found: Vec<&Found> = hits.iter().map(|&i| &found[i]).collect();
         // The title is the first passage of the article's first unit; a hit in a later unit of
         // a long article does not know it, and only its passage is checked.
         let mut title = None;
-        for &i in &hits {
-            wanted.push(Wanted {
-                line: found[i].line,
-                text_hash: found[i].text_hash,
-            });
-            if title.is_none() {
-                title = title_of(context, found[i].address)?;
+        for hit in &hits_found {
+            title = title_of(context, hit.address)?;
+            if title.is_some() {
+                break;
             }
         }
         let path = crate::corpus::path_of(context.seeds, key);
-        let hits_found: Vec<&Found> = hits.iter().map(|&i| &found[i]).collect();
-        if let Some((title, passages)) = kept(context, key, &path, &hits_found, title)? {
-            for (&i, passage) in hits.iter().zip(passages) {
-                texts[i] = passage.map(|passage| (title.clone(), passage));
+        let (title_text, passages) = match kept(context, key, &path, &hits_found, title)? {
+            Some(kept) => kept,
+            None => {
+                let wanted: Vec<Wanted> = hits_found
+                    .iter()
+                    .map(|hit| Wanted {
+                        line: hit.line,
+                        text_hash: hit.text_hash,
+                    })
+                    .collect();
+                // Unreadable now counts as changed: the hits stand, their text cannot be shown.
+                let Ok(reread) =
+                    crate::corpus::read::reread(&path, grams::TAIL_CHARS, &wanted, &text_hash)
+                else {
+                    continue;
+                };
+                let Some(title_text) = reread.title else {
+                    continue;
+                };
+                if title.is_some_and(|(_, hash)| text_hash(&title_text) != hash) {
+                    continue;
+                }
+                (title_text, reread.passages)
             }
-            continue;
-        }
-        let title_hash = title.map(|(_, hash)| hash);
-        // Unreadable now counts as changed: the hits stand, their text cannot be shown.
-        let Ok(reread) = crate::corpus::read::reread(&path, grams::TAIL_CHARS, &wanted, &text_hash)
-        else {
-            continue;
         };
-        let Some(title) = reread.title else { continue };
-        if title_hash.is_some_and(|hash| text_hash(&title) != hash) {
-            continue;
-        }
-        for (&i, passage) in hits.iter().zip(reread.passages) {
-            texts[i] = passage.map(|passage| (title.clone(), passage));
+        for (&i, passage) in hits.iter().zip(passages) {
+            texts[i] = passage.map(|passage| (title_text.clone(), passage));
         }
     }
     Ok(texts)
