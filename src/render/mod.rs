@@ -204,10 +204,10 @@ pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<()>
         let Ok(texts) = crate::corpus::read::texts_from_lines(Path::new(path), &lines, most) else {
             continue;
         };
+        let format = crate::corpus::Format::of(Path::new(path));
         for (&i, text) in hits.iter().zip(texts) {
             let hit = &results.hits[i];
             let offset = hit.highlights.first().map_or(0, |h| h.0);
-            let format = crate::corpus::Format::of(Path::new(path));
             located[i] = crate::corpus::locate_in(format, &text, 1, &hit.text, offset)
                 .map(|(line, column)| (hit.line + line - 1, column));
         }
