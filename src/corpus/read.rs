@@ -67,15 +67,15 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
 pub fn read_text(path: &Path) -> std::io::Result<String> {
     let mut bytes = Vec::new();
     open_regular(path)?.read_to_end(&mut bytes)?;
-    Ok(sniff(&bytes)?.decode(&bytes).0.into_owned())
+    Ok(sniff(&bytes)?.encoding.decode(&bytes).0.into_owned())
 }
 
 /// How `bytes` are decoded, as articles are; text that is not is an `InvalidData` error.
-fn sniff(bytes: &[u8]) -> std::io::Result<&'static encoding_rs::Encoding> {
+fn sniff(bytes: &[u8]) -> std::io::Result<TextEncoding> {
     let mut sniffer = Sniffer::new();
     sniffer.feed(bytes);
     match sniffer.finish() {
-        Ok(TextEncoding { encoding }) => Ok(encoding),
+        Ok(encoding) => Ok(encoding),
         Err(not_text) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             not_text.to_string(),
@@ -149,7 +149,7 @@ fn texts_from_lines_in(
         reader.read_until(b'\n', &mut bytes)?;
         let first = bytes.len();
         while bytes.len() - first < after_bytes && reader.read_until(b'\n', &mut bytes)? > 0 {}
-        let encoding = sniff(&bytes)?;
+        let encoding = sniff(&bytes)?.encoding;
         texts.push(encoding.decode_without_bom_handling(&bytes).0.into_owned());
     }
     Ok(texts)
@@ -311,9 +311,7 @@ fn reread_reading(
     // A file of usual size is read once, into memory, instead of twice as the index reads it.
     let mut bytes = Vec::with_capacity(len as usize + 1);
     file.read_to_end(&mut bytes)?;
-    let mut sniffer = Sniffer::new();
-    sniffer.feed(&bytes);
-    if let Ok(encoding) = sniffer.finish() {
+    if let Ok(encoding) = sniff(&bytes) {
         let mut buf = vec![0u8; bytes.len().saturating_add(1).min(CHUNK_BYTES)];
         let _ = cut_stream(
             &mut bytes.as_slice(),
