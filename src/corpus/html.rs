@@ -24,11 +24,7 @@ pub(crate) const HTML_VERSION: u32 = 1;
 
 /// Whether a file with this name is read as HTML.
 pub fn is_html(path: &std::path::Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-        ["html", "htm", "xhtml"]
-            .iter()
-            .any(|h| e.eq_ignore_ascii_case(h))
-    })
+    super::has_extension(path, &["html", "htm", "xhtml"])
 }
 
 /// Elements whose content is not text.

@@ -20,9 +20,7 @@ pub(crate) const MARKDOWN_VERSION: u32 = 1;
 
 /// Whether a file with this name is read as Markdown.
 pub fn is_markdown(path: &std::path::Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+    super::has_extension(path, &["md", "markdown"])
 }
 
 /// Where the reader is in the file.

@@ -104,6 +104,17 @@ pub fn check_seeds(seeds: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether the name of `path` ends in one of `extensions` (without the dot, any case).
+pub(crate) fn has_extension(path: &Path, extensions: &[impl AsRef<str>]) -> bool {
+    path.extension()
+        .and_then(|ext| ext.to_str())
+        .is_some_and(|ext| {
+            extensions
+                .iter()
+                .any(|e| ext.eq_ignore_ascii_case(e.as_ref()))
+        })
+}
+
 /// Where the text read from a line or document of markup comes from: for each piece of the
 /// text, where it starts in the text and in the source, and whether it is the source's bytes as
 /// they are (not so where the parser rewrote it: an escape, an entity, a line end).

@@ -235,7 +235,7 @@ fn examine(
         );
         return Some(Found::Skipped(Skipped::problem(key, reason)));
     }
-    let is_article = has_extension(path, &options.extensions);
+    let is_article = super::has_extension(path, &options.extensions);
     Some(Found::File(SourceFile {
         key,
         path: entry.into_path(),
@@ -334,12 +334,6 @@ fn stat_by_path(path: &Path) -> std::io::Result<FileStat> {
             .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as u64),
     })
-}
-
-fn has_extension(path: &Path, extensions: &[String]) -> bool {
-    path.extension()
-        .and_then(|ext| ext.to_str())
-        .is_some_and(|ext| extensions.iter().any(|e| ext.eq_ignore_ascii_case(e)))
 }
 
 /// The path an error of the walk is about, and why, in words.
