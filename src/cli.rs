@@ -41,23 +41,18 @@ pub struct Cli {
 /// The seeds and index folders, accepted by every subcommand.
 #[derive(Debug, Args)]
 pub struct Folders {
-    /// The folder of articles (.txt and .md files, searched recursively) [default: ./seeds].
-    #[arg(long, global = true, env = "SOU_SEEDS", value_name = "DIR")]
+    /// The folder of articles (.txt and .md files, searched recursively); a folder given after
+    /// the command does the same [default: $SOU_SEEDS, else ./seeds].
+    #[arg(long, global = true, value_name = "DIR")]
     pub seeds: Option<PathBuf>,
-    /// The folder where the index is kept [default: ./index for ./seeds, else a folder of the
-    /// user's cache named after the seeds folder].
-    #[arg(long, global = true, env = "SOU_INDEX", value_name = "DIR")]
+    /// The folder where the index is kept [default: $SOU_INDEX, else ./index for ./seeds, else a
+    /// folder of the user's cache named after the seeds folder].
+    #[arg(long, global = true, value_name = "DIR")]
     pub index: Option<PathBuf>,
-    /// File extensions that make a file an article, comma-separated.
-    #[arg(
-        long,
-        global = true,
-        value_delimiter = ',',
-        default_value = "txt,md",
-        env = "SOU_EXT",
-        value_name = "EXT,..."
-    )]
-    pub ext: Vec<String>,
+    /// File extensions that make a file an article, comma-separated [default: $SOU_EXT, else
+    /// txt,md].
+    #[arg(long, global = true, value_delimiter = ',', value_name = "EXT,...")]
+    pub ext: Option<Vec<String>>,
     /// Do not leave out what .gitignore and .ignore files exclude.
     #[arg(long, global = true)]
     pub no_ignore: bool,
@@ -116,13 +111,13 @@ pub struct SearchArgs {
     /// The query; several arguments form one query. A last argument that is a folder is
     /// the folder to search (as --seeds).
     #[arg(required_unless_present = "excluded", value_name = "QUERY")]
-    pub query: Vec<String>,
+    pub query: Vec<std::ffi::OsString>,
     /// Words given as `-word`: rewritten to this before parsing, so that a query word
     /// starting with `-` is not taken for an option.
     #[arg(long = "exclude", hide = true, value_name = "WORD")]
     pub excluded: Vec<String>,
     /// How many passages to show (with -l, how many files; default: all of them).
-    #[arg(long, short = 'n', value_name = "N")]
+    #[arg(long, short = 'n', value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<usize>,
     /// Print one JSON object instead of text.
     #[arg(long, conflicts_with_all = ["vimgrep", "files_with_matches", "count", "quiet"])]

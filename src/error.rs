@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The seeds folder does not exist or is not a folder.
-    #[error("seeds folder {path}: {reason}")]
+    #[error("seeds folder {}: {reason}", crate::corpus::display_os(path.as_os_str()))]
     SeedsFolder {
         /// The folder as the user gave it.
         path: PathBuf,
@@ -15,7 +15,7 @@ pub enum Error {
         reason: String,
     },
     /// The index folder cannot be used (a file, a foreign folder, unreadable).
-    #[error("index folder {path}: {reason}")]
+    #[error("index folder {}: {reason}", crate::corpus::display_os(path.as_os_str()))]
     IndexFolder {
         /// The folder as the user gave it.
         path: PathBuf,
@@ -23,7 +23,7 @@ pub enum Error {
         reason: String,
     },
     /// The index files are damaged (truncated, overwritten, partly deleted): only a rebuild helps.
-    #[error("index folder {path} is damaged ({detail}); `sou index --rebuild` rebuilds it")]
+    #[error("index folder {} is damaged ({detail}); `sou index --rebuild` rebuilds it", crate::corpus::display_os(path.as_os_str()))]
     Damaged {
         /// The index folder.
         path: PathBuf,
@@ -31,7 +31,7 @@ pub enum Error {
         detail: String,
     },
     /// The index cannot be written: the disk is full, read-only, or not ours to write.
-    #[error("cannot write the index in {path}: {reason}")]
+    #[error("cannot write the index in {}: {reason}", crate::corpus::display_os(path.as_os_str()))]
     CannotWrite {
         /// The index folder.
         path: PathBuf,
@@ -40,8 +40,12 @@ pub enum Error {
     },
     /// The index folder holds the index of another seeds folder.
     #[error(
-        "index folder {index} holds the index of {owner}, not of {seeds}; give another --index, \
-         or add --rebuild to make it the index of {seeds}"
+        "index folder {} holds the index of {}, not of {}; give another --index, \
+         or add --rebuild to make it the index of {}",
+        crate::corpus::display_os(index.as_os_str()),
+        crate::corpus::display_os(owner.as_os_str()),
+        crate::corpus::display_os(seeds.as_os_str()),
+        crate::corpus::display_os(seeds.as_os_str())
     )]
     IndexOfAnotherFolder {
         /// The index folder.
@@ -52,7 +56,7 @@ pub enum Error {
         seeds: PathBuf,
     },
     /// Another process holds the index writer.
-    #[error("index folder {path} is busy: another sou process is updating it")]
+    #[error("index folder {} is busy: another sou process is updating it", crate::corpus::display_os(path.as_os_str()))]
     IndexBusy {
         /// The index folder.
         path: PathBuf,
@@ -69,7 +73,7 @@ pub enum Error {
         reason: String,
     },
     /// A configuration file in the seeds folder (dict.txt, synonyms.txt) is unusable.
-    #[error("{path}: {reason}")]
+    #[error("{}: {reason}", crate::corpus::display_os(path.as_os_str()))]
     Config {
         /// The file at fault.
         path: PathBuf,
@@ -77,7 +81,7 @@ pub enum Error {
         reason: String,
     },
     /// An I/O error on a named path.
-    #[error("{path}: {source}")]
+    #[error("{}: {source}", crate::corpus::display_os(path.as_os_str()))]
     Io {
         /// The file or folder being read or written.
         path: PathBuf,

@@ -116,6 +116,8 @@ pub struct SearchOptions<'a> {
     pub exact_total: bool,
     /// Read each hit's text (not needed for paths or counts).
     pub with_text: bool,
+    /// Set (by a Ctrl-C handler) to stop a sync before the search.
+    pub interrupt: Option<&'a AtomicBool>,
 }
 
 impl Default for SearchOptions<'_> {
@@ -127,6 +129,7 @@ impl Default for SearchOptions<'_> {
             globs: &[],
             exact_total: false,
             with_text: true,
+            interrupt: None,
         }
     }
 }
@@ -140,6 +143,9 @@ pub struct SearchOutcome {
     pub sync: Option<SyncReport>,
     /// Set when the index could not be brought in step because another process holds it.
     pub busy: Option<Error>,
+    /// The commit searched does not end a sync: a build was interrupted (or, with `--no-sync`,
+    /// is under way), and the index holds only part of the folder.
+    pub incomplete: bool,
 }
 
 /// sou's operations on one seeds folder and one index folder.
@@ -169,12 +175,45 @@ impl Sou {
         match current.as_ref() {
             Some((made_for, analyzer)) if made_for == fingerprint => analyzer.clone(),
             _ => {
-                let dict = UserDict::read(&self.config.seeds.join(corpus::DICT_FILE));
-                let analyzer = SharedAnalyzer::new(dict);
+                let dict = self.config.seeds.join(corpus::DICT_FILE);
+                let analyzer = match self.settings_place() {
+                    Some(place) => SharedAnalyzer::reading(place, dict),
+                    None => SharedAnalyzer::new(UserDict::default()),
+                };
                 *current = Some((fingerprint.to_string(), analyzer.clone()));
                 analyzer
             }
         }
+    }
+
+    /// Fails when the index folder is the seeds folder or holds it: its own files would be
+    /// articles, and every change in the folder a change of the index (one inside the seeds
+    /// folder is fine: the listing leaves it out).
+    fn check_folders(&self) -> Result<()> {
+        let Ok(seeds) = self.config.seeds.canonicalize() else {
+            return Ok(());
+        };
+        let index = &self.config.index;
+        let index = index.canonicalize().ok().or_else(|| {
+            let parent = index.parent().filter(|p| !p.as_os_str().is_empty());
+            let parent = parent.map_or_else(std::env::current_dir, |p| p.canonicalize());
+            Some(parent.ok()?.join(index.file_name()?))
+        });
+        match index {
+            Some(index) if seeds.starts_with(&index) => Err(Error::IndexFolder {
+                path: self.config.index.clone(),
+                reason: format!(
+                    "is the seeds folder {} or holds it; keep the index elsewhere (--index DIR)",
+                    corpus::display_os(self.config.seeds.as_os_str())
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Where the settings files of the seeds folder may come from.
+    fn settings_place(&self) -> Option<corpus::settings::SettingsPlace> {
+        corpus::settings::SettingsPlace::of(&self.config.seeds, self.config.follow_outside)
     }
 
     /// The configuration.
@@ -202,8 +241,11 @@ impl Sou {
     pub fn sync_with(&self, options: &SyncOptions<'_>) -> Result<SyncReport> {
         // Check the seeds folder before creating anything in the index folder.
         corpus::check_seeds(&self.config.seeds)?;
-        let fingerprint = index::fingerprint(&self.config.seeds)?;
-        let analyzer = self.analyzer(&fingerprint);
+        self.check_folders()?;
+        let known = index::last_payload(&self.config.index).and_then(|p| p.dict);
+        let place = self.settings_place();
+        let fingerprint = index::fingerprint(&self.config.seeds, place.as_ref(), known.as_ref());
+        let analyzer = self.analyzer(&fingerprint.text);
         guard_index(&self.config.index, || {
             self.sync_index(options, &analyzer, &fingerprint)
         })
@@ -214,21 +256,28 @@ impl Sou {
         &self,
         options: &SyncOptions<'_>,
         analyzer: &SharedAnalyzer,
-        fingerprint: &str,
+        fingerprint: &index::Fingerprint,
     ) -> Result<SyncReport> {
         let dir = &self.config.index;
         let seeds = self.canonical_seeds()?;
         if !options.rebuild {
             index::check_owner(dir, &seeds)?;
         }
-        // A rebuild must work however damaged the index is: it never opens the old one.
-        let replaced = match options.rebuild {
-            true => SouIndex::replace(dir, &seeds)?,
-            false => None,
-        };
-        let index = match replaced {
-            Some(index) => index,
-            None => SouIndex::open_or_create(dir, &seeds)?,
+        // A rebuild writes the new index beside the old one, which searches see until the new
+        // one is committed; an old index too damaged to open is replaced at once (there is
+        // nothing to search in it anyway).
+        let index = match options.rebuild {
+            true => match index::check_owner(dir, &seeds)
+                .ok()
+                .and_then(|()| SouIndex::open_for_rebuild(dir))
+            {
+                Some(index) => index,
+                None => match SouIndex::replace(dir, &seeds)? {
+                    Some(index) => index,
+                    None => SouIndex::open_or_create(dir, &seeds)?,
+                },
+            },
+            false => SouIndex::open_or_create(dir, &seeds)?,
         };
         index::claim(dir, &seeds);
         let mut report = index::sync::sync(
@@ -239,8 +288,14 @@ impl Sou {
             &self.config.limits(),
             options,
         )?;
-        report.warnings = analyzer.user_dict().warnings.clone();
-        report.warnings.extend(Synonyms::load(&self.config.seeds).1);
+        // The dictionary is read when something is indexed with it: its warnings come once,
+        // with the sync that first reads it.
+        if let Some(dict) = analyzer.user_dict_if_read() {
+            report.warnings = dict.warnings.clone();
+        }
+        let place = self.settings_place();
+        let synonyms = Synonyms::open(&self.config.seeds, place.as_ref(), Some(&self.config.index));
+        report.warnings.extend(synonyms.1);
         Ok(report)
     }
 
@@ -257,6 +312,7 @@ impl Sou {
 
     /// Checks that the index may serve the seeds folder, when the folder is there to check.
     fn check_owner(&self) -> Result<()> {
+        self.check_folders()?;
         match self.config.seeds.canonicalize() {
             Ok(seeds) => index::check_owner(&self.config.index, &seeds),
             Err(_) => Ok(()),
@@ -294,8 +350,13 @@ impl Sou {
             self.check_owner()?;
         }
         if sync {
-            match self.sync(false, None, progress) {
+            match self.sync(false, options.interrupt, progress) {
                 Ok(done) => report = Some(done),
+                // An index another process is building holds only part of the folder yet: a
+                // search of it would answer "not found" for what is still to come.
+                Err(err @ Error::IndexBusy { .. }) if !self.holds_a_whole_sync() => {
+                    return Err(err);
+                }
                 // Searching what is committed beats no answer: say why it may be behind.
                 Err(err @ (Error::IndexBusy { .. } | Error::CannotWrite { .. })) => {
                     busy = Some(err)
@@ -303,14 +364,48 @@ impl Sou {
                 Err(err) => return Err(err),
             }
         }
-        let results = guard_index(&self.config.index, || {
-            self.search_index(raw_query, &query, limit, options)
-        })?;
+        let searched = self.retrying(|| {
+            guard_index(&self.config.index, || {
+                self.search_index(raw_query, &query, limit, options)
+            })
+        });
+        let (results, complete) = match (searched, busy) {
+            // There is no index to search because it could not be made: that is the cause.
+            (Err(Error::IndexFolder { .. }), Some(cannot_write @ Error::CannotWrite { .. })) => {
+                return Err(cannot_write);
+            }
+            (searched, still_busy) => {
+                busy = still_busy;
+                searched?
+            }
+        };
         Ok(SearchOutcome {
             results,
             sync: report,
             busy,
+            incomplete: !complete,
         })
+    }
+
+    /// Whether the last commit of the index ends a sync (not the commit of a build under way or
+    /// interrupted).
+    fn holds_a_whole_sync(&self) -> bool {
+        index::last_payload(&self.config.index).is_some_and(|p| p.complete)
+    }
+
+    /// Runs `read` on the index, again when it failed on files a commit of another process
+    /// deleted meanwhile: tantivy deletes the files of the commits it replaces, and a reader
+    /// that read the old commit point a moment before finds them gone.
+    fn retrying<T>(&self, read: impl Fn() -> Result<T>) -> Result<T> {
+        let commit_point = || std::fs::read(self.config.index.join("meta.json")).ok();
+        let mut tries = 0;
+        loop {
+            let before = commit_point();
+            match read() {
+                Err(Error::Damaged { .. }) if tries < 5 && commit_point() != before => tries += 1,
+                other => return other,
+            }
+        }
     }
 
     fn search_index(
@@ -319,11 +414,25 @@ impl Sou {
         query: &search::Query,
         limit: usize,
         options: &SearchOptions<'_>,
-    ) -> Result<Results> {
+    ) -> Result<(Results, bool)> {
         let index = SouIndex::open(&self.config.index)?;
-        let (synonyms, _unreadable) = Synonyms::load(&self.config.seeds);
-        let user_words = index.payload()?.map(|p| p.user_words).unwrap_or_default();
-        let dictionary = Dictionary::new(&user_words);
+        let payload = index.payload()?;
+        let complete = payload.as_ref().is_some_and(|p| p.complete);
+        let place = self.settings_place();
+        let (synonyms, _unreadable) =
+            Synonyms::open(&self.config.seeds, place.as_ref(), Some(&self.config.index));
+        let dictionary =
+            match payload.and_then(|p| p.user_words) {
+                Some(kept) => {
+                    let words = index::sidecar::open_user_words(&self.config.index, &kept)
+                        .map_err(|err| Error::Damaged {
+                            path: self.config.index.clone(),
+                            detail: format!("its user dictionary is unreadable: {err}"),
+                        })?;
+                    Dictionary::with_kept_words(words, &kept)
+                }
+                None => Dictionary::new(&Default::default()),
+            };
         let reader = index.reader()?;
         let searcher = reader.searcher();
         let articles = match options.globs {
@@ -343,14 +452,16 @@ impl Sou {
             dictionary: &dictionary,
             scope: &scope,
         };
-        search::search(&context, raw_query, query, limit)
+        Ok((search::search(&context, raw_query, query, limit)?, complete))
     }
 
     /// Numbers about the index as last committed.
     pub fn stats(&self) -> Result<Stats> {
         self.check_owner()?;
-        let mut stats = guard_index(&self.config.index, || {
-            SouIndex::open(&self.config.index)?.stats()
+        let mut stats = self.retrying(|| {
+            guard_index(&self.config.index, || {
+                SouIndex::open(&self.config.index)?.stats()
+            })
         })?;
         stats.settings = corpus::SETTINGS_FILES
             .iter()

@@ -89,7 +89,7 @@ fn main() -> ExitCode {
                 .take()
                 .unwrap_or_default();
             say!(
-                "sou: internal error ({}); if the index is damaged, `sou index --rebuild` rebuilds it",
+                "sou: internal error ({}); please report it",
                 render::visible(&what)
             );
             ExitCode::from(2)
@@ -130,28 +130,54 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Completions { .. } | Command::Man => None,
     };
+    // The command line beats the environment; a folder both as --seeds and after the command
+    // must be one folder.
     if let Some(folder) = folder {
         match &seeds {
             Some(given) if given != &folder => anyhow::bail!(
-                "two seeds folders: {} (--seeds or SOU_SEEDS) and {} (after the command)",
-                render::visible(&given.to_string_lossy()),
-                render::visible(&folder.to_string_lossy())
+                "two seeds folders: {} (--seeds) and {} (after the command)",
+                render::visible(&sou::corpus::display_os(given.as_os_str())),
+                render::visible(&sou::corpus::display_os(folder.as_os_str()))
             ),
             _ => seeds = Some(folder),
         }
     }
-    let seeds = seeds.unwrap_or_else(|| PathBuf::from("./seeds"));
-    let index_dir = match folders.index {
+    let seeds = seeds
+        .or_else(|| env_var("SOU_SEEDS").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("./seeds"));
+    let index_dir = match folders
+        .index
+        .or_else(|| env_var("SOU_INDEX").map(PathBuf::from))
+    {
         Some(index) => index,
         None => default_index(&seeds)?,
     };
     let mut config = Config::new(seeds, index_dir);
-    config.extensions = folders
-        .ext
+    let (extensions, named_by) = match folders.ext {
+        Some(given) => (given, "--ext"),
+        None => match env_var("SOU_EXT") {
+            Some(value) => (
+                value
+                    .to_string_lossy()
+                    .split(',')
+                    .map(String::from)
+                    .collect(),
+                "SOU_EXT",
+            ),
+            None => (
+                sou::corpus::DEFAULT_EXTENSIONS.map(String::from).to_vec(),
+                "",
+            ),
+        },
+    };
+    config.extensions = extensions
         .iter()
         .map(|e| e.trim().trim_start_matches('.').to_lowercase())
         .filter(|e| !e.is_empty())
         .collect();
+    if config.extensions.is_empty() {
+        anyhow::bail!("{named_by} names no extension: give some, as in --ext txt,md,html");
+    }
     config.respect_ignore_files = !folders.no_ignore;
     config.follow_outside = folders.follow_outside;
     let sou = Sou::new(config);
@@ -178,7 +204,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             watch(&sou)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Search(args) => search(&sou, &args),
+        Command::Search(args) => {
+            stop_on_ctrl_c();
+            search(&sou, &args)
+        }
         Command::Stats { .. } => stats(&sou),
         Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
     }
@@ -187,7 +216,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Takes a last query argument that names a folder (`sou search 安置房 ~/news`, or `news` in
 /// the current folder) as the folder to search, as grep and ripgrep take a path after the
 /// pattern. A lone argument stays a query.
-fn trailing_folder(query: &mut Vec<String>) -> Option<PathBuf> {
+fn trailing_folder(query: &mut Vec<std::ffi::OsString>) -> Option<PathBuf> {
     if query.len() < 2 {
         return None;
     }
@@ -196,6 +225,11 @@ fn trailing_folder(query: &mut Vec<String>) -> Option<PathBuf> {
         return query.pop().map(PathBuf::from);
     }
     None
+}
+
+/// An environment variable, when it is set to something: an empty one counts as unset.
+fn env_var(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name).filter(|value| !value.is_empty())
 }
 
 /// Where the index of `seeds` is kept when no `--index` is given (see
@@ -211,11 +245,14 @@ fn default_index(seeds: &std::path::Path) -> anyhow::Result<PathBuf> {
     Ok(sou::index::default_location(seeds, &cwd, &cache))
 }
 
-/// `sou completions SHELL`.
+/// `sou completions SHELL`. The script is made in memory first: clap_complete panics when it
+/// cannot write, and a closed pipe must end the command quietly.
 fn print_completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
     let mut command = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "sou", &mut script);
     let mut out = std::io::stdout().lock();
-    clap_complete::generate(shell, &mut command, "sou", &mut out);
+    out.write_all(&script).context(WRITING)?;
     out.flush().context(WRITING)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -223,20 +260,33 @@ fn print_completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
 /// `sou man`.
 fn print_man_page() -> anyhow::Result<ExitCode> {
     let command = <Cli as clap::CommandFactory>::command();
-    let mut out = std::io::stdout().lock();
+    let mut page = Vec::new();
     clap_mangen::Man::new(command)
-        .render(&mut out)
+        .render(&mut page)
         .context(WRITING)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&page).context(WRITING)?;
     out.flush().context(WRITING)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Says so when the seeds folder holds no article at all: an empty answer is not a finding.
+/// When ignore files left files out, that is said too: they may be why.
 fn warn_if_empty(sou: &Sou, report: &SyncReport) {
     if report.added + report.changed + report.unchanged == 0 {
+        let ignored = match report.ignored {
+            0 => String::new(),
+            1 => {
+                "; 1 file or folder is excluded by .gitignore or .ignore (--no-ignore includes it)"
+                    .to_string()
+            }
+            n => format!(
+                "; {n} files and folders are excluded by .gitignore or .ignore (--no-ignore includes them)"
+            ),
+        };
         say!(
-            "sou: {} holds no articles ({} files)",
-            render::visible(&sou.config().seeds.to_string_lossy()),
+            "sou: {} holds no articles ({} files){ignored}",
+            render::visible(&sou::corpus::display_os(sou.config().seeds.as_os_str())),
             sou.config()
                 .extensions
                 .iter()
@@ -308,9 +358,10 @@ fn warn_skipped(sou: &Sou, report: &SyncReport, with_settings: bool) {
 fn watch(sou: &Sou) -> anyhow::Result<()> {
     say!(
         "sou: watching {} (Ctrl-C to stop)",
-        render::visible(&sou.config().seeds.to_string_lossy())
+        render::visible(&sou::corpus::display_os(sou.config().seeds.as_os_str()))
     );
-    let seeds = render::visible(&sou.config().seeds.to_string_lossy()).into_owned();
+    let seeds =
+        render::visible(&sou::corpus::display_os(sou.config().seeds.as_os_str())).into_owned();
     let mut first = true;
     // A failure retried every half second is said once, not every time.
     let mut last_error: Option<String> = None;
@@ -340,7 +391,17 @@ fn watch(sou: &Sou) -> anyhow::Result<()> {
 }
 
 fn search(sou: &Sou, args: &SearchArgs) -> anyhow::Result<ExitCode> {
-    let raw = query_string(&args.query, &args.excluded);
+    let mut words = Vec::with_capacity(args.query.len());
+    for word in &args.query {
+        match word.to_str() {
+            Some(word) => words.push(word.to_string()),
+            None => anyhow::bail!(
+                "query: {} is not text (not valid UTF-8), and no folder",
+                sou::corpus::display_os(word)
+            ),
+        }
+    }
+    let raw = query_string(&words, &args.excluded);
     let listing = args.files_with_matches || args.count;
     let bar = ProgressLine::new("before searching");
     let progress = |p: Progress| bar.update(p);
@@ -359,16 +420,52 @@ fn search(sou: &Sou, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         globs: &args.glob,
         exact_total: args.count,
         with_text: !(listing || args.quiet),
+        interrupt: Some(&INTERRUPTED),
     };
-    let outcome = sou.search(&raw, &options);
-    bar.finish();
-    let outcome = outcome?;
     // With -q only errors are said.
     let note = |line: String| {
         if !args.quiet {
             say!("{line}");
         }
     };
+    let mut said_waiting = false;
+    let outcome = loop {
+        match sou.search(&raw, &options) {
+            // Another process is building the index: its answer is what the search is for.
+            Err(err @ Error::IndexBusy { .. }) => {
+                if !said_waiting {
+                    note(format!(
+                        "sou: {}; waiting for it to finish the index",
+                        render::visible(&err.to_string())
+                    ));
+                    said_waiting = true;
+                }
+                if INTERRUPTED.load(Ordering::SeqCst) {
+                    bar.finish();
+                    return Err(Error::Interrupted.into());
+                }
+                std::thread::sleep(BUSY_RETRY);
+            }
+            other => break other,
+        }
+    };
+    bar.finish();
+    let outcome = outcome?;
+    if outcome.incomplete {
+        let state = if outcome.results.total == 0 {
+            "; nothing found in what it holds so far"
+        } else {
+            ""
+        };
+        let message = format!(
+            "the index in {} is incomplete: a build was interrupted or is under way (sou index finishes it){state}",
+            render::visible(&sou::corpus::display_os(sou.config().index.as_os_str()))
+        );
+        if outcome.results.total == 0 {
+            anyhow::bail!(message);
+        }
+        note(format!("sou: {message}"));
+    }
     if let Some(busy) = &outcome.busy {
         note(format!(
             "sou: {}; searching the index as last committed",
@@ -381,17 +478,18 @@ fn search(sou: &Sou, args: &SearchArgs) -> anyhow::Result<ExitCode> {
                 "sou: index updated: {}",
                 render::sync_summary(report)
             ));
+            // What could not be indexed is said by the first command that finds it.
+            if !args.quiet {
+                warn_skipped(sou, report, true);
+            }
         }
         if !args.quiet {
             warn_if_empty(sou, report);
         }
     }
     let results = outcome.results;
-    let found = if args.count {
-        results.total > 0
-    } else {
-        !results.hits.is_empty()
-    };
+    // Found or not, whatever the limit shows (`-n 0` too), as grep's status.
+    let found = results.total > 0 || !results.hits.is_empty();
     let mut out = std::io::stdout().lock();
     if args.json {
         render::json::write_json(&mut out, &results).context(WRITING)?;
@@ -562,6 +660,7 @@ fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Auto => {
             std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|term| term != "dumb")
         }
     }
 }

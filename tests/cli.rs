@@ -33,6 +33,10 @@ struct JsonHit {
     path: String,
     also: Vec<String>,
     line: u64,
+    #[serde(default)]
+    column: Option<usize>,
+    #[serde(default)]
+    page: Option<u32>,
     title: String,
     text: String,
     snippet: String,

@@ -108,13 +108,18 @@ fn tiered_hits(sou: &Sou, query: &str) -> Vec<((String, u64, String), Tier)> {
             },
         )
         .unwrap();
-    let seeds = sou.config().seeds.to_string_lossy().into_owned();
+    let seeds = sou.config().seeds.clone();
     outcome
         .results
         .hits
         .into_iter()
         .map(|hit| {
-            let key = hit.path[seeds.len() + 1..].to_string();
+            let key = hit
+                .path
+                .strip_prefix(&seeds)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             ((key, hit.line, hit.text), hit.tier)
         })
         .collect()

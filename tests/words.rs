@@ -30,6 +30,10 @@ struct Hit {
     path: String,
     also: Vec<String>,
     line: u64,
+    #[serde(default)]
+    column: Option<usize>,
+    #[serde(default)]
+    page: Option<u32>,
     title: String,
     text: String,
     snippet: String,

@@ -54,14 +54,14 @@ impl UserWords {
             };
             let old = dictionary.freq(word).unwrap_or(0);
             dictionary.total = dictionary.total - old + freq;
-            if dictionary.user.insert(word.clone(), freq).is_none() {
+            if dictionary.user.insert(word.clone(), freq) {
                 order.push(word.clone());
             }
         }
         let words = order
             .into_iter()
             .map(|word| {
-                let freq = dictionary.user[&word];
+                let freq = dictionary.user.get(&word).unwrap_or(0);
                 (word, freq)
             })
             .collect();
@@ -72,10 +72,34 @@ impl UserWords {
     }
 }
 
+/// Where the user words of a dictionary are looked up.
+enum UserLookup {
+    /// Being resolved, or given in memory.
+    Map(HashMap<String, u64>),
+    /// As an index keeps them (see `index::sidecar`): opened, not parsed.
+    Fst(fst::Map<crate::index::sidecar::Mapped>),
+}
+
+impl UserLookup {
+    fn get(&self, word: &str) -> Option<u64> {
+        match self {
+            UserLookup::Map(map) => map.get(word).copied(),
+            UserLookup::Fst(map) => map.get(word),
+        }
+    }
+
+    fn insert(&mut self, word: String, freq: u64) -> bool {
+        match self {
+            UserLookup::Map(map) => map.insert(word, freq).is_none(),
+            UserLookup::Fst(_) => false,
+        }
+    }
+}
+
 /// The default dictionary and the user words of an index.
 pub struct Dictionary {
     default: fst::Map<&'static [u8]>,
-    user: HashMap<String, u64>,
+    user: UserLookup,
     /// The longest user word, in characters.
     longest_user: usize,
     total: u64,
@@ -84,7 +108,7 @@ pub struct Dictionary {
 impl std::fmt::Debug for Dictionary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dictionary")
-            .field("user_words", &self.user.len())
+            .field("longest_user", &self.longest_user)
             .field("total", &self.total)
             .finish_non_exhaustive()
     }
@@ -108,7 +132,20 @@ impl Dictionary {
             } else {
                 user.total
             },
-            user: user_map,
+            user: UserLookup::Map(user_map),
+        }
+    }
+
+    /// The default dictionary with the user words an index keeps (see `index::sidecar`).
+    pub(crate) fn with_kept_words(
+        words: fst::Map<crate::index::sidecar::Mapped>,
+        kept: &crate::index::sidecar::WordsRef,
+    ) -> Dictionary {
+        Dictionary {
+            default: fst::Map::new(DEFAULT_FST).expect("build.rs writes a valid FST"),
+            user: UserLookup::Fst(words),
+            longest_user: kept.longest,
+            total: kept.total,
         }
     }
 
@@ -119,10 +156,7 @@ impl Dictionary {
 
     /// A word's frequency, the user's first.
     fn freq(&self, word: &str) -> Option<u64> {
-        self.user
-            .get(word)
-            .copied()
-            .or_else(|| self.default.get(word))
+        self.user.get(word).or_else(|| self.default.get(word))
     }
 
     /// Every dictionary word that stands in `text`, with its frequency.
@@ -153,7 +187,7 @@ impl Dictionary {
             for len in 1..=self.longest_user.min(starts.len() - i) {
                 let end = starts.get(i + len).copied().unwrap_or(text.len());
                 let word = &text[start..end];
-                if let Some(&freq) = self.user.get(word) {
+                if let Some(freq) = self.user.get(word) {
                     found.insert(word.to_string(), freq);
                 }
             }

@@ -80,10 +80,13 @@ impl Analyzer {
 }
 
 /// An analyzer loaded on first use and shared by every thread of the process: searching never
-/// needs jieba, so a search process never pays for its dictionary.
+/// needs jieba, so a search process never pays for its dictionary. The user dictionary is read
+/// on first use too: a sync that indexes nothing never parses it.
 #[derive(Debug)]
 pub struct SharedAnalyzer {
-    user_dict: UserDict,
+    /// Where the user dictionary is read from when it is first needed.
+    source: Option<(crate::corpus::settings::SettingsPlace, std::path::PathBuf)>,
+    user_dict: OnceLock<UserDict>,
     cell: OnceLock<Analyzer>,
     user_words: OnceLock<UserWords>,
 }
@@ -92,28 +95,51 @@ impl SharedAnalyzer {
     /// An analyzer that will load jieba and `user_dict`'s words when first asked for.
     pub fn new(user_dict: UserDict) -> Arc<Self> {
         Arc::new(SharedAnalyzer {
-            user_dict,
+            source: None,
+            user_dict: OnceLock::from(user_dict),
             cell: OnceLock::new(),
             user_words: OnceLock::new(),
         })
     }
 
-    /// The user dictionary, with any lines it could not use.
+    /// An analyzer whose user dictionary is the file at `path`, read as a settings file of
+    /// `place` when first needed.
+    pub fn reading(
+        place: crate::corpus::settings::SettingsPlace,
+        path: std::path::PathBuf,
+    ) -> Arc<Self> {
+        Arc::new(SharedAnalyzer {
+            source: Some((place, path)),
+            user_dict: OnceLock::new(),
+            cell: OnceLock::new(),
+            user_words: OnceLock::new(),
+        })
+    }
+
+    /// The user dictionary, with any lines it could not use (read now if it was not yet).
     pub fn user_dict(&self) -> &UserDict {
-        &self.user_dict
+        self.user_dict.get_or_init(|| match &self.source {
+            Some((place, path)) => UserDict::read_in(place, path),
+            None => UserDict::default(),
+        })
+    }
+
+    /// The user dictionary, if something needed it.
+    pub fn user_dict_if_read(&self) -> Option<&UserDict> {
+        self.user_dict.get()
     }
 
     /// The user dictionary's words as jieba resolves them (see [`UserWords`]), for searches to
     /// cut queries as the index was cut; worked out on first use, without loading jieba.
     pub fn user_words(&self) -> &UserWords {
         self.user_words
-            .get_or_init(|| UserWords::resolve(&self.user_dict.entries))
+            .get_or_init(|| UserWords::resolve(&self.user_dict().entries))
     }
 
     /// The analyzer, loading it now if this is the first call (other threads asking meanwhile
     /// wait for it rather than load a second copy).
     pub fn get(&self) -> &Analyzer {
-        self.cell.get_or_init(|| Analyzer::new(&self.user_dict))
+        self.cell.get_or_init(|| Analyzer::new(self.user_dict()))
     }
 }
 
@@ -141,14 +167,24 @@ pub struct UserDict {
 impl UserDict {
     /// Reads a user dictionary, decoding it as articles are decoded (a GBK file from Windows
     /// works). Nothing about it fails a sync or a search: what cannot be used is a warning.
+    #[cfg(test)]
     pub fn read(path: &Path) -> UserDict {
+        match crate::corpus::settings::SettingsPlace::of(path.parent().unwrap_or(path), true) {
+            Some(place) => UserDict::read_in(&place, path),
+            None => UserDict::default(),
+        }
+    }
+
+    /// Reads the user dictionary at `path` as a settings file of `place` (see
+    /// [`crate::corpus::settings`]): a file that cannot be read as one is a warning.
+    pub fn read_in(place: &crate::corpus::settings::SettingsPlace, path: &Path) -> UserDict {
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        match crate::corpus::read::read_text(path) {
-            Ok(text) => UserDict::parse(&text, &name),
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => UserDict::default(),
+        match place.read_text(path, crate::corpus::settings::MAX_SETTINGS_BYTES) {
+            Ok(Some(text)) => UserDict::parse(&text, &name),
+            Ok(None) => UserDict::default(),
             Err(err) => UserDict {
                 entries: Vec::new(),
                 warnings: vec![format!("{name}: {err}; the dictionary is not used")],

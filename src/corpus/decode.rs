@@ -14,6 +14,8 @@ use infer::MatcherType;
 pub enum NotText {
     /// A NUL byte, or a known binary signature, in the first bytes.
     Binary(Option<&'static str>),
+    /// Text in an encoding sou does not read (UTF-32, told by its BOM).
+    Unsupported(&'static str),
 }
 
 impl std::fmt::Display for NotText {
@@ -21,6 +23,12 @@ impl std::fmt::Display for NotText {
         match self {
             NotText::Binary(Some(mime)) => write!(f, "binary file ({mime})"),
             NotText::Binary(None) => f.write_str("binary file"),
+            NotText::Unsupported(encoding) => {
+                write!(
+                    f,
+                    "{encoding} text, which sou does not read (save it as UTF-8)"
+                )
+            }
         }
     }
 }
@@ -110,6 +118,14 @@ impl Sniffer {
 
     /// Decides, after the last chunk.
     pub fn finish(mut self) -> Result<TextEncoding, NotText> {
+        // UTF-32's BOMs: the little-endian one starts like UTF-16's, which would read the
+        // text with a NUL after every character.
+        if self.head.starts_with(&[0xFF, 0xFE, 0, 0]) {
+            return Err(NotText::Unsupported("UTF-32LE"));
+        }
+        if self.head.starts_with(&[0, 0, 0xFE, 0xFF]) {
+            return Err(NotText::Unsupported("UTF-32BE"));
+        }
         if let Some((encoding, _)) = Encoding::for_bom(&self.head) {
             return Ok(TextEncoding { encoding });
         }
@@ -177,6 +193,28 @@ mod tests {
         let mut with_bom = b"\xEF\xBB\xBF".to_vec();
         with_bom.extend_from_slice(SAMPLE.as_bytes());
         assert_eq!(decode(&with_bom).unwrap().text, SAMPLE);
+    }
+
+    /// UTF-32 LE with a BOM was read as UTF-16: NULs in the title and the text.
+    #[test]
+    fn utf32_is_reported_not_read_as_utf16() {
+        for (bom, name) in [
+            ([0xFF, 0xFE, 0, 0], "UTF-32LE"),
+            ([0, 0, 0xFE, 0xFF], "UTF-32BE"),
+        ] {
+            let mut bytes = bom.to_vec();
+            for c in SAMPLE.chars() {
+                let unit = c as u32;
+                bytes.extend_from_slice(&if name.ends_with("LE") {
+                    unit.to_le_bytes()
+                } else {
+                    unit.to_be_bytes()
+                });
+            }
+            let err = decode(&bytes).unwrap_err();
+            assert_eq!(err, NotText::Unsupported(name));
+            assert!(err.to_string().contains(name));
+        }
     }
 
     #[test]

@@ -18,9 +18,10 @@
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
 use super::SourceMap;
+use super::place::LineMap;
 
 /// Bumped when what an HTML file is read as changes (it changes what is indexed).
-pub(crate) const HTML_VERSION: u32 = 1;
+pub(crate) const HTML_VERSION: u32 = 2;
 
 /// Whether a file with this name is read as HTML.
 pub fn is_html(path: &std::path::Path) -> bool {
@@ -74,6 +75,7 @@ const BLOCKS: &[&[u8]] = &[
 #[derive(Debug, Default)]
 pub struct HtmlText {
     source: String,
+    maps: Vec<LineMap>,
 }
 
 impl HtmlText {
@@ -86,7 +88,14 @@ impl HtmlText {
     /// The text of the whole file.
     pub fn finish(&mut self) -> String {
         let source = std::mem::take(&mut self.source);
-        visible_text(&source).text
+        let visible = visible_text(&source);
+        self.maps = visible.line_maps(&source);
+        visible.text
+    }
+
+    /// How each line's text maps back to the line in the file, where it is not its bytes.
+    pub fn take_maps(&mut self) -> Vec<LineMap> {
+        std::mem::take(&mut self.maps)
     }
 }
 
@@ -130,10 +139,7 @@ pub(crate) fn visible_text(source: &str) -> VisibleHtml {
                     map.push(text.len(), string.span.start, true);
                     text.push_str(raw);
                 } else {
-                    // Decoded entities and line ends: the newlines are the document's.
-                    map.push(text.len(), string.span.start, false);
-                    text.extend(value.chars().map(|c| if c == '\n' { ' ' } else { c }));
-                    push_newlines(&mut text, raw);
+                    push_aligned(&mut text, &mut map, raw, string.span.start, &value);
                 }
                 continue;
             }
@@ -149,6 +155,138 @@ pub(crate) fn visible_text(source: &str) -> VisibleHtml {
         push_newlines(&mut text, dropped);
     }
     VisibleHtml { text, map }
+}
+
+impl VisibleHtml {
+    /// For each line of the text whose bytes are not those of the document's line, how its
+    /// columns map back to the line's (the text keeps the document's lines).
+    pub(crate) fn line_maps(&self, source: &str) -> Vec<LineMap> {
+        let source_starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', source.as_bytes()).map(|at| at + 1))
+            .collect();
+        let mut maps = Vec::new();
+        let mut start = 0;
+        for (i, line) in self.text.split_inclusive('\n').enumerate() {
+            let end = start + line.trim_end_matches('\n').len();
+            let source_start = source_starts.get(i).copied().unwrap_or(source.len());
+            let map = self.map.slice(start, end, source_start);
+            if !map.is_identity() {
+                maps.push(LineMap {
+                    line: i as u64 + 1,
+                    map,
+                    page: None,
+                });
+            }
+            start += line.len();
+        }
+        maps
+    }
+}
+
+/// Appends `value`, the decoded text of the document's `raw` bytes (at `raw_start`), in pieces:
+/// what stands as it is in the document, verbatim, and each entity or line end the tokenizer
+/// rewrote as a piece of its own, so that a column after `&amp;` counts the entity's bytes.
+/// The text keeps the document's newlines where they stand.
+fn push_aligned(text: &mut String, map: &mut SourceMap, raw: &str, raw_start: usize, value: &str) {
+    let (mut i, mut j) = (0, 0);
+    let mut verbatim_open = false;
+    while i < raw.len() && j < value.len() {
+        let r = &raw[i..];
+        let v = &value[j..];
+        if r.starts_with("\r\n") && v.starts_with('\n') {
+            map.push(text.len(), raw_start + i, false);
+            text.push('\n');
+            verbatim_open = false;
+            i += 2;
+            j += 1;
+            continue;
+        }
+        if r.starts_with('\r') && v.starts_with('\n') {
+            // A lone CR: a line end only where a reading turned it into one (see
+            // `read::LineEnds`), so the text keeps the document's newlines.
+            map.push(text.len(), raw_start + i, false);
+            text.push(' ');
+            verbatim_open = false;
+            i += 1;
+            j += 1;
+            continue;
+        }
+        if r.starts_with('&')
+            && let Some((raw_len, value_len)) = entity_at(r, v)
+        {
+            map.push(text.len(), raw_start + i, false);
+            text.push_str(&v[..value_len]);
+            verbatim_open = false;
+            i += raw_len;
+            j += value_len;
+            continue;
+        }
+        let (Some(rc), Some(vc)) = (r.chars().next(), v.chars().next()) else {
+            break;
+        };
+        if rc != vc {
+            break;
+        }
+        if !verbatim_open {
+            map.push(text.len(), raw_start + i, true);
+            verbatim_open = true;
+        }
+        text.push(rc);
+        i += rc.len_utf8();
+        j += vc.len_utf8();
+    }
+    if j < value.len() {
+        // Could not be aligned: the rest stands for where it starts, its newlines kept.
+        map.push(text.len(), raw_start + i, false);
+        text.extend(value[j..].chars().map(|c| if c == '\n' { ' ' } else { c }));
+        push_newlines(text, &raw[i..]);
+    }
+}
+
+/// How many bytes of `raw` (starting with `&`) an entity takes, and how many bytes of `value`
+/// it decoded to: the longest entity-like prefix whose decoded text is followed in `value` by
+/// what follows it in `raw`. `None` when `raw` holds `&` as it is.
+fn entity_at(raw: &str, value: &str) -> Option<(usize, usize)> {
+    let name_len = raw[1..]
+        .bytes()
+        .take(40)
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'#')
+        .count();
+    let mut entity_end = 1 + name_len;
+    if raw.as_bytes().get(entity_end) == Some(&b';') {
+        entity_end += 1;
+    }
+    if name_len == 0 || value.starts_with(&raw[..entity_end]) {
+        return None;
+    }
+    let follows = |raw_len: usize, value_len: usize| {
+        let (Some(r), Some(v)) = (raw.get(raw_len..), value.get(value_len..)) else {
+            return false;
+        };
+        // What follows up to the next place the tokenizer may rewrite.
+        let next: String = r
+            .chars()
+            .take(3)
+            .take_while(|&c| c != '&' && c != '\r')
+            .collect();
+        v.starts_with(&next)
+    };
+    for raw_len in (2..=entity_end).rev() {
+        for value_len in value
+            .char_indices()
+            .skip(1)
+            .take(2)
+            .map(|(at, _)| at)
+            .chain(
+                std::iter::once(value.len()).filter(|&len| value.chars().count() <= 2 && len > 0),
+            )
+        {
+            if follows(raw_len, value_len) {
+                return Some((raw_len, value_len));
+            }
+        }
+    }
+    None
 }
 
 /// Appends a newline for each newline of `dropped`, so that the text keeps the document's lines.
@@ -196,9 +334,27 @@ mod tests {
                 "{word}"
             );
         }
-        // In a piece with an entity: where the piece starts.
+        // After an entity, its bytes count.
         let offset = visible.text.find("陆续").unwrap();
-        assert!(PAGE[visible.map.source_offset(offset)..].starts_with("居民&nbsp;"));
+        assert!(PAGE[visible.map.source_offset(offset)..].starts_with("陆续&amp;"));
+        let offset = visible.text.find("入住").unwrap();
+        assert!(PAGE[visible.map.source_offset(offset)..].starts_with("入住"));
+    }
+
+    /// `<p>&amp;&amp;&amp;安置房</p>` gave column 4 for 安置房; it stands at byte 19.
+    #[test]
+    fn columns_after_entities_count_their_bytes() {
+        for (source, word, column) in [
+            ("<p>&amp;&amp;&amp;安置房</p>", "安置房", 18),
+            ("<p>a&lt;b &copy;2024 安置房</p>", "安置房", 21),
+            ("<p>&#23433;置房 &#x5B89;置房</p>", "置房", 11),
+            ("<p>R&D 安置房</p>", "安置房", 7),
+        ] {
+            let visible = visible_text(source);
+            let offset = visible.text.find(word).unwrap();
+            assert_eq!(visible.map.source_offset(offset), column, "{source}");
+            assert_eq!(&source[column..column + word.len()], word, "{source}");
+        }
     }
 
     #[test]

@@ -4,19 +4,29 @@
 //! `**安置房**建设` is found as `安置房建设` (and shown as it reads); fence lines go, the code
 //! between them stays.
 //!
+//! Front matter is front matter only when it is closed and reads as a YAML mapping: a file
+//! that opens with a `---` rule, or whose `---` is never closed, is text (grep finds what it
+//! holds, and so must sou). So the lines after an opening `---` are held until they are known
+//! to be front matter or not — at most [`FRONT_MATTER_LINES`] of them.
+//!
 //! Every line of the file gives exactly one line of text (empty when it is all markup), so the
-//! line numbers of passages are the file's. Inline markup is parsed by pulldown-cmark, one line
-//! at a time: a construct spanning lines (emphasis opened on one line, closed on the next) is
-//! rare in articles and keeps its marks.
+//! line numbers of passages are the file's, and each line whose text is not the line's own
+//! bytes comes with a map back to them ([`LineMap`]). Inline markup is parsed by
+//! pulldown-cmark, one line at a time: a construct spanning lines (emphasis opened on one line,
+//! closed on the next) is rare in articles and keeps its marks.
 
 use std::ops::Range;
 
 use pulldown_cmark::{Event, Parser, Tag};
 
 use super::SourceMap;
+use super::place::LineMap;
 
 /// Bumped when what a Markdown file is read as changes (it changes what is indexed).
-pub(crate) const MARKDOWN_VERSION: u32 = 1;
+pub(crate) const MARKDOWN_VERSION: u32 = 2;
+
+/// Most lines held while front matter may be open: a longer block is text.
+const FRONT_MATTER_LINES: usize = 500;
 
 /// Whether a file with this name is read as Markdown.
 pub fn is_markdown(path: &std::path::Path) -> bool {
@@ -28,7 +38,7 @@ pub fn is_markdown(path: &std::path::Path) -> bool {
 enum State {
     /// Before the first line: front matter may start.
     Start,
-    /// Inside front matter.
+    /// After an opening `---`: the lines are held until it is closed.
     FrontMatter,
     /// Inside a fenced code block opened with this fence character.
     Code(char),
@@ -42,6 +52,12 @@ pub struct MarkdownText {
     state: State,
     /// An incomplete last line, waiting for the rest of it.
     pending: String,
+    /// The lines after an opening `---`, held until the block is known to be front matter.
+    held: Vec<String>,
+    /// The number of the next line to read.
+    line: u64,
+    /// The maps of the lines read whose text is not their bytes.
+    maps: Vec<LineMap>,
 }
 
 impl Default for MarkdownText {
@@ -49,6 +65,9 @@ impl Default for MarkdownText {
         MarkdownText {
             state: State::Start,
             pending: String::new(),
+            held: Vec::new(),
+            line: 1,
+            maps: Vec::new(),
         }
     }
 }
@@ -64,71 +83,140 @@ impl MarkdownText {
         let complete = std::mem::replace(&mut self.pending, rest);
         let mut out = String::with_capacity(complete.len());
         for line in complete.split_inclusive('\n') {
-            out.push_str(&self.line(line.trim_end_matches(['\n', '\r'])));
-            out.push('\n');
+            self.line(line.trim_end_matches(['\n', '\r']), &mut out, true);
         }
         out
     }
 
-    /// The text of what is left: a last line without a newline.
+    /// The text of what is left: a last line without a newline, and held lines of front matter
+    /// that was never closed.
     pub fn finish(&mut self) -> String {
         let last = std::mem::take(&mut self.pending);
-        if last.is_empty() {
-            return last;
+        let mut out = String::new();
+        if !last.is_empty() {
+            self.line(&last, &mut out, false);
         }
-        self.line(&last)
+        if self.state == State::FrontMatter {
+            self.release_as_text(&mut out, last.is_empty());
+        }
+        out
     }
 
-    fn line(&mut self, line: &str) -> String {
+    /// The maps of the lines read so far whose text is not their bytes (see [`LineMap`]).
+    pub fn take_maps(&mut self) -> Vec<LineMap> {
+        std::mem::take(&mut self.maps)
+    }
+
+    /// Reads one line (without its line end) into `out`, with a newline after it when
+    /// `newline`.
+    fn line(&mut self, line: &str, out: &mut String, newline: bool) {
         let trimmed = line.trim();
         match self.state {
             State::Start if trimmed == "---" => {
                 self.state = State::FrontMatter;
-                String::new()
+                self.held.push(line.to_string());
+                return;
             }
             State::FrontMatter => {
+                self.held.push(line.to_string());
                 if trimmed == "---" || trimmed == "..." {
-                    self.state = State::Text;
-                    return String::new();
+                    self.release(out);
+                } else if self.held.len() > FRONT_MATTER_LINES {
+                    self.release_as_text(out, true);
                 }
-                // Only the title is text; a quoted title loses its quotes.
-                match trimmed.strip_prefix("title:") {
-                    Some(title) => title
-                        .trim()
-                        .trim_matches(|c| c == '"' || c == '\'')
-                        .to_string(),
-                    None => String::new(),
-                }
+                return;
             }
+            _ => {}
+        }
+        self.text_line(line, out);
+        if newline {
+            out.push('\n');
+        }
+    }
+
+    /// One line read as text (not front matter), its number the next.
+    fn text_line(&mut self, line: &str, out: &mut String) {
+        let number = self.line;
+        self.line += 1;
+        let trimmed = line.trim();
+        match self.state {
             State::Code(fence) => {
                 if trimmed.starts_with(&format!("{fence}{fence}{fence}")) {
                     self.state = State::Text;
-                    String::new()
                 } else {
-                    line.to_string()
+                    out.push_str(line);
                 }
             }
-            State::Start | State::Text => {
+            State::Start | State::Text | State::FrontMatter => {
                 self.state = State::Text;
                 if let Some(fence) = ['`', '~']
                     .into_iter()
                     .find(|&f| trimmed.starts_with(&format!("{f}{f}{f}")))
                 {
                     self.state = State::Code(fence);
-                    return String::new();
+                    return;
                 }
-                inline_text(line)
+                let visible = VisibleLine::new(line);
+                if !visible.map.is_identity() {
+                    self.maps.push(LineMap {
+                        line: number,
+                        map: visible.map,
+                        page: None,
+                    });
+                }
+                out.push_str(&visible.text);
             }
         }
     }
-}
 
-/// The text of one line of Markdown: what its text and code events hold, without marks; an
-/// image counts as its alt text, a link as its text; HTML tags are dropped.
-fn inline_text(line: &str) -> String {
-    match inline_pieces(line) {
-        None => line.to_string(),
-        Some(pieces) => pieces.iter().map(|(text, _)| text.as_ref()).collect(),
+    /// The held block, closed: front matter when it reads as a YAML mapping (its lines read
+    /// as nothing but the title), text otherwise.
+    fn release(&mut self, out: &mut String) {
+        let held = std::mem::take(&mut self.held);
+        let body = held[1..held.len() - 1].join("\n");
+        let is_mapping = match yaml_rust2::YamlLoader::load_from_str(&body) {
+            Ok(docs) => matches!(docs.as_slice(), [yaml_rust2::Yaml::Hash(_)]),
+            Err(_) => false,
+        };
+        if !is_mapping {
+            self.held = held;
+            self.release_as_text(out, true);
+            return;
+        }
+        for line in &held {
+            let number = self.line;
+            self.line += 1;
+            // Only the title is text; a quoted title loses its quotes.
+            if let Some(title) = line.trim_start().strip_prefix("title:") {
+                let value = title.trim().trim_matches(|c| c == '"' || c == '\'');
+                if let Some(at) = line.find(value).filter(|_| !value.is_empty()) {
+                    let mut map = SourceMap::default();
+                    map.push(0, at, true);
+                    self.maps.push(LineMap {
+                        line: number,
+                        map,
+                        page: None,
+                    });
+                    out.push_str(value);
+                }
+            }
+            out.push('\n');
+        }
+        self.state = State::Text;
+    }
+
+    /// The held lines read as text: the block was no front matter. The last gets a newline
+    /// after it when `newline`.
+    fn release_as_text(&mut self, out: &mut String, newline: bool) {
+        let held = std::mem::take(&mut self.held);
+        self.state = State::Text;
+        let count = held.len();
+        for (i, line) in held.iter().enumerate() {
+            self.text_line(line, out);
+            if newline || i + 1 < count {
+                out.push('\n');
+            }
+        }
     }
 }
 
@@ -163,7 +251,8 @@ fn inline_pieces(line: &str) -> Option<Vec<(pulldown_cmark::CowStr<'_>, Range<us
     Some(pieces)
 }
 
-/// The text a reader sees on one line of a Markdown file (see [`inline_text`]), and where in
+/// The text a reader sees on one line of a Markdown file: what its text and code events hold, without marks (an
+/// image counts as its alt text, a link as its text; HTML tags are dropped), and where in
 /// the line each piece of it comes from.
 pub(crate) struct VisibleLine {
     /// The text a reader sees.
@@ -199,6 +288,20 @@ mod tests {
 
     fn read(markdown: &str) -> String {
         crate::corpus::read_in_chunks(crate::corpus::Format::Markdown, markdown, 3)
+    }
+
+    /// A `.md` opening with a `---` rule, or with a `---` never closed, hid its text: grep
+    /// finds both.
+    #[test]
+    fn front_matter_that_is_not_closed_or_not_yaml_is_text() {
+        let unclosed = read("---\ntitle: 草稿\n\n正文 未闭合标记\n");
+        assert_eq!(unclosed, "\ntitle: 草稿\n\n正文 未闭合标记\n");
+        let rule = read("---\n第一节 分隔标记\n---\n第二节\n");
+        assert_eq!(rule, "\n第一节 分隔标记\n\n第二节\n");
+        // Without a newline at the end, too.
+        assert_eq!(read("---\n正文"), "\n正文");
+        // Closed and a mapping: front matter.
+        assert_eq!(read("---\ntitle: 标题\n---\n正文\n"), "\n标题\n\n正文\n");
     }
 
     #[test]

@@ -5,7 +5,9 @@ pub(crate) mod decode;
 pub(crate) mod html;
 pub(crate) mod markdown;
 pub(crate) mod passage;
+pub mod place;
 pub(crate) mod read;
+pub mod settings;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +15,9 @@ use std::path::{Path, PathBuf};
 use crate::{Error, Result};
 
 pub use passage::{Article, Cutter, Emit, Passage, cut_article};
-pub use walk::{ListOptions, Listing, list_files, size_and_mtime};
+pub(crate) use place::SourceMap;
+pub use place::{Location, Origin};
+pub use walk::{ListOptions, Listing, list_files, list_files_until, size_and_mtime};
 
 /// The file extensions that make a file an article unless told otherwise.
 pub const DEFAULT_EXTENSIONS: [&str; 2] = ["txt", "md"];
@@ -101,6 +105,11 @@ pub fn check_seeds(seeds: &Path) -> Result<()> {
             reason: "not a folder".into(),
         });
     }
+    // A folder that cannot be listed is the fault, not the first file in it that fails.
+    std::fs::read_dir(seeds).map_err(|e| Error::SeedsFolder {
+        path: seeds.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     Ok(())
 }
 
@@ -113,34 +122,6 @@ pub(crate) fn has_extension(path: &Path, extensions: &[impl AsRef<str>]) -> bool
                 .iter()
                 .any(|e| ext.eq_ignore_ascii_case(e.as_ref()))
         })
-}
-
-/// Where the text read from a line or document of markup comes from: for each piece of the
-/// text, where it starts in the text and in the source, and whether it is the source's bytes as
-/// they are (not so where the parser rewrote it: an escape, an entity, a line end).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct SourceMap {
-    pieces: Vec<(usize, usize, bool)>,
-}
-
-impl SourceMap {
-    /// Notes that the text from `text_start` on comes from the source at `source_start`.
-    pub fn push(&mut self, text_start: usize, source_start: usize, verbatim: bool) {
-        self.pieces.push((text_start, source_start, verbatim));
-    }
-
-    /// Where the byte at `offset` of the text stands in the source: in a piece the parser
-    /// rewrote, where the piece starts.
-    pub fn source_offset(&self, offset: usize) -> usize {
-        let at = self
-            .pieces
-            .partition_point(|&(start, _, _)| start <= offset);
-        match at.checked_sub(1).map(|i| self.pieces[i]) {
-            Some((start, from, true)) => from + (offset - start),
-            Some((_, from, false)) => from,
-            None => offset,
-        }
-    }
 }
 
 /// How a file's text is read: as it is, or as the text a reader sees of its markup. Every
@@ -202,6 +183,14 @@ impl MarkupReader {
             MarkupReader::Html(reader) => reader.finish(),
         }
     }
+
+    /// How the lines read so far map back to the file, where their text is not its bytes.
+    pub fn take_maps(&mut self) -> Vec<place::LineMap> {
+        match self {
+            MarkupReader::Markdown(reader) => reader.take_maps(),
+            MarkupReader::Html(reader) => reader.take_maps(),
+        }
+    }
 }
 
 /// The text of `source` in `format`, given to its reader in chunks of `chunk_chars`
@@ -228,87 +217,26 @@ pub fn markdown_text(text: &str) -> String {
     out
 }
 
-/// Where in its file a passage's character `offset` stands: the 1-based line and the 1-based
-/// byte column in that line, as editors jump to them. The passage starts on `line` and is the
-/// file's lines from there, trimmed and joined (see [`passage`]), possibly starting inside a
-/// long line. `None` when the file no longer holds the passage there.
-pub fn locate(text: &str, line: u64, passage: &str, offset: usize) -> Option<(u64, usize)> {
-    let wanted: Vec<char> = passage.chars().collect();
-    let mut taken = 0;
-    let lines = text
-        .lines()
-        .enumerate()
-        .skip(line.saturating_sub(1) as usize);
-    for (number, raw) in lines {
-        let trimmed = raw.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-        let lead = raw.len() - trimmed.len();
-        let trimmed = trimmed.trim_end_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-        if trimmed.is_empty() {
-            continue;
-        }
-        let chars: Vec<(usize, char)> = trimmed.char_indices().collect();
-        // The first line may hold earlier passages before this one; later lines join whole,
-        // after a space the join put between two Latin letters or digits.
-        let start = if taken == 0 {
-            (0..chars.len()).find(|&i| {
-                let n = (chars.len() - i).min(wanted.len());
-                chars[i..i + n]
-                    .iter()
-                    .map(|&(_, c)| c)
-                    .eq(wanted[..n].iter().copied())
-            })?
-        } else {
-            if wanted.get(taken) == Some(&' ') && chars[0].1 != ' ' {
-                taken += 1;
+/// A name or path as it can be shown: valid UTF-8 as it is, each byte that is not as `\xNN`.
+/// (Only for showing: [`key_of`] makes the keys, which double a backslash to stay unique.)
+pub fn display_os(name: &std::ffi::OsStr) -> String {
+    let mut bytes = name.as_encoded_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return out;
             }
-            0
-        };
-        let here = chars.len() - start;
-        if offset < taken + here {
-            let (byte, _) = chars[start + offset - taken];
-            return Some((number as u64 + 1, lead + byte + 1));
-        }
-        taken += here;
-        if taken >= wanted.len() {
-            return None;
-        }
-    }
-    None
-}
-
-/// [`locate`] in a file of any format: its passages are the text a reader sees of its lines,
-/// and the column is where that character stands in the file's line, markup included.
-pub(crate) fn locate_in(
-    format: Format,
-    text: &str,
-    line: u64,
-    passage: &str,
-    offset: usize,
-) -> Option<(u64, usize)> {
-    match format {
-        Format::Text => locate(text, line, passage, offset),
-        Format::Markdown => {
-            let visible: Vec<markdown::VisibleLine> =
-                text.lines().map(markdown::VisibleLine::new).collect();
-            let read: Vec<&str> = visible.iter().map(|v| v.text.as_str()).collect();
-            let (found, column) = locate(&read.join("\n"), line, passage, offset)?;
-            let columns = visible.get(usize::try_from(found).ok()?.checked_sub(1)?)?;
-            Some((found, columns.map.source_offset(column - 1) + 1))
-        }
-        Format::Html => {
-            let visible = html::visible_text(text);
-            let (found, column) = locate(&visible.text, line, passage, offset)?;
-            let line_start = visible
-                .text
-                .split_inclusive('\n')
-                .take(usize::try_from(found).ok()?.checked_sub(1)?)
-                .map(str::len)
-                .sum::<usize>();
-            let at = visible.map.source_offset(line_start + column - 1);
-            let before = text.get(..at)?;
-            let line = 1 + memchr::memchr_iter(b'\n', before.as_bytes()).count() as u64;
-            let column = at - before.rfind('\n').map_or(0, |n| n + 1) + 1;
-            Some((line, column))
+            Err(err) => {
+                let (valid, rest) = bytes.split_at(err.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                let bad = err.error_len().unwrap_or(rest.len());
+                for byte in &rest[..bad] {
+                    out.push_str(&format!("\\x{byte:02X}"));
+                }
+                bytes = &rest[bad..];
+            }
         }
     }
 }
@@ -351,8 +279,17 @@ pub fn path_of(root: &Path, key: &str) -> std::path::PathBuf {
     path
 }
 
+/// A path written as text that reads back as the same bytes (see [`push_escaped`]): what an
+/// index records of the folder it is for, so that a folder whose name is not UTF-8 (common
+/// after unzipping an archive made on Windows) is the same folder next time.
+pub(crate) fn escape_os(name: &std::ffi::OsStr) -> String {
+    let mut out = String::new();
+    push_escaped(&mut out, name.as_encoded_bytes());
+    out
+}
+
 /// The name whose escaped form [`push_escaped`] made `escaped`.
-fn unescape(escaped: &str) -> std::ffi::OsString {
+pub(crate) fn unescape(escaped: &str) -> std::ffi::OsString {
     let mut bytes = Vec::with_capacity(escaped.len());
     let mut rest = escaped.as_bytes();
     while let Some((&first, after)) = rest.split_first() {
@@ -415,33 +352,6 @@ fn push_escaped(out: &mut String, mut bytes: &[u8]) {
                 bytes = &rest[bad..];
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod locate_tests {
-    use super::*;
-
-    #[test]
-    fn a_passage_offset_is_found_on_its_line_and_byte_column() {
-        let text = "标题\n\n  第一句话。安置房在这里\n接着写建成时间\n";
-        // The passage of line 3 joins lines 3 and 4.
-        let passage = "第一句话。安置房在这里接着写建成时间";
-        assert_eq!(locate(text, 3, passage, 5), Some((3, 2 + 5 * 3 + 1)));
-        assert_eq!(locate(text, 3, passage, 13), Some((4, 2 * 3 + 1)));
-        // A passage that starts inside a long line.
-        assert_eq!(
-            locate(text, 3, "安置房在这里接着", 0),
-            Some((3, 2 + 5 * 3 + 1))
-        );
-        // A file that changed since it was indexed.
-        assert_eq!(locate("别的内容\n", 1, passage, 0), None);
-    }
-
-    #[test]
-    fn latin_words_joined_with_a_space_keep_their_columns() {
-        let text = "Smart\ncity 5G\n";
-        assert_eq!(locate(text, 1, "Smart city 5G", 8), Some((2, 3)));
     }
 }
 

@@ -13,6 +13,8 @@
 
 use std::ops::ControlFlow;
 
+use super::place::{Origin, Start};
+
 /// Where the cutter hands passages; `Break` stops the cutting.
 pub type Emit<'a> = dyn FnMut(Passage) -> ControlFlow<()> + 'a;
 
@@ -27,6 +29,8 @@ pub struct Passage {
     /// was cut after it (empty otherwise). Not shown; indexed so that a string straddling the
     /// cut is still found, as grep would find it on the line.
     pub tail: String,
+    /// Where its text stands in the file.
+    pub origin: Origin,
 }
 
 /// An article: its title and its passages, the title being the first of them.
@@ -73,7 +77,7 @@ pub(crate) const RULES: CutRules = CutRules {
         '”', '’', '"', '\'', '）', ')', '】', ']', '」', '』', '》', '〉', '］',
     ],
     clause_marks: &['，', ',', '、', '﹐', '､'],
-    revision: 1,
+    revision: 2,
 };
 
 impl CutRules {
@@ -115,8 +119,13 @@ fn is_blank(line: &str) -> bool {
     line.chars().all(char::is_whitespace)
 }
 
+/// Space at a line's ends, which is not part of a passage.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
 fn trim(line: &str) -> &str {
-    line.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+    line.trim_matches(is_space)
 }
 
 /// A run of non-blank lines, joined, with where each line starts in the joined text.
@@ -124,8 +133,9 @@ fn trim(line: &str) -> &str {
 struct Paragraph {
     text: String,
     chars: usize,
-    /// (char offset, byte offset, 1-based line) where each joined piece starts.
-    starts: Vec<(usize, usize, u64)>,
+    /// (char offset, byte offset, 1-based line, 0-based byte column in the line) where each
+    /// joined piece starts.
+    starts: Vec<(usize, usize, u64, usize)>,
 }
 
 impl Paragraph {
@@ -133,14 +143,11 @@ impl Paragraph {
         self.text.is_empty()
     }
 
-    fn first_line(&self) -> u64 {
-        self.starts.first().map_or(1, |&(_, _, line)| line)
-    }
-
-    /// Appends a piece that starts on `line`. Pieces of different lines are joined with nothing
-    /// in between, except a space between two Latin letters or digits, where a word would
-    /// otherwise be glued; a piece continuing the same line is appended as it is.
-    fn push(&mut self, piece: &str, line: u64, same_line: bool) {
+    /// Appends a piece that starts on `line` at byte `column`. Pieces of different lines are
+    /// joined with nothing in between, except a space between two Latin letters or digits,
+    /// where a word would otherwise be glued; a piece continuing the same line is appended as
+    /// it is.
+    fn push(&mut self, piece: &str, line: u64, column: usize, same_line: bool) {
         if piece.is_empty() {
             return;
         }
@@ -153,18 +160,23 @@ impl Paragraph {
                 self.text.push(' ');
                 self.chars += 1;
             }
-            self.starts.push((self.chars, self.text.len(), line));
+            self.starts
+                .push((self.chars, self.text.len(), line, column));
         } else if self.starts.is_empty() {
-            self.starts.push((self.chars, self.text.len(), line));
+            self.starts
+                .push((self.chars, self.text.len(), line, column));
         }
         self.text.push_str(piece);
         self.chars += piece.chars().count();
     }
 
     fn append(&mut self, other: Paragraph) {
-        for (i, &(_, byte, line)) in other.starts.iter().enumerate() {
+        for (i, &(_, byte, line, column)) in other.starts.iter().enumerate() {
             let end = other.starts.get(i + 1).map_or(other.text.len(), |s| s.1);
-            self.push(other.text[byte..end].trim(), line, false);
+            let piece = &other.text[byte..end];
+            let trimmed = piece.trim_start();
+            let lead = piece.len() - trimmed.len();
+            self.push(trimmed.trim_end(), line, column + lead, false);
         }
     }
 
@@ -180,14 +192,40 @@ impl Paragraph {
             .is_some_and(is_sentence_end)
     }
 
-    fn line_at(&self, char_offset: usize) -> u64 {
+    /// The line and byte column where the character at `char_offset` (at byte `byte_offset`)
+    /// of the paragraph stands.
+    fn place_at(&self, char_offset: usize, byte_offset: usize) -> (u64, usize) {
         // The starts are sorted by offset.
         let after = self
             .starts
-            .partition_point(|&(offset, _, _)| offset <= char_offset);
-        match after.checked_sub(1) {
-            Some(i) => self.starts[i].2,
-            None => self.first_line(),
+            .partition_point(|&(offset, _, _, _)| offset <= char_offset);
+        match after.checked_sub(1).map(|i| self.starts[i]) {
+            Some((_, byte, line, column)) => (line, column + byte_offset.saturating_sub(byte)),
+            None => (self.starts.first().map_or(1, |s| s.2), 0),
+        }
+    }
+
+    /// The origin of the passage made of the paragraph's characters `start..end` (at bytes
+    /// `start_byte`…).
+    fn origin(&self, start: usize, start_byte: usize, end: usize) -> Origin {
+        let (line, column) = self.place_at(start, start_byte);
+        let mut starts = vec![Start {
+            offset: 0,
+            line,
+            column,
+        }];
+        for &(offset, _, line, column) in &self.starts {
+            if offset > start && offset < end {
+                starts.push(Start {
+                    offset: offset - start,
+                    line,
+                    column,
+                });
+            }
+        }
+        Origin {
+            starts,
+            lines: Vec::new(),
         }
     }
 
@@ -198,6 +236,16 @@ impl Paragraph {
         let chars: Vec<char> = self.text.chars().collect();
         let mut pieces = pack(&chars, 0, chars.len(), &[is_sentence_end, is_clause_punct]);
         let kept = if keep_last { pieces.pop() } else { None };
+        // Byte offsets of the pieces' starts, counted as the pieces go.
+        let (mut counted, mut counted_bytes) = (0, 0);
+        let mut byte_of = |char_offset: usize| {
+            counted_bytes += chars[counted..char_offset]
+                .iter()
+                .map(|c| c.len_utf8())
+                .sum::<usize>();
+            counted = char_offset;
+            counted_bytes
+        };
         for (start, end) in pieces {
             let piece: String = chars[start..end].iter().collect();
             let trimmed = piece.trim();
@@ -210,23 +258,26 @@ impl Paragraph {
             // The tail starts right after the trimmed text: the spaces cut off belong to it.
             let kept_end = start + lead + trimmed.chars().count();
             let tail_end = (kept_end + tail_chars).min(chars.len());
+            let origin = self.origin(start + lead, byte_of(start + lead), kept_end);
             emit(Passage {
-                line: self.line_at(start + lead),
+                line: origin.first_line().unwrap_or(1),
                 text: trimmed.to_string(),
                 tail: chars[kept_end..tail_end].iter().collect(),
+                origin,
             })?;
         }
         match kept {
             Some((start, _)) => {
-                let byte: usize = chars[..start].iter().map(|c| c.len_utf8()).sum();
+                let byte = byte_of(start);
+                let (line, column) = self.place_at(start, byte);
                 let mut rest = Paragraph {
                     text: self.text[byte..].to_string(),
                     chars: chars.len() - start,
-                    starts: vec![(0, 0, self.line_at(start))],
+                    starts: vec![(0, 0, line, column)],
                 };
-                for &(offset, b, line) in &self.starts {
+                for &(offset, b, line, column) in &self.starts {
                     if offset > start {
-                        rest.starts.push((offset - start, b - byte, line));
+                        rest.starts.push((offset - start, b - byte, line, column));
                     }
                 }
                 *self = rest;
@@ -247,6 +298,9 @@ pub struct Cutter {
     line_buf: String,
     /// Some of the current line was already given to the paragraph.
     line_started: bool,
+    /// Bytes of the current line already taken from `line_buf` (given to the paragraph, or
+    /// leading space).
+    line_taken: usize,
     /// The title, once known.
     title: Option<String>,
     /// The first text is long: its first passage will be the title.
@@ -304,11 +358,18 @@ impl Cutter {
     /// Gives the long line read so far to the paragraph, keeping a possibly partial character
     /// sequence (`\r`) for later.
     fn feed_line_piece(&mut self, emit: &mut Emit<'_>) -> ControlFlow<()> {
-        let piece = std::mem::take(&mut self.line_buf);
+        let mut whole = std::mem::take(&mut self.line_buf);
+        // A `\r` at the end may be the first half of a line end.
+        if whole.ends_with('\r') {
+            whole.pop();
+            self.line_buf.push('\r');
+        }
+        let taken = self.line_taken;
+        self.line_taken += whole.len();
         let piece = if self.line_started {
-            piece.as_str()
+            whole.as_str()
         } else {
-            piece.trim_start()
+            whole.trim_start_matches(is_space)
         };
         if piece.is_empty() {
             return ControlFlow::Continue(());
@@ -317,7 +378,8 @@ impl Cutter {
             self.title_from_first_passage = true;
         }
         let same_line = self.line_started;
-        self.current.push(piece, self.line, same_line);
+        let column = taken + (whole.len() - piece.len());
+        self.current.push(piece, self.line, column, same_line);
         self.line_started = true;
         self.grow(emit)
     }
@@ -327,11 +389,16 @@ impl Cutter {
         let raw = raw.strip_suffix('\r').unwrap_or(&raw);
         let line = self.line;
         let continued = std::mem::take(&mut self.line_started);
+        let taken = std::mem::take(&mut self.line_taken);
         self.line += 1;
         if !continued && is_blank(raw) {
             return self.end_paragraph(emit);
         }
         let piece = if continued { raw.trim_end() } else { trim(raw) };
+        let column = match continued {
+            true => taken,
+            false => taken + (raw.len() - raw.trim_start_matches(is_space).len()),
+        };
         if self.title.is_none() && !self.title_from_first_passage && !continued {
             if piece.chars().count() <= MAX_PASSAGE_CHARS {
                 self.title = Some(piece.to_string());
@@ -339,11 +406,19 @@ impl Cutter {
                     line,
                     text: piece.to_string(),
                     tail: String::new(),
+                    origin: Origin {
+                        starts: vec![Start {
+                            offset: 0,
+                            line,
+                            column,
+                        }],
+                        lines: Vec::new(),
+                    },
                 });
             }
             self.title_from_first_passage = true;
         }
-        self.current.push(piece, line, continued);
+        self.current.push(piece, line, column, continued);
         self.grow(emit)
     }
 

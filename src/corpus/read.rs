@@ -9,6 +9,7 @@ use super::decode::{NotText, Sniffer, TextEncoding};
 use std::ops::ControlFlow;
 
 use super::passage::{Cutter, Emit, Passage};
+use super::place::LineMap;
 use super::{Format, MarkupReader};
 
 /// Bytes read at a time.
@@ -47,7 +48,7 @@ pub fn inspect(path: &Path) -> std::io::Result<Inspection> {
 /// listing and the reading, or a device file, would block `open` or `read` forever (holding
 /// the index's writer lock, so every later sync would wait too). The handle must be a regular
 /// file; one that would block on reading (`/proc/kmsg`) fails with "would block".
-fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -62,12 +63,10 @@ fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     Ok(file)
 }
 
-/// Reads a whole small file (a settings file) as text, decoded as articles are: UTF-8, UTF-16
-/// with a BOM, GB18030/GBK or Big5. A binary file is an error.
-pub fn read_text(path: &Path) -> std::io::Result<String> {
-    let mut bytes = Vec::new();
-    open_regular(path)?.read_to_end(&mut bytes)?;
-    Ok(sniff(&bytes)?.encoding.decode(&bytes).0.into_owned())
+/// `bytes` decoded as an article's are: UTF-8, UTF-16 with a BOM, GB18030/GBK or Big5. A
+/// binary file is an error.
+pub(crate) fn decode_whole(bytes: &[u8]) -> std::io::Result<String> {
+    Ok(sniff(bytes)?.encoding.decode(bytes).0.into_owned())
 }
 
 /// How `bytes` are decoded, as articles are; text that is not is an `InvalidData` error.
@@ -81,78 +80,6 @@ fn sniff(bytes: &[u8]) -> std::io::Result<TextEncoding> {
             not_text.to_string(),
         )),
     }
-}
-
-/// The text of `path` from the start of each of its 1-based `lines`: that line whole, then
-/// whole lines until about `after_bytes` more (empty past the end of the file). One pass finds
-/// where the lines start without decoding what comes before, so places deep in a long file are
-/// found in the time it takes to count its newlines once. They are counted on the raw bytes,
-/// exact in the encodings that keep ASCII as it is (UTF-8, GB18030, Big5); a UTF-16 file is
-/// decoded whole.
-pub fn texts_from_lines(
-    path: &Path,
-    lines: &[u64],
-    after_bytes: usize,
-) -> std::io::Result<Vec<String>> {
-    use std::io::BufRead;
-    let mut reader = std::io::BufReader::with_capacity(CHUNK_BYTES, open_regular(path)?);
-    let head = reader.fill_buf()?;
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        let text = read_text(path)?;
-        return texts_from_lines_in(std::io::Cursor::new(text.into_bytes()), lines, after_bytes);
-    }
-    texts_from_lines_in(reader, lines, after_bytes)
-}
-
-/// [`texts_from_lines`] of what `reader` reads, in an encoding that keeps ASCII as it is.
-fn texts_from_lines_in(
-    mut reader: impl std::io::BufRead + std::io::Seek,
-    lines: &[u64],
-    after_bytes: usize,
-) -> std::io::Result<Vec<String>> {
-    // Where each wanted line starts, in one pass.
-    let mut wanted: Vec<u64> = lines.to_vec();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut starts = std::collections::HashMap::new();
-    let mut pending = wanted.iter().copied().peekable();
-    if pending.next_if_eq(&1).is_some() {
-        starts.insert(1, 0u64);
-    }
-    let (mut line, mut offset) = (1u64, 0u64);
-    while pending.peek().is_some() {
-        let buf = reader.fill_buf()?;
-        if buf.is_empty() {
-            break;
-        }
-        for at in memchr::memchr_iter(b'\n', buf) {
-            line += 1;
-            if pending.next_if_eq(&line).is_some() {
-                starts.insert(line, offset + at as u64 + 1);
-                if pending.peek().is_none() {
-                    break;
-                }
-            }
-        }
-        let len = buf.len();
-        reader.consume(len);
-        offset += len as u64;
-    }
-    let mut texts = Vec::with_capacity(lines.len());
-    for line in lines {
-        let Some(&start) = starts.get(line) else {
-            texts.push(String::new());
-            continue;
-        };
-        reader.seek(std::io::SeekFrom::Start(start))?;
-        let mut bytes = Vec::new();
-        reader.read_until(b'\n', &mut bytes)?;
-        let first = bytes.len();
-        while bytes.len() - first < after_bytes && reader.read_until(b'\n', &mut bytes)? > 0 {}
-        let encoding = sniff(&bytes)?.encoding;
-        texts.push(encoding.decode_without_bom_handling(&bytes).0.into_owned());
-    }
-    Ok(texts)
 }
 
 /// A buffer for reading `file` a chunk at a time: no larger than the file needs (a zeroed
@@ -206,6 +133,9 @@ fn cut_stream(
     let mut cutter = Cutter::new(tail_chars);
     let mut markup = MarkupReader::new(format);
     let mut text = String::new();
+    let mut line_ends = LineEnds::default();
+    // The maps of the lines of markup not yet in an emitted passage, by line.
+    let mut maps: std::collections::VecDeque<LineMap> = Default::default();
     loop {
         let n = read_some(source, buf)?;
         let last = n == 0;
@@ -213,20 +143,80 @@ fn cut_stream(
         let needed = decoder.max_utf8_buffer_length(n).unwrap_or(n * 3 + 16);
         text.reserve(needed);
         let _ = decoder.decode_to_string(&buf[..n], &mut text, last);
+        line_ends.normalize(&mut text, last);
         if let Some(markup) = &mut markup {
             text = markup.push(&text);
             if last {
                 text.push_str(&markup.finish());
             }
+            maps.extend(markup.take_maps());
         }
-        if cutter.push(&text, emit).is_break() {
+        let mut emit_mapped = |passage| emit(with_maps(&mut maps, passage));
+        if cutter.push(&text, &mut emit_mapped).is_break() {
             return Ok(ControlFlow::Break(()));
         }
         if last {
-            break;
+            return Ok(cutter.finish(&mut emit_mapped));
         }
     }
-    Ok(cutter.finish(emit))
+}
+
+/// `passage` with the maps of its lines, taken from `maps`, which lose those of earlier lines:
+/// passages come in the order of their lines.
+fn with_maps(maps: &mut std::collections::VecDeque<LineMap>, mut passage: Passage) -> Passage {
+    if maps.is_empty() {
+        return passage;
+    }
+    let first = passage.origin.first_line().unwrap_or(passage.line);
+    let last = passage.origin.last_line().unwrap_or(passage.line);
+    while maps.front().is_some_and(|m| m.line < first) {
+        maps.pop_front();
+    }
+    passage.origin.lines = maps
+        .iter()
+        .take_while(|m| m.line <= last)
+        .cloned()
+        .collect();
+    passage
+}
+
+/// Turns each line end that is a lone CR (old Mac files) into a newline, keeping CRLF: the
+/// same number of bytes, so columns do not move. A CR at the end of a chunk waits for the
+/// next one, which may start with its LF.
+#[derive(Debug, Default)]
+struct LineEnds {
+    /// The last chunk ended in a CR, held back.
+    held_cr: bool,
+}
+
+impl LineEnds {
+    fn normalize(&mut self, text: &mut String, last: bool) {
+        if !self.held_cr && !text.contains('\r') {
+            return;
+        }
+        let mut out = String::with_capacity(text.len() + 1);
+        let mut chars = text.chars().peekable();
+        if std::mem::take(&mut self.held_cr) {
+            out.push(if chars.peek() == Some(&'\n') {
+                '\r'
+            } else {
+                '\n'
+            });
+        }
+        while let Some(c) = chars.next() {
+            if c != '\r' {
+                out.push(c);
+                continue;
+            }
+            match chars.peek() {
+                Some('\n') => out.push('\r'),
+                Some(_) => out.push('\n'),
+                None if last => out.push('\n'),
+                None => self.held_cr = true,
+            }
+        }
+        *text = out;
+    }
 }
 
 /// Passages read again from their file, with their article's title.
@@ -355,47 +345,37 @@ mod tests {
         assert_eq!(passages, cut_article(text, 24).passages);
     }
 
+    /// A file of CR line ends (old Mac files) was one line.
     #[test]
-    fn texts_from_lines_are_the_files_text_from_there_in_any_encoding() {
-        let dir = tempfile::tempdir().unwrap();
-        let text = "标题\n\n第三行\r\n第四行说到安置房\n第五行\n";
-        let utf16: Vec<u8> = [0xFF, 0xFE]
-            .into_iter()
-            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
-            .collect();
-        for (name, bytes) in [
-            ("utf8.txt", text.as_bytes().to_vec()),
-            ("gbk.txt", encoding_rs::GBK.encode(text).0.into_owned()),
-            ("utf16.txt", utf16),
-        ] {
-            let path = dir.path().join(name);
-            std::fs::write(&path, bytes).unwrap();
-            let from = |line| texts_from_lines(&path, &[line], 0).unwrap().remove(0);
-            assert_eq!(from(1), "标题\n", "{name}");
-            assert_eq!(from(3), "第三行\r\n", "{name}");
-            assert!(from(4).starts_with("第四行说到安置房\n"), "{name}");
+    fn a_lone_cr_ends_a_line_and_crlf_stays_one() {
+        let text = "标题\r\r第一段。\r第二行\r\n第三行\r";
+        let mut passages = Vec::new();
+        for chunk in [1usize, 2, 3, 1000] {
+            passages.clear();
+            let mut buf = vec![0u8; chunk];
+            let _ = cut_stream(
+                &mut text.as_bytes(),
+                &mut buf,
+                Format::Text,
+                TextEncoding {
+                    encoding: encoding_rs::UTF_8,
+                },
+                24,
+                &mut |p| {
+                    passages.push((p.line, p.text));
+                    ControlFlow::Continue(())
+                },
+            )
+            .unwrap();
             assert_eq!(
-                texts_from_lines(&path, &[3], 1).unwrap(),
-                ["第三行\r\n第四行说到安置房\n"],
-                "{name}"
-            );
-            assert_eq!(from(7), "", "{name}");
-            // Several lines, in any order, repeated, in one pass.
-            assert_eq!(
-                texts_from_lines(&path, &[5, 1, 7, 5], 0).unwrap(),
-                ["第五行\n", "标题\n", "", "第五行\n"],
-                "{name}"
+                passages,
+                [
+                    (1, "标题".to_string()),
+                    (3, "第一段。第二行第三行".to_string())
+                ],
+                "chunks of {chunk}"
             );
         }
-        // Lines are counted across reads, on a file larger than the reading buffer.
-        let path = dir.path().join("long.txt");
-        let long: String = (1..=40_000).map(|i| format!("第{i}行\n")).collect();
-        assert!(long.len() > CHUNK_BYTES);
-        std::fs::write(&path, &long).unwrap();
-        assert_eq!(
-            texts_from_lines(&path, &[39_999, 2], 0).unwrap(),
-            ["第39999行\n", "第2行\n"]
-        );
     }
 
     #[test]
@@ -436,7 +416,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let seed = include_str!("../../seeds/000_bbb0717566f56162.txt");
         // One long line too, whose passages all start on the same line.
-        let text = format!("{seed}\n{}\n", "一句很长的话，说了又说。".repeat(400));
+        let long: String = (0..400)
+            .map(|i| format!("第{i}句很长的话，说了又说。"))
+            .collect();
+        let text = format!("{seed}\n{long}\n");
         let (gbk, _, _) = encoding_rs::GBK.encode(&text);
         let path = dir.path().join("a.txt");
         std::fs::write(&path, &gbk).unwrap();

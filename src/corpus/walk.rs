@@ -1,15 +1,31 @@
 //! Listing the seeds folder: which files are articles, which are other files to report once,
 //! and which cannot be used, and why. Hidden files and folders and what `.gitignore` and
-//! `.ignore` files exclude are left out (the `ignore` crate, as ripgrep and fd use it); symbolic
-//! links are followed, but not out of the seeds folder unless asked; the index folder, when it
-//! lies inside, is sou's own and never part of the corpus.
+//! `.ignore` files exclude are left out (with gitignore's rules, from the `ignore` crate, as
+//! ripgrep and fd use them); the index folder, when it lies inside, is sou's own and never part
+//! of the corpus.
+//!
+//! Symbolic links to files are followed. A link to a folder is followed after the walk of the
+//! real folders, in key order, and only to a folder not listed yet, told by device and inode: a
+//! folder reached by many links (folders linked to each other twice each, which multiply paths
+//! without end) is listed once, a link to one of its own ancestors is reported as a loop, and a
+//! link to a folder listed at its own path adds nothing. Links out of the seeds folder are
+//! reported, not followed, unless asked.
+//!
+//! sou reads the ignore files itself, as it reads its other settings files (see
+//! [`super::settings`]): the `ignore` crate would open a FIFO in a `.gitignore`'s place and
+//! wait forever, or read a link to `/dev/zero` without end.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use super::settings::{MAX_IGNORE_BYTES, SettingsPlace};
 use super::{SETTINGS_FILES, Skipped, SourceFile, check_seeds, key_of};
-use crate::Result;
+use crate::{Error, Result};
 
 /// What a listing takes in and leaves out.
 #[derive(Debug, Clone)]
@@ -47,12 +63,14 @@ pub struct Listing {
     /// Articles and other files, sorted by key.
     pub files: Vec<SourceFile>,
     /// Entries that cannot be used (broken links, loops, files over the limit, links out of the
-    /// seeds folder, FIFOs and the like), sorted by key.
+    /// seeds folder, FIFOs, unreadable ignore files and the like), sorted by key.
     pub skipped: Vec<Skipped>,
+    /// Files and folders left out because an ignore file excludes them.
+    pub ignored: usize,
 }
 
 /// The same file or folder, told by device and inode (unix), or by canonical path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Identity {
     #[cfg(unix)]
     Inode(u64, u64),
@@ -60,15 +78,21 @@ enum Identity {
     Path(PathBuf),
 }
 
+/// The identity of what `path` names, links followed.
 fn identity(path: &Path) -> Option<Identity> {
+    identity_of(path, &std::fs::metadata(path).ok()?)
+}
+
+fn identity_of(path: &Path, meta: &std::fs::Metadata) -> Option<Identity> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path).ok()?;
+        let _ = path;
         Some(Identity::Inode(meta.dev(), meta.ino()))
     }
     #[cfg(not(unix))]
     {
+        let _ = meta;
         path.canonicalize().ok().map(Identity::Path)
     }
 }
@@ -76,95 +100,380 @@ fn identity(path: &Path) -> Option<Identity> {
 /// Lists every file below `seeds` (see the module documentation) in a stable order. Files that
 /// cannot be used are listed as skipped, not errors; only an unusable seeds folder is an error.
 pub fn list_files(seeds: &Path, options: &ListOptions) -> Result<Listing> {
+    list_files_until(seeds, options, None)
+}
+
+/// [`list_files`], stopping with [`Error::Interrupted`] soon after `interrupt` is set.
+pub fn list_files_until(
+    seeds: &Path,
+    options: &ListOptions,
+    interrupt: Option<&AtomicBool>,
+) -> Result<Listing> {
     check_seeds(seeds)?;
-    let root = seeds
-        .canonicalize()
-        .map_err(|e| crate::Error::SeedsFolder {
-            path: seeds.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-    let excluded = options.exclude.as_deref().and_then(identity);
-    // Links found leading out of the seeds folder, reported by the filter that leaves them out.
-    let outside: Arc<Mutex<Vec<Skipped>>> = Arc::default();
-    let mut builder = ignore::WalkBuilder::new(seeds);
-    builder
-        .follow_links(true)
-        .hidden(true)
-        .parents(false)
-        .ignore(options.respect_ignore_files)
-        .git_ignore(options.respect_ignore_files)
-        .git_exclude(false)
-        .git_global(false)
-        .require_git(false);
-    {
-        let (seeds, root, outside) = (seeds.to_path_buf(), root.clone(), outside.clone());
-        let follow_outside = options.follow_outside;
-        builder.filter_entry(move |entry| {
-            if entry.depth() == 0 {
-                return true;
-            }
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            if is_dir && excluded.is_some() && identity(entry.path()).as_ref() == excluded.as_ref()
-            {
-                return false;
-            }
-            if entry.path_is_symlink()
-                && !follow_outside
-                && let Ok(target) = entry.path().canonicalize()
-                && !target.starts_with(&root)
-            {
-                let key = key_of(&seeds, entry.path());
-                let mut outside = outside.lock().unwrap_or_else(|e| e.into_inner());
-                outside.push(Skipped::problem(
-                    key,
-                    format!(
-                        "link to {}, outside the seeds folder (--follow-outside follows it)",
-                        target.display()
-                    ),
-                ));
-                return false;
-            }
-            true
-        });
-    }
-    // Two threads or more list faster than one: most of the time goes to the file system's
-    // lookups, which run in parallel (470,000 files: 2.5 s on one thread).
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
-    builder.threads(threads);
-    // Each thread keeps what it finds and hands it over once, when the walk drops it.
-    let found: Mutex<Vec<Vec<Found>>> = Mutex::default();
-    builder.build_parallel().run(|| {
-        let mut mine = Handover {
-            found: Vec::new(),
-            to: &found,
-        };
-        let mut folder = OpenFolder::default();
-        Box::new(move |entry| {
-            if let Some(one) = examine(entry, seeds, options, &mut folder) {
-                mine.found.push(one);
-            }
-            ignore::WalkState::Continue
-        })
-    });
-    let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let root = seeds.canonicalize().map_err(|e| Error::SeedsFolder {
+        path: seeds.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let walk = Walk {
+        seeds,
+        place: SettingsPlace {
+            root: root.clone(),
+            follow_outside: options.follow_outside,
+        },
+        options,
+        excluded: options.exclude.as_deref().and_then(identity),
+        interrupt,
+        ignores: Mutex::default(),
+        visited: Mutex::default(),
+        linked: Mutex::default(),
+        ignored: AtomicUsize::new(0),
+        stopped: AtomicBool::new(false),
+    };
     let mut listing = Listing::default();
-    listing
-        .files
-        .reserve(found.iter().map(Vec::len).sum::<usize>());
-    for one in found.into_iter().flatten() {
-        match one {
-            Found::File(file) => listing.files.push(file),
-            Found::Skipped(skipped) => listing.skipped.push(skipped),
+    if let Some(id) = identity(&root) {
+        walk.lock_visited().insert(id);
+    }
+    walk.run(seeds, &mut listing);
+    // Links to folders, in key order: each folder not listed yet is listed below the first
+    // link that reaches it.
+    let mut queue = walk.take_linked();
+    while let Some(link) = queue.pop() {
+        if walk.stopped() {
+            break;
+        }
+        if let Some(skip) = walk.follow(&link) {
+            listing.skipped.push(skip);
+            continue;
+        }
+        if walk.followable(&link) {
+            walk.run(&link.path, &mut listing);
+            let mut more = walk.take_linked();
+            // `queue` pops from its end: keep it sorted backwards.
+            queue.append(&mut more);
+            queue.sort_by(|a, b| b.key.cmp(&a.key));
         }
     }
-    listing
-        .skipped
-        .extend(outside.lock().unwrap_or_else(|e| e.into_inner()).drain(..));
+    if walk.stopped() {
+        return Err(Error::Interrupted);
+    }
+    listing.ignored = walk.ignored.load(Ordering::Relaxed);
     // Keys are unique, so an unstable sort gives one order.
     listing.files.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    listing.files.dedup_by(|a, b| a.key == b.key);
     listing.skipped.sort_by(|a, b| a.key.cmp(&b.key));
     listing.skipped.dedup_by(|a, b| a.key == b.key);
     Ok(listing)
+}
+
+/// A symbolic link to a folder, met during a walk and followed after it.
+#[derive(Debug)]
+struct LinkedFolder {
+    key: String,
+    /// The link, as walked.
+    path: PathBuf,
+}
+
+/// The matchers of one folder's ignore files: `.ignore` and `.gitignore`.
+#[derive(Debug, Default)]
+struct FolderIgnores {
+    ignore: Option<Gitignore>,
+    gitignore: Option<Gitignore>,
+}
+
+/// One listing of a seeds folder: what every walk thread shares.
+struct Walk<'a> {
+    /// The seeds folder as given: keys are relative to it.
+    seeds: &'a Path,
+    /// Where links and settings files may lead.
+    place: SettingsPlace,
+    options: &'a ListOptions,
+    excluded: Option<Identity>,
+    interrupt: Option<&'a AtomicBool>,
+    /// The ignore files of each folder walked, by its path as walked.
+    ignores: Mutex<HashMap<PathBuf, Arc<FolderIgnores>>>,
+    /// The real folders listed so far.
+    visited: Mutex<HashSet<Identity>>,
+    /// Links to folders met and not yet followed.
+    linked: Mutex<Vec<LinkedFolder>>,
+    ignored: AtomicUsize,
+    stopped: AtomicBool,
+}
+
+/// What the walk found at one entry.
+enum Found {
+    File(SourceFile),
+    Skipped(Skipped),
+}
+
+impl Walk<'_> {
+    fn lock_visited(&self) -> std::sync::MutexGuard<'_, HashSet<Identity>> {
+        self.visited.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn stopped(&self) -> bool {
+        if self
+            .interrupt
+            .is_some_and(|flag| flag.load(Ordering::Relaxed))
+        {
+            self.stopped.store(true, Ordering::Relaxed);
+        }
+        self.stopped.load(Ordering::Relaxed)
+    }
+
+    /// The links met so far, sorted backwards by key (the queue pops from its end).
+    fn take_linked(&self) -> Vec<LinkedFolder> {
+        let mut linked =
+            std::mem::take(&mut *self.linked.lock().unwrap_or_else(|e| e.into_inner()));
+        linked.sort_by(|a, b| b.key.cmp(&a.key));
+        linked
+    }
+
+    /// Walks the folder at `start` (the seeds folder, or a link to a folder), adding what it
+    /// finds to `listing`.
+    fn run(&self, start: &Path, listing: &mut Listing) {
+        let mut builder = ignore::WalkBuilder::new(start);
+        builder
+            .follow_links(false)
+            .hidden(true)
+            .parents(false)
+            .ignore(false)
+            .git_ignore(false)
+            .git_exclude(false)
+            .git_global(false)
+            .require_git(false);
+        // Two threads or more list faster than one: most of the time goes to the file system's
+        // lookups, which run in parallel (470,000 files: 2.5 s on one thread).
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+        builder.threads(threads);
+        // Each thread keeps what it finds and hands it over once, when the walk drops it.
+        let found: Mutex<Vec<Vec<Found>>> = Mutex::default();
+        builder.build_parallel().run(|| {
+            let mut mine = Handover {
+                found: Vec::new(),
+                to: &found,
+            };
+            let mut folder = OpenFolder::default();
+            Box::new(move |entry| {
+                if self.stopped() {
+                    return ignore::WalkState::Quit;
+                }
+                let (state, one) = self.visit(entry, &mut folder);
+                if let Some(one) = one {
+                    mine.found.push(one);
+                }
+                state
+            })
+        });
+        let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        listing
+            .files
+            .reserve(found.iter().map(Vec::len).sum::<usize>());
+        for one in found.into_iter().flatten() {
+            match one {
+                Found::File(file) => listing.files.push(file),
+                Found::Skipped(skipped) => listing.skipped.push(skipped),
+            }
+        }
+    }
+
+    /// What one entry of a walk is, and whether to go into it.
+    fn visit(
+        &self,
+        entry: std::result::Result<ignore::DirEntry, ignore::Error>,
+        folder: &mut OpenFolder,
+    ) -> (ignore::WalkState, Option<Found>) {
+        use ignore::WalkState::{Continue, Skip};
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let (path, reason) = describe(&err);
+                let key = path.map_or_else(|| "?".into(), |p| key_of(self.seeds, &p));
+                return (
+                    Continue,
+                    Some(Found::Skipped(Skipped::problem(key, reason))),
+                );
+            }
+        };
+        let path = entry.path();
+        let is_link = entry.path_is_symlink();
+        let is_dir = match is_link {
+            // A broken link is no folder: listing it as a file reports it.
+            true => std::fs::metadata(path).is_ok_and(|m| m.is_dir()),
+            false => entry.file_type().is_some_and(|t| t.is_dir()),
+        };
+        if entry.depth() == 0 {
+            if !is_link && let Some(id) = entry.metadata().ok().and_then(|m| identity_of(path, &m))
+            {
+                self.lock_visited().insert(id);
+            }
+            let skip = self.read_ignore_files(path);
+            return (Continue, skip.map(Found::Skipped));
+        }
+        if self.is_ignored(path, is_dir) {
+            self.ignored.fetch_add(1, Ordering::Relaxed);
+            return (Skip, None);
+        }
+        // The settings files are read as such (see `super::settings`), never listed.
+        if !is_dir
+            && entry.depth() == 1
+            && path.parent() == Some(self.seeds)
+            && SETTINGS_FILES
+                .iter()
+                .any(|name| entry.file_name() == std::ffi::OsStr::new(name))
+        {
+            return (Continue, None);
+        }
+        let key = key_of(self.seeds, path);
+        if is_link && !self.options.follow_outside {
+            match path.canonicalize() {
+                Ok(target) if !target.starts_with(&self.place.root) => {
+                    let reason = format!(
+                        "link to {}, outside the seeds folder (--follow-outside follows it)",
+                        super::display_os(target.as_os_str())
+                    );
+                    return (Skip, Some(Found::Skipped(Skipped::problem(key, reason))));
+                }
+                _ => {}
+            }
+        }
+        if is_dir {
+            if is_link {
+                let link = LinkedFolder {
+                    key,
+                    path: path.to_path_buf(),
+                };
+                self.linked
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(link);
+                return (Skip, None);
+            }
+            let id = entry.metadata().ok().and_then(|m| identity_of(path, &m));
+            if id.is_some() && id == self.excluded {
+                return (Skip, None);
+            }
+            if let Some(id) = id
+                && !self.lock_visited().insert(id)
+            {
+                // A bind mount or a hard-linked folder seen before.
+                return (Skip, None);
+            }
+            let skip = self.read_ignore_files(path);
+            return (Continue, skip.map(Found::Skipped));
+        }
+        let found = match examine(path, key, self.options, folder) {
+            Ok(file) => Found::File(file),
+            Err(skip) => Found::Skipped(skip),
+        };
+        (Continue, Some(found))
+    }
+
+    /// Why the link to a folder `link` is not followed, when that is to be reported: a loop, or
+    /// a target that cannot be reached.
+    fn follow(&self, link: &LinkedFolder) -> Option<Skipped> {
+        let problem = |reason: String| Some(Skipped::problem(link.key.clone(), reason));
+        let target = match link.path.canonicalize() {
+            Ok(target) => target,
+            Err(err) => return problem(err.to_string()),
+        };
+        let Some(id) = identity(&target) else {
+            return problem("cannot be read".into());
+        };
+        if Some(&id) == self.excluded.as_ref() {
+            return None;
+        }
+        let inside_target = link
+            .path
+            .parent()
+            .and_then(|parent| parent.canonicalize().ok())
+            .is_some_and(|parent| parent.starts_with(&target));
+        if inside_target {
+            return problem("symbolic link loop".into());
+        }
+        None
+    }
+
+    /// Whether the link to a folder `link` leads to one not listed yet, which is then listed
+    /// below it.
+    fn followable(&self, link: &LinkedFolder) -> bool {
+        let Some(id) = identity(&link.path) else {
+            return false;
+        };
+        Some(&id) != self.excluded.as_ref() && self.lock_visited().insert(id)
+    }
+
+    /// Reads the ignore files of the folder at `dir` (as walked) for the walk below it; one
+    /// that cannot be read is reported.
+    fn read_ignore_files(&self, dir: &Path) -> Option<Skipped> {
+        if !self.options.respect_ignore_files {
+            return None;
+        }
+        let mut problem = None;
+        let mut read = |name: &str| -> Option<Gitignore> {
+            let path = dir.join(name);
+            let text = match self.place.read_text(&path, MAX_IGNORE_BYTES) {
+                Ok(text) => text?,
+                Err(err) => {
+                    problem = Some(Skipped::problem(
+                        key_of(self.seeds, &path),
+                        format!("{err}; its rules are not used"),
+                    ));
+                    return None;
+                }
+            };
+            let mut builder = GitignoreBuilder::new(dir);
+            for line in text.lines() {
+                // A line that is not a glob is ignored, as git ignores it.
+                let _ = builder.add_line(None, line);
+            }
+            builder.build().ok().filter(|g| !g.is_empty())
+        };
+        let ignores = FolderIgnores {
+            ignore: read(".ignore"),
+            gitignore: read(".gitignore"),
+        };
+        if ignores.ignore.is_some() || ignores.gitignore.is_some() {
+            self.ignores
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(dir.to_path_buf(), Arc::new(ignores));
+        }
+        problem
+    }
+
+    /// Whether the ignore files of the folders above `path`, up to the seeds folder, exclude
+    /// it: the nearest rule decides, and a rule of `.ignore` beats one of `.gitignore`, as in
+    /// ripgrep.
+    fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
+        if !self.options.respect_ignore_files {
+            return false;
+        }
+        let chain: Vec<Arc<FolderIgnores>> = {
+            let ignores = self.ignores.lock().unwrap_or_else(|e| e.into_inner());
+            if ignores.is_empty() {
+                return false;
+            }
+            let mut chain = Vec::new();
+            for folder in path.ancestors().skip(1) {
+                if let Some(found) = ignores.get(folder) {
+                    chain.push(found.clone());
+                }
+                if folder == self.seeds {
+                    break;
+                }
+            }
+            chain
+        };
+        let decide = |pick: fn(&FolderIgnores) -> Option<&Gitignore>| {
+            chain.iter().find_map(|folder| {
+                let matched = pick(folder)?.matched(path, is_dir);
+                (!matched.is_none()).then(|| matched.is_ignore())
+            })
+        };
+        decide(|f| f.ignore.as_ref())
+            .or_else(|| decide(|f| f.gitignore.as_ref()))
+            .unwrap_or(false)
+    }
 }
 
 /// What one thread of the walk found, handed over when the thread is done with it.
@@ -183,66 +492,37 @@ impl Drop for Handover<'_> {
     }
 }
 
-/// What the walk found at one entry.
-enum Found {
-    File(SourceFile),
-    Skipped(Skipped),
-}
-
-/// What one entry of the walk is: a file to list, one to report, or nothing (a folder, the seeds
-/// folder itself, a settings file).
+/// What a file of the walk is: one to list, or one to report (a FIFO, a broken link, one over
+/// the size limit).
 fn examine(
-    entry: std::result::Result<ignore::DirEntry, ignore::Error>,
-    seeds: &Path,
+    path: &Path,
+    key: String,
     options: &ListOptions,
     folder: &mut OpenFolder,
-) -> Option<Found> {
-    let entry = match entry {
-        Ok(entry) => entry,
-        Err(err) => {
-            let (path, reason) = describe(&err);
-            let key = path.map_or_else(|| "?".into(), |p| key_of(seeds, &p));
-            return Some(Found::Skipped(Skipped::problem(key, reason)));
-        }
-    };
-    if entry.depth() == 0 || entry.file_type().is_some_and(|t| t.is_dir()) {
-        return None;
-    }
-    let path = entry.path();
-    if entry.depth() == 1
-        && SETTINGS_FILES
-            .iter()
-            .any(|name| entry.file_name() == std::ffi::OsStr::new(name))
-    {
-        return None;
-    }
-    let key = key_of(seeds, path);
+) -> std::result::Result<SourceFile, Skipped> {
     // A broken link has no target to stat.
     let meta = match folder.stat(path) {
         Ok(meta) => meta,
-        Err(err) => return Some(Found::Skipped(Skipped::problem(key, err.to_string()))),
+        Err(err) => return Err(Skipped::problem(key, err.to_string())),
     };
     if !meta.is_file {
-        return Some(Found::Skipped(Skipped::problem(
-            key,
-            "not a regular file".into(),
-        )));
+        return Err(Skipped::problem(key, "not a regular file".into()));
     }
     if meta.len > options.max_file_bytes {
         let reason = format!(
             "larger than the limit ({} bytes > {})",
             meta.len, options.max_file_bytes
         );
-        return Some(Found::Skipped(Skipped::problem(key, reason)));
+        return Err(Skipped::problem(key, reason));
     }
     let is_article = super::has_extension(path, &options.extensions);
-    Some(Found::File(SourceFile {
+    Ok(SourceFile {
         key,
-        path: entry.into_path(),
+        path: path.to_path_buf(),
         size: meta.len,
         mtime_ns: meta.mtime_ns,
         is_article,
-    }))
+    })
 }
 
 /// What the listing needs to know of a file, links followed.
@@ -488,6 +768,150 @@ mod tests {
         let files: Vec<&str> = listing.files.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(files, ["a.txt"]);
         assert!(listing.skipped.is_empty(), "{:?}", listing.skipped);
+    }
+
+    /// Folders linked to each other twice each, fifteen deep: `sou index` added the one file at
+    /// the bottom 32,767 times and ran out of memory with a level more.
+    #[cfg(unix)]
+    #[test]
+    fn folders_linked_many_times_are_listed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for i in 0..=15 {
+            std::fs::create_dir(root.join(format!("d{i}"))).unwrap();
+        }
+        for i in 0..15 {
+            for name in ["x", "y"] {
+                std::os::unix::fs::symlink(
+                    format!("../d{}", i + 1),
+                    root.join(format!("d{i}/{name}")),
+                )
+                .unwrap();
+            }
+        }
+        std::fs::write(root.join("d15/bottom.txt"), "底部").unwrap();
+        // A link to an ancestor is a loop, reported once.
+        std::os::unix::fs::symlink("..", root.join("d3/up")).unwrap();
+        let started = std::time::Instant::now();
+        let listing = list_files(root, &ListOptions::default()).unwrap();
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        let files: Vec<&str> = listing.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(files, ["d15/bottom.txt"]);
+        let skipped: Vec<(&str, &str)> = listing
+            .skipped
+            .iter()
+            .map(|s| (s.key.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(skipped, [("d3/up", "symbolic link loop")]);
+    }
+
+    /// A folder reached only through links is listed below the first link in key order, the
+    /// same on every run.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_reached_only_through_links_is_listed_below_the_first() {
+        let outer = tempfile::tempdir().unwrap();
+        let root = outer.path().join("seeds");
+        std::fs::create_dir_all(root.join(".archive/2024")).unwrap();
+        std::fs::write(root.join(".archive/2024/a.txt"), "旧文").unwrap();
+        std::os::unix::fs::symlink(".archive", root.join("b-link")).unwrap();
+        std::os::unix::fs::symlink(".archive", root.join("a-link")).unwrap();
+        std::fs::create_dir(outer.path().join("out")).unwrap();
+        std::fs::write(outer.path().join("out/o.txt"), "外").unwrap();
+        std::os::unix::fs::symlink(outer.path().join("out"), root.join("o1")).unwrap();
+        std::os::unix::fs::symlink(outer.path().join("out"), root.join("o2")).unwrap();
+        for _ in 0..3 {
+            let listing = list_files(&root, &ListOptions::default()).unwrap();
+            let files: Vec<&str> = listing.files.iter().map(|f| f.key.as_str()).collect();
+            assert_eq!(files, ["a-link/2024/a.txt"]);
+            let outside = listing
+                .skipped
+                .iter()
+                .filter(|s| s.reason.contains("outside"));
+            assert_eq!(outside.count(), 2);
+            let options = ListOptions {
+                follow_outside: true,
+                ..ListOptions::default()
+            };
+            let listing = list_files(&root, &options).unwrap();
+            let files: Vec<&str> = listing.files.iter().map(|f| f.key.as_str()).collect();
+            assert_eq!(files, ["a-link/2024/a.txt", "o1/o.txt"]);
+        }
+    }
+
+    /// A FIFO in a `.gitignore`'s place hung every command: the ignore crate read it.
+    #[cfg(unix)]
+    #[test]
+    fn ignore_files_that_are_not_files_are_reported_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join("a.txt"), "正文").unwrap();
+        std::fs::write(root.join("sub/b.txt"), "正文").unwrap();
+        std::fs::write(root.join("sub/c.txt"), "正文").unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(root.join(".gitignore"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        std::os::unix::fs::symlink("/dev/zero", root.join("sub/.ignore")).unwrap();
+        std::fs::write(root.join("sub/.gitignore"), "c.txt\n").unwrap();
+        let listing = list_files(root, &ListOptions::default()).unwrap();
+        let files: Vec<&str> = listing.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(files, ["a.txt", "sub/b.txt"]);
+        assert_eq!(listing.ignored, 1);
+        let skipped: Vec<(&str, &str)> = listing
+            .skipped
+            .iter()
+            .map(|s| (s.key.as_str(), s.reason.as_str()))
+            .collect();
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert_eq!(skipped[0].0, ".gitignore");
+        assert!(
+            skipped[0].1.starts_with("not a regular file"),
+            "{skipped:?}"
+        );
+        assert_eq!(skipped[1].0, "sub/.ignore");
+        assert!(
+            skipped[1].1.contains("outside the seeds folder"),
+            "{skipped:?}"
+        );
+    }
+
+    #[test]
+    fn ignore_rules_follow_gitignore_precedence() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("keep/deep")).unwrap();
+        for name in [
+            "a.txt",
+            "b.txt",
+            "keep/a.txt",
+            "keep/deep/a.txt",
+            "keep/deep/b.txt",
+        ] {
+            std::fs::write(root.join(name), "正文").unwrap();
+        }
+        std::fs::write(root.join(".gitignore"), "a.txt\nb.txt\n").unwrap();
+        // A nearer rule wins; a rule of .ignore beats one of .gitignore.
+        std::fs::write(root.join("keep/.gitignore"), "!a.txt\n").unwrap();
+        std::fs::write(root.join(".ignore"), "!b.txt\n").unwrap();
+        let listing = list_files(root, &ListOptions::default()).unwrap();
+        let files: Vec<&str> = listing.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(
+            files,
+            ["b.txt", "keep/a.txt", "keep/deep/a.txt", "keep/deep/b.txt"]
+        );
+        assert_eq!(listing.ignored, 1);
+    }
+
+    #[test]
+    fn an_interrupted_listing_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "正文").unwrap();
+        let stop = AtomicBool::new(true);
+        let err = list_files_until(dir.path(), &ListOptions::default(), Some(&stop)).unwrap_err();
+        assert!(matches!(err, Error::Interrupted), "{err}");
     }
 
     #[cfg(unix)]

@@ -80,6 +80,7 @@ fn classify(name: &OsStr, managed: &HashSet<OsString>) -> Kind {
     } else if text == META
         || text == MANAGED
         || text == super::checked::CHECKED
+        || super::sidecar::is_sidecar(text)
         || managed.contains(name)
         || is_segment_file(text)
     {
@@ -180,12 +181,16 @@ pub(crate) fn marker_seeds(dir: &Path) -> Option<PathBuf> {
     let text = std::fs::read_to_string(dir.join(MARKER)).ok()?;
     text.lines()
         .find_map(|line| line.strip_prefix("seeds: "))
-        .map(PathBuf::from)
+        .map(|escaped| PathBuf::from(crate::corpus::unescape(escaped)))
 }
 
-/// The marker's text for an index of the seeds folder `seeds` (canonical).
+/// The marker's text for an index of the seeds folder `seeds` (canonical), its bytes kept
+/// whatever they are (see [`crate::corpus::escape_os`]).
 pub(crate) fn marker_text(seeds: &Path) -> String {
-    format!("sou index\nseeds: {}\n", seeds.to_string_lossy())
+    format!(
+        "sou index\nseeds: {}\n",
+        crate::corpus::escape_os(seeds.as_os_str())
+    )
 }
 
 /// Makes the marker of the index in `dir` name `seeds`, when it names another folder or none.
@@ -230,6 +235,20 @@ pub(crate) fn lock_writer(dir: &Path) -> Result<std::fs::File> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A folder whose name is not UTF-8 worked once: every later command said the index was
+    /// another folder's, since the marker kept the name with its bytes replaced.
+    #[cfg(unix)]
+    #[test]
+    fn the_marker_keeps_any_folder_name() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        for name in [&b"n_\xd0\xc2"[..], b"a\\b", "新闻".as_bytes()] {
+            let seeds = Path::new("/data").join(std::ffi::OsStr::from_bytes(name));
+            std::fs::write(dir.path().join(MARKER), marker_text(&seeds)).unwrap();
+            assert_eq!(marker_seeds(dir.path()).as_deref(), Some(seeds.as_path()));
+        }
+    }
 
     #[test]
     fn only_tantivy_names_are_ours() {

@@ -225,7 +225,7 @@ mod tests {
         (dir, sou)
     }
 
-    fn hits(sou: &Sou, query: &str) -> Vec<(String, u64, String)> {
+    fn hits(sou: &Sou, query: &str) -> Vec<(std::path::PathBuf, u64, String)> {
         let options = SearchOptions {
             sync: false,
             limit: 100,

@@ -9,6 +9,7 @@ mod folder;
 pub(crate) mod manifest;
 mod merge;
 pub(crate) mod schema;
+pub(crate) mod sidecar;
 pub mod sync;
 
 use std::io::Write;
@@ -18,7 +19,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyDocument};
 
-use crate::analysis::{ANALYSIS_VERSION, UserWords, grams};
+use crate::analysis::{ANALYSIS_VERSION, grams};
+use crate::corpus::settings::{MAX_SETTINGS_BYTES, SettingsPlace};
 use crate::corpus::{self, DICT_FILE};
 use crate::{Error, Result};
 
@@ -37,10 +39,50 @@ pub struct Payload {
     /// Whether the commit ends a sync (false for the intermediate commits of a long build).
     #[serde(default)]
     pub complete: bool,
-    /// The user dictionary the documents were analyzed with, as jieba resolved it: a search
-    /// cuts its query with the same words.
+    /// Where the user dictionary the documents were analyzed with is kept, as jieba resolved
+    /// it: a search cuts its query with the same words.
     #[serde(default)]
-    pub user_words: UserWords,
+    pub user_words: Option<sidecar::WordsRef>,
+    /// The user dictionary file as the fingerprint saw it.
+    #[serde(default)]
+    pub dict: Option<DictStamp>,
+}
+
+/// The user dictionary file as a fingerprint saw it: a file with the same size and time is
+/// taken to hold the same words, without reading it again (a 16 MB `dict.txt` took a
+/// noticeable share of every search to hash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DictStamp {
+    /// Its size.
+    pub size: u64,
+    /// Its modification time (ns since the epoch).
+    pub mtime_ns: u64,
+    /// A hash of its bytes.
+    pub hash: u64,
+    /// When it was hashed (ns since the epoch): a file modified close to that is hashed again.
+    pub seen_at_ns: u64,
+}
+
+/// The fingerprint of everything that changes what the index holds (see [`fingerprint`]), and
+/// how it saw the user dictionary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// The fingerprint.
+    pub text: String,
+    /// The user dictionary file, when there is one that can be used.
+    pub dict: Option<DictStamp>,
+}
+
+/// The payload of the last commit in `dir`, read from `meta.json` without opening the index;
+/// `None` when there is none or it cannot be read.
+pub fn last_payload(dir: &Path) -> Option<Payload> {
+    #[derive(Deserialize)]
+    struct Meta {
+        payload: Option<String>,
+    }
+    let bytes = std::fs::read(dir.join(folder::META)).ok()?;
+    let meta: Meta = serde_json::from_slice(&bytes).ok()?;
+    serde_json::from_str(&meta.payload?).ok()
 }
 
 /// The first document holding `term` that is alive and that `accept` takes, segment by segment:
@@ -84,24 +126,72 @@ pub(crate) fn find_alive<T>(
 }
 
 /// The fingerprint of everything that changes what the index holds: schema, analysis, the gram
-/// contract, passage cutting and the user dictionary of `seeds`.
-pub fn fingerprint(seeds: &Path) -> Result<String> {
+/// contract, passage cutting and the user dictionary of `seeds`, read as settings files are
+/// (`place`; `None` when the folder cannot be resolved). A dictionary whose size and time are
+/// those of `known` is not read again.
+pub fn fingerprint(
+    seeds: &Path,
+    place: Option<&SettingsPlace>,
+    known: Option<&DictStamp>,
+) -> Fingerprint {
     let dict_path = seeds.join(DICT_FILE);
-    let dict = match std::fs::read(&dict_path) {
-        Ok(bytes) => format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&bytes)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => "none".to_string(),
-        Err(err) => return Err(Error::io(dict_path, err)),
+    let mut stamp = None;
+    let dict = match place.map(|place| (place, place.stat(&dict_path))) {
+        None | Some((_, Ok(None))) => "none".to_string(),
+        // The analyzer says why when it reads the file.
+        Some((_, Err(_))) => "unusable".to_string(),
+        Some((place, Ok(Some((size, mtime_ns))))) => {
+            let now = now_ns();
+            let same = known.filter(|k| {
+                k.size == size
+                    && k.mtime_ns == mtime_ns
+                    && k.seen_at_ns.abs_diff(mtime_ns) > RACY_NS
+            });
+            let hash = match same {
+                Some(known) => Some(known.hash),
+                None => place
+                    .read(&dict_path, MAX_SETTINGS_BYTES)
+                    .ok()
+                    .flatten()
+                    .map(|bytes| xxhash_rust::xxh3::xxh3_64(&bytes)),
+            };
+            match hash {
+                Some(hash) => {
+                    stamp = Some(DictStamp {
+                        size,
+                        mtime_ns,
+                        hash,
+                        seen_at_ns: same.map_or(now, |k| k.seen_at_ns),
+                    });
+                    format!("{hash:016x}")
+                }
+                None => "unusable".to_string(),
+            }
+        }
     };
-    Ok(format!(
-        "{};{};{};{};md{};html{};dict-{}",
-        schema::version(),
-        ANALYSIS_VERSION,
-        grams::version(),
-        corpus::passage::version(),
-        corpus::markdown::MARKDOWN_VERSION,
-        corpus::html::HTML_VERSION,
-        dict
-    ))
+    Fingerprint {
+        text: format!(
+            "{};{};{};{};md{};html{};dict-{}",
+            schema::version(),
+            ANALYSIS_VERSION,
+            grams::version(),
+            corpus::passage::version(),
+            corpus::markdown::MARKDOWN_VERSION,
+            corpus::html::HTML_VERSION,
+            dict
+        ),
+        dict: stamp,
+    }
+}
+
+/// A file modified this close to when it was looked at may change again unseen, within the
+/// file system's timestamp resolution.
+const RACY_NS: u64 = 2_000_000_000;
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// Numbers about an index.
@@ -264,6 +354,18 @@ impl SouIndex {
             )),
             _ => Err(folder_error(dir, "no index yet: run `sou index` first")),
         }
+    }
+
+    /// The index in `dir`, to rebuild beside its last commit: `None` unless it is a sou index
+    /// of this version whose commit opens (its segments are not read).
+    pub fn open_for_rebuild(dir: &Path) -> Option<SouIndex> {
+        let survey = Survey::of(dir).ok()?;
+        if !(survey.marker && survey.meta) {
+            return None;
+        }
+        let index = Self::open_tantivy(dir, directory::Access::Sync).ok()?;
+        index.payload().ok().flatten()?;
+        Some(index)
     }
 
     /// A new, empty index in place of the one in `dir`, made without opening the old one, which
@@ -586,10 +688,28 @@ mod tests {
     #[test]
     fn the_fingerprint_follows_the_user_dictionary() {
         let dir = tempfile::tempdir().unwrap();
-        let without = fingerprint(dir.path()).unwrap();
+        let place = SettingsPlace::of(dir.path(), false);
+        let without = fingerprint(dir.path(), place.as_ref(), None).text;
         std::fs::write(dir.path().join(DICT_FILE), "郑洛新 100\n").unwrap();
-        let with = fingerprint(dir.path()).unwrap();
+        let seen = fingerprint(dir.path(), place.as_ref(), None);
+        let with = seen.text.clone();
         assert_ne!(without, with);
+        // Seen long enough ago, the same size and time are taken as the same words.
+        let mut stamp = seen.dict.unwrap();
+        stamp.seen_at_ns = stamp.mtime_ns + 10 * RACY_NS;
+        stamp.hash = 7;
+        let trusted = fingerprint(dir.path(), place.as_ref(), Some(&stamp));
+        assert!(
+            trusted.text.ends_with("dict-0000000000000007"),
+            "{}",
+            trusted.text
+        );
+        // Seen right after it was written: read again.
+        stamp.seen_at_ns = stamp.mtime_ns;
+        assert_eq!(
+            fingerprint(dir.path(), place.as_ref(), Some(&stamp)).text,
+            with
+        );
         for part in [
             schema::version(),
             ANALYSIS_VERSION.to_string(),

@@ -114,6 +114,8 @@ pub struct SyncReport {
     pub warnings: Vec<String>,
     /// Whether everything was re-indexed (asked for, or the settings changed).
     pub rebuilt: bool,
+    /// Files and folders an ignore file left out.
+    pub ignored: usize,
     /// How long it took.
     pub elapsed: Duration,
     /// Of which the merges after its last commit (see [`merge`]).
@@ -262,7 +264,7 @@ pub fn sync(
     index: &SouIndex,
     seeds: &Path,
     analyzer: &SharedAnalyzer,
-    fingerprint: &str,
+    fingerprint: &super::Fingerprint,
     limits: &Limits,
     options: &SyncOptions<'_>,
 ) -> Result<SyncReport> {
@@ -271,35 +273,38 @@ pub fn sync(
     // Without a payload the index is new (or its creation was interrupted): start it clean.
     let settings_changed = payload
         .as_ref()
-        .is_some_and(|p| p.fingerprint != fingerprint);
+        .is_some_and(|p| p.fingerprint != fingerprint.text);
     let clear = options.rebuild || settings_changed || payload.is_none();
-    let reader = index.reader()?;
-    let searcher = reader.searcher();
+    // A rebuild never opens the old segments: they may be what is damaged.
+    let reader = if clear { None } else { Some(index.reader()?) };
+    let searcher = reader.as_ref().map(|reader| reader.searcher());
     // The manifest is read while the folder is listed: on 470,000 files they are the two
     // halves of a no-op sync, one in the kernel's stat calls, one in the index.
     let (listing, manifest) = std::thread::scope(|scope| {
-        let manifest = scope.spawn(|| {
-            if clear {
+        let manifest = scope.spawn(|| match &searcher {
+            Some(searcher) => manifest::read(searcher, &index.fields),
+            None => {
                 // Every article listed is to be indexed: jieba's dictionary loads (0.1 s) while
                 // the folder is listed, not after.
                 analyzer.get();
                 Ok(Manifest::default())
-            } else {
-                manifest::read(&searcher, &index.fields)
             }
         });
-        let listing = corpus::list_files(seeds, &limits.listing);
+        let listing = corpus::list_files_until(seeds, &limits.listing, options.interrupt);
         let manifest = manifest
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (listing, manifest)
     });
     let (listing, manifest) = (listing?, manifest?);
+    let ignored = listing.ignored;
     let mut known_reasons = HashMap::new();
-    for skip in &listing.skipped {
-        if let Some(known) = manifest.get(&skip.key).filter(|k| k.skipped) {
-            let reason = manifest::reason(&searcher, &index.fields, known)?;
-            known_reasons.insert(skip.key.clone(), reason);
+    if let Some(searcher) = &searcher {
+        for skip in &listing.skipped {
+            if let Some(known) = manifest.get(&skip.key).filter(|k| k.skipped) {
+                let reason = manifest::reason(searcher, &index.fields, known)?;
+                known_reasons.insert(skip.key.clone(), reason);
+            }
         }
     }
     let plan = plan(listing, &manifest, &known_reasons, clear);
@@ -309,6 +314,7 @@ pub fn sync(
     drop(reader);
     let mut report = SyncReport {
         rebuilt: options.rebuild || settings_changed,
+        ignored,
         ..SyncReport::default()
     };
     if plan.is_empty() {
@@ -324,7 +330,10 @@ pub fn sync(
     execute(
         index,
         analyzer,
-        fingerprint,
+        Before {
+            fingerprint,
+            payload: payload.as_ref(),
+        },
         limits,
         options,
         plan,
@@ -434,15 +443,27 @@ impl Books<'_> {
 fn execute(
     index: &SouIndex,
     analyzer: &SharedAnalyzer,
-    fingerprint: &str,
+    before: Before<'_>,
     limits: &Limits,
     options: &SyncOptions<'_>,
     plan: Plan,
     report: &mut SyncReport,
 ) -> Result<()> {
-    let settings = Settings {
+    // The user words the last commit keeps serve while the settings are the same; otherwise
+    // the dictionary is resolved (which reads and parses it) and its words kept anew.
+    let Before {
         fingerprint,
-        user_words: analyzer.user_words(),
+        payload: previous,
+    } = before;
+    let user_words = match previous {
+        Some(p) if p.fingerprint == fingerprint.text && !plan.clear => p.user_words.clone(),
+        _ => super::sidecar::keep_user_words(&index.dir, analyzer.user_words())
+            .map_err(|e| Error::io(&index.dir, e))?,
+    };
+    let settings = Settings {
+        fingerprint: &fingerprint.text,
+        user_words,
+        dict: fingerprint.dict,
     };
     // Only now is anything written: take the writer (one process at a time).
     let threads = limits.threads.clamp(1, 8);
@@ -496,6 +517,10 @@ fn execute(
         books.report.skipped.push(skip.clone());
     }
 
+    // Clearing an index that holds a commit (a rebuild, new settings): searches see the old
+    // commit until the new index is whole, so nothing is committed before the end, and an
+    // interrupted or killed rebuild leaves the old index as it was.
+    let hold_commits = plan.clear && previous.is_some();
     let todo = &plan.todo;
     let bytes_total: u64 = todo.iter().map(|t| t.file.size).sum();
     let stop = Stop {
@@ -546,7 +571,10 @@ fn execute(
                     merging: false,
                 });
             }
-            if books.since_commit >= options.commit_every_bytes && !stop.requested() {
+            if books.since_commit >= options.commit_every_bytes
+                && !hold_commits
+                && !stop.requested()
+            {
                 if let Err(err) = writer.commit(&settings, false) {
                     stop.fail();
                     failure
@@ -570,6 +598,12 @@ fn execute(
         return Err(err);
     }
     let interrupted = stop.interrupted();
+    if interrupted && hold_commits {
+        writer
+            .rollback()
+            .map_err(|e| Error::tantivy("dropping the unfinished rebuild", e))?;
+        return Err(Error::Interrupted);
+    }
     commit(&mut writer, index, &settings, !interrupted)?;
     report.passages = passages;
     let files_read = Progress {
@@ -677,10 +711,17 @@ impl SharedWriter<'_> {
     }
 }
 
+/// The settings a sync runs with, and what the last commit recorded of those it ran with.
+struct Before<'a> {
+    fingerprint: &'a super::Fingerprint,
+    payload: Option<&'a Payload>,
+}
+
 /// What every commit records of the settings the documents were analyzed with.
 struct Settings<'a> {
     fingerprint: &'a str,
-    user_words: &'a crate::analysis::UserWords,
+    user_words: Option<super::sidecar::WordsRef>,
+    dict: Option<super::DictStamp>,
 }
 
 fn commit(
@@ -696,14 +737,23 @@ fn commit(
             .map_or(0, |d| d.as_secs()),
         complete,
         user_words: settings.user_words.clone(),
+        dict: settings.dict,
     };
-    let payload = serde_json::to_string(&payload).unwrap_or_default();
+    // An empty payload would read as a new index, and the next sync would rebuild it all.
+    let payload = serde_json::to_string(&payload).map_err(|e| {
+        Error::io(
+            &index.dir,
+            std::io::Error::other(format!("recording the commit: {e}")),
+        )
+    })?;
     let context = format!("committing to {}", index.dir.display());
     let mut prepared = writer
         .prepare_commit()
         .map_err(|e| Error::tantivy(context.clone(), e))?;
     prepared.set_payload(&payload);
     prepared.commit().map_err(|e| Error::tantivy(context, e))?;
+    // The words files of earlier commits are no one's now.
+    super::sidecar::remove_other_words(&index.dir, settings.user_words.as_ref());
     Ok(())
 }
 
@@ -786,10 +836,11 @@ fn process(
         doc.add_u64(fields.line, passage.line);
         doc.add_u64(fields.text_hash, text_hash(&passage.text));
         if keep_text {
+            // Text, tail and origin, in this order (see `search::kept_text`).
             doc.add_text(fields.kept_text, &passage.text);
-            if !passage.tail.is_empty() {
-                doc.add_text(fields.kept_text, &passage.tail);
-            }
+            doc.add_text(fields.kept_text, &passage.tail);
+            let origin = serde_json::to_string(&passage.origin).unwrap_or_default();
+            doc.add_text(fields.kept_text, &origin);
         }
         fields.gram.add_passage(&mut doc, &terms);
         unit.push(doc);
@@ -901,7 +952,11 @@ mod tests {
     }
 
     fn listing(files: Vec<SourceFile>, skipped: Vec<Skipped>) -> corpus::Listing {
-        corpus::Listing { files, skipped }
+        corpus::Listing {
+            files,
+            skipped,
+            ignored: 0,
+        }
     }
 
     #[test]

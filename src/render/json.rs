@@ -16,6 +16,7 @@
 //!     "path": "./seeds/a.txt",    // seeds folder as given + path inside it
 //!     "also": [],                 // other files with a passage of the same text
 //!     "line": 33,                 // 1-based line where the passage starts
+//!     "column": 200,              // byte column of the match the snippet shows (in its line)
 //!     "title": "…",               // the article's title
 //!     "text": "…",                // the whole passage as a reader sees it
 //!     "snippet": "…",             // the window shown (the whole passage when short)
@@ -69,6 +70,13 @@ pub struct JsonHit {
     pub also: Vec<String>,
     /// 1-based line where the passage starts.
     pub line: u64,
+    /// 1-based byte column, in the line of the match the snippet shows, of that match (absent
+    /// when the file changed since it was indexed).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub column: Option<usize>,
+    /// 1-based page of that match, for formats with pages.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<u32>,
     /// The article's title.
     pub title: String,
     /// The whole passage.
@@ -102,8 +110,14 @@ impl From<&Results> for JsonResults {
                     rank: hit.rank,
                     score: hit.score,
                     tier: hit.tier.name().to_string(),
-                    path: hit.path.clone(),
-                    also: hit.also.clone(),
+                    path: crate::corpus::display_os(hit.path.as_os_str()),
+                    also: hit
+                        .also
+                        .iter()
+                        .map(|a| crate::corpus::display_os(a.path.as_os_str()))
+                        .collect(),
+                    column: hit.location.map(|l| l.column),
+                    page: hit.location.and_then(|l| l.page),
                     line: hit.line,
                     title: hit.title.clone(),
                     text: hit.text.clone(),

@@ -129,8 +129,9 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
     // Two lines, less the indent and the two `…`.
     let snippet_columns = (2 * width).saturating_sub(8).max(20);
     for hit in &results.hits {
+        let path = shown_path(&hit.path);
         out.set_color(&path_spec())?;
-        write!(out, "{}", visible(&hit.path))?;
+        write!(out, "{path}")?;
         out.reset()?;
         write!(out, ":")?;
         out.set_color(&line_spec())?;
@@ -139,9 +140,10 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
         write!(out, "  ")?;
         let title_hit = !hit.title.is_empty() && hit.text == hit.title;
         if title_hit {
-            let head = visible(&hit.path).chars().count() + hit.line.to_string().len() + 3;
+            let head = path.chars().count() + hit.line.to_string().len() + 3;
             let columns = (2 * width).saturating_sub(head + 2).max(20);
-            let title = crate::search::snippet_in_columns(&hit.text, &hit.highlights, columns);
+            let title =
+                crate::search::snippet_in_columns(&hit.text, &hit.highlights, hit.anchor, columns);
             out.set_color(&title_spec())?;
             write_snippet(out, &title)?;
             out.reset()?;
@@ -166,14 +168,19 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
             writeln!(out)?;
         } else if !title_hit {
             write!(out, "    ")?;
-            let snippet =
-                crate::search::snippet_in_columns(&hit.text, &hit.highlights, snippet_columns);
+            let snippet = crate::search::snippet_in_columns(
+                &hit.text,
+                &hit.highlights,
+                hit.anchor,
+                snippet_columns,
+            );
             write_snippet(out, &snippet)?;
             writeln!(out)?;
         }
         if !hit.also.is_empty() {
             out.set_color(&note_spec())?;
-            write!(out, "    also in {}", visible(&hit.also.join(", ")))?;
+            let also: Vec<String> = hit.also.iter().map(|a| shown_path(&a.path)).collect();
+            write!(out, "    also in {}", also.join(", "))?;
             out.reset()?;
             writeln!(out)?;
         }
@@ -185,43 +192,35 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
 /// Columns of the text on a `--vimgrep` line.
 const VIMGREP_COLUMNS: usize = 200;
 
-/// Writes one line per hit, `path:line:column:text`, as `vim -q`, Emacs's grep mode and VS
-/// Code's problem matchers read it: the line and byte column of the first match in the file,
-/// and the snippet around it on one line.
+/// A path as printed: its bytes as text (see [`crate::corpus::display_os`]), control
+/// characters escaped.
+pub fn shown_path(path: &Path) -> String {
+    visible(&crate::corpus::display_os(path.as_os_str())).into_owned()
+}
+
+/// Writes one line per hit and per other file holding its passage, `path:line:column:text`,
+/// as `vim -q`, Emacs's grep mode and VS Code's problem matchers read it: the line and byte
+/// column of the match the snippet shows (see [`crate::search::Hit::location`]), and the
+/// snippet around it on one line. A hit whose file changed since it was indexed points at its
+/// passage's line.
 pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<()> {
-    // Each file's hits are found in it in one pass from their lines on: a hit deep in a long
-    // file costs counting its newlines, not decoding all of it. A passage's lines, blank ones
-    // and markup included, are rarely four times its text.
-    let after = |hit: &crate::search::Hit| hit.text.len().saturating_mul(4).saturating_add(4096);
-    let mut located = vec![None; results.hits.len()];
-    for (path, hits) in crate::group_by_key(results.hits.iter().map(|hit| hit.path.as_str())) {
-        let lines: Vec<u64> = hits.iter().map(|&i| results.hits[i].line).collect();
-        let most = hits
-            .iter()
-            .map(|&i| after(&results.hits[i]))
-            .max()
-            .unwrap_or(0);
-        let Ok(texts) = crate::corpus::read::texts_from_lines(Path::new(path), &lines, most) else {
-            continue;
+    for hit in &results.hits {
+        let snippet = crate::search::snippet_in_columns(
+            &hit.text,
+            &hit.highlights,
+            hit.anchor,
+            VIMGREP_COLUMNS,
+        );
+        let text = visible(&snippet.text);
+        let place = |location: Option<crate::corpus::Location>, line: u64| {
+            location.map_or((line, 1), |l| (l.line, l.column))
         };
-        let format = crate::corpus::Format::of(Path::new(path));
-        for (&i, text) in hits.iter().zip(texts) {
-            let hit = &results.hits[i];
-            let offset = hit.highlights.first().map_or(0, |h| h.0);
-            located[i] = crate::corpus::locate_in(format, &text, 1, &hit.text, offset)
-                .map(|(line, column)| (hit.line + line - 1, column));
+        let (line, column) = place(hit.location, hit.line);
+        writeln!(out, "{}:{line}:{column}:{text}", shown_path(&hit.path))?;
+        for also in &hit.also {
+            let (line, column) = place(also.location, also.line.max(1));
+            writeln!(out, "{}:{line}:{column}:{text}", shown_path(&also.path))?;
         }
-    }
-    for (hit, located) in results.hits.iter().zip(located) {
-        let (line, column) = located.unwrap_or((hit.line, 1));
-        let snippet =
-            crate::search::snippet_in_columns(&hit.text, &hit.highlights, VIMGREP_COLUMNS);
-        writeln!(
-            out,
-            "{}:{line}:{column}:{}",
-            visible(&hit.path),
-            visible(&snippet.text)
-        )?;
     }
     Ok(())
 }
@@ -233,9 +232,9 @@ pub fn write_files<W: Write>(out: &mut W, results: &Results, limit: usize) -> io
     let paths = results
         .hits
         .iter()
-        .flat_map(|hit| std::iter::once(&hit.path).chain(&hit.also));
-    for path in paths.filter(|path| seen.insert(path.as_str())).take(limit) {
-        writeln!(out, "{}", visible(path))?;
+        .flat_map(|hit| std::iter::once(&hit.path).chain(hit.also.iter().map(|a| &a.path)));
+    for path in paths.filter(|path| seen.insert(path.as_path())).take(limit) {
+        writeln!(out, "{}", shown_path(path))?;
     }
     Ok(())
 }
@@ -245,10 +244,11 @@ pub fn write_files<W: Write>(out: &mut W, results: &Results, limit: usize) -> io
 pub fn summary_line(results: &Results) -> String {
     let ms = results.took.as_secs_f64() * 1000.0;
     let plus = if results.total_exact { "" } else { "+" };
-    if results.hits.len() < results.total {
+    // A passage found in several files is shown once, and counts for each of them.
+    let shown: usize = results.hits.iter().map(|hit| 1 + hit.also.len()).sum();
+    if shown < results.total {
         format!(
-            "{} of {}{plus} passages ({ms:.1} ms; --limit shows more)",
-            results.hits.len(),
+            "{shown} of {}{plus} passages ({ms:.1} ms; --limit shows more)",
             results.total
         )
     } else {
@@ -268,9 +268,17 @@ pub fn write_stats<W: Write>(
     index: &Path,
     seeds: &Path,
 ) -> io::Result<()> {
-    writeln!(out, "index:     {}", visible(&index.to_string_lossy()))?;
+    writeln!(
+        out,
+        "index:     {}",
+        visible(&crate::corpus::display_os(index.as_os_str()))
+    )?;
     if let Some(folder) = &stats.seeds {
-        writeln!(out, "seeds:     {}", visible(&folder.to_string_lossy()))?;
+        writeln!(
+            out,
+            "seeds:     {}",
+            visible(&crate::corpus::display_os(folder.as_os_str()))
+        )?;
     }
     writeln!(out, "articles:  {}", stats.articles)?;
     writeln!(out, "passages:  {}", stats.passages)?;
@@ -391,6 +399,8 @@ mod tests {
                 path: "seeds/a.txt".into(),
                 also: vec![],
                 line: 7,
+                location: None,
+                anchor: 5,
                 title: "标题".into(),
                 snippet: crate::search::highlight::snippet(&text, &highlights),
                 text,

@@ -56,7 +56,14 @@ pub struct Snippet {
 
 /// The whole passage when it is short, otherwise `SNIPPET_CHARS` characters starting a little
 /// before the first highlight.
+#[cfg(test)]
 pub fn snippet(text: &str, highlights: &[(usize, usize)]) -> Snippet {
+    snippet_at(text, highlights, highlights.first().map_or(0, |h| h.0))
+}
+
+/// The whole passage when it is short, otherwise `SNIPPET_CHARS` characters starting a little
+/// before the character at `anchor` (the match the snippet is for).
+pub fn snippet_at(text: &str, highlights: &[(usize, usize)], anchor: usize) -> Snippet {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= SNIPPET_CHARS {
         return Snippet {
@@ -66,7 +73,7 @@ pub fn snippet(text: &str, highlights: &[(usize, usize)]) -> Snippet {
             cut_end: false,
         };
     }
-    let first = highlights.first().map_or(0, |h| h.0);
+    let first = anchor.min(chars.len());
     let end = (first.saturating_sub(LEAD_CHARS) + SNIPPET_CHARS).min(chars.len());
     let start = end - SNIPPET_CHARS;
     let shifted = highlights
@@ -82,9 +89,14 @@ pub fn snippet(text: &str, highlights: &[(usize, usize)]) -> Snippet {
     }
 }
 
-/// Like [`snippet`], but the window is at most `columns` wide on a terminal (a Chinese
-/// character takes two), with the first highlight a fifth of the way in.
-pub fn snippet_in_columns(text: &str, highlights: &[(usize, usize)], columns: usize) -> Snippet {
+/// Like [`snippet_at`], but the window is at most `columns` wide on a terminal (a Chinese
+/// character takes two), with the character at `anchor` a fifth of the way in.
+pub fn snippet_in_columns(
+    text: &str,
+    highlights: &[(usize, usize)],
+    anchor: usize,
+    columns: usize,
+) -> Snippet {
     use unicode_width::UnicodeWidthChar;
     let chars: Vec<char> = text.chars().collect();
     let width = |c: &char| c.width().unwrap_or(0);
@@ -96,7 +108,7 @@ pub fn snippet_in_columns(text: &str, highlights: &[(usize, usize)], columns: us
             cut_end: false,
         };
     }
-    let first = highlights.first().map_or(0, |h| h.0).min(chars.len());
+    let first = anchor.min(chars.len());
     let mut start = first;
     let mut lead = 0;
     while start > 0 && lead + width(&chars[start - 1]) <= columns / 5 {
@@ -171,15 +183,16 @@ mod tests {
     fn a_window_in_columns_counts_chinese_characters_twice() {
         let text = format!("{}目标{}", "前".repeat(200), "后".repeat(200));
         let highlights = find(&text, "", &[chars("目标")]);
-        let snippet = snippet_in_columns(&text, &highlights, 100);
+        let snippet = snippet_in_columns(&text, &highlights, highlights[0].0, 100);
         assert_eq!(snippet.text.chars().count(), 50);
         assert_eq!(cut(&snippet.text, snippet.highlights[0]), "目标");
         assert_eq!(snippet.highlights[0].0, 10);
         let near_end = format!("{}目标", "前".repeat(300));
-        let snippet = snippet_in_columns(&near_end, &find(&near_end, "", &[chars("目标")]), 100);
+        let found = find(&near_end, "", &[chars("目标")]);
+        let snippet = snippet_in_columns(&near_end, &found, found[0].0, 100);
         assert_eq!(snippet.text.chars().count(), 50);
         assert!(snippet.cut_start && !snippet.cut_end);
-        let short = snippet_in_columns("abc目标", &[(3, 5)], 100);
+        let short = snippet_in_columns("abc目标", &[(3, 5)], 3, 100);
         assert_eq!(short.text, "abc目标");
     }
 

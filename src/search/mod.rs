@@ -32,14 +32,13 @@ use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, O
 use crate::analysis::dictionary::Dictionary;
 use crate::analysis::grams::{self, any_of};
 use crate::corpus::Passage;
-use crate::corpus::display_path;
 use crate::corpus::read::Wanted;
 use crate::index::SouIndex;
 use crate::index::schema::{KEEP_TEXT_BYTES, UnitPlace, names, text_hash};
 use crate::{Error, Result};
 
 pub use articles::Tier;
-pub use highlight::{Snippet, snippet_in_columns};
+pub use highlight::{Snippet, snippet_at, snippet_in_columns};
 pub use query::{Literal, Query, parse};
 pub use synonyms::Synonyms;
 
@@ -66,23 +65,40 @@ pub struct Hit {
     pub matched: Vec<String>,
     /// The query words neither the passage nor its title holds.
     pub missing: Vec<String>,
-    /// The file as the user can open it: the seeds folder as given joined with the article key.
-    pub path: String,
-    /// Other files holding a passage with the same text, as paths to open.
-    pub also: Vec<String>,
+    /// The file, as the user can open it: the seeds folder as given joined with its path there.
+    pub path: std::path::PathBuf,
+    /// Other files holding a passage with the same text.
+    pub also: Vec<Also>,
     /// 1-based line where the passage starts.
     pub line: u64,
+    /// Where the match the snippet shows stands in the file (the query as written when the
+    /// passage holds it, else its rarest word): line, byte column, page. `None` when the file
+    /// changed since it was indexed.
+    pub location: Option<crate::corpus::Location>,
     /// The article's title.
     pub title: String,
     /// The whole passage.
     pub text: String,
     /// Character ranges of the matches in `text`.
     pub highlights: Vec<(usize, usize)>,
+    /// The character of `text` the snippet is placed at (see [`Hit::location`]).
+    pub anchor: usize,
     /// The window shown, with its own highlights.
     pub snippet: Snippet,
     /// The file no longer holds the passage as indexed (changed or gone since the index was
     /// synced): `title`, `text` and the highlights are empty.
     pub changed: bool,
+}
+
+/// Another file holding a hit's passage.
+#[derive(Debug, Clone)]
+pub struct Also {
+    /// The file, as the user can open it.
+    pub path: std::path::PathBuf,
+    /// 1-based line where the passage starts in it.
+    pub line: u64,
+    /// Where the hit's match stands in it (see [`Hit::location`]).
+    pub location: Option<crate::corpus::Location>,
 }
 
 /// The answer to a query.
@@ -146,7 +162,9 @@ fn build(
         );
     }
     for literal in &query.excluded {
-        clauses.push((Occur::MustNot, grams::contains(fields, &literal.chars)));
+        let forms = literal.forms();
+        let any = any_of(forms.iter().map(|f| grams::contains(fields, f)).collect());
+        clauses.push((Occur::MustNot, any));
     }
     // One literal without synonyms matches only as written: the bonus would go to every hit.
     let only_as_written = matches!(&forms[..], [only] if only.len() == 1);
@@ -319,37 +337,65 @@ pub(crate) fn search(
         .words
         .iter()
         .flat_map(|word| word.forms.iter().cloned())
-        .chain(query.groups.iter().flat_map(|group| {
-            group
+        .chain(
+            query
+                .groups
                 .iter()
-                .map(|literal| literal.chars.clone())
-                .collect::<Vec<_>>()
-        }))
+                .flat_map(|group| group.iter().flat_map(Literal::forms)),
+        )
         .collect();
     let found: Vec<Found> = found.into_iter().take(limit).collect();
+    // The strings that place a hit's snippet and column: the query as written, then each word
+    // from the rarest.
+    let mut anchors: Vec<Vec<Vec<char>>> = vec![written_forms(query)];
+    let mut by_rarity: Vec<(u64, &words::Word)> = reading
+        .words
+        .iter()
+        .map(|word| {
+            let fields = &context.index.fields.gram;
+            let count = grams::doc_freq_estimate(context.searcher, fields, word.chars());
+            (count.unwrap_or(u64::MAX), word)
+        })
+        .collect();
+    by_rarity.sort_by_key(|&(count, _)| count);
+    anchors.extend(by_rarity.into_iter().map(|(_, word)| word.forms.clone()));
+    // The other files holding each hit's passage, read with the hits.
+    let mut twins: Vec<(usize, Found)> = Vec::new();
+    if context.scope.with_text {
+        for (i, hit) in found.iter().enumerate() {
+            for key in &hit.also {
+                if let Some(twin) = twin_in(context, key, hit)? {
+                    twins.push((i, twin));
+                }
+            }
+        }
+    }
     let mut texts = if context.scope.with_text {
-        reread(context, &found)?
+        let all: Vec<&Found> = found.iter().chain(twins.iter().map(|(_, t)| t)).collect();
+        reread(context, &all)?
     } else {
         Vec::new()
     };
+    let twin_texts = texts.split_off(found.len().min(texts.len()));
+    let mut also_of: Vec<Vec<Also>> = vec![Vec::new(); found.len()];
+    let mut anchor_of: Vec<Option<usize>> = vec![None; found.len()];
     let mut hits: Vec<Hit> = Vec::with_capacity(found.len());
-    for (i, found) in found.into_iter().enumerate() {
-        let path = display_path(context.seeds, &found.article);
-        let also = found
-            .also
-            .iter()
-            .map(|key| display_path(context.seeds, key))
-            .collect();
+    for (i, found) in found.iter().enumerate() {
+        let path = crate::corpus::path_of(context.seeds, &found.article);
         let changed = context.scope.with_text && texts[i].is_none();
-        let (title, text, highlights, snippet) = match texts.get_mut(i).and_then(Option::take) {
-            Some((title, passage)) => {
-                let text = passage.text;
-                let highlights = highlight::find(&text, &passage.tail, &needles);
-                let snippet = highlight::snippet(&text, &highlights);
-                (title, text, highlights, snippet)
-            }
-            None => Default::default(),
-        };
+        let (title, text, highlights, snippet, location) =
+            match texts.get_mut(i).and_then(Option::take) {
+                Some((title, passage)) => {
+                    let text = passage.text;
+                    let highlights = highlight::find(&text, &passage.tail, &needles);
+                    let anchor = anchor_in(&text, &passage.tail, &anchors, &highlights);
+                    anchor_of[i] = Some(anchor);
+                    let snippet = highlight::snippet_at(&text, &highlights, anchor);
+                    let location = passage.origin.locate(&text, anchor);
+                    (title, text, highlights, snippet, location)
+                }
+                None => Default::default(),
+            };
         let mut matched = Vec::new();
         let mut missing = Vec::new();
         for (i, word) in reading.words.iter().enumerate() {
@@ -363,14 +409,41 @@ pub(crate) fn search(
             matched,
             missing,
             path,
-            also,
+            also: Vec::new(),
             line: found.line,
+            location,
             title,
             text,
             highlights,
+            anchor: anchor_of[i].unwrap_or(0),
             snippet,
             changed,
         });
+    }
+    for ((i, twin), text) in twins.iter().zip(twin_texts) {
+        let location = match (text, anchor_of[*i]) {
+            (Some((_, passage)), Some(anchor)) => passage.origin.locate(&passage.text, anchor),
+            _ => None,
+        };
+        also_of[*i].push(Also {
+            path: crate::corpus::path_of(context.seeds, &twin.article),
+            line: twin.line,
+            location,
+        });
+    }
+    for (hit, (found, mut also)) in hits.iter_mut().zip(found.iter().zip(also_of)) {
+        // A twin that could not be placed (no text asked for) is still named.
+        for key in &found.also {
+            let path = crate::corpus::path_of(context.seeds, key);
+            if !also.iter().any(|a| a.path == path) {
+                also.push(Also {
+                    path,
+                    line: 0,
+                    location: None,
+                });
+            }
+        }
+        hit.also = also;
     }
     Ok(Results {
         query: raw_query.to_string(),
@@ -383,6 +456,66 @@ pub(crate) fn search(
         hits,
         took: started.elapsed(),
     })
+}
+
+/// The strings that are the query as written: a one-group query's literals, or the literals of
+/// every group in a row, with or without a space between them.
+fn written_forms(query: &Query) -> Vec<Vec<char>> {
+    match &query.groups[..] {
+        [group] => group.iter().flat_map(Literal::forms).collect(),
+        groups if groups.iter().all(|g| g.len() == 1) => {
+            let literals: Vec<&[char]> = groups.iter().map(|g| &g[0].chars[..]).collect();
+            vec![literals.concat(), literals.join(&' ')]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Where a passage's snippet and column are placed: the first of `anchors` (the query as
+/// written, then each word from the rarest) that the passage holds, at its first place; else
+/// the first highlight.
+fn anchor_in(
+    text: &str,
+    tail: &str,
+    anchors: &[Vec<Vec<char>>],
+    highlights: &[(usize, usize)],
+) -> usize {
+    for forms in anchors.iter().filter(|forms| !forms.is_empty()) {
+        if let Some(&(start, _)) = highlight::find(text, tail, forms).first() {
+            return start;
+        }
+    }
+    highlights.first().map_or(0, |h| h.0)
+}
+
+/// The passage of article `key` whose text is `hit`'s: where a hit's twin stands.
+fn twin_in(context: &Context<'_>, key: &str, hit: &Found) -> Result<Option<Found>> {
+    let term = tantivy::Term::from_field_text(context.index.fields.path, key);
+    crate::index::find_alive(
+        context.searcher,
+        &term,
+        search_error,
+        |ord, segment, docs| {
+            let fast = segment.fast_fields();
+            let hashes = fast.u64(names::TEXT_HASH).map_err(search_error)?;
+            let lines = fast.u64(names::LINE).map_err(search_error)?;
+            for doc in docs {
+                if hashes.first(doc) == Some(hit.text_hash) {
+                    return Ok(Some(Found {
+                        article: key.to_string(),
+                        line: lines.first(doc).unwrap_or(0),
+                        address: tantivy::DocAddress::new(ord, doc),
+                        text_hash: hit.text_hash,
+                        also: Vec::new(),
+                        score: hit.score,
+                        tier: hit.tier,
+                        matched: hit.matched,
+                    }));
+                }
+            }
+            Ok(None)
+        },
+    )
 }
 
 /// A query of one word: tantivy's boolean query with the boundary bonus added by [`rank`].
@@ -435,7 +568,7 @@ fn search_words(
     pool_size: usize,
 ) -> Result<(Vec<Found>, usize, bool, bool)> {
     let fields = &context.index.fields.gram;
-    let excluded: Vec<Vec<char>> = query.excluded.iter().map(|l| l.chars.clone()).collect();
+    let excluded: Vec<Vec<char>> = query.excluded.iter().flat_map(Literal::forms).collect();
     let mut search = articles::WordSearch::new(
         context.searcher,
         fields,
@@ -552,19 +685,28 @@ fn title_document(context: &Context<'_>, key: &str) -> Result<Option<tantivy::Do
     )
 }
 
-/// The text and tail the index keeps of the passage at `address` (see [`KEEP_TEXT_BYTES`]).
-fn kept_text(
-    context: &Context<'_>,
-    address: tantivy::DocAddress,
-) -> Result<Option<(String, String)>> {
+/// The passage the index keeps at `address`: its text, tail and origin (see
+/// [`KEEP_TEXT_BYTES`]).
+fn kept_text(context: &Context<'_>, address: tantivy::DocAddress) -> Result<Option<Passage>> {
     use tantivy::schema::Value;
     let doc: tantivy::TantivyDocument = context.searcher.doc(address).map_err(search_error)?;
     let mut values = doc
         .get_all(context.index.fields.kept_text)
         .filter_map(|value| value.as_str());
-    Ok(values
+    let Some(text) = values.next() else {
+        return Ok(None);
+    };
+    let tail = values.next().unwrap_or("");
+    let origin = values
         .next()
-        .map(|text| (text.to_string(), values.next().unwrap_or("").to_string())))
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    Ok(Some(Passage {
+        line: 0,
+        text: text.to_string(),
+        tail: tail.to_string(),
+        origin,
+    }))
 }
 
 /// The title and the passages of `hits`, all of article `key`, from the text the index keeps
@@ -596,7 +738,9 @@ fn kept(
         Some((address, _)) => Some(address),
         None => title_document(context, key)?,
     };
-    let Some((title_text, _)) = title_at
+    let Some(Passage {
+        text: title_text, ..
+    }) = title_at
         .map(|at| kept_text(context, at))
         .transpose()?
         .flatten()
@@ -608,15 +752,12 @@ fn kept(
     }
     let mut passages = Vec::with_capacity(hits.len());
     for hit in hits {
-        let Some((text, tail)) = kept_text(context, hit.address)? else {
+        let Some(mut passage) = kept_text(context, hit.address)? else {
             return Ok(None);
         };
-        let as_indexed = text_hash(&text) == hit.text_hash;
-        passages.push(as_indexed.then_some(Passage {
-            line: hit.line,
-            text,
-            tail,
-        }));
+        passage.line = hit.line;
+        let as_indexed = text_hash(&passage.text) == hit.text_hash;
+        passages.push(as_indexed.then_some(passage));
     }
     Ok(Some((title_text, passages)))
 }
@@ -624,10 +765,10 @@ fn kept(
 /// Each hit's title and passage, from the text the index keeps of a long file (see [`kept`]) or
 /// read again from its file (each file read once, as far as its last hit): `None` for a hit whose file no longer holds them as indexed (changed or gone
 /// since; a search after a sync meets this only when a file changes between the two).
-fn reread(context: &Context<'_>, found: &[Found]) -> Result<Vec<Option<(String, Passage)>>> {
+fn reread(context: &Context<'_>, found: &[&Found]) -> Result<Vec<Option<(String, Passage)>>> {
     let mut texts = vec![None; found.len()];
     for (key, hits) in crate::group_by_key(found.iter().map(|hit| hit.article.as_str())) {
-        let hits_found: Vec<&Found> = hits.iter().map(|&i| &found[i]).collect();
+        let hits_found: Vec<&Found> = hits.iter().map(|&i| found[i]).collect();
         // The title is the first passage of the article's first unit; a hit in a later unit of
         // a long article does not know it, and only its passage is checked.
         let mut title = None;

@@ -1,5 +1,6 @@
 //! The query language, as people type it into Baidu: words separated by spaces must all match,
-//! `"double quotes"` match exactly as written (spaces included), `-word` excludes, and `OR`
+//! `"double quotes"` match the words in a row as written (a space between them in the query
+//! matching a space or none in the text), `-word` excludes, and `OR`
 //! between two words accepts either. Parsing never fails on odd input: an unbalanced quote runs
 //! to the end, a lone `-` or a dangling `OR` is an ordinary word.
 
@@ -31,6 +32,39 @@ impl Literal {
     /// The folded characters as a string.
     pub fn folded(&self) -> String {
         self.chars.iter().collect()
+    }
+
+    /// The strings that count as the literal: itself, and, where it holds spaces (a quoted
+    /// phrase), the same with its spaces left out — the words in a row, a space between them
+    /// or none, as grep users expect of `"安置房 建设"`. Up to three spaces, every mix of the
+    /// two; past that, all kept or all left out.
+    pub fn forms(&self) -> Vec<Vec<char>> {
+        let spaces: Vec<usize> = (0..self.chars.len())
+            .filter(|&i| self.chars[i] == ' ')
+            .collect();
+        if spaces.is_empty() {
+            return vec![self.chars.clone()];
+        }
+        let masks: Vec<u32> = match spaces.len() {
+            n @ 1..=3 => (0..1u32 << n).collect(),
+            n => vec![0, (1u32 << n.min(31)) - 1],
+        };
+        masks
+            .into_iter()
+            .map(|dropped| {
+                self.chars
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| {
+                        spaces
+                            .iter()
+                            .position(|&at| at == i)
+                            .is_none_or(|k| k >= 31 || dropped >> k & 1 == 0)
+                    })
+                    .map(|(_, &c)| c)
+                    .collect()
+            })
+            .collect()
     }
 }
 
@@ -75,13 +109,20 @@ fn pieces(input: &str) -> Vec<Piece> {
         let (text, quoted) = if chars.peek() == Some(&'"') {
             chars.next();
             let mut text = String::new();
+            let mut closed = false;
             for c in chars.by_ref() {
                 if c == '"' {
+                    closed = true;
                     break;
                 }
                 text.push(c);
             }
-            (text, true)
+            if !closed && text.trim().is_empty() {
+                // A lone `"` is searched for as typed.
+                (format!("\"{text}"), false)
+            } else {
+                (text, true)
+            }
         } else {
             let mut text = String::new();
             while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
@@ -188,6 +229,28 @@ mod tests {
             .iter()
             .map(|g| g.iter().map(|l| l.text.as_str()).collect())
             .collect()
+    }
+
+    #[test]
+    fn a_lone_quote_is_searched_as_typed() {
+        let query = parse("\"").unwrap();
+        assert_eq!(query.groups[0][0].text, "\"");
+        assert!(parse("\"\"").is_err());
+    }
+
+    #[test]
+    fn a_phrase_matches_with_or_without_its_spaces() {
+        let query = parse(r#""安置房 建设" -"中央 路""#).unwrap();
+        let forms: Vec<String> = query.groups[0][0]
+            .forms()
+            .iter()
+            .map(|f| f.iter().collect())
+            .collect();
+        assert_eq!(forms, ["安置房 建设", "安置房建设"]);
+        assert_eq!(query.excluded[0].forms().len(), 2);
+        let three = parse(r#""a b c d""#).unwrap();
+        assert_eq!(three.groups[0][0].forms().len(), 8);
+        assert_eq!(parse("安置房").unwrap().groups[0][0].forms().len(), 1);
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub(crate) fn alternatives(group: &[Literal], synonyms: &Synonyms) -> Vec<Vec<ch
         } else {
             synonyms.expand(&literal.folded())
         };
-        let forms = std::iter::once(literal.chars.clone())
+        let forms = literal
+            .forms()
+            .into_iter()
             .chain(synonyms.iter().map(|other| other.chars().collect()));
         for form in forms {
             if !out.contains(&form) {
