@@ -643,7 +643,7 @@ fn progress_after() -> Duration {
 fn query_string(words: &[String], excluded: &[String]) -> String {
     let mut parts: Vec<String> = words.to_vec();
     for word in excluded {
-        if word.chars().any(char::is_whitespace) {
+        if word.chars().any(char::is_whitespace) && !word.starts_with('"') {
             parts.push(format!("-\"{word}\""));
         } else {
             parts.push(format!("-{word}"));
