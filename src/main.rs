@@ -105,12 +105,23 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// The first Ctrl-C asks long operations to stop cleanly; a second one ends the process.
+/// How long a stop asked for by Ctrl-C may take before the process ends anyway: a worker can
+/// be waiting on tantivy while it writes a segment out (seconds, in a large build). Ending the
+/// process is as safe as a kill -9, which leaves the last commit whole.
+const STOP_WITHIN: Duration = Duration::from_millis(700);
+
+/// The first Ctrl-C asks long operations to stop cleanly, and ends the process if they have
+/// not within [`STOP_WITHIN`]; a second one ends it at once.
 fn stop_on_ctrl_c() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
+        std::thread::spawn(|| {
+            std::thread::sleep(STOP_WITHIN);
+            say!("sou: {}", Error::Interrupted);
+            std::process::exit(130);
+        });
     });
 }
 
@@ -451,26 +462,29 @@ fn search(sou: &Sou, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     };
     bar.finish();
     let outcome = outcome?;
-    if outcome.incomplete {
-        let state = if outcome.results.total == 0 {
-            "; nothing found in what it holds so far"
-        } else {
-            ""
-        };
-        let message = format!(
-            "the index in {} is incomplete: a build was interrupted or is under way (sou index finishes it){state}",
-            render::visible(&sou::corpus::display_os(sou.config().index.as_os_str()))
-        );
-        if outcome.results.total == 0 {
-            anyhow::bail!(message);
-        }
-        note(format!("sou: {message}"));
-    }
+    // Why the index searched may be behind, in one line: a search that found nothing in an
+    // incomplete index fails with it, rather than answer "not found".
+    let mut behind = Vec::new();
     if let Some(busy) = &outcome.busy {
-        note(format!(
-            "sou: {}; searching the index as last committed",
+        behind.push(format!(
+            "{}; searching the index as last committed",
             render::visible(&busy.to_string())
         ));
+    }
+    if outcome.incomplete {
+        behind.push(format!(
+            "the index in {} is incomplete: a build was interrupted or is under way (sou index finishes it)",
+            render::visible(&sou::corpus::display_os(sou.config().index.as_os_str()))
+        ));
+    }
+    if outcome.incomplete && outcome.results.total == 0 {
+        anyhow::bail!(
+            "{}; nothing found in what it holds so far",
+            behind.join("; ")
+        );
+    }
+    if !behind.is_empty() {
+        note(format!("sou: {}", behind.join("; ")));
     }
     if let Some(report) = &outcome.sync {
         if report.changed_anything() {

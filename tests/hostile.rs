@@ -96,7 +96,11 @@ fn settings_files_that_are_not_files_are_reported_not_read() {
     std::os::unix::fs::symlink("/dev/zero", &dict).unwrap();
     let out = sou_within(&ws, &["index", "--rebuild", "--follow-outside"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("not a regular file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not a regular file"),
+        "{}",
+        stderr(&out)
+    );
     // A link out of the folder: its words are not used, and sou says so.
     std::fs::remove_file(&dict).unwrap();
     std::fs::write(ws.path("outside.txt"), "智慧岛外 100 n\n").unwrap();
@@ -127,11 +131,18 @@ fn settings_files_that_are_not_files_are_reported_not_read() {
     assert!(made.success());
     let out = sou_within(&ws, &["index"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains(".gitignore: not a regular file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(".gitignore: not a regular file"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// The peak resident memory of `command`, in kB, and its output.
 #[cfg(target_os = "linux")]
+// The child is reaped by `wait4`, which also reports its memory; std's `wait` would reap it
+// without the figure.
+#[allow(clippy::zombie_processes)]
 fn max_rss_kb(mut command: Command) -> (u64, std::process::Output) {
     use std::io::Read;
     let mut child = command
@@ -169,7 +180,10 @@ fn vimgrep_on_one_long_line_is_bounded_by_the_passage() {
     while line.len() < 12_000_000 {
         line.push_str(sentence);
     }
-    ws.write("one.txt", &format!("标题\n{line}最后的红星美凯龙在这里。\n"));
+    ws.write(
+        "one.txt",
+        &format!("标题\n{line}最后的红星美凯龙在这里。\n"),
+    );
     let out = sou_within(&ws, &["index"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let search = |extra: &[&str]| {
@@ -284,7 +298,11 @@ fn searches_during_a_rebuild_see_the_last_commit() {
         }
         let _ = rebuild.kill();
         let _ = rebuild.wait();
-        assert_eq!(count(&ws, &["--no-sync", "郑州"]), whole, "after kill at {delay} ms");
+        assert_eq!(
+            count(&ws, &["--no-sync", "郑州"]),
+            whole,
+            "after kill at {delay} ms"
+        );
     }
     assert!(killed > 0, "no kill landed during a rebuild");
 }
@@ -348,7 +366,10 @@ fn markdown_text_after_a_dash_rule_is_found() {
     let ws = Workspace::new();
     ws.write("draft.md", "---\ntitle: 草稿\n\n正文 未闭合标记\n");
     ws.write("rule.md", "---\n第一节 分隔标记\n---\n第二节\n");
-    ws.write("real.md", "---\ntitle: 真标题\ntags: [a]\n---\n\n正文里的字。\n");
+    ws.write(
+        "real.md",
+        "---\ntitle: 真标题\ntags: [a]\n---\n\n正文里的字。\n",
+    );
     assert_eq!(count(&ws, &["\"未闭合标记\""]), (Some(0), "1".to_string()));
     assert_eq!(count(&ws, &["\"分隔标记\""]), (Some(0), "1".to_string()));
     // Real front matter is still not text, but its title is the title.
@@ -369,11 +390,17 @@ fn a_phrase_and_an_excluded_phrase_match_with_or_without_spaces() {
     let (code, phrase) = count(&ws, &["\"安置房 建设\""]);
     assert_eq!(code, Some(0));
     assert!(phrase.parse::<usize>().unwrap() >= 1);
-    assert_eq!(count(&ws, &["\"安置房 建设\""]), count(&ws, &["\"安置房建设\""]));
+    assert_eq!(
+        count(&ws, &["\"安置房 建设\""]),
+        count(&ws, &["\"安置房建设\""])
+    );
     // As a shell passes `-"中央 路"`, and with the quotes kept.
     assert_eq!(count(&ws, &["车", "-中央 路"]), (Some(0), "1".to_string()));
     assert_eq!(count(&ws, &["车 -\"中央 路\""]), (Some(0), "1".to_string()));
-    assert_eq!(count(&ws, &["车", "-\"中央 路\""]), (Some(0), "1".to_string()));
+    assert_eq!(
+        count(&ws, &["车", "-\"中央 路\""]),
+        (Some(0), "1".to_string())
+    );
     assert_eq!(count(&ws, &["车", "-中央路"]), (Some(0), "2".to_string()));
 }
 
@@ -388,7 +415,10 @@ fn snippet_and_column_point_at_the_query_as_written() {
     let out = sou_within(&ws, &["search", "--json", "目标词乙"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let hit = &json["hits"][0];
-    assert!(hit["snippet"].as_str().unwrap().contains("目标词乙"), "{hit}");
+    assert!(
+        hit["snippet"].as_str().unwrap().contains("目标词乙"),
+        "{hit}"
+    );
     let column = passage.find("目标词乙").unwrap() + 1;
     assert_eq!(hit["column"], column, "{hit}");
     let out = sou_within(&ws, &["search", "--vimgrep", "目标词乙"]);
@@ -414,7 +444,11 @@ fn vimgrep_gives_a_line_for_every_file_holding_the_passage() {
             "./seeds/sub/b.txt:5:27:同样的一段话提到蝾螈。"
         ]
     );
-    assert!(!stderr(&out).contains("--limit shows more"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("--limit shows more"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// A file `back\slash.txt` was printed `back\\slash.txt` by `-l`, `--vimgrep` and `--json`;
@@ -424,7 +458,10 @@ fn vimgrep_gives_a_line_for_every_file_holding_the_passage() {
 fn names_with_backslashes_and_entities_keep_their_paths_and_columns() {
     let ws = Workspace::new();
     ws.write("back\\slash.txt", "甲\n\n蝾螈在这里。\n");
-    ws.write("page.html", "<html><body>\n<p>&amp;&amp;&amp;安置房</p>\n</body></html>\n");
+    ws.write(
+        "page.html",
+        "<html><body>\n<p>&amp;&amp;&amp;安置房</p>\n</body></html>\n",
+    );
     let out = sou_within(&ws, &["search", "-l", "蝾螈"]);
     let path = stdout(&out).trim().to_string();
     assert_eq!(path, "./seeds/back\\slash.txt");
@@ -448,7 +485,11 @@ fn an_index_folder_that_is_or_holds_the_seeds_folder_is_refused() {
     for index in ["seeds", ".", "seeds/../seeds"] {
         let out = sou_within(&ws, &["index", "seeds", "--index", index]);
         assert_eq!(out.status.code(), Some(2), "{index}");
-        assert!(stderr(&out).contains("is the seeds folder"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is the seeds folder"),
+            "{}",
+            stderr(&out)
+        );
     }
     assert!(!ws.seeds().join("meta.json").exists());
     // Inside the seeds folder is fine, as before.
@@ -478,7 +519,10 @@ fn empty_variables_and_extension_lists_are_not_silent_deletions() {
         let named = if args.len() > 1 { "--ext" } else { var };
         assert!(stderr(&out).contains(named), "{}", stderr(&out));
     }
-    assert_eq!(count(&ws, &["--no-sync", "安置房"]), (Some(0), "1".to_string()));
+    assert_eq!(
+        count(&ws, &["--no-sync", "安置房"]),
+        (Some(0), "1".to_string())
+    );
     let out = common::sou()
         .args(["search", "-c", "安置房"])
         .current_dir(ws.dir.path())
@@ -518,7 +562,11 @@ fn an_ignore_file_that_leaves_out_every_article_is_named() {
 #[test]
 fn a_closed_pipe_ends_every_command_quietly() {
     let ws = Workspace::with_seed();
-    for args in [&["completions", "bash"][..], &["man"][..], &["search", "的"][..]] {
+    for args in [
+        &["completions", "bash"][..],
+        &["man"][..],
+        &["search", "的"][..],
+    ] {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
         let out = common::sou()
@@ -545,7 +593,11 @@ fn utf32_is_reported_and_a_cr_ends_a_line() {
     std::fs::write(ws.seeds().join("wide.txt"), utf32).unwrap();
     ws.write("mac.txt", "标题\r\r第一段。\r\r蝾螈在第五行。\r");
     let out = sou_within(&ws, &["index"]);
-    assert!(stderr(&out).contains("wide.txt: UTF-32LE"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("wide.txt: UTF-32LE"),
+        "{}",
+        stderr(&out)
+    );
     let out = sou_within(&ws, &["search", "--vimgrep", "蝾螈"]);
     assert_eq!(stdout(&out).trim(), "./seeds/mac.txt:5:1:蝾螈在第五行。");
 }
@@ -563,11 +615,16 @@ fn odd_arguments_mean_what_they_say() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).contains("-- -1"), "{}", stderr(&out));
     assert!(stderr(&out).contains("-1"), "{}", stderr(&out));
-    for args in [&["search", "好", "-n", "0"][..], &["search", "好", "-n", "0", "-l"]] {
+    for args in [
+        &["search", "好", "-n", "0"][..],
+        &["search", "好", "-n", "0", "-l"],
+    ] {
         assert_eq!(sou_within(&ws, args).status.code(), Some(0), "{args:?}");
     }
     assert_eq!(
-        sou_within(&ws, &["search", "乂乂", "-n", "0"]).status.code(),
+        sou_within(&ws, &["search", "乂乂", "-n", "0"])
+            .status
+            .code(),
         Some(1)
     );
 }
@@ -593,7 +650,13 @@ fn a_dumb_terminal_gets_no_color() {
     };
     let colored = in_terminal("xterm");
     assert!(colored.contains("安置房"), "{colored}");
-    assert!(colored.contains("\x1b["), "no color even on a terminal: {colored}");
+    assert!(
+        colored.contains("\x1b["),
+        "no color even on a terminal: {colored}"
+    );
     let dumb = in_terminal("dumb");
-    assert!(dumb.contains("安置房") && !dumb.contains("\x1b["), "{dumb:?}");
+    assert!(
+        dumb.contains("安置房") && !dumb.contains("\x1b["),
+        "{dumb:?}"
+    );
 }

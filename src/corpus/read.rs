@@ -26,11 +26,20 @@ pub struct Inspection {
 
 /// Hashes `path` and decides how to decode it.
 pub fn inspect(path: &Path) -> std::io::Result<Inspection> {
+    inspect_until(path, &|| false)
+}
+
+/// [`inspect`], failing with [`std::io::ErrorKind::Interrupted`] between two chunks once
+/// `stop` says so: a file of hundreds of megabytes takes a while to hash.
+pub fn inspect_until(path: &Path, stop: &dyn Fn() -> bool) -> std::io::Result<Inspection> {
     let mut file = open_regular(path)?;
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     let mut sniffer = Sniffer::new();
     let mut buf = chunk_buffer(&file);
     loop {
+        if stop() {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
         let n = read_some(&mut file, &mut buf)?;
         if n == 0 {
             break;

@@ -597,14 +597,16 @@ fn execute(
     {
         return Err(err);
     }
-    let interrupted = stop.interrupted();
-    if interrupted && hold_commits {
+    // Interrupted: what was written since the last commit is dropped, not committed. A commit
+    // would first write out every segment in the writer's memory (seconds, for a large
+    // build), and Ctrl-C must stop at once; an interrupted build goes on from its last commit.
+    if stop.interrupted() {
         writer
             .rollback()
-            .map_err(|e| Error::tantivy("dropping the unfinished rebuild", e))?;
+            .map_err(|e| Error::tantivy("dropping the interrupted work", e))?;
         return Err(Error::Interrupted);
     }
-    commit(&mut writer, index, &settings, !interrupted)?;
+    commit(&mut writer, index, &settings, true)?;
     report.passages = passages;
     let files_read = Progress {
         files_done: todo.len(),
@@ -613,16 +615,7 @@ fn execute(
         bytes_total,
         merging: true,
     };
-    report.merging = finish(
-        writer,
-        index,
-        threads,
-        options,
-        (!interrupted).then_some(files_read),
-    )?;
-    if interrupted {
-        return Err(Error::Interrupted);
-    }
+    report.merging = finish(writer, index, threads, options, Some(files_read))?;
     Ok(())
 }
 
@@ -795,8 +788,9 @@ fn process(
         // Not read: its type is its name's.
         return record_skip(0, Skipped::other_type(key.clone()));
     }
-    let inspection = match corpus::read::inspect(path) {
+    let inspection = match corpus::read::inspect_until(path, &|| stop.requested()) {
         Ok(inspection) => inspection,
+        Err(err) if err.kind() == std::io::ErrorKind::Interrupted => return Ok(None),
         Err(err) if is_gone(&err) => return vanished(),
         Err(err) => return record_skip(0, problem(err.to_string())),
     };
