@@ -463,10 +463,17 @@ impl Sou {
                 SouIndex::open(&self.config.index)?.stats()
             })
         })?;
+        let place = self.settings_place();
         stats.settings = corpus::SETTINGS_FILES
             .iter()
-            .filter(|name| self.config.seeds.join(name).is_file())
-            .map(|name| name.to_string())
+            .filter_map(|name| {
+                let stat = place.as_ref()?.stat(&self.config.seeds.join(name));
+                match stat {
+                    Ok(Some(_)) => Some(name.to_string()),
+                    Ok(None) => None,
+                    Err(err) => Some(format!("{name} (not used: {err})")),
+                }
+            })
             .collect();
         Ok(stats)
     }
