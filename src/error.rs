@@ -1,5 +1,8 @@
 //! The library's error type: every variant names the file, folder or argument at fault, so the
-//! binary can print one clear line without knowing where it came from.
+//! binary can print one clear line without knowing where it came from. Variants say what
+//! happened, typed so that a caller can tell them apart (a damaged index, one of another
+//! version, a busy one, which operation failed); what the user should do about it is the
+//! binary's to say, next to the flags it names.
 
 use std::path::PathBuf;
 
@@ -23,7 +26,7 @@ pub enum Error {
         reason: String,
     },
     /// The index files are damaged (truncated, overwritten, partly deleted): only a rebuild helps.
-    #[error("index folder {} is damaged ({detail}); `sou index --rebuild` rebuilds it", crate::corpus::display_os(path.as_os_str()))]
+    #[error("index folder {} is damaged ({detail})", crate::corpus::display_os(path.as_os_str()))]
     Damaged {
         /// The index folder.
         path: PathBuf,
@@ -38,13 +41,29 @@ pub enum Error {
         /// Why, in a few words.
         reason: String,
     },
+    /// The index folder holds no index yet.
+    #[error(
+        "index folder {} holds no index yet",
+        crate::corpus::display_os(path.as_os_str())
+    )]
+    NoIndex {
+        /// The index folder.
+        path: PathBuf,
+    },
+    /// The index folder holds an index sou made with another schema (another version).
+    #[error(
+        "index folder {} was built by another version of sou",
+        crate::corpus::display_os(path.as_os_str())
+    )]
+    OtherVersion {
+        /// The index folder.
+        path: PathBuf,
+    },
     /// The index folder holds the index of another seeds folder.
     #[error(
-        "index folder {} holds the index of {}, not of {}; give another --index, \
-         or add --rebuild to make it the index of {}",
+        "index folder {} holds the index of {}, not of {}",
         crate::corpus::display_os(index.as_os_str()),
         crate::corpus::display_os(owner.as_os_str()),
-        crate::corpus::display_os(seeds.as_os_str()),
         crate::corpus::display_os(seeds.as_os_str())
     )]
     IndexOfAnotherFolder {
@@ -72,12 +91,12 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// A configuration file in the seeds folder (dict.txt, synonyms.txt) is unusable.
-    #[error("{}: {reason}", crate::corpus::display_os(path.as_os_str()))]
-    Config {
-        /// The file at fault.
+    /// Watching the seeds folder for changes failed.
+    #[error("watching {}: {reason}", crate::corpus::display_os(path.as_os_str()))]
+    Watch {
+        /// The folder watched.
         path: PathBuf,
-        /// What is wrong with it.
+        /// What went wrong.
         reason: String,
     },
     /// An I/O error on a named path.
@@ -88,11 +107,13 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// An error from tantivy, with what we were doing.
-    #[error("index {context}: {source}")]
+    /// An error from tantivy, with what sou was doing.
+    #[error("index {op} {what}: {source}")]
     Tantivy {
-        /// What sou was doing.
-        context: String,
+        /// The operation that failed.
+        op: Op,
+        /// What it was done on (a folder, the manifest, an article).
+        what: String,
         /// The underlying error.
         source: tantivy::TantivyError,
     },
@@ -101,7 +122,56 @@ pub enum Error {
     Interrupted,
 }
 
+/// What sou was doing with the index when tantivy failed: reading operations meet damaged
+/// files, writing ones meet the machine's faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Opening the index, its reader or its writer.
+    Open,
+    /// Reading what it holds (the manifest, documents, segments' metadata).
+    Read,
+    /// Searching it.
+    Search,
+    /// Creating a new one.
+    Create,
+    /// Adding or deleting documents.
+    Write,
+    /// Committing.
+    Commit,
+    /// Merging segments.
+    Merge,
+}
+
+impl Op {
+    /// Whether the operation only reads the index.
+    pub fn reads(self) -> bool {
+        matches!(self, Op::Open | Op::Read | Op::Search)
+    }
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Op::Open => "opening",
+            Op::Read => "reading",
+            Op::Search => "searching",
+            Op::Create => "creating",
+            Op::Write => "writing",
+            Op::Commit => "committing to",
+            Op::Merge => "merging",
+        })
+    }
+}
+
 impl Error {
+    /// A seeds folder that cannot be used, and why.
+    pub fn seeds(path: &std::path::Path, reason: impl std::fmt::Display) -> Self {
+        Error::SeedsFolder {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
@@ -114,7 +184,7 @@ impl Error {
     /// damaged files becomes [`Error::Damaged`]; anything else is returned as it is.
     pub fn damage_in(self, dir: &std::path::Path) -> Self {
         match self {
-            Error::Tantivy { source, context } if is_damage(&context, &source) => Error::Damaged {
+            Error::Tantivy { source, op, .. } if is_damage(op, &source) => Error::Damaged {
                 path: dir.to_path_buf(),
                 detail: damage_detail(&source),
             },
@@ -122,10 +192,11 @@ impl Error {
         }
     }
 
-    /// A tantivy error while doing `context`.
-    pub fn tantivy(context: impl Into<String>, source: tantivy::TantivyError) -> Self {
+    /// A tantivy error while doing `op` on `what`.
+    pub fn tantivy(op: Op, what: impl std::fmt::Display, source: tantivy::TantivyError) -> Self {
         Error::Tantivy {
-            context: context.into(),
+            op,
+            what: what.to_string(),
             source,
         }
     }
@@ -153,10 +224,10 @@ fn is_damaged_data(err: &std::io::Error) -> bool {
     )
 }
 
-/// Whether `err`, met while doing `context`, means the index files are not what tantivy wrote:
+/// Whether `err`, met while doing `op`, means the index files are not what tantivy wrote:
 /// corrupt, cut short, or gone. Faults of the machine (a full disk, a permission), and any I/O
 /// error while writing, are not damage: a rebuild would not help.
-fn is_damage(context: &str, err: &tantivy::TantivyError) -> bool {
+fn is_damage(op: Op, err: &tantivy::TantivyError) -> bool {
     use tantivy::TantivyError as T;
     use tantivy::directory::error::OpenReadError;
     match err {
@@ -167,16 +238,9 @@ fn is_damage(context: &str, err: &tantivy::TantivyError) -> bool {
             OpenReadError::FileDoesNotExist(_) | OpenReadError::IncompatibleIndex(_),
         ) => true,
         T::OpenReadError(OpenReadError::IoError { io_error, .. }) => is_damaged_data(io_error),
-        T::IoError(io_error) => is_reading(context) && is_damaged_data(io_error),
+        T::IoError(io_error) => op.reads() && is_damaged_data(io_error),
         _ => false,
     }
-}
-
-/// Whether `context` (see [`Error::Tantivy`]) is one that only reads the index.
-fn is_reading(context: &str) -> bool {
-    ["opening", "reading", "searching"]
-        .iter()
-        .any(|verb| context.starts_with(verb))
 }
 
 /// The I/O error inside a tantivy error, if there is one.
@@ -201,7 +265,8 @@ fn damage_detail(err: &tantivy::TantivyError) -> String {
     use tantivy::directory::error::OpenReadError;
     match err {
         T::DataCorruption(corruption) => {
-            // tantivy's message holds the file's first bytes: keep only its name.
+            // tantivy 0.27 gives no accessor for the file, only this Debug text (which also
+            // holds the file's first bytes): keep only its name.
             let text = format!("{corruption:?}");
             match text
                 .split_once("in file `\"")

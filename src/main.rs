@@ -20,9 +20,9 @@ use clap::Parser;
 use termcolor::{NoColor, StandardStream};
 
 use cli::{Cli, ColorChoice, Command, SearchArgs};
-use sou::index::sync::{Progress, SyncOptions, SyncReport};
-use sou::watch::WatchEvent;
-use sou::{Config, Error, SearchOptions, Sou, render};
+use sou::{
+    Config, Engine, Error, Progress, SearchOptions, SyncOptions, SyncReport, WatchEvent, render,
+};
 
 /// What a failed write to stdout was doing.
 const WRITING: &str = "writing the output";
@@ -68,12 +68,13 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            // sou's errors carry their cause in their message: no chain to append.
+            // sou's errors carry their cause in their message: no chain to append; what to do
+            // about it is said here, next to the flags it names.
             let message = match err.downcast_ref::<Error>() {
-                Some(seeds @ Error::SeedsFolder { .. }) => format!(
-                    "{seeds}; point sou at a folder of articles with --seeds DIR or SOU_SEEDS=DIR"
-                ),
-                Some(sou_error) => sou_error.to_string(),
+                Some(sou_error) => match hint(sou_error) {
+                    Some(hint) => format!("{sou_error}; {hint}"),
+                    None => sou_error.to_string(),
+                },
                 None => format!("{err:#}"),
             };
             say!("sou: {}", render::visible(&message));
@@ -95,6 +96,44 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The command running and its folders as the user gave them, for the advice an error gets.
+struct Invocation {
+    command: &'static str,
+    /// ` DIR` after a command, when the seeds folder is not the default.
+    seeds: String,
+    /// ` --index DIR`, when the index folder was given.
+    index: String,
+}
+
+static INVOCATION: std::sync::Mutex<Option<Invocation>> = std::sync::Mutex::new(None);
+
+/// What the user can do about `err`, when something can be done.
+fn hint(err: &Error) -> Option<String> {
+    let invocation = INVOCATION.lock().unwrap_or_else(|e| e.into_inner());
+    let (command, folders) = match invocation.as_ref() {
+        Some(at) => (at.command, format!("{}{}", at.seeds, at.index)),
+        None => ("", String::new()),
+    };
+    let index = |flags: &str| format!("`sou index{flags}{folders}`");
+    Some(match err {
+        Error::SeedsFolder { .. } => {
+            "point sou at a folder of articles: `sou QUERY DIR`, --seeds DIR or SOU_SEEDS=DIR"
+                .to_string()
+        }
+        Error::Damaged { .. } => format!("{} rebuilds it", index(" --rebuild")),
+        Error::OtherVersion { .. } => format!("{} rebuilds it", index("")),
+        Error::NoIndex { .. } => format!("run {} first", index("")),
+        Error::IndexOfAnotherFolder { .. } if command == "index" => {
+            "give another --index, or add --rebuild to make it this folder's index".to_string()
+        }
+        Error::IndexOfAnotherFolder { .. } => format!(
+            "give another --index, or run {} to make it this folder's index",
+            index(" --rebuild")
+        ),
+        _ => return None,
+    })
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -153,13 +192,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             _ => seeds = Some(folder),
         }
     }
-    let seeds = seeds
-        .or_else(|| env_var("SOU_SEEDS").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from("./seeds"));
-    let index_dir = match folders
+    let seeds = seeds.or_else(|| env_var("SOU_SEEDS").map(PathBuf::from));
+    let given_index = folders
         .index
-        .or_else(|| env_var("SOU_INDEX").map(PathBuf::from))
-    {
+        .or_else(|| env_var("SOU_INDEX").map(PathBuf::from));
+    let shown = |flag: &str, path: &Option<PathBuf>| match path {
+        Some(path) => format!("{flag} {}", sou::corpus::display_os(path.as_os_str())),
+        None => String::new(),
+    };
+    *INVOCATION.lock().unwrap_or_else(|e| e.into_inner()) = Some(Invocation {
+        command: match &command {
+            Command::Index { .. } => "index",
+            Command::Watch { .. } => "watch",
+            Command::Stats { .. } => "stats",
+            _ => "search",
+        },
+        seeds: shown("", &seeds),
+        index: shown(" --index", &given_index),
+    });
+    let seeds = seeds.unwrap_or_else(|| PathBuf::from("./seeds"));
+    let index_dir = match given_index {
         Some(index) => index,
         None => default_index(&seeds)?,
     };
@@ -181,17 +233,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ),
         },
     };
-    config.extensions = extensions
+    config.listing.extensions = extensions
         .iter()
         .map(|e| e.trim().trim_start_matches('.').to_lowercase())
         .filter(|e| !e.is_empty())
         .collect();
-    if config.extensions.is_empty() {
+    if config.listing.extensions.is_empty() {
         anyhow::bail!("{named_by} names no extension: give some, as in --ext txt,md,html");
     }
-    config.respect_ignore_files = !folders.no_ignore;
-    config.follow_outside = folders.follow_outside;
-    let sou = Sou::new(config);
+    config.listing.respect_ignore_files = !folders.no_ignore;
+    config.listing.follow_outside = folders.follow_outside;
+    let sou = Engine::new(config);
     match command {
         Command::Index {
             rebuild,
@@ -283,7 +335,7 @@ fn print_man_page() -> anyhow::Result<ExitCode> {
 
 /// Says so when the seeds folder holds no article at all: an empty answer is not a finding.
 /// When ignore files left files out, that is said too: they may be why.
-fn warn_if_empty(sou: &Sou, report: &SyncReport) {
+fn warn_if_empty(sou: &Engine, report: &SyncReport) {
     if report.added + report.changed + report.unchanged == 0 {
         let ignored = match report.ignored {
             0 => String::new(),
@@ -299,6 +351,7 @@ fn warn_if_empty(sou: &Sou, report: &SyncReport) {
             "sou: {} holds no articles ({} files){ignored}",
             render::visible(&sou::corpus::display_os(sou.config().seeds.as_os_str())),
             sou.config()
+                .listing
                 .extensions
                 .iter()
                 .map(|e| format!(".{e}"))
@@ -309,7 +362,7 @@ fn warn_if_empty(sou: &Sou, report: &SyncReport) {
 }
 
 /// `sou index`: waits for another process that holds the index, shows progress on a terminal.
-fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<SyncReport> {
+fn index(sou: &Engine, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<SyncReport> {
     let bar = ProgressLine::new("");
     let progress = |p: Progress| bar.update(p);
     let mut options = SyncOptions {
@@ -323,7 +376,7 @@ fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<
     }
     let mut said_waiting = false;
     loop {
-        match sou.sync_with(&options) {
+        match sou.sync(&options) {
             Err(err @ Error::IndexBusy { .. }) => {
                 if !said_waiting {
                     say!(
@@ -348,7 +401,7 @@ fn index(sou: &Sou, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<
 /// Warns about the files a sync could not index, one line each, counts the files of other
 /// types than articles in one line, and, `with_settings`, says what the settings files hold
 /// that cannot be used.
-fn warn_skipped(sou: &Sou, report: &SyncReport, with_settings: bool) {
+fn warn_skipped(sou: &Engine, report: &SyncReport, with_settings: bool) {
     for skipped in report.skipped.iter().filter(|s| !s.other_type) {
         let path = sou::corpus::display_path(&sou.config().seeds, &skipped.key);
         say!(
@@ -366,7 +419,7 @@ fn warn_skipped(sou: &Sou, report: &SyncReport, with_settings: bool) {
 }
 
 /// `sou watch`: a line per sync that changed something, until Ctrl-C.
-fn watch(sou: &Sou) -> anyhow::Result<()> {
+fn watch(sou: &Engine) -> anyhow::Result<()> {
     say!(
         "sou: watching {} (Ctrl-C to stop)",
         render::visible(&sou::corpus::display_os(sou.config().seeds.as_os_str()))
@@ -401,7 +454,7 @@ fn watch(sou: &Sou) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn search(sou: &Sou, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let mut words = Vec::with_capacity(args.query.len());
     for word in &args.query {
         match word.to_str() {
@@ -426,13 +479,16 @@ fn search(sou: &Sou, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             (None, _, _) => 10,
             (Some(limit), _, _) => limit,
         },
-        sync: !args.no_sync,
-        progress: Some(&progress),
         globs: &args.glob,
         exact_total: args.count,
         with_text: !(listing || args.quiet),
-        interrupt: Some(&INTERRUPTED),
     };
+    let sync = SyncOptions {
+        interrupt: Some(&INTERRUPTED),
+        progress: Some(&progress),
+        ..SyncOptions::default()
+    };
+    let sync = (!args.no_sync).then_some(&sync);
     // With -q only errors are said.
     let note = |line: String| {
         if !args.quiet {
@@ -441,7 +497,7 @@ fn search(sou: &Sou, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     };
     let mut said_waiting = false;
     let outcome = loop {
-        match sou.search(&raw, &options) {
+        match sou.search(&raw, &options, sync) {
             // Another process is building the index: its answer is what the search is for.
             Err(err @ Error::IndexBusy { .. }) => {
                 if !said_waiting {
@@ -549,7 +605,7 @@ fn terminal_width() -> usize {
         .unwrap_or(80)
 }
 
-fn stats(sou: &Sou) -> anyhow::Result<ExitCode> {
+fn stats(sou: &Engine) -> anyhow::Result<ExitCode> {
     let stats = sou.stats()?;
     let mut out = std::io::stdout().lock();
     render::write_stats(&mut out, &stats, &sou.config().index, &sou.config().seeds)

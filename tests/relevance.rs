@@ -11,7 +11,7 @@ use std::path::Path;
 use sou::analysis::fold_str;
 use sou::analysis::grams::{TAIL_CHARS, gram_chars};
 use sou::search::Tier;
-use sou::{Config, SearchOptions, Sou};
+use sou::{Config, Engine, SearchOptions, SyncOptions};
 
 const SEED: &str = include_str!("../seeds/000_bbb0717566f56162.txt");
 
@@ -44,7 +44,7 @@ const FIXTURES: &[(&str, &str)] = &[
     ),
 ];
 
-fn workspace() -> (tempfile::TempDir, Sou) {
+fn workspace() -> (tempfile::TempDir, Engine) {
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("seeds");
     write(&seeds, "000_bbb0717566f56162.txt", SEED);
@@ -53,8 +53,8 @@ fn workspace() -> (tempfile::TempDir, Sou) {
     }
     let mut config = Config::new(&seeds, dir.path().join("index"));
     config.threads = 2;
-    let sou = Sou::new(config);
-    sou.sync(false, None, None).unwrap();
+    let sou = Engine::new(config);
+    sou.sync(&SyncOptions::default()).unwrap();
     (dir, sou)
 }
 
@@ -65,7 +65,7 @@ fn write(seeds: &Path, name: &str, text: &str) {
 }
 
 /// (file name inside the seeds folder, line, text) of each hit, best first.
-fn hits(sou: &Sou, query: &str) -> Vec<(String, u64, String)> {
+fn hits(sou: &Engine, query: &str) -> Vec<(String, u64, String)> {
     tiered_hits(sou, query)
         .into_iter()
         .map(|(hit, _)| hit)
@@ -75,7 +75,7 @@ fn hits(sou: &Sou, query: &str) -> Vec<(String, u64, String)> {
 /// The hits that hold the query as written (after folding): word search ranks them first and
 /// adds passages holding its words apart. The one exception is the page's diversity: among the
 /// first ten hits an article's passages past its third wait for the other articles' hits.
-fn as_written_hits(sou: &Sou, query: &str) -> Vec<(String, u64, String)> {
+fn as_written_hits(sou: &Engine, query: &str) -> Vec<(String, u64, String)> {
     let all = tiered_hits(sou, query);
     for (at, ((article, line, _), tier)) in all.iter().enumerate() {
         let earlier = &all[..at];
@@ -97,15 +97,15 @@ fn as_written_hits(sou: &Sou, query: &str) -> Vec<(String, u64, String)> {
         .collect()
 }
 
-fn tiered_hits(sou: &Sou, query: &str) -> Vec<((String, u64, String), Tier)> {
+fn tiered_hits(sou: &Engine, query: &str) -> Vec<((String, u64, String), Tier)> {
     let outcome = sou
         .search(
             query,
             &SearchOptions {
                 limit: 100_000,
-                sync: false,
                 ..SearchOptions::default()
             },
+            None,
         )
         .unwrap();
     let seeds = sou.config().seeds.clone();
@@ -394,15 +394,15 @@ fn sou_finds_every_passage_and_file_that_contains_the_query() {
 fn a_user_dictionary_changes_words_and_rebuilds_the_index() {
     let (dir, sou) = workspace();
     let seeds = dir.path().join("seeds");
-    let score = |sou: &Sou| {
+    let score = |sou: &Engine| {
         let outcome = sou
             .search(
                 "高科技",
                 &SearchOptions {
                     limit: 100,
-                    sync: false,
                     ..SearchOptions::default()
                 },
+                None,
             )
             .unwrap();
         let results = outcome.results;
@@ -420,14 +420,18 @@ fn a_user_dictionary_changes_words_and_rebuilds_the_index() {
     assert!(before < 1000.0, "{before}");
     write(&seeds, "dict.txt", "高科技\n");
     // The same process (as `sou watch` would be) picks up the new dictionary.
-    let report = sou.sync(false, None, None).unwrap();
+    let report = sou.sync(&SyncOptions::default()).unwrap();
     assert!(report.rebuilt, "a new dictionary re-indexes");
     let after = score(&sou);
     assert!(
         after >= 1000.0,
         "on word boundaries with the user word: {after}"
     );
-    assert!(!sou.sync(false, None, None).unwrap().changed_anything());
+    assert!(
+        !sou.sync(&SyncOptions::default())
+            .unwrap()
+            .changed_anything()
+    );
     // dict.txt is configuration, not an article.
     assert!(hits(&sou, "高科技").iter().all(|h| h.0 != "dict.txt"));
 }

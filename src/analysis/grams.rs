@@ -98,7 +98,7 @@ const CHARS_TOKENIZER: &str = "sou_chars";
 impl Contract {
     /// A short string that changes whenever any parameter does.
     pub fn version(&self) -> String {
-        crate::derived_version("grams", self.revision, self)
+        crate::version::derived("grams", self.revision, self)
     }
 }
 

@@ -5,7 +5,6 @@ pub mod dictionary;
 pub(crate) mod fold;
 pub mod grams;
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
@@ -82,13 +81,23 @@ impl Analyzer {
 /// An analyzer loaded on first use and shared by every thread of the process: searching never
 /// needs jieba, so a search process never pays for its dictionary. The user dictionary is read
 /// on first use too: a sync that indexes nothing never parses it.
-#[derive(Debug)]
 pub struct SharedAnalyzer {
-    /// Where the user dictionary is read from when it is first needed.
-    source: Option<(crate::corpus::settings::SettingsPlace, std::path::PathBuf)>,
+    /// Reads the user dictionary when it is first needed.
+    source: Option<DictSource>,
     user_dict: OnceLock<UserDict>,
     cell: OnceLock<Analyzer>,
     user_words: OnceLock<UserWords>,
+}
+
+/// Where a [`SharedAnalyzer`] gets its user dictionary from, when first needed.
+pub type DictSource = Box<dyn Fn() -> UserDict + Send + Sync>;
+
+impl std::fmt::Debug for SharedAnalyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedAnalyzer")
+            .field("user_dict", &self.user_dict.get())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SharedAnalyzer {
@@ -102,14 +111,10 @@ impl SharedAnalyzer {
         })
     }
 
-    /// An analyzer whose user dictionary is the file at `path`, read as a settings file of
-    /// `place` when first needed.
-    pub fn reading(
-        place: crate::corpus::settings::SettingsPlace,
-        path: std::path::PathBuf,
-    ) -> Arc<Self> {
+    /// An analyzer whose user dictionary `source` gives, asked when first needed.
+    pub fn reading(source: DictSource) -> Arc<Self> {
         Arc::new(SharedAnalyzer {
-            source: Some((place, path)),
+            source: Some(source),
             user_dict: OnceLock::new(),
             cell: OnceLock::new(),
             user_words: OnceLock::new(),
@@ -119,7 +124,7 @@ impl SharedAnalyzer {
     /// The user dictionary, with any lines it could not use (read now if it was not yet).
     pub fn user_dict(&self) -> &UserDict {
         self.user_dict.get_or_init(|| match &self.source {
-            Some((place, path)) => UserDict::read_in(place, path),
+            Some(source) => source(),
             None => UserDict::default(),
         })
     }
@@ -165,29 +170,16 @@ pub struct UserDict {
 }
 
 impl UserDict {
-    /// Reads a user dictionary, decoding it as articles are decoded (a GBK file from Windows
-    /// works). Nothing about it fails a sync or a search: what cannot be used is a warning.
+    /// Reads and parses the user dictionary at `path` (tests only: sou reads it as a settings
+    /// file, see `crate::corpus::settings`).
     #[cfg(test)]
-    pub fn read(path: &Path) -> UserDict {
-        match crate::corpus::settings::SettingsPlace::of(path.parent().unwrap_or(path), true) {
-            Some(place) => UserDict::read_in(&place, path),
-            None => UserDict::default(),
-        }
-    }
-
-    /// Reads the user dictionary at `path` as a settings file of `place` (see
-    /// [`crate::corpus::settings`]): a file that cannot be read as one is a warning.
-    pub fn read_in(place: &crate::corpus::settings::SettingsPlace, path: &Path) -> UserDict {
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        match place.read_text(path, crate::corpus::settings::MAX_SETTINGS_BYTES) {
-            Ok(Some(text)) => UserDict::parse(&text, &name),
-            Ok(None) => UserDict::default(),
+    pub fn read(path: &std::path::Path) -> UserDict {
+        let bytes = std::fs::read(path).unwrap_or_default();
+        match crate::corpus::read::decode_whole(&bytes) {
+            Ok(text) => UserDict::parse(&text, "dict.txt"),
             Err(err) => UserDict {
                 entries: Vec::new(),
-                warnings: vec![format!("{name}: {err}; the dictionary is not used")],
+                warnings: vec![format!("dict.txt: {err}; the dictionary is not used")],
             },
         }
     }

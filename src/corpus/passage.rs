@@ -83,7 +83,7 @@ pub(crate) const RULES: CutRules = CutRules {
 impl CutRules {
     /// A short string that changes whenever any rule does.
     pub fn version(&self) -> String {
-        crate::derived_version("cut", self.revision, self)
+        crate::version::derived("cut", self.revision, self)
     }
 }
 

@@ -48,7 +48,7 @@ fn committed_files(index: &SouIndex) -> Result<Vec<PathBuf>> {
     let metas = index
         .index
         .searchable_segment_metas()
-        .map_err(|e| Error::tantivy(format!("reading {}", index.dir.display()), e))?;
+        .map_err(|e| Error::tantivy(crate::error::Op::Read, index.dir.display(), e))?;
     let mut files = Vec::new();
     for meta in metas {
         files.extend(COMPONENTS.iter().map(|c| meta.relative_path(c.clone())));

@@ -2,35 +2,17 @@
 //! they were indexed at. It is read from the article documents of the commit itself, so it can
 //! never disagree with the passages.
 
-use tantivy::schema::IndexRecordOption;
-use tantivy::schema::{Field, Value};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
 
 use crate::corpus::Skipped;
 
-use super::schema::{ARTICLE_KIND, Fields, names};
+use super::documents::{self, ARTICLE_KIND, EntryColumns, EntryState};
+use super::schema::{Fields, names};
+use crate::error::Op;
 use crate::{Error, Result};
 
-/// What the index knows of one article.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Known {
-    /// Size in bytes when indexed.
-    pub size: u64,
-    /// Modification time in ns when indexed.
-    pub mtime_ns: u64,
-    /// The content must be checked next time, whatever the size and time say.
-    pub recheck: bool,
-    /// Hash of the bytes that were indexed.
-    pub hash: u64,
-    /// Number of passages indexed.
-    pub passages: u64,
-    /// The file could not be indexed (the reason is stored on its document).
-    pub skipped: bool,
-    /// The file is of another type than articles (and `skipped`).
-    pub other_type: bool,
-    /// The article document, in the commit it was read from.
-    pub address: DocAddress,
-}
+pub use super::documents::Known;
 
 /// The manifest: article keys with what the index knows of each, sorted by key. A sorted list
 /// rather than a hash map: for the 470,000 files a no-op sync reads it is half the memory (a
@@ -98,7 +80,7 @@ impl IntoIterator for Manifest {
 }
 
 fn read_error(err: impl Into<tantivy::TantivyError>) -> Error {
-    Error::tantivy("reading the manifest", err.into())
+    Error::tantivy(Op::Read, "the manifest", err.into())
 }
 
 /// Reads the manifest of the commit `searcher` sees.
@@ -123,7 +105,7 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
                     "no article column".into(),
                 ))
             })?;
-        let columns = Columns::open(segment)?;
+        let columns = EntryColumns::open(segment)?;
         let alive = segment.alive_bitset();
         // The keys in ordinal order, read in one pass: looking each up by ordinal would
         // decompress a dictionary block per article.
@@ -157,75 +139,28 @@ pub fn lookup(searcher: &Searcher, fields: &Fields, key: &str) -> Result<Option<
     let term = Term::from_field_text(fields.article, key);
     super::find_alive(searcher, &term, read_error, |ord, segment, docs| {
         docs.next()
-            .map(|doc| Ok(Columns::open(segment)?.known(DocAddress::new(ord, doc))))
+            .map(|doc| Ok(EntryColumns::open(segment)?.known(DocAddress::new(ord, doc))))
             .transpose()
     })
-}
-
-/// The columns of one segment an entry is read from.
-struct Columns {
-    size: Column,
-    mtime: Column,
-    recheck: Column,
-    hash: Column,
-    passages: Column,
-    skipped: Column,
-}
-
-type Column = tantivy::columnar::Column<u64>;
-
-impl Columns {
-    fn open(segment: &tantivy::SegmentReader) -> Result<Columns> {
-        let fast = segment.fast_fields();
-        let column = |name: &str| fast.u64(name).map_err(read_error);
-        Ok(Columns {
-            size: column(names::SIZE)?,
-            mtime: column(names::MTIME)?,
-            recheck: column(names::RECHECK)?,
-            hash: column(names::HASH)?,
-            passages: column(names::PASSAGES)?,
-            skipped: column(names::SKIPPED)?,
-        })
-    }
-
-    /// The entry of the article document at `address` (in this segment).
-    fn known(&self, address: DocAddress) -> Known {
-        let doc = address.doc_id;
-        let skipped = self.skipped.first(doc).unwrap_or(0);
-        Known {
-            size: self.size.first(doc).unwrap_or(0),
-            mtime_ns: self.mtime.first(doc).unwrap_or(0),
-            recheck: self.recheck.first(doc).unwrap_or(1) == 1,
-            hash: self.hash.first(doc).unwrap_or(0),
-            passages: self.passages.first(doc).unwrap_or(0),
-            skipped: skipped != 0,
-            other_type: skipped == 2,
-            address,
-        }
-    }
 }
 
 /// The reason recorded for an entry that could not be indexed.
 pub fn reason(searcher: &Searcher, fields: &Fields, known: &Known) -> Result<String> {
     let doc: TantivyDocument = searcher.doc(known.address).map_err(read_error)?;
-    Ok(doc
-        .get_first(fields.reason)
-        .and_then(|v| v.as_str())
-        .unwrap_or("not indexable")
-        .to_string())
+    Ok(documents::reason(fields, &doc))
 }
 
 /// The files recorded as not indexable, with their reasons, sorted by key (as the manifest is).
 pub fn skipped(searcher: &Searcher, fields: &Fields, manifest: &Manifest) -> Result<Vec<Skipped>> {
     let mut skipped = Vec::new();
     for (key, known) in manifest.iter() {
-        if !known.skipped {
+        if !known.skipped() {
             continue;
         }
         skipped.push(Skipped {
             key: key.to_string(),
             reason: reason(searcher, fields, known)?,
-            other_type: known.other_type,
+            other_type: known.state == EntryState::OtherType,
         });
     }
     Ok(skipped)
@@ -262,8 +197,7 @@ mod tests {
             recheck: false,
             hash: 0,
             passages: 1,
-            skipped: false,
-            other_type: false,
+            state: EntryState::Indexed,
             address: DocAddress::new(0, 0),
         }
     }

@@ -5,12 +5,17 @@
 
 mod checked;
 mod directory;
+pub(crate) mod documents;
+pub(crate) mod faults;
 mod folder;
 pub(crate) mod manifest;
 mod merge;
+mod pipeline;
+mod plan;
 pub(crate) mod schema;
 pub(crate) mod sidecar;
 pub mod sync;
+mod writer;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,6 +27,7 @@ use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Tant
 use crate::analysis::{ANALYSIS_VERSION, grams};
 use crate::corpus::settings::{MAX_SETTINGS_BYTES, SettingsPlace};
 use crate::corpus::{self, DICT_FILE};
+use crate::error::Op;
 use crate::{Error, Result};
 
 pub use schema::Fields;
@@ -246,9 +252,9 @@ fn folder_error(dir: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
-fn tantivy_error(dir: &Path, what: &str) -> impl FnOnce(tantivy::TantivyError) -> Error {
-    let context = format!("{what} {}", dir.display());
-    move |err| Error::tantivy(context, err)
+fn tantivy_error(dir: &Path, op: Op) -> impl FnOnce(tantivy::TantivyError) -> Error {
+    let what = dir.display().to_string();
+    move |err| Error::tantivy(op, what, err)
 }
 
 /// A failure to take the writer of the index in `dir`: busy when another process holds it.
@@ -259,7 +265,7 @@ fn writer_error(dir: &Path, err: tantivy::TantivyError) -> Error {
                 path: dir.to_path_buf(),
             }
         }
-        other => Error::tantivy(format!("opening the writer of {}", dir.display()), other),
+        other => Error::tantivy(Op::Open, format!("the writer of {}", dir.display()), other),
     }
 }
 
@@ -335,24 +341,33 @@ pub fn default_location(seeds: &Path, cwd: &Path, cache: &Path) -> PathBuf {
 }
 
 impl SouIndex {
-    /// Opens the index in `dir`, which must exist and be a sou index.
+    /// Opens the index in `dir`, which must exist and be a sou index, to search it.
     pub fn open(dir: &Path) -> Result<SouIndex> {
+        Self::open_with(dir, directory::Access::Search)
+    }
+
+    /// Opens the index in `dir` for `access`.
+    fn open_with(dir: &Path, access: directory::Access) -> Result<SouIndex> {
         match std::fs::metadata(dir) {
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => return Err(folder_error(dir, "not a folder")),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Err(folder_error(dir, "no index yet: run `sou index` first"));
+                return Err(Error::NoIndex {
+                    path: dir.to_path_buf(),
+                });
             }
             Err(err) => return Err(Error::io(dir, err)),
         }
         let survey = Survey::of(dir)?;
         match (survey.marker, survey.meta) {
-            (true, true) => Self::open_tantivy(dir, directory::Access::Search),
+            (true, true) => Self::open_tantivy(dir, access),
             (false, true) => Err(folder_error(
                 dir,
                 "holds an index that sou did not make; choose another folder",
             )),
-            _ => Err(folder_error(dir, "no index yet: run `sou index` first")),
+            _ => Err(Error::NoIndex {
+                path: dir.to_path_buf(),
+            }),
         }
     }
 
@@ -404,7 +419,7 @@ impl SouIndex {
             // opens even where nothing can be written.
             match Self::open_tantivy(dir, directory::Access::Sync) {
                 Ok(opened) => return Ok(opened),
-                Err(Error::IndexFolder { .. }) => {}
+                Err(Error::OtherVersion { .. }) => {}
                 Err(err) => return Err(err),
             }
         }
@@ -444,9 +459,9 @@ impl SouIndex {
         if survey.meta {
             match Self::open_tantivy(dir, directory::Access::Sync) {
                 Ok(opened) => return Ok(opened),
-                Err(Error::IndexFolder { .. }) => {
+                Err(Error::OtherVersion { .. }) => {
                     // An index from another version of sou: replace it, once no one writes to it.
-                    let old = Index::open_in_dir(dir).map_err(tantivy_error(dir, "opening"))?;
+                    let old = Index::open_in_dir(dir).map_err(tantivy_error(dir, Op::Open))?;
                     let writer = old
                         .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
                         .map_err(|err| writer_error(dir, err))?;
@@ -487,13 +502,13 @@ impl SouIndex {
             ..IndexSettings::default()
         };
         let directory = directory::IndexDirectory::open(dir, directory::Access::Sync)
-            .map_err(|e| tantivy_error(dir, "creating")(e.into()))?;
+            .map_err(|e| tantivy_error(dir, Op::Create)(e.into()))?;
         let mapped = directory.mapped();
-        if Index::exists(&directory).map_err(|e| tantivy_error(dir, "creating")(e.into()))? {
+        if Index::exists(&directory).map_err(|e| tantivy_error(dir, Op::Create)(e.into()))? {
             return Err(folder_error(dir, "already holds an index"));
         }
         let index =
-            Index::create(directory, schema, settings).map_err(tantivy_error(dir, "creating"))?;
+            Index::create(directory, schema, settings).map_err(tantivy_error(dir, Op::Create))?;
         let sou = SouIndex {
             index,
             fields,
@@ -506,15 +521,14 @@ impl SouIndex {
 
     fn open_tantivy(dir: &Path, access: directory::Access) -> Result<SouIndex> {
         let directory = directory::IndexDirectory::open(dir, access)
-            .map_err(|e| tantivy_error(dir, "opening")(e.into()))?;
+            .map_err(|e| tantivy_error(dir, Op::Open)(e.into()))?;
         let mapped = directory.mapped();
-        let index = Index::open(directory).map_err(tantivy_error(dir, "opening"))?;
+        let index = Index::open(directory).map_err(tantivy_error(dir, Op::Open))?;
         let (expected, fields) = schema::build();
         if !same_schema(&index.schema(), &expected) {
-            return Err(folder_error(
-                dir,
-                "was built by another version of sou; run `sou index` to rebuild it",
-            ));
+            return Err(Error::OtherVersion {
+                path: dir.to_path_buf(),
+            });
         }
         let sou = SouIndex {
             index,
@@ -529,7 +543,7 @@ impl SouIndex {
     /// Tokenizers are not stored in the index: register them on every open.
     fn register_tokenizers(&self) -> Result<()> {
         grams::register_tokenizers(self.index.tokenizers())
-            .map_err(tantivy_error(&self.dir, "opening the tokenizers of"))
+            .map_err(tantivy_error(&self.dir, Op::Open))
     }
 
     /// The payload of the last commit, if it is sou's.
@@ -537,7 +551,7 @@ impl SouIndex {
         let metas = self
             .index
             .load_metas()
-            .map_err(tantivy_error(&self.dir, "reading"))?;
+            .map_err(tantivy_error(&self.dir, Op::Read))?;
         Ok(metas
             .payload
             .and_then(|p| serde_json::from_str::<Payload>(&p).ok()))
@@ -549,7 +563,7 @@ impl SouIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(tantivy_error(&self.dir, "reading"))
+            .map_err(tantivy_error(&self.dir, Op::Read))
     }
 
     /// The writer; only one process at a time may hold it.
@@ -570,7 +584,7 @@ impl SouIndex {
         let skipped = manifest::skipped(&searcher, &self.fields, &manifest)?;
         let payload = self.payload()?;
         Ok(Stats {
-            articles: manifest.values().filter(|k| !k.skipped).count() as u64,
+            articles: manifest.values().filter(|k| !k.skipped()).count() as u64,
             passages: manifest.values().map(|k| k.passages).sum(),
             distinct_grams: manifest::distinct_terms(&searcher, self.fields.gram.grams)?,
             index_bytes: self.size_on_disk()?,
@@ -600,6 +614,78 @@ impl SouIndex {
 
 fn same_schema(a: &tantivy::schema::Schema, b: &tantivy::schema::Schema) -> bool {
     serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
+}
+
+/// What unit tests of the index need without the engine above it: a folder synced into an
+/// index, and the passages holding a string.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use super::sync::{SyncOptions, SyncReport};
+    use super::{SouIndex, documents::PassageColumns};
+    use crate::Result;
+    use crate::analysis::{SharedAnalyzer, UserDict};
+
+    /// Brings the index in `dir` in step with `seeds`, with `threads` writer threads.
+    pub fn sync(
+        seeds: &Path,
+        dir: &Path,
+        threads: usize,
+        options: &SyncOptions<'_>,
+    ) -> Result<SyncReport> {
+        let canonical = seeds.canonicalize().unwrap();
+        let index = SouIndex::open_or_create(dir, &canonical)?;
+        let fingerprint = super::fingerprint(seeds, None, None);
+        let analyzer = SharedAnalyzer::new(UserDict::default());
+        let listing = crate::corpus::ListOptions {
+            exclude: Some(dir.to_path_buf()),
+            ..Default::default()
+        };
+        super::sync::sync(
+            &index,
+            seeds,
+            &analyzer,
+            &fingerprint,
+            &listing,
+            threads,
+            options,
+        )
+    }
+
+    /// The passages of the last commit in `dir` that hold `text`, as (key, line), sorted.
+    pub fn passages_holding(dir: &Path, text: &str) -> Vec<(String, u64)> {
+        use tantivy::DocSet;
+        let index = SouIndex::open(dir).unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let chars = crate::analysis::grams::gram_chars(&crate::analysis::fold_str(text));
+        let query = crate::analysis::grams::contains(&index.fields.gram, &chars);
+        let weight = query
+            .weight(tantivy::query::EnableScoring::disabled_from_searcher(
+                &searcher,
+            ))
+            .unwrap();
+        let mut found = Vec::new();
+        for segment in searcher.segment_readers() {
+            let columns = PassageColumns::open(segment).unwrap();
+            let mut keys = Vec::new();
+            let mut stream = columns.keys.dictionary().stream().unwrap();
+            while stream.advance() {
+                keys.push(String::from_utf8_lossy(stream.key()).into_owned());
+            }
+            let mut scorer = weight.scorer(segment, 1.0).unwrap();
+            while scorer.doc() != tantivy::TERMINATED {
+                let doc = scorer.doc();
+                if segment.alive_bitset().is_none_or(|bits| bits.is_alive(doc)) {
+                    let key = keys[columns.key_ord(doc) as usize].clone();
+                    found.push((key, columns.line(doc)));
+                }
+                scorer.advance();
+            }
+        }
+        found.sort();
+        found
+    }
 }
 
 #[cfg(test)]
@@ -680,7 +766,7 @@ mod tests {
         assert!(SouIndex::open_or_create(dir.path(), Path::new("/seeds")).is_err());
         std::fs::write(dir.path().join(MARKER), "sou index\n").unwrap();
         let err = SouIndex::open(dir.path()).unwrap_err();
-        assert!(err.to_string().contains("another version"), "{err}");
+        assert!(matches!(err, Error::OtherVersion { .. }), "{err}");
         let index = SouIndex::open_or_create(dir.path(), Path::new("/seeds")).unwrap();
         assert!(index.index.schema().get_field("grams").is_ok());
     }

@@ -312,15 +312,7 @@ pub fn write_stats<W: Write>(
     Ok(())
 }
 
-/// `1.5 MB`, `12.0 kB`, `300 B`.
-pub fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        0..1_000 => format!("{bytes} B"),
-        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
-        _ => format!("{:.2} GB", bytes as f64 / 1e9),
-    }
-}
+pub use crate::units::human_bytes;
 
 /// One line counting the files of other types than articles among `skipped`, by extension:
 /// `30 files of other types not indexed (pdf ×28, docx ×2); sou stats lists them`.
@@ -499,14 +491,6 @@ mod tests {
             "31 files of other types not indexed (pdf ×28, docx ×2, no extension ×1); sou stats lists them"
         );
         assert_eq!(other_types_line(&skipped[31..]), None);
-    }
-
-    #[test]
-    fn sizes_read_at_any_scale() {
-        assert_eq!(human_bytes(300), "300 B");
-        assert_eq!(human_bytes(12_000), "12.0 kB");
-        assert_eq!(human_bytes(1_500_000), "1.5 MB");
-        assert_eq!(human_bytes(2_340_000_000), "2.34 GB");
     }
 
     #[test]

@@ -16,14 +16,13 @@
 //! the words together says more than an article that holds them here and there.)
 //!
 //! An article is a run of consecutive documents in one segment (see
-//! [`crate::index::schema::UnitPlace`]), so every article that holds all the words is found
+//! [`crate::index::documents::UnitPlace`]), so every article that holds all the words is found
 //! from the passages of its rarest word, and its other words are looked up in its run alone.
 //! Articles that hold only some of the words come next, rarest word first, and the search stops
 //! as soon as no article lacking the words taken so far could still make the list.
 
 use std::collections::BTreeMap;
 
-use tantivy::columnar::Column;
 use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
@@ -32,7 +31,6 @@ use super::rank::{Membership, PassageColumns};
 use super::{search_error, words::Word};
 use crate::Result;
 use crate::analysis::grams::{self, GramFields};
-use crate::index::schema::{UnitPlace, names};
 
 /// Words whose passages are estimated at most this many are counted exactly, to weigh them.
 const COUNT_BELOW: u64 = 20_000;
@@ -373,7 +371,6 @@ struct SegmentSearch<'a> {
     together: Vec<(usize, Lazy<'a>)>,
     excluded: Vec<Lazy<'a>>,
     allowed: Option<Lazy<'a>>,
-    units: Column<u64>,
     columns: PassageColumns,
 }
 
@@ -424,10 +421,6 @@ impl<'a> SegmentSearch<'a> {
                 .map(|weight| Lazy::new(weight.as_ref()))
                 .collect(),
             allowed: search.allowed.as_ref().map(|w| Lazy::new(w.as_ref())),
-            units: reader
-                .fast_fields()
-                .u64(names::UNIT)
-                .map_err(search_error)?,
             columns: PassageColumns::open(reader).map_err(search_error)?,
         })
     }
@@ -479,13 +472,7 @@ impl<'a> SegmentSearch<'a> {
     /// its first is the title. The unit always holds `doc`, so the search moves on even when the
     /// stored place is damaged.
     fn unit_of(&self, doc: DocId, max_doc: DocId) -> (DocId, DocId, bool) {
-        let place = UnitPlace::unpack(self.units.first(doc).unwrap_or(0));
-        let start = doc - place.offset.min(doc);
-        let end = start.saturating_add(place.len.max(1)).min(max_doc);
-        if end <= doc {
-            return (doc, doc + 1, false);
-        }
-        (start, end, place.has_title)
+        self.columns.place(doc).span(doc, max_doc)
     }
 
     /// Ranks the passages of the article in documents `start..end` that hold some word.

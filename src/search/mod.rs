@@ -20,6 +20,7 @@ pub(crate) mod highlight;
 pub(crate) mod pool;
 pub(crate) mod query;
 pub(crate) mod rank;
+mod session;
 pub(crate) mod synonyms;
 pub(crate) mod words;
 
@@ -33,13 +34,15 @@ use crate::analysis::dictionary::Dictionary;
 use crate::analysis::grams::{self, any_of};
 use crate::corpus::Passage;
 use crate::corpus::read::Wanted;
+use crate::error::Op;
 use crate::index::SouIndex;
-use crate::index::schema::{KEEP_TEXT_BYTES, UnitPlace, names, text_hash};
+use crate::index::documents::{self, KEEP_TEXT_BYTES, PassageColumns, text_hash};
 use crate::{Error, Result};
 
 pub use articles::Tier;
 pub use highlight::{Snippet, snippet_at, snippet_in_columns};
 pub use query::{Literal, Query, parse};
+pub use session::{SearchOptions, Session};
 pub use synonyms::Synonyms;
 
 /// Candidates kept beyond the limit, to fill the places of duplicates folded into one hit.
@@ -126,7 +129,7 @@ pub struct Results {
 }
 
 pub(crate) fn search_error(err: tantivy::TantivyError) -> Error {
-    Error::tantivy("searching", err)
+    Error::tantivy(Op::Search, "", err)
 }
 
 /// Builds the tantivy query that finds and scores the hits of a one-word query, for each group
@@ -197,7 +200,7 @@ pub(crate) struct Context<'a> {
 
 /// What a search covers and returns beyond its query.
 #[derive(Debug, Clone)]
-pub struct Scope {
+pub(crate) struct Scope {
     /// Only these articles (keys), when set.
     pub articles: Option<Vec<String>>,
     /// Count every matching passage, even when that takes longer than ranking the best.
@@ -222,7 +225,7 @@ impl Scope {
         let keys = self.articles.as_ref()?;
         let terms = keys
             .iter()
-            .map(|key| tantivy::Term::from_field_text(index.fields.path, key));
+            .map(|key| tantivy::Term::from_field_text(index.fields.key, key));
         let set = tantivy::query::TermSetQuery::new(terms);
         Some(Box::new(ConstScoreQuery::new(Box::new(set), 0.0)))
     }
@@ -490,20 +493,18 @@ fn anchor_in(
 
 /// The passage of article `key` whose text is `hit`'s: where a hit's twin stands.
 fn twin_in(context: &Context<'_>, key: &str, hit: &Found) -> Result<Option<Found>> {
-    let term = tantivy::Term::from_field_text(context.index.fields.path, key);
+    let term = tantivy::Term::from_field_text(context.index.fields.key, key);
     crate::index::find_alive(
         context.searcher,
         &term,
         search_error,
         |ord, segment, docs| {
-            let fast = segment.fast_fields();
-            let hashes = fast.u64(names::TEXT_HASH).map_err(search_error)?;
-            let lines = fast.u64(names::LINE).map_err(search_error)?;
+            let columns = PassageColumns::open(segment).map_err(search_error)?;
             for doc in docs {
-                if hashes.first(doc) == Some(hit.text_hash) {
+                if columns.text_hash(doc) == hit.text_hash {
                     return Ok(Some(Found {
                         article: key.to_string(),
-                        line: lines.first(doc).unwrap_or(0),
+                        line: columns.line(doc),
                         address: tantivy::DocAddress::new(ord, doc),
                         text_hash: hit.text_hash,
                         also: Vec::new(),
@@ -637,45 +638,35 @@ fn summary_score(key: &articles::WordKey, words: usize, total_weight: f32) -> f3
 }
 
 /// The title document of the article of the passage at `address`, and its text's hash, when
-/// the passage is in the article's first unit (see [`UnitPlace`]); a passage of a later unit
-/// of a long article does not know it.
+/// the passage is in the article's first unit (see [`documents::UnitPlace`]); a passage of a
+/// later unit of a long article does not know it.
 fn title_of(
     context: &Context<'_>,
     address: tantivy::DocAddress,
 ) -> Result<Option<(tantivy::DocAddress, u64)>> {
-    let fast = context
-        .searcher
-        .segment_reader(address.segment_ord)
-        .fast_fields();
-    let units = fast.u64(names::UNIT).map_err(search_error)?;
-    let place = UnitPlace::unpack(units.first(address.doc_id).unwrap_or(0));
-    let Some(first) = address.doc_id.checked_sub(place.offset) else {
-        return Ok(None);
-    };
-    if !place.has_title {
+    let segment = context.searcher.segment_reader(address.segment_ord);
+    let columns = PassageColumns::open(segment).map_err(search_error)?;
+    let (first, _, has_title) = columns
+        .place(address.doc_id)
+        .span(address.doc_id, segment.max_doc());
+    if !has_title {
         return Ok(None);
     }
-    let hash = fast
-        .u64(names::TEXT_HASH)
-        .map_err(search_error)?
-        .first(first);
-    Ok(hash.map(|hash| (tantivy::DocAddress::new(address.segment_ord, first), hash)))
+    let first = tantivy::DocAddress::new(address.segment_ord, first);
+    Ok(Some((first, columns.text_hash(first.doc_id))))
 }
 
 /// The title document of article `key`: the first of its first unit, found among its passages.
 fn title_document(context: &Context<'_>, key: &str) -> Result<Option<tantivy::DocAddress>> {
-    let term = tantivy::Term::from_field_text(context.index.fields.path, key);
+    let term = tantivy::Term::from_field_text(context.index.fields.key, key);
     crate::index::find_alive(
         context.searcher,
         &term,
         search_error,
         |ord, segment, docs| {
-            let units = segment
-                .fast_fields()
-                .u64(names::UNIT)
-                .map_err(search_error)?;
+            let columns = PassageColumns::open(segment).map_err(search_error)?;
             for doc in docs {
-                let place = UnitPlace::unpack(units.first(doc).unwrap_or(0));
+                let place = columns.place(doc);
                 if place.has_title && place.offset == 0 {
                     return Ok(Some(tantivy::DocAddress::new(ord, doc)));
                 }
@@ -688,25 +679,8 @@ fn title_document(context: &Context<'_>, key: &str) -> Result<Option<tantivy::Do
 /// The passage the index keeps at `address`: its text, tail and origin (see
 /// [`KEEP_TEXT_BYTES`]).
 fn kept_text(context: &Context<'_>, address: tantivy::DocAddress) -> Result<Option<Passage>> {
-    use tantivy::schema::Value;
     let doc: tantivy::TantivyDocument = context.searcher.doc(address).map_err(search_error)?;
-    let mut values = doc
-        .get_all(context.index.fields.kept_text)
-        .filter_map(|value| value.as_str());
-    let Some(text) = values.next() else {
-        return Ok(None);
-    };
-    let tail = values.next().unwrap_or("");
-    let origin = values
-        .next()
-        .and_then(|json| serde_json::from_str(json).ok())
-        .unwrap_or_default();
-    Ok(Some(Passage {
-        line: 0,
-        text: text.to_string(),
-        tail: tail.to_string(),
-        origin,
-    }))
+    Ok(documents::kept_passage(&context.index.fields, &doc))
 }
 
 /// The title and the passages of `hits`, all of article `key`, from the text the index keeps
@@ -731,7 +705,7 @@ fn kept(
     else {
         return Ok(None);
     };
-    if known.recheck || known.skipped || known.size != size || known.mtime_ns != mtime_ns {
+    if known.recheck || known.skipped() || known.size != size || known.mtime_ns != mtime_ns {
         return Ok(None);
     }
     let title_at = match title {
@@ -767,7 +741,7 @@ fn kept(
 /// since; a search after a sync meets this only when a file changes between the two).
 fn reread(context: &Context<'_>, found: &[&Found]) -> Result<Vec<Option<(String, Passage)>>> {
     let mut texts = vec![None; found.len()];
-    for (key, hits) in crate::group_by_key(found.iter().map(|hit| hit.article.as_str())) {
+    for (key, hits) in group_by_key(found.iter().map(|hit| hit.article.as_str())) {
         let hits_found: Vec<&Found> = hits.iter().map(|&i| found[i]).collect();
         // The title is the first passage of the article's first unit; a hit in a later unit of
         // a long article does not know it, and only its passage is checked.
@@ -809,4 +783,32 @@ fn reread(context: &Context<'_>, found: &[&Found]) -> Result<Vec<Option<(String,
         }
     }
     Ok(texts)
+}
+
+/// The positions of `keys` grouped by key, groups in the order their keys first appear: the
+/// hits of one file, to read it once for all of them. A map finds each key's group, so that a
+/// search with a large `--limit` does not compare every hit with every group.
+fn group_by_key<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(&'a str, Vec<usize>)> {
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    let mut group_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, key) in keys.enumerate() {
+        let group = *group_of.entry(key).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[group].1.push(i);
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn positions_are_grouped_by_key_in_the_order_keys_first_appear() {
+        let groups = super::group_by_key(["b", "a", "b", "c", "a", "b"].into_iter());
+        assert_eq!(
+            groups,
+            vec![("b", vec![0, 2, 5]), ("a", vec![1, 4]), ("c", vec![3])]
+        );
+    }
 }

@@ -14,12 +14,11 @@
 use std::cmp::Ordering;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader};
 
 use super::pool::{Candidate, Pools};
-use crate::index::schema::names;
+use crate::index::documents;
 
 /// The best hits of a query (see [`Pools`]), each with its share of the boundary bonus for every
 /// group it matches on word boundaries.
@@ -126,35 +125,33 @@ impl Collector for Ranked {
 }
 
 /// The columns a hit's place is read from: its article (the ordinal of its key in the
-/// segment), line and text hash. Keys are read only for the hits that remain.
+/// segment), line, text hash and place in its unit. Keys are read only for the hits that
+/// remain.
 pub(crate) struct PassageColumns {
-    paths: StrColumn,
-    lines: Column<u64>,
-    texts: Column<u64>,
+    columns: documents::PassageColumns,
 }
 
 impl PassageColumns {
     /// Opens the columns of a segment.
     pub fn open(reader: &SegmentReader) -> tantivy::Result<Self> {
-        let fast = reader.fast_fields();
-        let paths = fast
-            .str(names::PATH)?
-            .ok_or_else(|| tantivy::TantivyError::FieldNotFound(names::PATH.into()))?;
         Ok(PassageColumns {
-            paths,
-            lines: fast.u64(names::LINE)?,
-            texts: fast.u64(names::TEXT_HASH)?,
+            columns: documents::PassageColumns::open(reader)?,
         })
+    }
+
+    /// Where the passage `doc` stands in its unit.
+    pub fn place(&self, doc: DocId) -> documents::UnitPlace {
+        self.columns.place(doc)
     }
 
     /// A candidate for the passage `doc` of segment `segment`, with `key`.
     pub fn candidate<K>(&self, segment: SegmentOrdinal, doc: DocId, key: K) -> Candidate<K, u64> {
         Candidate {
             key,
-            article: self.paths.term_ords(doc).next().unwrap_or(u64::MAX),
-            line: self.lines.first(doc).unwrap_or(0),
+            article: self.columns.key_ord(doc),
+            line: self.columns.line(doc),
             address: DocAddress::new(segment, doc),
-            text: self.texts.first(doc).unwrap_or(0),
+            text: self.columns.text_hash(doc),
             also: Vec::new(),
         }
     }
@@ -166,7 +163,8 @@ impl PassageColumns {
         ords.sort_unstable();
         ords.dedup();
         let mut keys = Vec::with_capacity(ords.len());
-        self.paths
+        self.columns
+            .keys
             .dictionary()
             .sorted_ords_to_term_cb(&ords, |bytes| {
                 keys.push(String::from_utf8_lossy(bytes).into_owned());
@@ -256,7 +254,6 @@ mod tests {
     use super::*;
     use crate::index::SouIndex;
     use crate::search::{Synonyms, build, parse};
-    use crate::{Config, Sou};
 
     const SENTENCES: [&str; 8] = [
         "她穿着和服的样子很美。",
@@ -315,8 +312,8 @@ mod tests {
             }
             std::fs::write(seeds.join(format!("{article}.txt")), text).unwrap();
         }
-        let sou = Sou::new(Config::new(&seeds, dir.path().join("index")));
-        sou.sync(false, None, None).unwrap();
+        let options = crate::index::sync::SyncOptions::default();
+        crate::index::testing::sync(&seeds, &dir.path().join("index"), 2, &options).unwrap();
         let index = SouIndex::open(&dir.path().join("index")).unwrap();
         let searcher = index.reader().unwrap().searcher();
 

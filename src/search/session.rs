@@ -1,0 +1,157 @@
+//! A search session: one commit of the index, with what searching it needs besides the query —
+//! the reader, the dictionary the index was built with, the folder's synonyms — opened once and
+//! used for any number of searches. The command line opens one per search; a server keeps one
+//! and opens another when a sync commits.
+
+use std::path::PathBuf;
+
+use tantivy::IndexReader;
+
+use super::{Context, Query, Results, Scope, Synonyms};
+use crate::analysis::dictionary::Dictionary;
+use crate::index::{self, SouIndex};
+use crate::{Error, Result};
+
+/// How to search, besides the query.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchOptions<'a> {
+    /// How many hits.
+    pub limit: usize,
+    /// Only articles whose key (path in the seeds folder) these globs accept: a glob starting
+    /// with `!` leaves out what it matches; when some do not, an article must match one.
+    pub globs: &'a [String],
+    /// Count every matching passage exactly.
+    pub exact_total: bool,
+    /// Read each hit's text (not needed for paths or counts).
+    pub with_text: bool,
+}
+
+impl Default for SearchOptions<'_> {
+    fn default() -> Self {
+        SearchOptions {
+            limit: 10,
+            globs: &[],
+            exact_total: false,
+            with_text: true,
+        }
+    }
+}
+
+/// One commit of an index, opened for searching.
+pub struct Session {
+    index: SouIndex,
+    reader: IndexReader,
+    seeds: PathBuf,
+    synonyms: Synonyms,
+    dictionary: Dictionary,
+    complete: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("index", &self.index)
+            .field("complete", &self.complete)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session on the last commit of `index`, whose articles are below `seeds` (the folder as
+    /// the user gave it, for the paths of hits).
+    pub(crate) fn open(index: SouIndex, seeds: PathBuf, synonyms: Synonyms) -> Result<Session> {
+        let payload = index.payload()?;
+        let complete = payload.as_ref().is_some_and(|p| p.complete);
+        let dictionary = match payload.and_then(|p| p.user_words) {
+            Some(kept) => {
+                let words = index::sidecar::open_user_words(&index.dir, &kept).map_err(|err| {
+                    Error::Damaged {
+                        path: index.dir.clone(),
+                        detail: format!("its user dictionary is unreadable: {err}"),
+                    }
+                })?;
+                Dictionary::with_kept_words(words, &kept)
+            }
+            None => Dictionary::new(&Default::default()),
+        };
+        let reader = index.reader()?;
+        Ok(Session {
+            index,
+            reader,
+            seeds,
+            synonyms,
+            dictionary,
+            complete,
+        })
+    }
+
+    /// Whether the commit ends a sync (not an interrupted build's).
+    pub fn complete(&self) -> bool {
+        self.complete
+    }
+
+    /// Parses and runs `raw_query`.
+    pub fn search(&self, raw_query: &str, options: &SearchOptions<'_>) -> Result<Results> {
+        let query = super::parse(raw_query)?;
+        self.search_parsed(raw_query, &query, options)
+    }
+
+    /// Runs `query`, parsed from `raw_query`.
+    pub(crate) fn search_parsed(
+        &self,
+        raw_query: &str,
+        query: &Query,
+        options: &SearchOptions<'_>,
+    ) -> Result<Results> {
+        let searcher = self.reader.searcher();
+        let articles = match options.globs {
+            [] => None,
+            globs => Some(articles_matching(&self.index, &searcher, globs)?),
+        };
+        let scope = Scope {
+            articles,
+            exact_total: options.exact_total,
+            with_text: options.with_text,
+        };
+        let context = Context {
+            index: &self.index,
+            searcher: &searcher,
+            seeds: &self.seeds,
+            synonyms: &self.synonyms,
+            dictionary: &self.dictionary,
+            scope: &scope,
+        };
+        super::search(&context, raw_query, query, options.limit)
+    }
+}
+
+/// The keys of the indexed articles that `globs` accept (see [`SearchOptions::globs`]).
+fn articles_matching(
+    index: &SouIndex,
+    searcher: &tantivy::Searcher,
+    globs: &[String],
+) -> Result<Vec<String>> {
+    let mut builder = ignore::overrides::OverrideBuilder::new("/");
+    for glob in globs {
+        builder.add(glob).map_err(|err| Error::Glob {
+            glob: glob.clone(),
+            reason: err.to_string(),
+        })?;
+    }
+    let overrides = builder.build().map_err(|err| Error::Glob {
+        glob: globs.join(" "),
+        reason: err.to_string(),
+    })?;
+    let manifest =
+        index::manifest::read(searcher, &index.fields).map_err(|e| e.damage_in(&index.dir))?;
+    Ok(manifest
+        .into_iter()
+        .filter(|(key, known)| {
+            !known.skipped()
+                && !overrides
+                    .matched(std::path::Path::new("/").join(key), false)
+                    .is_ignore()
+        })
+        .map(|(key, _)| key)
+        .collect())
+}
