@@ -482,6 +482,8 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         globs: &args.glob,
         exact_total: args.count,
         with_text: !(listing || args.quiet),
+        // About two lines of the terminal, less the indent and the two `…`.
+        snippet_columns: (2 * terminal_width()).saturating_sub(8).max(20),
     };
     let sync = SyncOptions {
         interrupt: Some(&INTERRUPTED),

@@ -7,7 +7,7 @@
 //! idle. The seeds folder itself is checked every second: when it is moved away and another
 //! folder takes its name, the watch moves to the new folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -37,13 +37,6 @@ pub enum WatchEvent {
     FolderGone,
     /// A folder is at the seeds path again (a new one, or the old one moved back) and is watched.
     FolderBack,
-}
-
-fn watch_error(err: impl std::fmt::Display) -> Error {
-    Error::Io {
-        path: PathBuf::from("(watch)"),
-        source: std::io::Error::other(err.to_string()),
-    }
 }
 
 /// Which folder a path names right now: device and inode where the platform has them, so a
@@ -90,23 +83,20 @@ pub fn watch(
     sync: &mut dyn FnMut() -> Result<SyncReport>,
     report: &mut dyn FnMut(WatchEvent),
 ) -> Result<()> {
-    let seeds_abs = seeds.canonicalize().map_err(|e| Error::SeedsFolder {
-        path: seeds.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let seeds_abs = seeds.canonicalize().map_err(|e| Error::seeds(seeds, e))?;
     let index_abs = index.canonicalize().ok();
     let (sender, receiver) = mpsc::channel::<notify::Result<Event>>();
     // Links are not followed: folders linked to each other many times would be walked once
     // per path (2^15 walks for fifteen folders linked twice each), as the listing once did.
     let config = notify::Config::default().with_follow_symlinks(false);
-    let mut watcher = RecommendedWatcher::new(sender, config).map_err(watch_error)?;
+    let mut watcher = RecommendedWatcher::new(sender, config).map_err(|err| Error::Watch {
+        path: seeds.to_path_buf(),
+        reason: err.to_string(),
+    })?;
     let start_watching = |watcher: &mut RecommendedWatcher| {
         watcher
             .watch(&seeds_abs, RecursiveMode::Recursive)
-            .map_err(|err| Error::SeedsFolder {
-                path: seeds.to_path_buf(),
-                reason: err.to_string(),
-            })
+            .map_err(|err| Error::seeds(seeds, err))
     };
     start_watching(&mut watcher)?;
     let mut identity = folder_identity(&seeds_abs);

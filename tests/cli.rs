@@ -512,6 +512,38 @@ fn color_is_used_only_when_asked_or_on_a_terminal() {
     assert!(stdout(&out).contains("\x1b["));
     let out = ws.sou(&["search", "--color", "never", "安置房"]);
     assert!(!stdout(&out).contains("\x1b["));
+    // A pipe gets none by itself.
+    let out = ws.sou(&["search", "安置房"]);
+    assert!(stdout(&out).contains("安置房") && !stdout(&out).contains("\x1b["));
+    // A terminal does, unless NO_COLOR says no (`script` gives the command one).
+    #[cfg(target_os = "linux")]
+    {
+        let in_terminal = |no_color: Option<&str>| {
+            let script = format!("{} search --no-sync 安置房", env!("CARGO_BIN_EXE_sou"));
+            let mut command = std::process::Command::new("script");
+            command
+                .args(["-qec", &script, "/dev/null"])
+                .current_dir(ws.dir.path())
+                .env("TERM", "xterm")
+                .env_remove("NO_COLOR");
+            if let Some(value) = no_color {
+                command.env("NO_COLOR", value);
+            }
+            stdout(&command.output().unwrap())
+        };
+        let colored = in_terminal(None);
+        assert!(
+            colored.contains("安置房") && colored.contains("\x1b["),
+            "{colored:?}"
+        );
+        let plain = in_terminal(Some("1"));
+        assert!(
+            plain.contains("安置房") && !plain.contains("\x1b["),
+            "{plain:?}"
+        );
+        // An empty NO_COLOR is no NO_COLOR.
+        assert!(in_terminal(Some("")).contains("\x1b["));
+    }
 }
 
 #[test]

@@ -312,15 +312,36 @@ fn searches_during_a_rebuild_see_the_last_commit() {
 #[test]
 fn first_searches_started_at_once_all_find_what_is_there() {
     let ws = Workspace::new();
-    corpus(&ws.seeds(), 600);
-    let searches: Vec<_> = (0..8)
-        .map(|_| common::spawn(ws.dir.path(), &["search", "-c", "郑州"]))
-        .collect();
+    corpus(&ws.seeds(), 1500);
+    // Long enough articles that the build lasts while the others start.
+    let filler = "各区县推进城乡建设，记者走访了许多社区和企业。".repeat(60);
+    for i in 0..1500 {
+        let path = ws.seeds().join(format!("{i:04}.txt"));
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(&format!("\n{filler}\n"));
+        std::fs::write(path, text).unwrap();
+    }
+    // The first starts the build; the others start once it holds the writer.
+    let mut searches = vec![common::spawn(ws.dir.path(), &["search", "-c", "郑州"])];
+    let lock = ws.path("index/.tantivy-writer.lock");
+    let held = || {
+        std::fs::File::open(&lock).is_ok_and(|file| {
+            matches!(
+                file.try_lock_shared(),
+                Err(std::fs::TryLockError::WouldBlock)
+            )
+        })
+    };
+    let started = Instant::now();
+    while !held() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    searches.extend((0..7).map(|_| common::spawn(ws.dir.path(), &["search", "-c", "郑州"])));
     let mut waited = 0;
     for search in searches {
         let out = search.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        assert_eq!(stdout(&out).trim(), "600", "{}", stderr(&out));
+        assert_eq!(stdout(&out).trim(), "1500", "{}", stderr(&out));
         waited += usize::from(stderr(&out).contains("waiting for it"));
     }
     assert!(waited > 0, "no search found another building the index");

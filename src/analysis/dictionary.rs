@@ -35,7 +35,7 @@ pub struct UserWords {
 }
 
 impl UserWords {
-    /// Resolves the entries of a user dictionary (see [`super::parse_dict`]) as
+    /// Resolves the entries of a user dictionary (see [`super::UserDict::parse`]) as
     /// [`super::Analyzer::new`] adds them to jieba: a word without a frequency gets jieba's
     /// suggestion, at least [`USER_WORD_FREQ`].
     pub fn resolve(entries: &[super::DictEntry]) -> UserWords {

@@ -23,11 +23,6 @@ use super::place::LineMap;
 /// Bumped when what an HTML file is read as changes (it changes what is indexed).
 pub(crate) const HTML_VERSION: u32 = 2;
 
-/// Whether a file with this name is read as HTML.
-pub fn is_html(path: &std::path::Path) -> bool {
-    super::has_extension(path, &["html", "htm", "xhtml"])
-}
-
 /// Elements whose content is not text.
 const HIDDEN: &[&[u8]] = &[b"script", b"style", b"noscript", b"template"];
 
@@ -78,15 +73,15 @@ pub struct HtmlText {
     maps: Vec<LineMap>,
 }
 
-impl HtmlText {
+impl super::TextReader for HtmlText {
     /// Takes a chunk of the file; the text comes at the end (see the module documentation).
-    pub fn push(&mut self, chunk: &str) -> String {
+    fn push(&mut self, chunk: &str) -> String {
         self.source.push_str(chunk);
         String::new()
     }
 
     /// The text of the whole file.
-    pub fn finish(&mut self) -> String {
+    fn finish(&mut self) -> String {
         let source = std::mem::take(&mut self.source);
         let visible = visible_text(&source);
         self.maps = visible.line_maps(&source);
@@ -94,7 +89,7 @@ impl HtmlText {
     }
 
     /// How each line's text maps back to the line in the file, where it is not its bytes.
-    pub fn take_maps(&mut self) -> Vec<LineMap> {
+    fn take_maps(&mut self) -> Vec<LineMap> {
         std::mem::take(&mut self.maps)
     }
 }
@@ -359,7 +354,7 @@ mod tests {
 
     #[test]
     fn chunks_are_read_as_one_document() {
-        let text = crate::corpus::read_in_chunks(crate::corpus::Format::Html, PAGE, 7);
+        let text = crate::corpus::format::read_in_chunks(crate::corpus::Format::Html, PAGE, 7);
         assert_eq!(text, visible_text(PAGE).text);
     }
 

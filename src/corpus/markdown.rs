@@ -28,11 +28,6 @@ pub(crate) const MARKDOWN_VERSION: u32 = 2;
 /// Most lines held while front matter may be open: a longer block is text.
 const FRONT_MATTER_LINES: usize = 500;
 
-/// Whether a file with this name is read as Markdown.
-pub fn is_markdown(path: &std::path::Path) -> bool {
-    super::has_extension(path, &["md", "markdown"])
-}
-
 /// Where the reader is in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -72,9 +67,9 @@ impl Default for MarkdownText {
     }
 }
 
-impl MarkdownText {
+impl super::TextReader for MarkdownText {
     /// The text of the complete lines in `pending + chunk`, each ending in `\n`.
-    pub fn push(&mut self, chunk: &str) -> String {
+    fn push(&mut self, chunk: &str) -> String {
         self.pending.push_str(chunk);
         let Some(last_newline) = self.pending.rfind('\n') else {
             return String::new();
@@ -90,7 +85,7 @@ impl MarkdownText {
 
     /// The text of what is left: a last line without a newline, and held lines of front matter
     /// that was never closed.
-    pub fn finish(&mut self) -> String {
+    fn finish(&mut self) -> String {
         let last = std::mem::take(&mut self.pending);
         let mut out = String::new();
         if !last.is_empty() {
@@ -103,10 +98,12 @@ impl MarkdownText {
     }
 
     /// The maps of the lines read so far whose text is not their bytes (see [`LineMap`]).
-    pub fn take_maps(&mut self) -> Vec<LineMap> {
+    fn take_maps(&mut self) -> Vec<LineMap> {
         std::mem::take(&mut self.maps)
     }
+}
 
+impl MarkdownText {
     /// Reads one line (without its line end) into `out`, with a newline after it when
     /// `newline`.
     fn line(&mut self, line: &str, out: &mut String, newline: bool) {
@@ -287,7 +284,7 @@ mod tests {
     use super::*;
 
     fn read(markdown: &str) -> String {
-        crate::corpus::read_in_chunks(crate::corpus::Format::Markdown, markdown, 3)
+        crate::corpus::format::read_in_chunks(crate::corpus::Format::Markdown, markdown, 3)
     }
 
     /// A `.md` opening with a `---` rule, or with a `---` never closed, hid its text: grep

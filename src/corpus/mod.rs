@@ -2,6 +2,7 @@
 //! text becomes passages. Nothing here knows about the index.
 
 pub(crate) mod decode;
+pub(crate) mod format;
 pub(crate) mod html;
 pub(crate) mod markdown;
 pub(crate) mod passage;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
+pub(crate) use format::{Format, TextReader};
 pub use passage::{Article, Cutter, Emit, Passage, cut_article};
 pub(crate) use place::SourceMap;
 pub use place::{Location, Origin};
@@ -95,21 +97,12 @@ impl Skipped {
 
 /// Fails unless `seeds` is a folder that can be read.
 pub fn check_seeds(seeds: &Path) -> Result<()> {
-    let meta = std::fs::metadata(seeds).map_err(|e| Error::SeedsFolder {
-        path: seeds.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let meta = std::fs::metadata(seeds).map_err(|e| Error::seeds(seeds, e))?;
     if !meta.is_dir() {
-        return Err(Error::SeedsFolder {
-            path: seeds.to_path_buf(),
-            reason: "not a folder".into(),
-        });
+        return Err(Error::seeds(seeds, "not a folder"));
     }
     // A folder that cannot be listed is the fault, not the first file in it that fails.
-    std::fs::read_dir(seeds).map_err(|e| Error::SeedsFolder {
-        path: seeds.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    std::fs::read_dir(seeds).map_err(|e| Error::seeds(seeds, e))?;
     Ok(())
 }
 
@@ -124,96 +117,11 @@ pub(crate) fn has_extension(path: &Path, extensions: &[impl AsRef<str>]) -> bool
         })
 }
 
-/// How a file's text is read: as it is, or as the text a reader sees of its markup. Every
-/// format gives a line of text for each line of the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    /// Plain text.
-    Text,
-    /// Markdown (see [`markdown`]).
-    Markdown,
-    /// HTML (see [`html`]).
-    Html,
-}
-
-impl Format {
-    /// The format of a file, from its name.
-    pub fn of(path: &Path) -> Format {
-        if markdown::is_markdown(path) {
-            Format::Markdown
-        } else if html::is_html(path) {
-            Format::Html
-        } else {
-            Format::Text
-        }
-    }
-}
-
-/// Reads the text of a file in markup, chunk by chunk, as a reader sees it.
-#[derive(Debug)]
-pub(crate) enum MarkupReader {
-    /// Markdown, line by line.
-    Markdown(markdown::MarkdownText),
-    /// HTML, whole.
-    Html(html::HtmlText),
-}
-
-impl MarkupReader {
-    /// A reader for `format`; `None` for plain text, which is read as it is.
-    pub fn new(format: Format) -> Option<MarkupReader> {
-        match format {
-            Format::Text => None,
-            Format::Markdown => Some(MarkupReader::Markdown(Default::default())),
-            Format::Html => Some(MarkupReader::Html(Default::default())),
-        }
-    }
-
-    /// The text of what `chunk` completes.
-    pub fn push(&mut self, chunk: &str) -> String {
-        match self {
-            MarkupReader::Markdown(reader) => reader.push(chunk),
-            MarkupReader::Html(reader) => reader.push(chunk),
-        }
-    }
-
-    /// The text of what is left.
-    pub fn finish(&mut self) -> String {
-        match self {
-            MarkupReader::Markdown(reader) => reader.finish(),
-            MarkupReader::Html(reader) => reader.finish(),
-        }
-    }
-
-    /// How the lines read so far map back to the file, where their text is not its bytes.
-    pub fn take_maps(&mut self) -> Vec<place::LineMap> {
-        match self {
-            MarkupReader::Markdown(reader) => reader.take_maps(),
-            MarkupReader::Html(reader) => reader.take_maps(),
-        }
-    }
-}
-
-/// The text of `source` in `format`, given to its reader in chunks of `chunk_chars`
-/// characters, split anywhere (lines and tags included).
-#[cfg(test)]
-pub(crate) fn read_in_chunks(format: Format, source: &str, chunk_chars: usize) -> String {
-    let Some(mut reader) = MarkupReader::new(format) else {
-        return source.to_string();
-    };
-    let chars: Vec<char> = source.chars().collect();
-    let mut text = String::new();
-    for chunk in chars.chunks(chunk_chars) {
-        text.push_str(&reader.push(&chunk.iter().collect::<String>()));
-    }
-    text.push_str(&reader.finish());
-    text
-}
-
 /// The text a reader sees in a Markdown file (see [`markdown`]): a line for each of its lines.
 pub fn markdown_text(text: &str) -> String {
     let mut reader = markdown::MarkdownText::default();
-    let mut out = reader.push(text);
-    out.push_str(&reader.finish());
+    let mut out = TextReader::push(&mut reader, text);
+    out.push_str(&TextReader::finish(&mut reader));
     out
 }
 

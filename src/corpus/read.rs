@@ -8,9 +8,9 @@ use std::path::Path;
 use super::decode::{NotText, Sniffer, TextEncoding};
 use std::ops::ControlFlow;
 
+use super::Format;
 use super::passage::{Cutter, Emit, Passage};
 use super::place::LineMap;
-use super::{Format, MarkupReader};
 
 /// Bytes read at a time.
 const CHUNK_BYTES: usize = 256 * 1024;
@@ -140,7 +140,7 @@ fn cut_stream(
 ) -> std::io::Result<ControlFlow<()>> {
     let mut decoder = encoding.encoding.new_decoder_with_bom_removal();
     let mut cutter = Cutter::new(tail_chars);
-    let mut markup = MarkupReader::new(format);
+    let mut markup = format.reader();
     let mut text = String::new();
     let mut line_ends = LineEnds::default();
     // The maps of the lines of markup not yet in an emitted passage, by line.

@@ -110,10 +110,7 @@ pub fn list_files_until(
     interrupt: Option<&AtomicBool>,
 ) -> Result<Listing> {
     check_seeds(seeds)?;
-    let root = seeds.canonicalize().map_err(|e| Error::SeedsFolder {
-        path: seeds.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let root = seeds.canonicalize().map_err(|e| Error::seeds(seeds, e))?;
     let walk = Walk {
         seeds,
         place: SettingsPlace {

@@ -3,7 +3,7 @@
 //! never disagree with the passages.
 
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocSet, Searcher, TERMINATED, TantivyDocument, Term};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::corpus::Skipped;
 
@@ -106,7 +106,6 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
                 ))
             })?;
         let columns = EntryColumns::open(segment)?;
-        let alive = segment.alive_bitset();
         // The keys in ordinal order, read in one pass: looking each up by ordinal would
         // decompress a dictionary block per article.
         let mut names = Vec::with_capacity(keys.num_terms());
@@ -114,20 +113,17 @@ pub fn read(searcher: &Searcher, fields: &Fields) -> Result<Manifest> {
         while stream.advance() {
             names.push(Some(String::from_utf8_lossy(stream.key()).into_owned()));
         }
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            if alive.is_none_or(|bits| bits.is_alive(doc))
-                && let Some(key) = keys
-                    .term_ords(doc)
-                    .next()
-                    .and_then(|ord| names.get_mut(ord as usize))
-                    // An alive article is the only one with its key, so its name is taken, not
-                    // copied (were there two, the first would be kept).
-                    .and_then(Option::take)
-            {
+        for doc in super::alive_docs(&mut postings, segment) {
+            let key = keys
+                .term_ords(doc)
+                .next()
+                .and_then(|ord| names.get_mut(ord as usize))
+                // An alive article is the only one with its key, so its name is taken, not
+                // copied (were there two, the first would be kept).
+                .and_then(Option::take);
+            if let Some(key) = key {
                 entries.push((key, columns.known(DocAddress::new(segment_ord as u32, doc))));
             }
-            doc = postings.advance();
         }
     }
     Ok(entries.into_iter().collect())

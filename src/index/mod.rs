@@ -104,7 +104,6 @@ pub(crate) fn find_alive<T>(
         &mut dyn Iterator<Item = tantivy::DocId>,
     ) -> Result<Option<T>>,
 ) -> Result<Option<T>> {
-    use tantivy::DocSet;
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
         let inverted = segment.inverted_index(term.field()).map_err(error)?;
         let Some(mut postings) = inverted
@@ -113,22 +112,31 @@ pub(crate) fn find_alive<T>(
         else {
             continue;
         };
-        let alive = segment.alive_bitset();
-        let mut docs = std::iter::from_fn(|| {
-            while postings.doc() != tantivy::TERMINATED {
-                let doc = postings.doc();
-                postings.advance();
-                if alive.is_none_or(|bits| bits.is_alive(doc)) {
-                    return Some(doc);
-                }
-            }
-            None
-        });
+        let mut docs = alive_docs(&mut postings, segment);
         if let Some(found) = accept(ord as u32, segment, &mut docs)? {
             return Ok(Some(found));
         }
     }
     Ok(None)
+}
+
+/// The documents of `docs` (postings, a query's scorer) that are alive in `segment`, in order:
+/// the one walk over live documents that every reader of the index uses.
+pub(crate) fn alive_docs<'a>(
+    docs: &'a mut dyn tantivy::DocSet,
+    segment: &'a tantivy::SegmentReader,
+) -> impl Iterator<Item = tantivy::DocId> + 'a {
+    let alive = segment.alive_bitset();
+    std::iter::from_fn(move || {
+        while docs.doc() != tantivy::TERMINATED {
+            let doc = docs.doc();
+            docs.advance();
+            if alive.is_none_or(|bits| bits.is_alive(doc)) {
+                return Some(doc);
+            }
+        }
+        None
+    })
 }
 
 /// The fingerprint of everything that changes what the index holds: schema, analysis, the gram

@@ -53,7 +53,7 @@ pub struct Fields {
     /// Passage: where it stands in its article's run of documents (see
     /// [`super::documents::UnitPlace`]).
     pub unit: Field,
-    /// Passage: a hash of the text (see [`text_hash`]), to show a passage found in several
+    /// Passage: a hash of the text, to show a passage found in several
     /// files once, and to tell that a passage read again from its file (the index keeps no
     /// copy of the text, see [`crate::corpus::read::reread`]) is the one indexed (see
     /// [`super::documents::text_hash`]).

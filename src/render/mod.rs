@@ -121,13 +121,11 @@ pub fn reading_line(results: &Results) -> Option<String> {
 }
 
 /// Writes the hits as text: per hit `path:line` and the title (and the words it lacks), the
-/// snippet, indented, and any other files with the same passage. A hit on the title itself is
-/// the title line alone, highlighted. Snippets take about two lines of a terminal `width`
-/// columns wide. How the query was read ([`reading_line`]) and how many passages matched
-/// ([`summary_line`]) are the caller's to show.
+/// hit's snippet, indented, and any other files with the same passage. A hit on the title
+/// itself is the title line alone, highlighted, fitted to what is left of two lines of a
+/// terminal `width` columns wide after the path. How the query was read ([`reading_line`]) and
+/// how many passages matched ([`summary_line`]) are the caller's to show.
 pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -> io::Result<()> {
-    // Two lines, less the indent and the two `…`.
-    let snippet_columns = (2 * width).saturating_sub(8).max(20);
     for hit in &results.hits {
         let path = shown_path(&hit.path);
         out.set_color(&path_spec())?;
@@ -168,13 +166,7 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
             writeln!(out)?;
         } else if !title_hit {
             write!(out, "    ")?;
-            let snippet = crate::search::snippet_in_columns(
-                &hit.text,
-                &hit.highlights,
-                hit.anchor,
-                snippet_columns,
-            );
-            write_snippet(out, &snippet)?;
+            write_snippet(out, &hit.snippet)?;
             writeln!(out)?;
         }
         if !hit.also.is_empty() {
@@ -189,9 +181,6 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
     Ok(())
 }
 
-/// Columns of the text on a `--vimgrep` line.
-const VIMGREP_COLUMNS: usize = 200;
-
 /// A path as printed: its bytes as text (see [`crate::corpus::display_os`]), control
 /// characters escaped.
 pub fn shown_path(path: &Path) -> String {
@@ -205,13 +194,7 @@ pub fn shown_path(path: &Path) -> String {
 /// passage's line.
 pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<()> {
     for hit in &results.hits {
-        let snippet = crate::search::snippet_in_columns(
-            &hit.text,
-            &hit.highlights,
-            hit.anchor,
-            VIMGREP_COLUMNS,
-        );
-        let text = visible(&snippet.text);
+        let text = visible(&hit.snippet.text);
         let place = |location: Option<crate::corpus::Location>, line: u64| {
             location.map_or((line, 1), |l| (l.line, l.column))
         };
@@ -501,6 +484,7 @@ mod tests {
         hit.path = "seeds/a\nseeds/fake.txt:1  假的".into();
         hit.text = "会议\x1b]52;c;ZXZpbA==\x07明确\u{202E}了".into();
         hit.highlights = vec![(0, 2)];
+        hit.snippet = crate::search::highlight::snippet(&hit.text, &hit.highlights);
         let mut out = termcolor::NoColor::new(Vec::new());
         write_text(&mut out, &hit_results, 80).unwrap();
         let text = String::from_utf8(out.into_inner()).unwrap();

@@ -397,16 +397,8 @@ impl<'a> SegmentSearch<'a> {
                 .collect(),
             as_written: match &search.as_written {
                 Some(weight) => {
-                    let mut docs = Vec::new();
                     let mut scorer = scorer(weight.as_ref())?;
-                    let alive = reader.alive_bitset();
-                    while scorer.doc() != TERMINATED {
-                        if alive.is_none_or(|bits| bits.is_alive(scorer.doc())) {
-                            docs.push(scorer.doc());
-                        }
-                        scorer.advance();
-                    }
-                    docs
+                    crate::index::alive_docs(scorer.as_mut(), reader).collect()
                 }
                 None => Vec::new(),
             },

@@ -86,7 +86,9 @@ pub struct Hit {
     pub highlights: Vec<(usize, usize)>,
     /// The character of `text` the snippet is placed at (see [`Hit::location`]).
     pub anchor: usize,
-    /// The window shown, with its own highlights.
+    /// The window shown: about two lines of a terminal (see
+    /// [`SearchOptions::snippet_columns`]) around the match [`Hit::location`] points at, with
+    /// its own highlights. Text and JSON output show this same window.
     pub snippet: Snippet,
     /// The file no longer holds the passage as indexed (changed or gone since the index was
     /// synced): `title`, `text` and the highlights are empty.
@@ -207,6 +209,8 @@ pub(crate) struct Scope {
     pub exact_total: bool,
     /// Read each hit's text, title and highlights (not needed for paths or counts).
     pub with_text: bool,
+    /// How wide a snippet is, in terminal columns.
+    pub snippet_columns: usize,
 }
 
 impl Default for Scope {
@@ -215,6 +219,7 @@ impl Default for Scope {
             articles: None,
             exact_total: false,
             with_text: true,
+            snippet_columns: session::DEFAULT_SNIPPET_COLUMNS,
         }
     }
 }
@@ -267,15 +272,11 @@ impl Context<'_> {
             let Ok(mut scorer) = weight.scorer(reader, 1.0) else {
                 continue;
             };
-            let alive = reader.alive_bitset();
-            while scorer.doc() != tantivy::TERMINATED {
-                if alive.is_none_or(|bits| bits.is_alive(scorer.doc())) {
-                    count += 1;
-                    if count >= most {
-                        return count;
-                    }
+            for _ in crate::index::alive_docs(scorer.as_mut(), reader) {
+                count += 1;
+                if count >= most {
+                    return count;
                 }
-                scorer.advance();
             }
         }
         count
@@ -393,7 +394,12 @@ pub(crate) fn search(
                     let highlights = highlight::find(&text, &passage.tail, &needles);
                     let anchor = anchor_in(&text, &passage.tail, &anchors, &highlights);
                     anchor_of[i] = Some(anchor);
-                    let snippet = highlight::snippet_at(&text, &highlights, anchor);
+                    let snippet = highlight::snippet_in_columns(
+                        &text,
+                        &highlights,
+                        anchor,
+                        context.scope.snippet_columns,
+                    );
                     let location = passage.origin.locate(&text, anchor);
                     (title, text, highlights, snippet, location)
                 }

@@ -12,6 +12,10 @@ use crate::analysis::dictionary::Dictionary;
 use crate::index::{self, SouIndex};
 use crate::{Error, Result};
 
+/// A snippet's width unless told otherwise: two lines of an 80-column terminal, less an indent
+/// and the two `…`.
+pub const DEFAULT_SNIPPET_COLUMNS: usize = 2 * 80 - 8;
+
 /// How to search, besides the query.
 #[derive(Debug, Clone, Copy)]
 pub struct SearchOptions<'a> {
@@ -24,6 +28,8 @@ pub struct SearchOptions<'a> {
     pub exact_total: bool,
     /// Read each hit's text (not needed for paths or counts).
     pub with_text: bool,
+    /// How wide a hit's snippet is, in terminal columns (a Chinese character takes two).
+    pub snippet_columns: usize,
 }
 
 impl Default for SearchOptions<'_> {
@@ -33,6 +39,7 @@ impl Default for SearchOptions<'_> {
             globs: &[],
             exact_total: false,
             with_text: true,
+            snippet_columns: DEFAULT_SNIPPET_COLUMNS,
         }
     }
 }
@@ -112,6 +119,7 @@ impl Session {
             articles,
             exact_total: options.exact_total,
             with_text: options.with_text,
+            snippet_columns: options.snippet_columns,
         };
         let context = Context {
             index: &self.index,
