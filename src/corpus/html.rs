@@ -188,21 +188,14 @@ fn push_aligned(text: &mut String, map: &mut SourceMap, raw: &str, raw_start: us
     while i < raw.len() && j < value.len() {
         let r = &raw[i..];
         let v = &value[j..];
-        if r.starts_with("\r\n") && v.starts_with('\n') {
-            map.push(text.len(), raw_start + i, false);
-            text.push('\n');
-            verbatim_open = false;
-            i += 2;
-            j += 1;
-            continue;
-        }
         if r.starts_with('\r') && v.starts_with('\n') {
-            // A lone CR: a line end only where a reading turned it into one (see
-            // `read::LineEnds`), so the text keeps the document's newlines.
+            // CRLF is the document's line end; a lone CR is one only where a reading turned
+            // it into one (see `read::LineEnds`), so the text keeps the document's newlines.
+            let crlf = r.starts_with("\r\n");
             map.push(text.len(), raw_start + i, false);
-            text.push(' ');
+            text.push(if crlf { '\n' } else { ' ' });
             verbatim_open = false;
-            i += 1;
+            i += if crlf { 2 } else { 1 };
             j += 1;
             continue;
         }

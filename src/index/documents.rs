@@ -209,21 +209,30 @@ impl EntryState {
     }
 }
 
+/// What an entry of the manifest records of its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    /// Size in bytes when listed.
+    pub size: u64,
+    /// Modification time in ns when listed.
+    pub mtime_ns: u64,
+    /// The content must be checked next time, whatever the size and time say.
+    pub recheck: bool,
+    /// Hash of the bytes that were read (0 when not read).
+    pub hash: u64,
+    /// Number of passages indexed.
+    pub passages: u64,
+    /// Whether it is indexed, and if not, why not.
+    pub state: EntryState,
+}
+
 /// An entry of the manifest, as a sync writes it.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry<'a> {
     /// The article's key.
     pub key: &'a str,
-    /// The file's size and modification time when listed.
-    pub size: u64,
-    pub mtime_ns: u64,
-    /// Its content is to be checked next time, whatever its size and time say.
-    pub recheck: bool,
-    /// The hash of its bytes (0 when not read).
-    pub hash: u64,
-    /// Its passages.
-    pub passages: u64,
-    pub state: EntryState,
+    /// What it records.
+    pub record: Record,
     /// Why it is not indexed.
     pub reason: Option<&'a str>,
 }
@@ -233,15 +242,17 @@ impl<'a> Entry<'a> {
     pub fn skipped(file: &'a SourceFile, skip: &'a crate::corpus::Skipped, hash: u64) -> Self {
         Entry {
             key: &file.key,
-            size: file.size,
-            mtime_ns: file.mtime_ns,
-            recheck: false,
-            hash,
-            passages: 0,
-            state: if skip.other_type {
-                EntryState::OtherType
-            } else {
-                EntryState::Skipped
+            record: Record {
+                size: file.size,
+                mtime_ns: file.mtime_ns,
+                recheck: false,
+                hash,
+                passages: 0,
+                state: if skip.other_type {
+                    EntryState::OtherType
+                } else {
+                    EntryState::Skipped
+                },
             },
             reason: Some(&skip.reason),
         }
@@ -252,27 +263,30 @@ impl<'a> Entry<'a> {
     pub fn unlisted(skip: &'a crate::corpus::Skipped) -> Self {
         Entry {
             key: &skip.key,
-            size: 0,
-            mtime_ns: 0,
-            recheck: false,
-            hash: 0,
-            passages: 0,
-            state: EntryState::Skipped,
+            record: Record {
+                size: 0,
+                mtime_ns: 0,
+                recheck: false,
+                hash: 0,
+                passages: 0,
+                state: EntryState::Skipped,
+            },
             reason: Some(&skip.reason),
         }
     }
 
     /// The article document that records it.
     pub fn doc(&self, fields: &Fields) -> TantivyDocument {
+        let record = &self.record;
         let mut doc = TantivyDocument::new();
         doc.add_text(fields.kind, ARTICLE_KIND);
         doc.add_text(fields.article, self.key);
-        doc.add_u64(fields.size, self.size);
-        doc.add_u64(fields.mtime, self.mtime_ns);
-        doc.add_u64(fields.recheck, u64::from(self.recheck));
-        doc.add_u64(fields.hash, self.hash);
-        doc.add_u64(fields.passages, self.passages);
-        doc.add_u64(fields.state, self.state.code());
+        doc.add_u64(fields.size, record.size);
+        doc.add_u64(fields.mtime, record.mtime_ns);
+        doc.add_u64(fields.recheck, u64::from(record.recheck));
+        doc.add_u64(fields.hash, record.hash);
+        doc.add_u64(fields.passages, record.passages);
+        doc.add_u64(fields.state, record.state.code());
         if let Some(reason) = self.reason {
             doc.add_text(fields.reason, reason);
         }
@@ -283,23 +297,27 @@ impl<'a> Entry<'a> {
 /// What the index knows of one article, read back from its entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Known {
-    /// Size in bytes when indexed.
-    pub size: u64,
-    /// Modification time in ns when indexed.
-    pub mtime_ns: u64,
-    /// The content must be checked next time, whatever the size and time say.
-    pub recheck: bool,
-    /// Hash of the bytes that were indexed.
-    pub hash: u64,
-    /// Number of passages indexed.
-    pub passages: u64,
-    /// Whether it is indexed, and if not, why not.
-    pub state: EntryState,
+    /// What the entry records.
+    pub record: Record,
     /// The article document, in the commit it was read from.
     pub address: DocAddress,
 }
 
-impl Known {
+impl std::ops::Deref for Known {
+    type Target = Record;
+
+    fn deref(&self) -> &Record {
+        &self.record
+    }
+}
+
+impl std::ops::DerefMut for Known {
+    fn deref_mut(&mut self) -> &mut Record {
+        &mut self.record
+    }
+}
+
+impl Record {
     /// Whether the file is not indexed (it could not be, or is of another type).
     pub fn skipped(&self) -> bool {
         self.state != EntryState::Indexed
@@ -338,12 +356,14 @@ impl EntryColumns {
     pub fn known(&self, address: DocAddress) -> Known {
         let doc = address.doc_id;
         Known {
-            size: self.size.first(doc).unwrap_or(0),
-            mtime_ns: self.mtime.first(doc).unwrap_or(0),
-            recheck: self.recheck.first(doc).unwrap_or(1) == 1,
-            hash: self.hash.first(doc).unwrap_or(0),
-            passages: self.passages.first(doc).unwrap_or(0),
-            state: EntryState::from_code(self.state.first(doc).unwrap_or(1)),
+            record: Record {
+                size: self.size.first(doc).unwrap_or(0),
+                mtime_ns: self.mtime.first(doc).unwrap_or(0),
+                recheck: self.recheck.first(doc).unwrap_or(1) == 1,
+                hash: self.hash.first(doc).unwrap_or(0),
+                passages: self.passages.first(doc).unwrap_or(0),
+                state: EntryState::from_code(self.state.first(doc).unwrap_or(1)),
+            },
             address,
         }
     }

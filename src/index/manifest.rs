@@ -188,12 +188,14 @@ mod tests {
 
     fn known(size: u64) -> Known {
         Known {
-            size,
-            mtime_ns: 0,
-            recheck: false,
-            hash: 0,
-            passages: 1,
-            state: EntryState::Indexed,
+            record: documents::Record {
+                size,
+                mtime_ns: 0,
+                recheck: false,
+                hash: 0,
+                passages: 1,
+                state: EntryState::Indexed,
+            },
             address: DocAddress::new(0, 0),
         }
     }

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tantivy::TantivyDocument;
 
-use super::documents::{self, Entry, EntryState, KEEP_TEXT_BYTES, MAX_UNIT_PASSAGES};
+use super::documents::{self, Entry, EntryState, KEEP_TEXT_BYTES, MAX_UNIT_PASSAGES, Record};
 use super::plan::Todo;
 use super::writer::SharedWriter;
 use crate::analysis::SharedAnalyzer;
@@ -136,7 +136,7 @@ fn process(
     let recheck = is_racy(file.mtime_ns, sync_time);
     let record_skip = |hash: u64, skip: Skipped| -> Result<Option<Outcome>> {
         let mut entry = Entry::skipped(file, &skip, hash);
-        entry.recheck = recheck;
+        entry.record.recheck = recheck;
         writer.record(&entry, true)?;
         // A file reported before and still not indexable is not reported again.
         if item.known.is_some_and(|known| known.skipped()) {
@@ -147,12 +147,14 @@ fn process(
     };
     let indexed = |hash: u64, passages: u64| Entry {
         key,
-        size: file.size,
-        mtime_ns: file.mtime_ns,
-        recheck,
-        hash,
-        passages,
-        state: EntryState::Indexed,
+        record: Record {
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            recheck,
+            hash,
+            passages,
+            state: EntryState::Indexed,
+        },
         reason: None,
     };
     let problem = |reason: String| Skipped::problem(key.clone(), reason);

@@ -132,12 +132,14 @@ mod tests {
 
     fn known(size: u64, mtime_ns: u64, passages: u64) -> Known {
         Known {
-            size,
-            mtime_ns,
-            recheck: mtime_ns == 0,
-            hash: 7,
-            passages,
-            state: EntryState::Indexed,
+            record: crate::index::documents::Record {
+                size,
+                mtime_ns,
+                recheck: mtime_ns == 0,
+                hash: 7,
+                passages,
+                state: EntryState::Indexed,
+            },
             address: DocAddress::new(0, 0),
         }
     }

@@ -499,6 +499,27 @@ fn anchor_in(
 
 /// The passage of article `key` whose text is `hit`'s: where a hit's twin stands.
 fn twin_in(context: &Context<'_>, key: &str, hit: &Found) -> Result<Option<Found>> {
+    let twin = passage_of(context, key, |columns, doc| {
+        columns.text_hash(doc) == hit.text_hash
+    })?;
+    Ok(twin.map(|(address, line)| Found {
+        article: key.to_string(),
+        line,
+        address,
+        text_hash: hit.text_hash,
+        also: Vec::new(),
+        score: hit.score,
+        tier: hit.tier,
+        matched: hit.matched,
+    }))
+}
+
+/// The first live passage of article `key` that `accept` takes, and its line.
+fn passage_of(
+    context: &Context<'_>,
+    key: &str,
+    accept: impl Fn(&PassageColumns, tantivy::DocId) -> bool,
+) -> Result<Option<(tantivy::DocAddress, u64)>> {
     let term = tantivy::Term::from_field_text(context.index.fields.key, key);
     crate::index::find_alive(
         context.searcher,
@@ -507,17 +528,9 @@ fn twin_in(context: &Context<'_>, key: &str, hit: &Found) -> Result<Option<Found
         |ord, segment, docs| {
             let columns = PassageColumns::open(segment).map_err(search_error)?;
             for doc in docs {
-                if columns.text_hash(doc) == hit.text_hash {
-                    return Ok(Some(Found {
-                        article: key.to_string(),
-                        line: columns.line(doc),
-                        address: tantivy::DocAddress::new(ord, doc),
-                        text_hash: hit.text_hash,
-                        also: Vec::new(),
-                        score: hit.score,
-                        tier: hit.tier,
-                        matched: hit.matched,
-                    }));
+                if accept(&columns, doc) {
+                    let address = tantivy::DocAddress::new(ord, doc);
+                    return Ok(Some((address, columns.line(doc))));
                 }
             }
             Ok(None)
@@ -664,22 +677,11 @@ fn title_of(
 
 /// The title document of article `key`: the first of its first unit, found among its passages.
 fn title_document(context: &Context<'_>, key: &str) -> Result<Option<tantivy::DocAddress>> {
-    let term = tantivy::Term::from_field_text(context.index.fields.key, key);
-    crate::index::find_alive(
-        context.searcher,
-        &term,
-        search_error,
-        |ord, segment, docs| {
-            let columns = PassageColumns::open(segment).map_err(search_error)?;
-            for doc in docs {
-                let place = columns.place(doc);
-                if place.has_title && place.offset == 0 {
-                    return Ok(Some(tantivy::DocAddress::new(ord, doc)));
-                }
-            }
-            Ok(None)
-        },
-    )
+    let title = passage_of(context, key, |columns, doc| {
+        let place = columns.place(doc);
+        place.has_title && place.offset == 0
+    })?;
+    Ok(title.map(|(address, _)| address))
 }
 
 /// The passage the index keeps at `address`: its text, tail and origin (see
