@@ -268,7 +268,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Search(args) => {
-            stop_on_ctrl_c();
+            // Only a search that syncs first may have a build to stop.
+            if !args.no_sync {
+                stop_on_ctrl_c();
+            }
             search(&sou, &args)
         }
         Command::Stats { .. } => stats(&sou),

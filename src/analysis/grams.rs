@@ -560,30 +560,54 @@ pub fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 /// byte ranges of `text`, exactly as [`contains`] matches: on the folded gram stream. A match
 /// that starts in the first `shown_chars` characters of `text` may run on to its end.
 pub fn find(text: &str, shown_chars: usize, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
-    let folded = super::fold(text);
-    let stream = gram_stream(&folded.text);
-    let shown_end = text
-        .char_indices()
-        .nth(shown_chars)
-        .map_or(text.len(), |(byte, _)| byte);
-    let mut ranges = Vec::new();
-    for needle in needles.iter().filter(|n| !n.is_empty()) {
-        if needle.len() > stream.len() {
-            continue;
+    Matcher::new(text, shown_chars).find(needles)
+}
+
+/// A text folded once, to find several sets of needles in it (see [`find`]).
+pub struct Matcher {
+    folded: super::Folded,
+    stream: Vec<(usize, char)>,
+    shown_end: usize,
+}
+
+impl Matcher {
+    /// Folds `text`; matches are kept that start in its first `shown_chars` characters.
+    pub fn new(text: &str, shown_chars: usize) -> Self {
+        let folded = super::fold(text);
+        let stream = gram_stream(&folded.text);
+        let shown_end = text
+            .char_indices()
+            .nth(shown_chars)
+            .map_or(text.len(), |(byte, _)| byte);
+        Matcher {
+            folded,
+            stream,
+            shown_end,
         }
-        for start in 0..=stream.len() - needle.len() {
-            let window = &stream[start..start + needle.len()];
-            if window.iter().map(|&(_, c)| c).eq(needle.iter().copied()) {
-                let first = window[0].0;
-                let last = window[needle.len() - 1].0;
-                let (from, to) = folded.original_range(first, last + 1);
-                if from < shown_end {
-                    ranges.push((from, to));
+    }
+
+    /// The byte ranges of the text where any of `needles` stands (see [`find`]).
+    pub fn find(&self, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
+        let stream = &self.stream;
+        let mut ranges = Vec::new();
+        for needle in needles.iter().filter(|n| !n.is_empty()) {
+            if needle.len() > stream.len() {
+                continue;
+            }
+            for start in 0..=stream.len() - needle.len() {
+                let window = &stream[start..start + needle.len()];
+                if window.iter().map(|&(_, c)| c).eq(needle.iter().copied()) {
+                    let first = window[0].0;
+                    let last = window[needle.len() - 1].0;
+                    let (from, to) = self.folded.original_range(first, last + 1);
+                    if from < self.shown_end {
+                        ranges.push((from, to));
+                    }
                 }
             }
         }
+        ranges
     }
-    ranges
 }
 
 #[cfg(test)]

@@ -15,18 +15,45 @@ const LEAD_CHARS: usize = 30;
 /// Half-open character ranges in `text` where any of `needles` (folded gram characters) occurs,
 /// sorted and merged. A match that runs on into `tail` (the text after the passage, see
 /// `Passage::tail`) is highlighted up to the passage's end.
+#[cfg(test)]
 pub fn find(text: &str, tail: &str, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
-    let text_chars = text.chars().count();
-    let whole = format!("{text}{tail}");
-    // Byte offset in `whole` -> character offset.
-    let char_starts: Vec<usize> = whole.char_indices().map(|(b, _)| b).collect();
-    let to_char = |byte: usize| char_starts.partition_point(|&b| b < byte);
-    let ranges = grams::find(&whole, text_chars, needles)
-        .into_iter()
-        .map(|(from, to)| (to_char(from), to_char(to).min(text_chars)))
-        .filter(|(start, end)| start < end)
-        .collect();
-    merge(ranges)
+    Passage::new(text, tail).find(needles)
+}
+
+/// A passage and its tail, folded once for the several finds a hit needs (its highlights,
+/// then the match its snippet is placed at).
+pub struct Passage {
+    matcher: grams::Matcher,
+    /// Byte offset in text + tail of each character.
+    char_starts: Vec<usize>,
+    text_chars: usize,
+}
+
+impl Passage {
+    /// The passage `text`, followed by `tail`.
+    pub fn new(text: &str, tail: &str) -> Self {
+        let text_chars = text.chars().count();
+        let whole = format!("{text}{tail}");
+        Passage {
+            matcher: grams::Matcher::new(&whole, text_chars),
+            char_starts: whole.char_indices().map(|(b, _)| b).collect(),
+            text_chars,
+        }
+    }
+
+    /// Half-open character ranges in the text where any of `needles` stands, sorted and merged
+    /// (see [`find`]).
+    pub fn find(&self, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
+        let to_char = |byte: usize| self.char_starts.partition_point(|&b| b < byte);
+        let ranges = self
+            .matcher
+            .find(needles)
+            .into_iter()
+            .map(|(from, to)| (to_char(from), to_char(to).min(self.text_chars)))
+            .filter(|(start, end)| start < end)
+            .collect();
+        merge(ranges)
+    }
 }
 
 fn merge(mut ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {

@@ -391,8 +391,9 @@ pub(crate) fn search(
             match texts.get_mut(i).and_then(Option::take) {
                 Some((title, passage)) => {
                     let text = passage.text;
-                    let highlights = highlight::find(&text, &passage.tail, &needles);
-                    let anchor = anchor_in(&text, &passage.tail, &anchors, &highlights);
+                    let folded = highlight::Passage::new(&text, &passage.tail);
+                    let highlights = folded.find(&needles);
+                    let anchor = anchor_in(&folded, &anchors, &highlights);
                     anchor_of[i] = Some(anchor);
                     let snippet = highlight::snippet_in_columns(
                         &text,
@@ -484,13 +485,12 @@ fn written_forms(query: &Query) -> Vec<Vec<char>> {
 /// written, then each word from the rarest) that the passage holds, at its first place; else
 /// the first highlight.
 fn anchor_in(
-    text: &str,
-    tail: &str,
+    passage: &highlight::Passage,
     anchors: &[Vec<Vec<char>>],
     highlights: &[(usize, usize)],
 ) -> usize {
     for forms in anchors.iter().filter(|forms| !forms.is_empty()) {
-        if let Some(&(start, _)) = highlight::find(text, tail, forms).first() {
+        if let Some(&(start, _)) = passage.find(forms).first() {
             return start;
         }
     }
