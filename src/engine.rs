@@ -28,6 +28,9 @@ pub struct Config {
     pub listing: ListOptions,
     /// Threads for indexing.
     pub threads: usize,
+    /// How PDFs are read: in a process of their own when the caller names the executable
+    /// (see [`crate::corpus::document::Isolation`]).
+    pub documents: crate::corpus::document::Isolation,
 }
 
 impl Config {
@@ -42,6 +45,7 @@ impl Config {
             },
             index,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            documents: crate::corpus::document::Isolation::InProcess,
         }
     }
 }
@@ -196,8 +200,11 @@ impl Engine {
             &self.config.seeds,
             analyzer,
             fingerprint,
-            &self.config.listing,
-            self.config.threads,
+            index::sync::Reading {
+                listing: &self.config.listing,
+                threads: self.config.threads,
+                documents: &self.config.documents,
+            },
             options,
         )?;
         // The dictionary is read when something is indexed with it: its warnings come once,

@@ -234,6 +234,9 @@ fn is_damage(op: Op, err: &tantivy::TantivyError) -> bool {
         T::DataCorruption(_) | T::IncompatibleIndex(_) | T::SchemaError(_) => true,
         T::DeserializeError(_) => true,
         T::InternalError(_) => true,
+        // sou's schema has every field it asks for: a column missing from a segment's fast
+        // fields is a damaged file (seen with flipped bytes in a `.fast` file).
+        T::FieldNotFound(_) => op.reads(),
         T::OpenReadError(
             OpenReadError::FileDoesNotExist(_) | OpenReadError::IncompatibleIndex(_),
         ) => true,

@@ -61,7 +61,21 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         *PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{message}{place}"));
     }));
-    let cli = Cli::parse_from(cli::rewrite_args(std::env::args_os().collect()));
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // sou run by itself to read one PDF, in a process of its own (see
+    // `sou::corpus::document::Isolation`): not a command for people.
+    if let [_, flag, path] = args.as_slice()
+        && flag == sou::corpus::document::CHILD_ARGUMENT
+    {
+        let served =
+            sou::corpus::document::serve_child(std::path::Path::new(path), &mut std::io::stdout());
+        return if served.is_ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        };
+    }
+    let cli = Cli::parse_from(cli::rewrite_args(args));
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(code)) => code,
         Ok(Err(err)) => {
@@ -243,6 +257,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     config.listing.respect_ignore_files = !folders.no_ignore;
     config.listing.follow_outside = folders.follow_outside;
+    // PDFs are read by this executable in a process of its own, so that no PDF can crash,
+    // hang or exhaust a build.
+    if let Ok(exe) = std::env::current_exe() {
+        config.documents = sou::corpus::document::Isolation::Child(exe);
+    }
     let sou = Engine::new(config);
     match command {
         Command::Index {
@@ -574,7 +593,12 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     } else if args.count {
         writeln!(out, "{}", results.total).context(WRITING)?;
     } else if args.vimgrep {
-        render::write_vimgrep(&mut out, &results).context(WRITING)?;
+        let left_out = render::write_vimgrep(&mut out, &results).context(WRITING)?;
+        if left_out > 0 {
+            note(format!(
+                "sou: {left_out} hits in documents (PDF, Word, …) left out: an editor cannot open them at a line (--json names their page)"
+            ));
+        }
         note(render::summary_line(&results));
     } else if !args.quiet {
         // How the query was read and how many passages matched go to stderr, so that a pipe

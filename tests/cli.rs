@@ -923,7 +923,7 @@ fn ignore_files_globs_extensions_and_other_types_work_as_in_ripgrep() {
     ws.write("news/b.txt", "新闻\n\n新闻里的蝾螈。\n");
     ws.write("page.html", "<p>网页里的蝾螈。</p>\n");
     for i in 0..30 {
-        ws.write(&format!("docs/{i}.pdf"), "%PDF-1.4 not text");
+        ws.write(&format!("docs/{i}.xlsx"), "PK\x03\x04 not text");
     }
     let files = |args: &[&str]| -> Vec<String> {
         let mut all = vec!["search", "蝾螈", "-l"];
@@ -944,12 +944,12 @@ fn ignore_files_globs_extensions_and_other_types_work_as_in_ripgrep() {
             "./seeds/policy/a.txt"
         ]
     );
-    // 30 PDFs and a page: one line, not 31 warnings.
+    // 30 spreadsheets and a page: one line, not 31 warnings.
     let out = ws.sou(&["index", "--rebuild"]);
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.contains("31 files of other types") && err.contains("pdf ×30"),
+        err.contains("31 files of other types") && err.contains("xlsx ×30"),
         "{err}"
     );
 }

@@ -169,7 +169,7 @@ impl VisibleHtml {
                 maps.push(LineMap {
                     line: i as u64 + 1,
                     map,
-                    page: None,
+                    ..LineMap::default()
                 });
             }
             start += line.len();

@@ -158,7 +158,7 @@ impl MarkdownText {
                     self.maps.push(LineMap {
                         line: number,
                         map: visible.map,
-                        page: None,
+                        ..LineMap::default()
                     });
                 }
                 out.push_str(&visible.text);
@@ -192,7 +192,7 @@ impl MarkdownText {
                     self.maps.push(LineMap {
                         line: number,
                         map,
-                        page: None,
+                        ..LineMap::default()
                     });
                     out.push_str(value);
                 }

@@ -2,6 +2,7 @@
 //! text becomes passages. Nothing here knows about the index.
 
 pub(crate) mod decode;
+pub mod document;
 pub(crate) mod format;
 pub(crate) mod html;
 pub(crate) mod markdown;
@@ -22,7 +23,7 @@ pub use place::{Location, Origin};
 pub use walk::{ListOptions, Listing, list_files, list_files_until, size_and_mtime};
 
 /// The file extensions that make a file an article unless told otherwise.
-pub const DEFAULT_EXTENSIONS: [&str; 2] = ["txt", "md"];
+pub const DEFAULT_EXTENSIONS: [&str; 6] = ["txt", "md", "pdf", "docx", "odt", "epub"];
 
 /// The user dictionary's name in the seeds folder's root (see [`crate::analysis::Analyzer`]).
 pub const DICT_FILE: &str = "dict.txt";

@@ -79,12 +79,30 @@ pub struct Start {
 /// bytes; and the page the line is on, for formats with pages.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineMap {
-    /// 1-based line.
+    /// 1-based line of the text.
     pub line: u64,
     /// From byte columns of the line's text to byte columns of the line in the file.
     pub map: SourceMap,
-    /// The 1-based page, for formats with pages.
+    /// The 1-based page, for formats with pages: where the line starts.
     pub page: Option<u32>,
+    /// The line as the file numbers it, where that is not the text's line: a document's
+    /// paragraph (see [`super::document`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_line: Option<u64>,
+    /// Where the line goes on to a later page: (byte offset in the line's text, page).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<(usize, u32)>,
+}
+
+impl LineMap {
+    /// The page the byte `column` of the line's text stands on.
+    pub fn page_at(&self, column: usize) -> Option<u32> {
+        let later = self.pages.partition_point(|&(at, _)| at <= column);
+        match later.checked_sub(1) {
+            Some(i) => Some(self.pages[i].1),
+            None => self.page,
+        }
+    }
 }
 
 /// Where a passage's text comes from in its file.
@@ -120,15 +138,26 @@ impl Origin {
             .map(char::len_utf8)
             .sum();
         let column = start.column + bytes;
-        let (column, page) = match self.lines.iter().find(|m| m.line == start.line) {
-            Some(map) => (map.map.source_offset(column), map.page),
-            None => (column, None),
+        let (line, column, page) = match self.lines.iter().find(|m| m.line == start.line) {
+            Some(map) => (
+                map.source_line.unwrap_or(start.line),
+                map.map.source_offset(column),
+                map.page_at(column),
+            ),
+            None => (start.line, column, None),
         };
         Some(Location {
-            line: start.line,
+            line,
             column: column + 1,
             page,
         })
+    }
+
+    /// The line the passage starts on, as the file numbers its lines.
+    pub fn shown_line(&self) -> Option<u64> {
+        let first = self.starts.first()?;
+        let map = self.lines.iter().find(|m| m.line == first.line);
+        Some(map.and_then(|m| m.source_line).unwrap_or(first.line))
     }
 
     /// The first line the passage stands on.
@@ -196,6 +225,7 @@ mod tests {
                 line: 1,
                 map,
                 page: Some(2),
+                ..LineMap::default()
             }],
         };
         let text = "安置房建设";

@@ -228,6 +228,34 @@ impl LineEnds {
     }
 }
 
+/// Reads the document at `path` (see [`super::document`]) and emits its passages in order,
+/// each knowing its paragraph (as its line) and page; the notes say what was read but not
+/// indexed. Stops when `emit` breaks.
+pub fn read_document(
+    path: &Path,
+    kind: super::document::Kind,
+    isolation: &super::document::Isolation,
+    tail_chars: usize,
+    emit: &mut Emit<'_>,
+) -> Result<(ControlFlow<()>, Vec<String>), super::document::DocError> {
+    let doc = super::document::read(path, kind, isolation)?;
+    let (text, maps) = doc.to_text();
+    let mut maps: std::collections::VecDeque<LineMap> = maps.into();
+    let mut cutter = Cutter::new(tail_chars);
+    let mut emit_mapped = |passage| {
+        let mut passage = with_maps(&mut maps, passage);
+        if let Some(line) = passage.origin.shown_line() {
+            passage.line = line;
+        }
+        emit(passage)
+    };
+    let flow = match cutter.push(&text, &mut emit_mapped) {
+        ControlFlow::Continue(()) => cutter.finish(&mut emit_mapped),
+        stop => stop,
+    };
+    Ok((flow, doc.notes))
+}
+
 /// Passages read again from their file, with their article's title.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reread {

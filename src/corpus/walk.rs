@@ -505,6 +505,9 @@ fn examine(
     if !meta.is_file {
         return Err(Skipped::problem(key, "not a regular file".into()));
     }
+    if let Some(reason) = super::document::unreadable_format(path) {
+        return Err(Skipped::problem(key, reason.into()));
+    }
     if meta.len > options.max_file_bytes {
         let reason = format!(
             "larger than the limit ({} bytes > {})",
@@ -652,7 +655,7 @@ mod tests {
             "z.txt",
             "a.md",
             "b/c/d.TXT",
-            "b/x.pdf",
+            "b/x.png",
             ".hidden.txt",
             ".git/e.txt",
             "dict.txt",
@@ -672,7 +675,7 @@ mod tests {
                 ("a.md", true),
                 ("b/c/d.TXT", true),
                 ("b/dict.txt", true),
-                ("b/x.pdf", false),
+                ("b/x.png", false),
                 ("z.txt", true)
             ]
         );
@@ -680,7 +683,7 @@ mod tests {
         // Without ignore files, the ignored files are articles too; more extensions count.
         let options = ListOptions {
             respect_ignore_files: false,
-            extensions: vec!["txt".into(), "md".into(), "pdf".into()],
+            extensions: vec!["txt".into(), "md".into(), "png".into()],
             ..ListOptions::default()
         };
         let listing = list_files(root, &options).unwrap();

@@ -185,13 +185,14 @@ pub fn fingerprint(
     };
     Fingerprint {
         text: format!(
-            "{};{};{};{};md{};html{};dict-{}",
+            "{};{};{};{};md{};html{};docs{};dict-{}",
             schema::version(),
             ANALYSIS_VERSION,
             grams::version(),
             corpus::passage::version(),
             corpus::markdown::MARKDOWN_VERSION,
             corpus::html::HTML_VERSION,
+            corpus::document::DOCUMENTS_VERSION,
             dict
         ),
         dict: stamp,
@@ -650,15 +651,12 @@ pub(crate) mod testing {
             exclude: Some(dir.to_path_buf()),
             ..Default::default()
         };
-        super::sync::sync(
-            &index,
-            seeds,
-            &analyzer,
-            &fingerprint,
-            &listing,
+        let reading = super::sync::Reading {
+            listing: &listing,
             threads,
-            options,
-        )
+            documents: &Default::default(),
+        };
+        super::sync::sync(&index, seeds, &analyzer, &fingerprint, reading, options)
     }
 
     /// The passages of the last commit in `dir` that hold `text`, as (key, line), sorted.

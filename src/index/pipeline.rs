@@ -60,8 +60,8 @@ impl<'a> Stop<'a> {
 
 /// What a worker did with one file.
 pub(crate) enum Outcome {
-    /// Indexed anew, with this many passages.
-    Indexed { passages: u64 },
+    /// Indexed anew, with this many passages; the notes say what was read but not indexed.
+    Indexed { passages: u64, notes: Vec<String> },
     /// Same bytes as indexed: only the manifest entry was renewed.
     Same,
     /// Cannot be indexed: recorded with its reason, so it is not read again until it changes.
@@ -78,6 +78,7 @@ pub(crate) enum Outcome {
 pub(crate) fn read_all(
     todo: &[Todo],
     workers: usize,
+    documents: &corpus::document::Isolation,
     analyzer: &SharedAnalyzer,
     writer: &SharedWriter<'_>,
     stop: &Stop<'_>,
@@ -94,7 +95,7 @@ pub(crate) fn read_all(
                 while !stop.requested() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = todo.get(i) else { break };
-                    match process(item, analyzer, writer, stop, sync_time) {
+                    match process(item, documents, analyzer, writer, stop, sync_time) {
                         Ok(Some(outcome)) => {
                             if outcomes.send((i, outcome)).is_err() {
                                 break;
@@ -125,6 +126,7 @@ pub(crate) fn read_all(
 /// outcome. `None` when the sync was asked to stop before the file was done.
 fn process(
     item: &Todo,
+    documents: &corpus::document::Isolation,
     analyzer: &SharedAnalyzer,
     writer: &SharedWriter<'_>,
     stop: &Stop<'_>,
@@ -183,9 +185,11 @@ fn process(
         writer.record(&indexed(hash, known.passages), false)?;
         return Ok(Some(Outcome::Same));
     }
-    let encoding = match inspection.text {
-        Ok(encoding) => encoding,
-        Err(not_text) => return record_skip(hash, problem(not_text.to_string())),
+    let kind = corpus::document::Kind::of(&file.path);
+    let encoding = match (kind, inspection.text) {
+        (Some(_), _) => None,
+        (None, Ok(encoding)) => Some(encoding),
+        (None, Err(not_text)) => return record_skip(hash, problem(not_text.to_string())),
     };
     let analyzer = analyzer.get();
     // Whatever an earlier, perhaps interrupted, sync left under this path goes first.
@@ -194,8 +198,10 @@ fn process(
     let mut failure: Option<Error> = None;
     let mut unit: Vec<TantivyDocument> = Vec::new();
     let mut first_unit = true;
-    let keep_text = file.size > KEEP_TEXT_BYTES;
-    let read = corpus::read::read_passages(&file.path, encoding, TAIL_CHARS, &mut |passage| {
+    // A document cannot be read again as text cheaply: its hits are shown from the index.
+    let keep_text = file.size > KEEP_TEXT_BYTES || kind.is_some();
+    let mut notes = Vec::new();
+    let mut add = |passage: corpus::Passage| {
         if stop.requested() {
             return ControlFlow::Break(());
         }
@@ -212,7 +218,24 @@ fn process(
             }
         }
         ControlFlow::Continue(())
-    });
+    };
+    let read = match (kind, encoding) {
+        (Some(kind), _) => {
+            match corpus::read::read_document(&file.path, kind, documents, TAIL_CHARS, &mut add) {
+                Ok((flow, read_notes)) => {
+                    notes = read_notes;
+                    Ok(flow)
+                }
+                Err(why) => {
+                    return record_skip(hash, problem(why.to_string()));
+                }
+            }
+        }
+        (None, Some(encoding)) => {
+            corpus::read::read_passages(&file.path, encoding, TAIL_CHARS, &mut add)
+        }
+        (None, None) => Ok(ControlFlow::Continue(())),
+    };
     if failure.is_none() && matches!(read, Ok(ControlFlow::Continue(()))) && !unit.is_empty() {
         writer.add_unit(unit, first_unit, key)?;
     }
@@ -228,7 +251,10 @@ fn process(
     }
     // The passages were deleted before they were added: only the manifest entry remains to add.
     writer.add_entry(&indexed(hash, number))?;
-    Ok(Some(Outcome::Indexed { passages: number }))
+    Ok(Some(Outcome::Indexed {
+        passages: number,
+        notes,
+    }))
 }
 
 /// Whether a file modified at `mtime_ns` might change again, unseen, within the file system's

@@ -97,6 +97,9 @@ pub struct SyncReport {
     pub skipped: Vec<Skipped>,
     /// What the settings files (dict.txt, synonyms.txt) hold that cannot be used.
     pub warnings: Vec<String>,
+    /// What was read of an article but not indexed (a PDF's pages that cannot be mapped to
+    /// Unicode), by article key.
+    pub notes: Vec<(String, String)>,
     /// Whether everything was re-indexed (asked for, or the settings changed).
     pub rebuilt: bool,
     /// Files and folders an ignore file left out.
@@ -114,19 +117,29 @@ impl SyncReport {
     }
 }
 
-/// Brings `index` in step with `seeds`: plans, then executes the plan. `listing` says what
-/// the folder's listing takes in, `threads` how many workers read (and tantivy indexes with).
+/// What a sync reads and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    /// What the folder's listing takes in.
+    pub listing: &'a corpus::ListOptions,
+    /// How many workers read (and tantivy indexes with).
+    pub threads: usize,
+    /// How PDFs are read.
+    pub documents: &'a corpus::document::Isolation,
+}
+
+/// Brings `index` in step with `seeds`: plans, then executes the plan.
 pub fn sync(
     index: &SouIndex,
     seeds: &Path,
     analyzer: &SharedAnalyzer,
     fingerprint: &super::Fingerprint,
-    listing: &corpus::ListOptions,
-    threads: usize,
+    reading: Reading<'_>,
     options: &SyncOptions<'_>,
 ) -> Result<SyncReport> {
     let started = Instant::now();
-    let threads = writer_threads(threads);
+    let threads = writer_threads(reading.threads);
+    let listing = reading.listing;
     let payload = index.payload()?;
     // Without a payload the index is new (or its creation was interrupted): start it clean.
     let settings_changed = payload
@@ -188,7 +201,8 @@ pub fn sync(
         fingerprint,
         payload: payload.as_ref(),
     };
-    execute(index, analyzer, before, threads, options, plan, &mut report)?;
+    let reading = Reading { threads, ..reading };
+    execute(index, analyzer, before, reading, options, plan, &mut report)?;
     report.skipped.sort_by(|a, b| a.key.cmp(&b.key));
     report.elapsed = started.elapsed();
     Ok(report)
@@ -264,8 +278,12 @@ impl Books<'_> {
         let known = todo.known.filter(|k| !k.skipped());
         let before = known.map_or(0, |k| k.passages);
         match outcome {
-            Outcome::Indexed { passages } => {
+            Outcome::Indexed { passages, notes } => {
                 self.passages = self.passages - before + passages;
+                let key = &todo.file.key;
+                self.report
+                    .notes
+                    .extend(notes.into_iter().map(|note| (key.clone(), note)));
                 if known.is_some() {
                     self.report.changed += 1;
                 } else {
@@ -306,11 +324,12 @@ fn execute(
     index: &SouIndex,
     analyzer: &SharedAnalyzer,
     before: Before<'_>,
-    threads: usize,
+    reading: Reading<'_>,
     options: &SyncOptions<'_>,
     plan: Plan,
     report: &mut SyncReport,
 ) -> Result<()> {
+    let threads = reading.threads;
     let Before {
         fingerprint,
         payload: previous,
@@ -368,12 +387,22 @@ fn execute(
     let mut written = 0u64;
     let failure = std::thread::scope(|scope| {
         let (sender, receiver) = mpsc::channel::<(usize, Outcome)>();
-        let reading = scope.spawn(|| read_all(todo, threads, analyzer, &writer, &stop, sender));
+        let workers = scope.spawn(|| {
+            read_all(
+                todo,
+                threads,
+                reading.documents,
+                analyzer,
+                &writer,
+                &stop,
+                sender,
+            )
+        });
         let mut failure = None;
         for (i, outcome) in receiver {
             // Documents, as segments count them: the passages and the manifest entry.
-            written += 1 + match outcome {
-                Outcome::Indexed { passages } => passages,
+            written += 1 + match &outcome {
+                Outcome::Indexed { passages, .. } => *passages,
                 _ => 0,
             };
             books.record(&todo[i], outcome);
@@ -397,7 +426,7 @@ fn execute(
                 books.since_commit = 0;
             }
         }
-        let read = reading
+        let read = workers
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         failure.or(read)

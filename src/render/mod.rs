@@ -131,14 +131,20 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
         out.set_color(&path_spec())?;
         write!(out, "{path}")?;
         out.reset()?;
-        write!(out, ":")?;
+        // A PDF hit names its page; other hits their line (a document's paragraph).
+        let place = match hit.location.and_then(|l| l.page) {
+            Some(page) => format!(" p.{page}"),
+            None => format!(":{}", hit.line),
+        };
+        let (sep, number) = place.split_at(1);
+        write!(out, "{sep}")?;
         out.set_color(&line_spec())?;
-        write!(out, "{}", hit.line)?;
+        write!(out, "{number}")?;
         out.reset()?;
         write!(out, "  ")?;
         let title_hit = !hit.title.is_empty() && hit.text == hit.title;
         if title_hit {
-            let head = path.chars().count() + hit.line.to_string().len() + 3;
+            let head = path.chars().count() + place.chars().count() + 2;
             let columns = (2 * width).saturating_sub(head + 2).max(20);
             let title =
                 crate::search::snippet_in_columns(&hit.text, &hit.highlights, hit.anchor, columns);
@@ -191,9 +197,15 @@ pub fn shown_path(path: &Path) -> String {
 /// as `vim -q`, Emacs's grep mode and VS Code's problem matchers read it: the line and byte
 /// column of the match the snippet shows (see [`crate::search::Hit::location`]), and the
 /// snippet around it on one line. A hit whose file changed since it was indexed points at its
-/// passage's line.
-pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<()> {
+/// passage's line. Hits in documents (PDF, Word…) are left out — an editor cannot open them at
+/// a line — and counted in what this returns.
+pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<usize> {
+    let mut left_out = 0;
     for hit in &results.hits {
+        if crate::corpus::document::Kind::of(&hit.path).is_some() {
+            left_out += 1 + hit.also.len();
+            continue;
+        }
         let text = visible(&hit.snippet.text);
         let place = |location: Option<crate::corpus::Location>, line: u64| {
             location.map_or((line, 1), |l| (l.line, l.column))
@@ -205,7 +217,7 @@ pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<()>
             writeln!(out, "{}:{line}:{column}:{text}", shown_path(&also.path))?;
         }
     }
-    Ok(())
+    Ok(left_out)
 }
 
 /// Writes the paths of the files with hits, best first, each once (files holding the same

@@ -706,14 +706,17 @@ fn kept(
     let Ok((size, mtime_ns)) = crate::corpus::size_and_mtime(path) else {
         return Ok(None);
     };
-    if size <= KEEP_TEXT_BYTES {
+    // A document's passages are always kept: it cannot be read again as text cheaply.
+    let document = crate::corpus::document::Kind::of(path).is_some();
+    if size <= KEEP_TEXT_BYTES && !document {
         return Ok(None);
     }
     let Some(known) = crate::index::manifest::lookup(context.searcher, &context.index.fields, key)?
     else {
         return Ok(None);
     };
-    if known.recheck || known.skipped() || known.size != size || known.mtime_ns != mtime_ns {
+    let recheck = known.recheck && !document;
+    if recheck || known.skipped() || known.size != size || known.mtime_ns != mtime_ns {
         return Ok(None);
     }
     let title_at = match title {
@@ -763,6 +766,9 @@ fn reread(context: &Context<'_>, found: &[&Found]) -> Result<Vec<Option<(String,
         let path = crate::corpus::path_of(context.seeds, key);
         let (title_text, passages) = match kept(context, key, &path, &hits_found, title)? {
             Some(kept) => kept,
+            // A document changed since it was indexed: its hits stand, their text cannot be
+            // shown until the next sync.
+            None if crate::corpus::document::Kind::of(&path).is_some() => continue,
             None => {
                 let wanted: Vec<Wanted> = hits_found
                     .iter()
