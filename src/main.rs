@@ -421,7 +421,7 @@ fn index(sou: &Engine, rebuild: bool, commit_every: Option<u64>) -> anyhow::Resu
 }
 
 /// Warns about the files a sync could not index, one line each, counts the files of other
-/// types than articles in one line, and, `with_settings`, says what the settings files hold
+/// types than articles in one line, says what a document held that was not indexed, and, `with_settings`, says what the settings files hold
 /// that cannot be used.
 fn warn_skipped(sou: &Engine, report: &SyncReport, with_settings: bool) {
     for skipped in report.skipped.iter().filter(|s| !s.other_type) {
@@ -434,6 +434,10 @@ fn warn_skipped(sou: &Engine, report: &SyncReport, with_settings: bool) {
     }
     if let Some(line) = render::other_types_line(&report.skipped) {
         say!("sou: {line}");
+    }
+    for (key, note) in &report.notes {
+        let path = sou::corpus::display_path(&sou.config().seeds, key);
+        say!("sou: {}: {}", render::visible(&path), render::visible(note));
     }
     for warning in report.warnings.iter().filter(|_| with_settings) {
         say!("sou: {}", render::visible(warning));

@@ -13,6 +13,7 @@
 use std::path::Path;
 
 use pdf_oxide::PdfDocument;
+use pdf_oxide::extractors::SpanMergingConfig;
 
 use super::{DocError, DocText, Paragraph, real_title};
 
@@ -39,7 +40,12 @@ pub fn read(path: &Path) -> Result<DocText, DocError> {
     let mut notes = Vec::new();
     let mut unmapped = Vec::new();
     for page in 0..pages {
-        let spans = match doc.extract_spans(page) {
+        // The spans as the page draws them. pdf_oxide's `extract_spans` goes on to sort them
+        // into its reading order, mark running headers and stamp each glyph's position (a
+        // second pass over the page): sou makes its own lines and drops its own running lines,
+        // and that work was two fifths of a browser-printed PDF's reading time.
+        let raw = doc.extract_spans_with_config(page, SpanMergingConfig::default());
+        let spans = match raw {
             Ok(spans) => spans,
             Err(err) => {
                 notes.push(format!(
@@ -311,11 +317,13 @@ fn paragraphs_of(pages: &[Vec<Line>]) -> Vec<Paragraph> {
 }
 
 /// Appends a wrapped line to its paragraph: Chinese without a space, Latin words with one, a
-/// word hyphenated at the line end joined back.
+/// word hyphenated at the line end joined back, and a web address or code too long for its line
+/// (broken anywhere, not at a space) joined back without one.
 fn join_line(paragraph: &mut String, line: &str) {
     let last = paragraph.chars().next_back();
     let next = line.chars().next();
     match (last, next) {
+        (Some(_), Some(b)) if is_latin(b) && ends_in_long_token(paragraph) => {}
         (Some('-'), Some(n)) if n.is_ascii_lowercase() => {
             let before_hyphen = paragraph.chars().rev().nth(1);
             if before_hyphen.is_some_and(|c| c.is_ascii_alphabetic()) {
@@ -331,6 +339,21 @@ fn join_line(paragraph: &mut String, line: &str) {
 
 fn is_latin(c: char) -> bool {
     c.is_ascii_alphanumeric()
+}
+
+/// Whether the text ends in an address or code: 16 or more ASCII characters without a space,
+/// holding a digit or a URL's punctuation (a long English word has neither).
+fn ends_in_long_token(text: &str) -> bool {
+    let token: Vec<char> = text
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_graphic())
+        .take(64)
+        .collect();
+    token.len() >= 16
+        && token
+            .iter()
+            .any(|c| c.is_ascii_digit() || "/:._=?&%#".contains(*c))
 }
 
 /// The title the document's Info dictionary gives, when it is a real one.
@@ -418,7 +441,7 @@ mod tests {
     }
 
     #[test]
-    fn latin_lines_join_with_a_space_and_hyphens_rejoin() {
+    fn latin_lines_join_with_a_space_hyphens_and_addresses_rejoin() {
         let mut text = "the inter-".to_string();
         join_line(&mut text, "national trade");
         assert_eq!(text, "the international trade");
@@ -427,6 +450,15 @@ mod tests {
         let mut cn = "中文".to_string();
         join_line(&mut cn, "继续");
         assert_eq!(cn, "中文继续");
+        let mut url = String::from("网址：http://www.example.com/news.php?id=7e877284c");
+        join_line(&mut url, "4c396d76购买");
+        assert_eq!(
+            url,
+            "网址：http://www.example.com/news.php?id=7e877284c4c396d76购买"
+        );
+        let mut long_word = String::from("internationalization");
+        join_line(&mut long_word, "matters");
+        assert_eq!(long_word, "internationalization matters");
     }
 
     #[test]
