@@ -204,7 +204,8 @@ def in_source(flat, paragraphs):
 def strings(pdf, paragraphs, rng, per_file=6):
     """(kind, string, page) drawn from poppler's lines of `pdf`: within a line, across the break
     between two lines of one paragraph, across a page break. Each as the article's text holds it
-    in one paragraph: two lines of two paragraphs are not a wrapped line."""
+    in one paragraph (two lines of two paragraphs are not a wrapped line), and only once in the
+    document (a string on two pages has no one right page)."""
     pages = pages_of(pdf)
     # Running headers and footers (a line at the top or bottom of several pages, its digits
     # aside) are not the article's text: strings are not drawn from them.
@@ -215,17 +216,23 @@ def strings(pdf, paragraphs, rng, per_file=6):
             edge[key] = edge.get(key, 0) + 1
     pages = [[l for l in lines if edge.get(re.sub(r"\d", "#", squash(l)), 0) < 2 or l not in lines[:2] + lines[-2:]]
              for lines in pages]
+    # A string the document holds twice has two pages: only strings it holds once are drawn.
+    whole = squash("".join(l for lines in pages for l in lines))
+
+    def once(flat):
+        return in_source(flat, paragraphs) if whole.count(flat) == 1 else None
+
     within, across_line, across_page = [], [], []
     for number, lines in enumerate(pages, 1):
         for i, line in enumerate(lines):
             flat = squash(line)
             if len(flat) >= 12:
                 start = rng.randrange(0, len(flat) - 8 + 1)
-                source = in_source(flat[start:start + 8], paragraphs)
+                source = once(flat[start:start + 8])
                 if source:
                     within.append(("within a line", source, number))
             if i + 1 < len(lines) and len(flat) >= 4:
-                source = in_source(flat[-4:] + squash(lines[i + 1])[:4], paragraphs)
+                source = once(flat[-4:] + squash(lines[i + 1])[:4])
                 if source:
                     across_line.append(("across a line", source, number))
         if number < len(pages) and pages[number]:
@@ -234,7 +241,7 @@ def strings(pdf, paragraphs, rng, per_file=6):
             for last in reversed(lines[-3:]):
                 source = None
                 for first in pages[number][:3]:
-                    source = in_source(squash(last)[-4:] + squash(first)[:4], paragraphs)
+                    source = once(squash(last)[-4:] + squash(first)[:4])
                     if source:
                         across_page.append(("across a page", source, number))
                         break
@@ -350,26 +357,39 @@ def main():
             rows.append((producer, kind, total, ok / total if total else float("nan"),
                          right / total if total else float("nan")))
 
-    pdfs = [p for p in sum(made.values(), [])]
-    pages = sum(int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(p)], capture_output=True, text=True).stdout).group(1))
-                for p in pdfs)
-    # sou's reader as the build runs it: `sou --read-document FILE`, in the environment the
-    # build gives it (see corpus::document::CHILD_ENVIRONMENT).
-    reader_env = dict(os.environ, MIMALLOC_PURGE_DELAY="-1", MIMALLOC_ARENA_EAGER_COMMIT="1")
-    runs = [(timed_each(lambda f: [str(SOU), "--read-document", str(f)], pdfs, reader_env),
-             timed_each(lambda f: ["pdftotext", "-enc", "UTF-8", str(f), "/dev/null"], pdfs)) for _ in range(3)]
-    sou_s = statistics.median(r[0] for r in runs)
-    poppler_s = statistics.median(r[1] for r in runs)
+    def pages_in(pdf):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
-    print(f"\n{len(pdfs)} PDFs ({pages} pages) from {len(PRODUCERS)} producers, {n} .docx, {n} .txt, "
+    # sou's reader as the build runs it: `sou --read-document FILE`, in the environment the
+    # build gives it (see corpus::document::CHILD_ENVIRONMENT). The two tools take turns, five
+    # rounds, each producer's files apart: medians.
+    reader_env = dict(os.environ, MIMALLOC_PURGE_DELAY="-1", MIMALLOC_ARENA_EAGER_COMMIT="1")
+    speed = []
+    for producer in PRODUCERS + ["all"]:
+        pdfs = sum(made.values(), []) if producer == "all" else made[producer]
+        pages = sum(pages_in(p) for p in pdfs)
+        runs = [(timed_each(lambda f: [str(SOU), "--read-document", str(f)], pdfs, reader_env),
+                 timed_each(lambda f: ["pdftotext", "-enc", "UTF-8", str(f), "/dev/null"], pdfs))
+                for _ in range(5)]
+        sou_s = statistics.median(r[0] for r in runs)
+        poppler_s = statistics.median(r[1] for r in runs)
+        speed.append((producer, len(pdfs), pages, sou_s, poppler_s))
+    all_pdfs, all_pages = speed[-1][1], speed[-1][2]
+
+    print(f"\n{all_pdfs} PDFs ({all_pages} pages) from {len(PRODUCERS)} producers, {n} .docx, {n} .txt, "
           "one scanned and one password-protected PDF\n")
     print("| producer | strings | count | found | right page |")
     print("|---|---|---|---|---|")
     for producer, kind, total, found, right in rows:
         print(f"| {producer} | {kind} | {total} | {found:.3f} | {right:.3f} |")
-    print(f"\nreading speed, whole processes, medians of 3: sou {pages / sou_s:.0f} pages/s "
-          f"({sou_s:.2f} s), pdftotext {pages / poppler_s:.0f} pages/s ({poppler_s:.2f} s): "
-          f"sou / pdftotext {poppler_s / sou_s:.2f}× as fast")
+    print("\nreading speed, whole processes, medians of 5 rounds:\n")
+    print("| producer | files | pages | sou pages/s | pdftotext pages/s | sou / pdftotext |")
+    print("|---|---|---|---|---|---|")
+    for producer, files, pages, sou_s, poppler_s in speed:
+        print(f"| {producer} | {files} | {pages} | {pages / sou_s:.0f} | {pages / poppler_s:.0f} "
+              f"| {poppler_s / sou_s:.2f}× |")
+    sou_s, poppler_s = speed[-1][3], speed[-1][4]
     print(f"files not read besides the two on purpose: {len(unread)}"
           + (f" ({'; '.join(unread)})" if unread else ""))
     if missing_reports:

@@ -37,7 +37,8 @@ impl Literal {
     /// The strings that count as the literal: itself, and, where it holds spaces (a quoted
     /// phrase), the same with its spaces left out — the words in a row, a space between them
     /// or none, as grep users expect of `"安置房 建设"`. Up to three spaces, every mix of the
-    /// two; past that, all kept or all left out.
+    /// two; past that, all kept, all left out, and one alone left out or kept (a line wrapped at
+    /// a space, in a PDF, loses that one space).
     pub fn forms(&self) -> Vec<Vec<char>> {
         let spaces: Vec<usize> = (0..self.chars.len())
             .filter(|&i| self.chars[i] == ' ')
@@ -47,7 +48,14 @@ impl Literal {
         }
         let masks: Vec<u32> = match spaces.len() {
             n @ 1..=3 => (0..1u32 << n).collect(),
-            n => vec![0, (1u32 << n.min(31)) - 1],
+            n => {
+                let all = (1u32 << n.min(31)) - 1;
+                let mut masks = vec![0, all];
+                for k in 0..n.min(31) {
+                    masks.extend([1 << k, all & !(1 << k)]);
+                }
+                masks
+            }
         };
         masks
             .into_iter()
@@ -251,6 +259,11 @@ mod tests {
         let three = parse(r#""a b c d""#).unwrap();
         assert_eq!(three.groups[0][0].forms().len(), 8);
         assert_eq!(parse("安置房").unwrap().groups[0][0].forms().len(), 1);
+        // Past three spaces: all, none, and each one alone kept or dropped.
+        let many = parse("\"开房门。 ? ? ? ?\"").unwrap().groups[0][0].forms();
+        assert_eq!(many.len(), 10);
+        assert!(many.contains(&"开房门。? ? ? ?".chars().collect()));
+        assert!(many.contains(&"开房门。 ????".chars().collect()));
     }
 
     #[test]
