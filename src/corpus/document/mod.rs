@@ -10,7 +10,7 @@
 //!
 //! Reading a document is reading a file format made by others, often badly: a damaged,
 //! truncated or hostile file must never crash sou, hang it or take its memory. The Office
-//! formats are zip archives of XML, read here with every entry's size capped
+//! formats are zip archives of XML, read here with the bytes inflated from a document capped
 //! ([`MAX_XML_BYTES`]) and XML read as a stream of events, never a tree. A PDF is read in a
 //! process of its own when the caller names the executable to run ([`Isolation`]): the child
 //! caps its own memory and the parent kills it past a time limit, so a stack overflow, an
@@ -27,10 +27,10 @@ use serde::{Deserialize, Serialize};
 use super::place::LineMap;
 
 /// Bumped when what a document is read as changes (it changes what is indexed).
-pub(crate) const DOCUMENTS_VERSION: u32 = 1;
+pub(crate) const DOCUMENTS_VERSION: u32 = 2;
 
-/// Most bytes of XML read from one entry of an Office or EPUB archive: a `.docx` whose XML
-/// inflates to gigabytes is cut there and reported.
+/// Most bytes of XML inflated from one Office or EPUB archive, all its parts together: a
+/// `.docx` whose XML inflates to gigabytes is cut there and reported.
 pub const MAX_XML_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The memory a PDF's reading process may take (its address space).
@@ -129,15 +129,15 @@ impl DocText {
         let mut maps = Vec::new();
         let mut line = 1u64;
         let mut push = |paragraph: &Paragraph, number: u64, text: &mut String| {
-            let one_line: String = paragraph
+            let flat: String = paragraph
                 .text
                 .chars()
                 .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
                 .collect();
-            if one_line.trim().is_empty() {
+            if flat.trim().is_empty() {
                 return;
             }
-            text.push_str(&one_line);
+            text.push_str(&flat);
             text.push_str("\n\n");
             maps.push(LineMap {
                 line,
@@ -223,7 +223,7 @@ pub fn read_here(path: &Path, kind: Kind) -> Result<DocText, DocError> {
         Kind::Odt => office::read_odt(path),
         Kind::Epub => office::read_epub(path),
     });
-    read.unwrap_or_else(|payload| {
+    let read = read.unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -232,7 +232,23 @@ pub fn read_here(path: &Path, kind: Kind) -> Result<DocText, DocError> {
         Err(DocError::Unreadable(format!(
             "the reader failed ({message})"
         )))
+    });
+    // Libraries' messages span lines; a report is one.
+    read.map_err(|err| match err {
+        DocError::Unreadable(why) => DocError::Unreadable(one_line(&why)),
+        other => other,
     })
+}
+
+/// A library's message as one line of a report: its whitespace (newlines too) made single
+/// spaces, at most 200 characters.
+fn one_line(message: &str) -> String {
+    let mut line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some((at, _)) = line.char_indices().nth(200) {
+        line.truncate(at);
+        line.push('…');
+    }
+    line
 }
 
 /// Reads a PDF in a child process that runs `exe` (see the module documentation).

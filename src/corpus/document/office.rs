@@ -1,7 +1,8 @@
 //! Word (`.docx`), OpenDocument (`.odt`) and EPUB: zip archives of XML, read with `zip` and
-//! `quick-xml` as a stream of events. Every entry is read through a cap ([`MAX_XML_BYTES`]),
-//! so an archive whose XML inflates to gigabytes costs at most that; nothing is built as a
-//! tree, so deep nesting costs nothing either.
+//! `quick-xml` as a stream of events. A document's entries are inflated within one budget
+//! ([`MAX_XML_BYTES`] over all of them), so an archive whose XML inflates to gigabytes, or
+//! that lists one part many times, costs at most that in memory and time; nothing is built as
+//! a tree, so deep nesting costs nothing either.
 //!
 //! - `.docx`: the paragraphs (`w:p`) of `word/document.xml` in order — table cells' too, each
 //!   a paragraph — then the footnotes and endnotes; the title from `docProps/core.xml`.
@@ -17,28 +18,47 @@ use quick_xml::events::Event;
 
 use super::{DocError, DocText, MAX_XML_BYTES, Paragraph, real_title};
 
-type Archive = zip::ZipArchive<std::fs::File>;
-
-fn open(path: &Path) -> Result<Archive, DocError> {
-    let file = std::fs::File::open(path).map_err(|e| DocError::Unreadable(e.to_string()))?;
-    zip::ZipArchive::new(file).map_err(|e| DocError::Unreadable(format!("not a zip archive ({e})")))
+/// An archive being read, with what is left of the document's budget of inflated bytes.
+struct Archive<R> {
+    zip: zip::ZipArchive<R>,
+    /// Bytes that may still be inflated, over all the entries read: a document that lists one
+    /// chapter a million times costs what one large entry does.
+    budget: u64,
 }
 
-/// The bytes of the entry `name`, at most [`MAX_XML_BYTES`] of them (and whether they were
-/// cut); `None` when there is no such entry.
-fn entry(archive: &mut Archive, name: &str) -> Result<Option<(Vec<u8>, bool)>, DocError> {
-    let file = match archive.by_name(name) {
-        Ok(file) => file,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(err) => return Err(DocError::Unreadable(format!("{name}: {err}"))),
-    };
-    let mut bytes = Vec::new();
-    file.take(MAX_XML_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| DocError::Unreadable(format!("{name}: {e}")))?;
-    let cut = bytes.len() as u64 > MAX_XML_BYTES;
-    bytes.truncate(MAX_XML_BYTES as usize);
-    Ok(Some((bytes, cut)))
+fn open(path: &Path) -> Result<Archive<std::fs::File>, DocError> {
+    let file = std::fs::File::open(path).map_err(|e| DocError::Unreadable(e.to_string()))?;
+    Archive::new(file, MAX_XML_BYTES)
+}
+
+impl<R: Read + std::io::Seek> Archive<R> {
+    fn new(reader: R, budget: u64) -> Result<Self, DocError> {
+        let zip = zip::ZipArchive::new(reader)
+            .map_err(|e| DocError::Unreadable(format!("not a zip archive ({e})")))?;
+        Ok(Archive { zip, budget })
+    }
+
+    /// The bytes of the entry `name`, as many as the budget leaves (and whether it was cut
+    /// there); `None` when there is no such entry, or the budget is spent (the entry that
+    /// spent it was reported as cut).
+    fn entry(&mut self, name: &str) -> Result<Option<(Vec<u8>, bool)>, DocError> {
+        if self.budget == 0 {
+            return Ok(None);
+        }
+        let file = match self.zip.by_name(name) {
+            Ok(file) => file,
+            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+            Err(err) => return Err(DocError::Unreadable(format!("{name}: {err}"))),
+        };
+        let mut bytes = Vec::new();
+        file.take(self.budget + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| DocError::Unreadable(format!("{name}: {e}")))?;
+        let cut = bytes.len() as u64 > self.budget;
+        bytes.truncate(self.budget as usize);
+        self.budget -= bytes.len() as u64;
+        Ok(Some((bytes, cut)))
+    }
 }
 
 /// The local name of an element (`w:p` → `p`).
@@ -154,7 +174,7 @@ fn doc_text(
 
 fn cut_note(name: &str) -> String {
     format!(
-        "{name} is larger than {} MiB: the rest is not indexed",
+        "{name}: the document's XML is larger than {} MiB: the rest is not indexed",
         MAX_XML_BYTES >> 20
     )
 }
@@ -162,7 +182,7 @@ fn cut_note(name: &str) -> String {
 /// Reads a `.docx`.
 pub fn read_docx(path: &Path) -> Result<DocText, DocError> {
     let mut archive = open(path)?;
-    let Some((body, cut)) = entry(&mut archive, "word/document.xml")? else {
+    let Some((body, cut)) = archive.entry("word/document.xml")? else {
         return Err(DocError::Unreadable(
             "no word/document.xml: not a Word document".into(),
         ));
@@ -176,7 +196,7 @@ pub fn read_docx(path: &Path) -> Result<DocText, DocError> {
     let is_space = |name: &str| matches!(name, "tab" | "br" | "cr");
     let mut paragraphs = paragraphs_of_xml(&body, &is_paragraph, Some(&is_text), &is_space);
     for part in ["word/footnotes.xml", "word/endnotes.xml"] {
-        if let Some((bytes, cut)) = entry(&mut archive, part)? {
+        if let Some((bytes, cut)) = archive.entry(part)? {
             if cut {
                 notes.push(cut_note(part));
             }
@@ -188,15 +208,16 @@ pub fn read_docx(path: &Path) -> Result<DocText, DocError> {
             ));
         }
     }
-    let title =
-        entry(&mut archive, "docProps/core.xml")?.and_then(|(bytes, _)| metadata_title(&bytes));
+    let title = archive
+        .entry("docProps/core.xml")?
+        .and_then(|(bytes, _)| metadata_title(&bytes));
     doc_text(paragraphs, title, notes)
 }
 
 /// Reads an `.odt`.
 pub fn read_odt(path: &Path) -> Result<DocText, DocError> {
     let mut archive = open(path)?;
-    let Some((content, cut)) = entry(&mut archive, "content.xml")? else {
+    let Some((content, cut)) = archive.entry("content.xml")? else {
         return Err(DocError::Unreadable(
             "no content.xml: not an OpenDocument file".into(),
         ));
@@ -209,7 +230,9 @@ pub fn read_odt(path: &Path) -> Result<DocText, DocError> {
     let is_paragraph = |name: &str| matches!(name, "p" | "h");
     let is_space = |name: &str| matches!(name, "s" | "tab" | "line-break");
     let paragraphs = paragraphs_of_xml(&content, &is_paragraph, None, &is_space);
-    let title = entry(&mut archive, "meta.xml")?.and_then(|(bytes, _)| metadata_title(&bytes));
+    let title = archive
+        .entry("meta.xml")?
+        .and_then(|(bytes, _)| metadata_title(&bytes));
     doc_text(paragraphs, title, notes)
 }
 
@@ -223,7 +246,7 @@ fn attribute(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String>
 /// Reads an `.epub`.
 pub fn read_epub(path: &Path) -> Result<DocText, DocError> {
     let mut archive = open(path)?;
-    let Some((container, _)) = entry(&mut archive, "META-INF/container.xml")? else {
+    let Some((container, _)) = archive.entry("META-INF/container.xml")? else {
         return Err(DocError::Unreadable(
             "no META-INF/container.xml: not an EPUB".into(),
         ));
@@ -244,7 +267,7 @@ pub fn read_epub(path: &Path) -> Result<DocText, DocError> {
     }
     let package =
         package.ok_or_else(|| DocError::Unreadable("no package in container.xml".into()))?;
-    let Some((opf, _)) = entry(&mut archive, &package)? else {
+    let Some((opf, _)) = archive.entry(&package)? else {
         return Err(DocError::Unreadable(format!("no {package}")));
     };
     let base = match package.rfind('/') {
@@ -278,12 +301,9 @@ pub fn read_epub(path: &Path) -> Result<DocText, DocError> {
     for id in spine {
         let Some(href) = items.get(&id) else { continue };
         let name = format!("{base}{href}");
-        let Some((bytes, cut)) = entry(&mut archive, &name)? else {
+        let Some((bytes, cut)) = archive.entry(&name)? else {
             continue;
         };
-        if cut {
-            notes.push(cut_note(&name));
-        }
         let chapter = String::from_utf8_lossy(&bytes);
         let visible = crate::corpus::html::visible_text(&chapter);
         paragraphs.extend(
@@ -294,6 +314,11 @@ pub fn read_epub(path: &Path) -> Result<DocText, DocError> {
                 .filter(|l| !l.is_empty())
                 .map(String::from),
         );
+        if cut {
+            // The budget is spent: the chapters after this one are not read.
+            notes.push(cut_note(&name));
+            break;
+        }
     }
     doc_text(paragraphs, title, notes)
 }
@@ -319,6 +344,39 @@ mod tests {
         assert_eq!(
             paragraphs,
             ["关于安置房建设的通知", "表格里的字", "A B & C"]
+        );
+    }
+
+    /// A zip archive in memory holding `entries`, deflated.
+    fn zip_of(entries: &[(&str, &[u8])]) -> std::io::Cursor<Vec<u8>> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, bytes) in entries {
+            writer.start_file(*name, options).unwrap();
+            std::io::Write::write_all(&mut writer, bytes).unwrap();
+        }
+        let mut cursor = writer.finish().unwrap();
+        cursor.set_position(0);
+        cursor
+    }
+
+    #[test]
+    fn inflating_stops_at_the_documents_budget_over_all_its_parts() {
+        // 3 MiB of XML that deflates to a few KiB, read with a budget of 1 MiB.
+        let big = vec![b' '; 3 << 20];
+        let mut archive =
+            Archive::new(zip_of(&[("a.xml", &big), ("b.xml", b"<p/>")]), 1 << 20).unwrap();
+        let (bytes, cut) = archive.entry("a.xml").unwrap().unwrap();
+        assert_eq!((bytes.len(), cut), (1 << 20, true));
+        // Nothing is left for the next part, however small, nor for the same part again.
+        assert_eq!(archive.entry("b.xml").unwrap(), None);
+        assert_eq!(archive.entry("a.xml").unwrap(), None);
+        assert_eq!(archive.entry("c.xml").unwrap(), None);
+        let mut roomy = Archive::new(zip_of(&[("b.xml", b"<p/>")]), 1 << 20).unwrap();
+        assert_eq!(
+            roomy.entry("b.xml").unwrap(),
+            Some((b"<p/>".to_vec(), false))
         );
     }
 

@@ -15,7 +15,7 @@ use std::path::Path;
 use pdf_oxide::PdfDocument;
 use pdf_oxide::extractors::SpanMergingConfig;
 
-use super::{DocError, DocText, Paragraph, real_title};
+use super::{DocError, DocText, Paragraph, one_line, real_title};
 
 /// One line of a page: its text and where it stands.
 #[derive(Debug, Clone)]
@@ -30,7 +30,7 @@ struct Line {
 
 /// Reads the PDF at `path`.
 pub fn read(path: &Path) -> Result<DocText, DocError> {
-    let unreadable = |e: pdf_oxide::Error| DocError::Unreadable(first_line(&e.to_string()));
+    let unreadable = |e: pdf_oxide::Error| DocError::Unreadable(e.to_string());
     let doc = PdfDocument::open(path).map_err(unreadable)?;
     if doc.is_encrypted() && !doc.authenticate(b"").unwrap_or(false) {
         return Err(DocError::NeedsPassword);
@@ -48,11 +48,7 @@ pub fn read(path: &Path) -> Result<DocText, DocError> {
         let spans = match raw {
             Ok(spans) => spans,
             Err(err) => {
-                notes.push(format!(
-                    "page {}: {}",
-                    page + 1,
-                    first_line(&err.to_string())
-                ));
+                notes.push(format!("page {}: {}", page + 1, one_line(&err.to_string())));
                 lines_of_pages.push(Vec::new());
                 continue;
             }
@@ -79,10 +75,24 @@ pub fn read(path: &Path) -> Result<DocText, DocError> {
     drop_running_lines(&mut lines_of_pages);
     let paragraphs = paragraphs_of(&lines_of_pages);
     if paragraphs.is_empty() {
-        return Err(if unmapped.is_empty() {
+        if !unmapped.is_empty() {
+            return Err(DocError::Unreadable(
+                "its characters cannot be mapped to Unicode".into(),
+            ));
+        }
+        if let Some(note) = notes.first() {
+            return Err(DocError::Unreadable(note.clone()));
+        }
+        // "Scanned" is said of pages that draw something (an image): a truncated file whose
+        // page contents are lost, or a blank one, is not a scan.
+        let draws = (0..pages).any(|page| {
+            doc.get_page_content_data(page)
+                .is_ok_and(|data| data.iter().any(|b| !b.is_ascii_whitespace()))
+        });
+        return Err(if draws {
             DocError::NoText
         } else {
-            DocError::Unreadable("its characters cannot be mapped to Unicode".into())
+            DocError::Unreadable("its pages hold nothing (damaged, or blank)".into())
         });
     }
     Ok(DocText {
@@ -90,15 +100,6 @@ pub fn read(path: &Path) -> Result<DocText, DocError> {
         paragraphs,
         notes,
     })
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect()
 }
 
 /// The lines of a page's spans: spans in the order the page draws them, a new line where one
@@ -279,11 +280,12 @@ fn paragraphs_of(pages: &[Vec<Line>]) -> Vec<Paragraph> {
         let spacing = gaps.get(gaps.len() / 2).copied().unwrap_or(0.0);
         for (i, line) in page.iter().enumerate() {
             let indented = line.left > left + 1.0 * line.size;
-            // Only a clear sign ends a paragraph: an indented first line, or a gap wider than
+            // Only a clear sign ends a paragraph: an indented first line, a gap wider than
             // the page's lines have and than the lines' own height asks (a large heading's
-            // lines stand farther apart). A line that ends short does not: CJK lines break
-            // early before a closing mark, and two paragraphs read as one lose no string,
-            // where one paragraph read as two loses those across the cut.
+            // lines stand farther apart), or type a fifth larger or smaller (a heading and
+            // the text under it). A line that ends short does not: CJK lines break early
+            // before a closing mark, and two paragraphs read as one lose no string, where one
+            // paragraph read as two loses those across the cut.
             let starts_new = match &previous {
                 None => true,
                 Some(last) => {
@@ -291,7 +293,8 @@ fn paragraphs_of(pages: &[Vec<Line>]) -> Vec<Paragraph> {
                     let wide_gap = i > 0
                         && spacing > 0.0
                         && gap > (1.6 * spacing).max(1.5 * last.size.max(line.size));
-                    !open || indented || wide_gap
+                    let resized = last.size.max(line.size) > 1.2 * last.size.min(line.size);
+                    !open || indented || wide_gap || resized
                 }
             };
             if starts_new || paragraphs.is_empty() {
@@ -426,6 +429,27 @@ mod tests {
         let at = paragraphs[1].text.find("在下一页").unwrap();
         assert_eq!(paragraphs[1].pages, [(at, 2)]);
         assert_eq!(paragraphs[2].page, Some(2));
+    }
+
+    #[test]
+    fn a_heading_in_larger_type_is_a_paragraph_of_its_own() {
+        // Set close above the text, not indented: only its size tells it apart.
+        let mut heading = line("关于做好安置房分配工作的通知", 72.0, 400.0, 800.0);
+        heading.size = 15.0;
+        let pages = vec![vec![
+            heading,
+            line("各区人民政府：", 72.0, 200.0, 782.0),
+            line("现将有关事项通知如下，请遵照执", 72.0, 520.0, 764.0),
+            line("行。", 72.0, 100.0, 746.0),
+        ]];
+        let texts: Vec<String> = paragraphs_of(&pages).into_iter().map(|p| p.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "关于做好安置房分配工作的通知",
+                "各区人民政府：现将有关事项通知如下，请遵照执行。"
+            ]
+        );
     }
 
     #[test]
