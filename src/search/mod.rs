@@ -198,6 +198,39 @@ pub(crate) struct Context<'a> {
     pub dictionary: &'a Dictionary,
     /// Which articles and what of them the search returns.
     pub scope: &'a Scope,
+    /// The segments' passage columns, opened once for the search.
+    pub columns: ColumnCache,
+}
+
+/// The passage columns of a commit's segments, each opened the first time a hit's title, twins
+/// or place needs it and kept for the rest of the search: opening a column parses its header
+/// and block index, which ten hits and their lookups did dozens of times.
+pub(crate) struct ColumnCache {
+    opened: std::sync::Mutex<Vec<Option<std::sync::Arc<PassageColumns>>>>,
+}
+
+impl ColumnCache {
+    /// An empty cache for the segments of `searcher`.
+    pub fn new(searcher: &Searcher) -> Self {
+        ColumnCache {
+            opened: std::sync::Mutex::new(vec![None; searcher.segment_readers().len()]),
+        }
+    }
+
+    /// The columns of segment `ord` of `searcher`.
+    fn of(&self, searcher: &Searcher, ord: u32) -> Result<std::sync::Arc<PassageColumns>> {
+        let mut opened = self.opened.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(Some(columns)) = opened.get(ord as usize) {
+            return Ok(columns.clone());
+        }
+        let columns = std::sync::Arc::new(
+            PassageColumns::open(searcher.segment_reader(ord)).map_err(search_error)?,
+        );
+        if let Some(slot) = opened.get_mut(ord as usize) {
+            *slot = Some(columns.clone());
+        }
+        Ok(columns)
+    }
 }
 
 /// What a search covers and returns beyond its query.
@@ -521,21 +554,16 @@ fn passage_of(
     accept: impl Fn(&PassageColumns, tantivy::DocId) -> bool,
 ) -> Result<Option<(tantivy::DocAddress, u64)>> {
     let term = tantivy::Term::from_field_text(context.index.fields.key, key);
-    crate::index::find_alive(
-        context.searcher,
-        &term,
-        search_error,
-        |ord, segment, docs| {
-            let columns = PassageColumns::open(segment).map_err(search_error)?;
-            for doc in docs {
-                if accept(&columns, doc) {
-                    let address = tantivy::DocAddress::new(ord, doc);
-                    return Ok(Some((address, columns.line(doc))));
-                }
+    crate::index::find_alive(context.searcher, &term, search_error, |ord, _, docs| {
+        let columns = context.columns.of(context.searcher, ord)?;
+        for doc in docs {
+            if accept(&columns, doc) {
+                let address = tantivy::DocAddress::new(ord, doc);
+                return Ok(Some((address, columns.line(doc))));
             }
-            Ok(None)
-        },
-    )
+        }
+        Ok(None)
+    })
 }
 
 /// A query of one word: tantivy's boolean query with the boundary bonus added by [`rank`].
@@ -664,7 +692,7 @@ fn title_of(
     address: tantivy::DocAddress,
 ) -> Result<Option<(tantivy::DocAddress, u64)>> {
     let segment = context.searcher.segment_reader(address.segment_ord);
-    let columns = PassageColumns::open(segment).map_err(search_error)?;
+    let columns = context.columns.of(context.searcher, address.segment_ord)?;
     let (first, _, has_title) = columns
         .place(address.doc_id)
         .span(address.doc_id, segment.max_doc());

@@ -128,6 +128,7 @@ impl Session {
             synonyms: &self.synonyms,
             dictionary: &self.dictionary,
             scope: &scope,
+            columns: super::ColumnCache::new(&searcher),
         };
         super::search(&context, raw_query, query, options.limit)
     }
