@@ -31,7 +31,6 @@ Needs python3 with reportlab and pypdf (installed on first use).
 import argparse
 import io
 import struct
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -39,6 +38,8 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from documents import need  # noqa: E402  (installs a module on first use)
 OUT = ROOT / "tests" / "fixtures" / "documents"
 
 TITLE = "关于做好安置房分配工作的通知"
@@ -54,14 +55,6 @@ PAGE_TWO = [
     ["联系电话：12345。"],
     ["Applicants should submit the in-", "formation sheet before Friday."],
 ]
-
-
-def need(module, package):
-    try:
-        return __import__(module)
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
-        return __import__(module)
 
 
 def wrapped_pdf(path):
