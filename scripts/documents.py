@@ -22,8 +22,8 @@ paragraph, or between the last line of a page and the first of the next (a strin
 where the article's text holds it, so that it is text a reader reads on). Each is searched
 as written (`sou search '"…"' -g FILE --json`): found or not, and whether a hit names the
 page poppler shows it on (for strings across a page break, the page it starts on). Reading
-speed is pages a second for `sou --read-document` (sou's PDF reader, in the process of its own
-the build uses) and `pdftotext`, whole processes, over the same files, in the same run.
+speed is pages a second for `sou --read-document` (sou's PDF reader, one process a file) and
+`pdftotext`, whole processes, over the same files, in the same run.
 
 Needs python3 with pip (reportlab, python-docx, pypdf are installed on first use), and Debian's
 chromium, libreoffice-writer and poppler-utils (apt-get install chromium libreoffice-writer-nogui
@@ -361,9 +361,10 @@ def main():
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
         return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
-    # sou's reader as the build runs it: `sou --read-document FILE`, in the environment the
-    # build gives it (see corpus::document::CHILD_ENVIRONMENT). The two tools take turns, five
-    # rounds, each producer's files apart: medians.
+    # sou's PDF reader, one process a file as pdftotext is: `sou --read-document FILE` (a build
+    # reads its PDFs in a few reader processes that read many files each, so this is sou's worst
+    # case: a process start, about 5 ms, for each file). The two tools take turns, five rounds,
+    # each producer's files apart: medians.
     reader_env = dict(os.environ, MIMALLOC_PURGE_DELAY="-1", MIMALLOC_ARENA_EAGER_COMMIT="1")
     speed = []
     for producer in PRODUCERS + ["all"]:

@@ -45,6 +45,7 @@ macro_rules! say {
 static PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
 
 fn main() -> ExitCode {
+    use sou::corpus::document;
     // A panic (in tantivy, on a damaged index) is reported in one line, without a backtrace.
     std::panic::set_hook(Box::new(|info| {
         let message = match info.payload().downcast_ref::<&str>() {
@@ -62,13 +63,20 @@ fn main() -> ExitCode {
         *PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(format!("{message}{place}"));
     }));
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    // sou run by itself to read one PDF, in a process of its own (see
-    // `sou::corpus::document::Isolation`): not a command for people.
-    if let [_, flag, path] = args.as_slice()
-        && flag == sou::corpus::document::CHILD_ARGUMENT
-    {
-        let served =
-            sou::corpus::document::serve_child(std::path::Path::new(path), &mut std::io::stdout());
+    // sou run by itself to read PDFs, in a process of its own (see
+    // `sou::corpus::document::Isolation`): not commands for people.
+    let served = match args.as_slice() {
+        [_, flag] if flag == document::SERVE_ARGUMENT => Some(document::serve_children(
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+        )),
+        [_, flag, path] if flag == document::CHILD_ARGUMENT => Some(document::serve_one(
+            std::path::Path::new(path),
+            &mut std::io::stdout(),
+        )),
+        _ => None,
+    };
+    if let Some(served) = served {
         return if served.is_ok() {
             ExitCode::SUCCESS
         } else {

@@ -272,8 +272,8 @@ proptest! {
     }
 }
 
-/// The process of its own that a build reads each PDF in answers as reading in place does:
-/// the same text, and a one-line reason for a file it cannot read.
+/// The reader process a build reads PDFs in answers as reading in place does: the same text,
+/// and a one-line reason for a file it cannot read.
 #[test]
 fn the_reader_child_reports_a_file_it_cannot_read_in_one_line() {
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_sou"));
@@ -283,9 +283,24 @@ fn the_reader_child_reports_a_file_it_cannot_read_in_one_line() {
         Err(DocError::Unreadable(why)) => assert!(!why.contains('\n'), "{why}"),
         other => panic!("{other:?}"),
     }
-    let good = document::read(&fixture("wrapped.pdf"), Kind::Pdf, &isolation).unwrap();
-    assert_eq!(
-        good,
-        document::read_here(&fixture("wrapped.pdf"), Kind::Pdf).unwrap()
-    );
+    // One reader serves one thread's documents in turn, each answered as its own.
+    let here = document::read_here(&fixture("wrapped.pdf"), Kind::Pdf).unwrap();
+    for _ in 0..3 {
+        let good = document::read(&fixture("wrapped.pdf"), Kind::Pdf, &isolation).unwrap();
+        assert_eq!(good, here);
+        let scanned = document::read(&fixture("scanned.pdf"), Kind::Pdf, &isolation);
+        assert_eq!(scanned, Err(DocError::NoText));
+    }
+    // A reader that dies answers nothing: the document is reported, and the next one gets a
+    // reader of its own.
+    #[cfg(unix)]
+    {
+        let dying = document::Isolation::Child(PathBuf::from("/bin/true"));
+        match document::read(&fixture("wrapped.pdf"), Kind::Pdf, &dying) {
+            Err(DocError::Unreadable(why)) => assert!(why.contains("reader stopped"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        let again = document::read(&fixture("wrapped.pdf"), Kind::Pdf, &isolation).unwrap();
+        assert_eq!(again, here);
+    }
 }

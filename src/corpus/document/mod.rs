@@ -16,8 +16,13 @@
 //! caps its own memory and the parent kills it past a time limit, so a stack overflow, an
 //! abort or an endless loop in the PDF library costs one file, reported, never the build.
 
+mod child;
 mod office;
 mod pdf;
+
+pub use child::{
+    CHILD_ARGUMENT, CHILD_ENVIRONMENT, FILES_PER_READER, SERVE_ARGUMENT, serve_children, serve_one,
+};
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -191,26 +196,15 @@ pub enum Isolation {
     /// In this process, panics caught (a library's tests, callers that have no executable).
     #[default]
     InProcess,
-    /// In a child running this executable as `EXE --read-document PATH` (see
-    /// [`serve_child`]).
+    /// In a reader process that runs this executable (see [`serve_children`]), one per
+    /// thread that reads.
     Child(PathBuf),
 }
-
-/// The argument that makes the sou executable a document reader for its parent.
-pub const CHILD_ARGUMENT: &str = "--read-document";
-
-/// The environment the reading process runs in: mimalloc keeps the memory it frees instead of
-/// giving it back to the system at once (a short-lived process that allocates and frees much:
-/// 214 `madvise` calls and a fifth of the time for a browser-printed PDF of three pages).
-pub const CHILD_ENVIRONMENT: [(&str, &str); 2] = [
-    ("MIMALLOC_PURGE_DELAY", "-1"),
-    ("MIMALLOC_ARENA_EAGER_COMMIT", "1"),
-];
 
 /// Reads the document at `path` of `kind`.
 pub fn read(path: &Path, kind: Kind, isolation: &Isolation) -> Result<DocText, DocError> {
     match (kind, isolation) {
-        (Kind::Pdf, Isolation::Child(exe)) => read_in_child(exe, path),
+        (Kind::Pdf, Isolation::Child(exe)) => child::read_in_child(exe, path),
         _ => read_here(path, kind),
     }
 }
@@ -249,78 +243,6 @@ fn one_line(message: &str) -> String {
         line.push('…');
     }
     line
-}
-
-/// Reads a PDF in a child process that runs `exe` (see the module documentation).
-fn read_in_child(exe: &Path, path: &Path) -> Result<DocText, DocError> {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let size_mb = std::fs::metadata(path).map_or(0, |m| m.len() / (1024 * 1024));
-    let limit = PDF_TIME_BASE + Duration::from_secs(size_mb);
-    let mut child = Command::new(exe)
-        .arg(CHILD_ARGUMENT)
-        .arg(path)
-        .envs(CHILD_ENVIRONMENT.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| DocError::Unreadable(format!("the reader could not start ({e})")))?;
-    let mut stdout = child.stdout.take();
-    // The answer is read while the child runs, so that a large one never fills the pipe.
-    let reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        if let Some(out) = stdout.as_mut() {
-            let _ = out.read_to_end(&mut bytes);
-        }
-        bytes
-    });
-    let started = std::time::Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() < limit => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    let bytes = reader.join().unwrap_or_default();
-    let Some(status) = status else {
-        return Err(DocError::Unreadable(format!(
-            "reading it took longer than {} s",
-            limit.as_secs()
-        )));
-    };
-    if !status.success() {
-        return Err(DocError::Unreadable(
-            "the reader stopped (out of memory, or the file crashed it)".into(),
-        ));
-    }
-    serde_json::from_slice::<Result<DocText, DocError>>(&bytes)
-        .unwrap_or_else(|e| Err(DocError::Unreadable(format!("the reader's answer: {e}"))))
-}
-
-/// What the child process runs (see [`Isolation::Child`]): caps its own memory, reads the PDF
-/// and writes its text (or why not) to `out` as JSON.
-pub fn serve_child(path: &Path, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let limit = libc::rlimit {
-            rlim_cur: MAX_PDF_MEMORY_BYTES as libc::rlim_t,
-            rlim_max: MAX_PDF_MEMORY_BYTES as libc::rlim_t,
-        };
-        // SAFETY: setrlimit reads a valid rlimit; lowering this process's own limit is safe.
-        unsafe {
-            libc::setrlimit(libc::RLIMIT_AS, &limit);
-        }
-    }
-    let result = read_here(path, Kind::Pdf);
-    let json = serde_json::to_vec(&result).map_err(std::io::Error::other)?;
-    out.write_all(&json)?;
-    out.flush()
 }
 
 #[cfg(test)]
