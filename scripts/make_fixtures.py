@@ -15,6 +15,8 @@ PDF is drawn where this script puts it, so the tests know which string runs acro
                       password: every permission withheld, as "copy-protected" documents are.
   user-password.pdf   wrapped.pdf encrypted (AES-128) with a user password: cannot be read.
   scanned.pdf         two pages holding only an image: no text layer.
+  gbk-cmap.pdf        STSong-Light through the predefined GBK-EUC-H CMap: the text is GBK bytes,
+                      no ToUnicode map (older Chinese producers write such files).
   report.docx         Word XML written by hand: a title in docProps/core.xml, paragraphs, a table
                       whose cells hold text, a footnote.
   notice.odt          OpenDocument text: a heading and two paragraphs.
@@ -96,6 +98,22 @@ def encrypted(source, path, user, algorithm):
     writer = PdfWriter(clone_from=str(source))
     writer.encrypt(user_password=user, owner_password="owner", algorithm=algorithm, permissions_flag=0)
     writer.write(str(path))
+
+
+def gbk_cmap_pdf(path):
+    from reportlab.lib.pagesizes import A6
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import CIDFont
+    from reportlab.pdfgen import canvas
+    font = CIDFont("STSong-Light", "GBK-EUC-H")
+    pdfmetrics.registerFont(font)
+    c = canvas.Canvas(str(path), pagesize=A6, invariant=1)
+    c.setFont(font.fontName, 12)
+    for i, line in enumerate(["国家统计局发布居民消费价格指数", "十一月份同比上涨百分之二。"]):
+        # reportlab's non-Unicode CID fonts take the encoded bytes, one character each.
+        c.drawString(14, 300 - 18 * i, line.encode("gbk").decode("latin-1"))
+    c.showPage()
+    c.save()
 
 
 def scanned_pdf(path):
@@ -192,6 +210,7 @@ def make(out):
     encrypted(out / "wrapped.pdf", out / "owner-password.pdf", "", "RC4-128")
     encrypted(out / "wrapped.pdf", out / "user-password.pdf", "user", "AES-128")
     scanned_pdf(out / "scanned.pdf")
+    gbk_cmap_pdf(out / "gbk-cmap.pdf")
     report_docx(out / "report.docx")
     notice_odt(out / "notice.odt")
     book_epub(out / "book.epub")

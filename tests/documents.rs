@@ -95,6 +95,19 @@ fn text_output_names_the_page_and_count_and_list_work_for_pdfs() {
 }
 
 #[test]
+fn a_cid_font_through_a_predefined_gbk_cmap_decodes() {
+    let ws = with_fixtures(&["gbk-cmap.pdf"]);
+    // The two drawn lines are one paragraph, joined without a space.
+    let found = hits(&ws, "\"价格指数十一月份\"", &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["page"], 1);
+    assert_eq!(
+        found[0]["title"],
+        "国家统计局发布居民消费价格指数十一月份同比上涨百分之二。"
+    );
+}
+
+#[test]
 fn an_owner_password_pdf_is_read_as_the_same_text() {
     let ws = with_fixtures(&["owner-password.pdf"]);
     let found = hits(&ws, "\"分配工作要求\"", &[]);
