@@ -569,7 +569,7 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             render::visible(&sou::corpus::display_os(sou.config().index.as_os_str()))
         ));
     }
-    if outcome.incomplete && outcome.results.total == 0 {
+    if outcome.incomplete && outcome.results.total_all_words == 0 {
         anyhow::bail!(
             "{}; nothing found in what it holds so far",
             behind.join("; ")
@@ -594,8 +594,10 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let results = outcome.results;
-    // Found or not, whatever the limit shows (`-n 0` too), as grep's status.
-    let found = results.total > 0 || !results.hits.is_empty();
+    // Found or not, whatever the limit shows (`-n 0` too), as grep's status: found when some
+    // article holds every word; best-effort hits are shown, but do not tell a script that the
+    // query was found.
+    let found = results.total_all_words > 0;
     let mut out = std::io::stdout().lock();
     if args.json {
         render::json::write_json(&mut out, &results).context(WRITING)?;
@@ -603,7 +605,7 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         let files = args.limit.unwrap_or(usize::MAX);
         render::write_files(&mut out, &results, files).context(WRITING)?;
     } else if args.count {
-        writeln!(out, "{}", results.total).context(WRITING)?;
+        writeln!(out, "{}", results.total_all_words).context(WRITING)?;
     } else if args.vimgrep {
         let left_out = render::write_vimgrep(&mut out, &results).context(WRITING)?;
         if left_out > 0 {

@@ -194,10 +194,30 @@ fn the_json_says_how_the_query_was_read_and_what_each_hit_lacks() {
 }
 
 #[test]
-fn when_no_article_holds_every_word_the_best_effort_says_so() {
+fn when_no_article_holds_every_word_the_best_effort_says_so_and_is_not_found() {
     let ws = workspace();
     let out = ws.sou(&["search", "安置房", "火星基地"]);
-    assert_eq!(out.status.code(), Some(0), "something is shown");
+    // Shown, but not found: a script must not take the best effort for the query.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!stdout(&out).is_empty());
+    assert_eq!(
+        ws.sou(&["search", "安置房火星基地", "-q"]).status.code(),
+        Some(1)
+    );
+    let listed = ws.sou(&["search", "安置房火星基地", "-l"]);
+    assert_eq!(
+        (listed.status.code(), stdout(&listed)),
+        (Some(1), String::new())
+    );
+    let counted = ws.sou(&["search", "安置房火星基地", "-c"]);
+    assert_eq!(
+        (counted.status.code(), stdout(&counted)),
+        (Some(1), "0\n".into())
+    );
+    // A query some article holds whole is found, and counted, as ever.
+    let counted = ws.sou(&["search", "安置房建设", "-c"]);
+    assert_eq!(counted.status.code(), Some(0));
+    assert_ne!(stdout(&counted), "0\n");
     assert!(
         stderr(&out)
             .contains("no article holds all of 安置房 · 火星 · 基地; showing those with most"),
@@ -333,6 +353,7 @@ fn a_lone_character_joins_the_neighbour_more_passages_hold_it_with() {
     }
     ws.write("大力.txt", "政策\n\n国务院大力推进简政放权。\n");
     let (code, results) = search(&ws, "国务院大督查");
-    assert_eq!(code, 0);
+    // No article holds both words: its hits are a best effort, and it is not found.
+    assert_eq!(code, 1);
     assert_eq!(results.words, ["国务院", "大督查"]);
 }

@@ -224,9 +224,11 @@ pub fn write_vimgrep<W: Write>(out: &mut W, results: &Results) -> io::Result<usi
 /// passage follow the file shown for it), at most `limit` of them.
 pub fn write_files<W: Write>(out: &mut W, results: &Results, limit: usize) -> io::Result<()> {
     let mut seen = std::collections::HashSet::new();
+    // Best-effort hits (tier 5) are not files that hold the query.
     let paths = results
         .hits
         .iter()
+        .filter(|hit| hit.tier < crate::search::Tier::SomeWords)
         .flat_map(|hit| std::iter::once(&hit.path).chain(hit.also.iter().map(|a| &a.path)));
     for path in paths.filter(|path| seen.insert(path.as_path())).take(limit) {
         writeln!(out, "{}", shown_path(path))?;
@@ -376,6 +378,7 @@ mod tests {
             all_words: true,
             some_article_holds_all: true,
             total: 3,
+            total_all_words: 3,
             total_exact: true,
             hits: vec![Hit {
                 rank: 1,

@@ -151,11 +151,11 @@ pub(crate) struct WordSearch {
 pub(crate) struct WordHits {
     /// The best hits.
     pub pools: Pools<WordKey>,
-    /// Whether some article holds every word.
-    pub some_article_holds_all: bool,
     /// Passages found: every one of articles holding every word (each such article is
     /// examined), and those of the other articles examined before the search could stop.
     pub total: usize,
+    /// Passages found in articles holding every word (tiers 1 to 4), all of them.
+    pub total_all_words: usize,
     /// Whether `total` counts every passage holding a word.
     pub total_exact: bool,
 }
@@ -274,8 +274,8 @@ impl WordSearch {
         }
         Ok(WordHits {
             pools,
-            some_article_holds_all: state.all_words_count > 0,
             total: state.all_words_count + state.some_words_count,
+            total_all_words: state.all_words_count,
             total_exact: !state.skipped_some,
         })
     }

@@ -122,6 +122,9 @@ pub struct Results {
     pub some_article_holds_all: bool,
     /// How many passages match.
     pub total: usize,
+    /// How many of them are in articles that hold every word (tiers 1 to 4): what a script is
+    /// told was found (`-c`, `-q`, the exit status); best-effort hits (tier 5) are not.
+    pub total_all_words: usize,
     /// Whether `total` counts every match (false: at least this many).
     pub total_exact: bool,
     /// The best passages, best first.
@@ -363,13 +366,14 @@ pub(crate) fn search(
         )));
     }
     let pool_size = limit.saturating_add(DUPLICATE_SLACK);
-    let (found, total, total_exact, some_article_holds_all) =
-        if reading.words.len() == 1 && !reading.split {
-            let (found, total) = search_literal(context, query, pool_size)?;
-            (found, total, true, total > 0)
-        } else {
-            search_words(context, query, &reading.words, pool_size)?
-        };
+    let (found, total, total_exact, total_all_words) = if reading.words.len() == 1 && !reading.split
+    {
+        let (found, total) = search_literal(context, query, pool_size)?;
+        (found, total, true, total)
+    } else {
+        search_words(context, query, &reading.words, pool_size)?
+    };
+    let some_article_holds_all = total_all_words > 0;
     let needles: Vec<Vec<char>> = reading
         .words
         .iter()
@@ -495,6 +499,7 @@ pub(crate) fn search(
         all_words: hits.iter().all(|hit| hit.tier < Tier::SomeWords),
         some_article_holds_all,
         total,
+        total_all_words,
         total_exact,
         hits,
         took: started.elapsed(),
@@ -614,7 +619,7 @@ fn search_words(
     query: &Query,
     words: &[words::Word],
     pool_size: usize,
-) -> Result<(Vec<Found>, usize, bool, bool)> {
+) -> Result<(Vec<Found>, usize, bool, usize)> {
     let fields = &context.index.fields.gram;
     let excluded: Vec<Vec<char>> = query.excluded.iter().flat_map(Literal::forms).collect();
     let mut search = articles::WordSearch::new(
@@ -641,12 +646,7 @@ fn search_words(
             Found::new(candidate, score, key.tier, key.matched)
         })
         .collect();
-    Ok((
-        hits,
-        found.total,
-        found.total_exact,
-        found.some_article_holds_all,
-    ))
+    Ok((hits, found.total, found.total_exact, found.total_all_words))
 }
 
 /// The query as written, when every group is one literal: its literals in a row, with or
