@@ -357,3 +357,22 @@ fn a_lone_character_joins_the_neighbour_more_passages_hold_it_with() {
     assert_eq!(code, 1);
     assert_eq!(results.words, ["国务院", "大督查"]);
 }
+
+/// An article's hits are its passages that hold as much of the query as its best one: on the
+/// seed article, the three passages holding 智慧产业, not the six more holding 智慧 or 产业
+/// alone; and what an exclusion leaves.
+#[test]
+fn an_articles_hits_hold_as_much_of_the_query_as_its_best_passage() {
+    let ws = Workspace::with_seed();
+    let (code, results) = search(&ws, "智慧产业");
+    assert_eq!(code, 0);
+    assert_eq!(results.hits.len(), 3, "{:?}", results.hits);
+    assert!(results.hits.iter().all(|hit| hit.text.contains("智慧产业")));
+    let counted = ws.sou(&["search", "智慧产业", "-c"]);
+    assert_eq!(stdout(&counted), "3\n");
+    let (code, results) = search(&ws, "智慧产业 -智慧社会");
+    assert_eq!(code, 0);
+    let texts: Vec<&str> = results.hits.iter().map(|hit| hit.text.as_str()).collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].contains("智慧产业") && !texts[0].contains("智慧社会"));
+}

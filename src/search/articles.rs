@@ -504,6 +504,9 @@ impl<'a> SegmentSearch<'a> {
         let article_weight = search.weight_of(held);
         let article_bm25: Score = passages.values().map(|&(_, bm25)| bm25).sum();
         let reader = self.reader;
+        // The passages that may be shown (in scope, not excluded) and what of the query each
+        // holds, its article's title counting for every one.
+        let mut shown: Vec<(DocId, u64, Score, bool, u64)> = Vec::with_capacity(passages.len());
         'passage: for (&doc, &(mask, bm25)) in &passages {
             if let Some(allowed) = &mut self.allowed
                 && !allowed.contains(reader, doc)?
@@ -519,6 +522,19 @@ impl<'a> SegmentSearch<'a> {
                 .binary_search(&doc)
                 .is_ok();
             let matched = if as_written { state.all } else { mask | title };
+            shown.push((doc, mask, bm25, as_written, matched));
+        }
+        // An article's hits are its passages that hold as much of the query (by weight) as
+        // its best one does: not, beside three passages holding 智慧产业, every passage that
+        // holds 智慧 or 产业 alone.
+        let best = shown
+            .iter()
+            .map(|&(_, _, _, _, matched)| search.weight_of(matched))
+            .fold(Score::MIN, Score::max);
+        for (doc, mask, bm25, as_written, matched) in shown {
+            if search.weight_of(matched) < best {
+                continue;
+            }
             let pairs_held = self
                 .together
                 .iter()
