@@ -134,6 +134,10 @@ pub struct SearchArgs {
     /// Print nothing: the exit status says whether something was found.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Accepted as ripgrep's flag, and changes nothing: sou always folds case (and width, and
+    /// traditional characters to simplified). Without it, `-i` would read as an exclusion.
+    #[arg(long, short = 'i')]
+    pub ignore_case: bool,
     /// Only files whose path in the seeds folder matches this glob (`policy/**`); a glob
     /// starting with `!` leaves files out. Repeatable.
     #[arg(long, short = 'g', value_name = "GLOB")]

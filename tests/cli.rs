@@ -1084,3 +1084,22 @@ fn a_search_that_builds_first_says_so() {
     let out = ws.sou(&["search", "安置房"]);
     assert!(!stderr(&out).contains("indexing"), "{}", stderr(&out));
 }
+
+/// ripgrep's `-i` is accepted and changes nothing (sou always folds case); it was read as an
+/// exclusion of the letter i, which dropped every passage holding one.
+#[test]
+fn dash_i_is_ignore_case_not_an_exclusion() {
+    let ws = Workspace::new();
+    ws.write("a.txt", "甲\n\n新款iPhone发布。\n");
+    ws.write("b.txt", "乙\n\n新款IPHONE降价。\n");
+    for args in [
+        &["search", "iphone", "-c"][..],
+        &["search", "iphone", "-i", "-c"],
+        &["search", "iphone", "--ignore-case", "-c"],
+        &["search", "-i", "iphone", "-c"],
+    ] {
+        let out = ws.sou(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "2\n", "{args:?}");
+    }
+}
