@@ -101,8 +101,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), for `man -l -` or a man folder.
-    Man,
+    /// Print the man page (roff), for `man -l -` or a man folder: sou(1), or with a command
+    /// its own page (`sou man search` is sou-search(1)).
+    Man {
+        /// The command whose page to print.
+        #[arg(value_parser = ["index", "watch", "search", "stats", "completions", "man"])]
+        command: Option<String>,
+    },
 }
 
 /// What `sou search` takes.

@@ -190,7 +190,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Cli { folders, command } = cli;
     match &command {
         Command::Completions { shell } => return print_completions(*shell),
-        Command::Man => return print_man_page(),
+        Command::Man { command } => return print_man_page(command.as_deref()),
         _ => {}
     }
     let mut seeds = folders.seeds.clone();
@@ -200,7 +200,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index { folder, .. } | Command::Watch { folder } | Command::Stats { folder } => {
             folder.take()
         }
-        Command::Completions { .. } | Command::Man => None,
+        Command::Completions { .. } | Command::Man { .. } => None,
     };
     // The command line beats the environment; a folder both as --seeds and after the command
     // must be one folder.
@@ -302,7 +302,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             search(&sou, &args)
         }
         Command::Stats { .. } => stats(&sou),
-        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
+        Command::Completions { .. } | Command::Man { .. } => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -350,13 +350,65 @@ fn print_completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `sou man`.
-fn print_man_page() -> anyhow::Result<ExitCode> {
+/// The query language and the exit status, for the pages of sou(1) and sou-search(1): what
+/// clap's help does not hold.
+const MAN_QUERY_AND_STATUS: &str = r#".SH "QUERY LANGUAGE"
+Words must all match; a query typed run together is read as jieba words (\fB高新区安置房\fR is \fB高新区\fR and \fB安置房\fR), and a string is found wherever it stands, not only on word boundaries.
+.TP
+\fB"…"\fR
+only as written (spaces in the text or the query do not matter)
+.TP
+\fB\-word\fR, \fB\-"…"\fR
+passages holding it are left out (a Latin word that reads as short flags is a flag: quote it)
+.TP
+\fBa OR b\fR
+either
+.PP
+Case, full and half width and traditional characters are folded, in the text and the query alike.
+.SH "EXIT STATUS"
+.TP
+0
+something was found: some article holds every word of the query
+.TP
+1
+nothing was found (best\-effort hits, shown when no article holds every word, are not found)
+.TP
+2
+an error, said in one line on stderr
+.TP
+130
+interrupted by Ctrl\-C
+"#;
+
+/// `sou man [COMMAND]`: sou(1), or the page of one command (sou-search(1), …), which the
+/// first one's list of commands points to.
+fn print_man_page(name: Option<&str>) -> anyhow::Result<ExitCode> {
     let command = <Cli as clap::CommandFactory>::command();
+    let command = match name {
+        None => command,
+        Some(name) => {
+            // The page's name and its synopsis's (clap takes static names).
+            let (page, synopsis) = match name {
+                "index" => ("sou-index", "sou index"),
+                "watch" => ("sou-watch", "sou watch"),
+                "search" => ("sou-search", "sou search"),
+                "stats" => ("sou-stats", "sou stats"),
+                "completions" => ("sou-completions", "sou completions"),
+                _ => ("sou-man", "sou man"),
+            };
+            let Some(sub) = command.find_subcommand(name) else {
+                anyhow::bail!("no command {name}");
+            };
+            sub.clone().name(page).bin_name(synopsis)
+        }
+    };
     let mut page = Vec::new();
     clap_mangen::Man::new(command)
         .render(&mut page)
         .context(WRITING)?;
+    if matches!(name, None | Some("search")) {
+        page.extend_from_slice(MAN_QUERY_AND_STATUS.as_bytes());
+    }
     let mut out = std::io::stdout().lock();
     out.write_all(&page).context(WRITING)?;
     out.flush().context(WRITING)?;

@@ -903,7 +903,7 @@ fn completions_for_four_shells_and_a_man_page_name_every_command_and_flag() {
         page.starts_with(".ie") || page.contains(".TH sou"),
         "{page}"
     );
-    for name in command {
+    for name in &command {
         assert!(page.contains(name), "the man page lacks {name}");
     }
     for flag in ["seeds", "index", "ext", "no\\-ignore"] {
@@ -912,6 +912,29 @@ fn completions_for_four_shells_and_a_man_page_name_every_command_and_flag() {
             "the man page lacks --{flag}"
         );
     }
+    assert!(page.contains(".SH \"EXIT STATUS\""), "{page}");
+    // Every page the first one points to exists: `sou man search` is sou-search(1), with its
+    // flags, the query language and the exit status.
+    for name in &command {
+        let out = ws.sou(&["man", name]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stderr(&out));
+        let sub = stdout(&out);
+        assert!(sub.contains(&format!(".TH sou-{name} ")), "{name}: {sub}");
+        assert!(
+            page.contains(&format!("sou\\-{name}(1)")),
+            "sou(1) lists sou-{name}(1)"
+        );
+    }
+    let search = stdout(&ws.sou(&["man", "search"]));
+    for part in [
+        "\\-\\-vimgrep",
+        "\\-\\-ignore\\-case",
+        "QUERY LANGUAGE",
+        "EXIT STATUS",
+    ] {
+        assert!(search.contains(part), "sou-search(1) lacks {part}");
+    }
+    assert_eq!(ws.sou(&["man", "nosuch"]).status.code(), Some(2));
 }
 
 #[test]
