@@ -121,7 +121,7 @@ pub struct SearchArgs {
     /// starting with `-` is not taken for an option.
     #[arg(long = "exclude", hide = true, value_name = "WORD")]
     pub excluded: Vec<String>,
-    /// How many passages to show (with -l, how many files; default: all of them).
+    /// How many passages to show [default: 10] (with -l, how many files [default: all of them]).
     #[arg(long, short = 'n', value_name = "N", allow_negative_numbers = true)]
     pub limit: Option<usize>,
     /// Print one JSON object instead of text.

@@ -1126,3 +1126,11 @@ fn dash_i_is_ignore_case_not_an_exclusion() {
         assert_eq!(stdout(&out), "2\n", "{args:?}");
     }
 }
+
+/// `--help` says the limit a search uses when none is given.
+#[test]
+fn help_says_the_default_limit() {
+    let ws = Workspace::new();
+    let help = stdout(&ws.sou(&["search", "--help"]));
+    assert!(help.contains("[default: 10]"), "{help}");
+}
