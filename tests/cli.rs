@@ -1134,3 +1134,28 @@ fn help_says_the_default_limit() {
     let help = stdout(&ws.sou(&["search", "--help"]));
     assert!(help.contains("[default: 10]"), "{help}");
 }
+
+/// `--help` is wrapped at the terminal's width (a 60-column terminal here); the examples at
+/// its end are laid out by hand. In test builds divan, a dev-dependency, turns on clap's
+/// wrap_help whatever sou's Cargo.toml says, so this guards the wrapping (a fixed or maximum
+/// width would fail it), not the feature: the release binary without it printed lines of 179
+/// columns in the same terminal.
+#[cfg(target_os = "linux")]
+#[test]
+fn help_is_wrapped_at_the_terminal_width() {
+    let script = format!(
+        "stty rows 40 cols 60; {} search --help",
+        env!("CARGO_BIN_EXE_sou")
+    );
+    let out = Command::new("script")
+        .args(["-qec", &script, "/dev/null"])
+        .env("TERM", "dumb")
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    let help = stdout(&out).replace('\r', "");
+    let options = help.split("Examples:").next().unwrap();
+    let long: Vec<&str> = options.lines().filter(|l| l.chars().count() > 60).collect();
+    assert!(long.is_empty(), "{long:?}");
+    assert!(options.lines().count() > 40, "{help}");
+}
