@@ -6,6 +6,14 @@
 
 use std::path::PathBuf;
 
+/// What a panic said, when it said it in text (`panic!("…")` gives a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+}
+
 /// Everything that can go wrong in the library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -289,5 +297,23 @@ fn damage_detail(err: &tantivy::TantivyError) -> String {
             "a file is corrupt or from another version".to_string()
         }
         _ => "a file is corrupt or cut short".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panics_text_is_read_whether_literal_or_formatted() {
+        let literal = std::panic::catch_unwind(|| panic!("literal")).unwrap_err();
+        let formatted = std::panic::catch_unwind(|| panic!("formatted {}", 2)).unwrap_err();
+        let other = std::panic::catch_unwind(|| std::panic::panic_any(7u8)).unwrap_err();
+        assert_eq!(panic_message(literal.as_ref()).as_deref(), Some("literal"));
+        assert_eq!(
+            panic_message(formatted.as_ref()).as_deref(),
+            Some("formatted 2")
+        );
+        assert_eq!(panic_message(other.as_ref()), None);
     }
 }

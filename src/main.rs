@@ -48,14 +48,7 @@ fn main() -> ExitCode {
     use sou::corpus::document;
     // A panic (in tantivy, on a damaged index) is reported in one line, without a backtrace.
     std::panic::set_hook(Box::new(|info| {
-        let message = match info.payload().downcast_ref::<&str>() {
-            Some(text) => text.to_string(),
-            None => info
-                .payload()
-                .downcast_ref::<String>()
-                .cloned()
-                .unwrap_or_default(),
-        };
+        let message = sou::error::panic_message(info.payload()).unwrap_or_default();
         let place = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))

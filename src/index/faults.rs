@@ -51,11 +51,7 @@ pub(crate) fn guard_index<T>(dir: &std::path::Path, work: impl FnOnce() -> Resul
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
         Ok(result) => result.map_err(|err| err.damage_in(dir)),
         Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|text| text.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
+            let message = crate::error::panic_message(payload.as_ref()).unwrap_or_default();
             Err(Error::Damaged {
                 path: dir.to_path_buf(),
                 detail: format!("reading it failed: {message}"),

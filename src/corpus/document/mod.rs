@@ -218,11 +218,8 @@ pub fn read_here(path: &Path, kind: Kind) -> Result<DocText, DocError> {
         Kind::Epub => office::read_epub(path),
     });
     let read = read.unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic".to_string());
+        let message =
+            crate::error::panic_message(payload.as_ref()).unwrap_or_else(|| "a panic".to_string());
         Err(DocError::Unreadable(format!(
             "the reader failed ({message})"
         )))
