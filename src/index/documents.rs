@@ -20,6 +20,13 @@ pub(crate) const ARTICLE_KIND: &str = "article";
 /// the index of most folders keeps no text at all.
 pub(crate) const KEEP_TEXT_BYTES: u64 = 256 * 1024;
 
+/// Whether the passages of the file at `path`, of `size` bytes, keep their text in the index:
+/// a long file's (see [`KEEP_TEXT_BYTES`]), and a document's, which cannot be read again as
+/// text cheaply. What a sync writes and what a search reads back both ask this.
+pub(crate) fn keeps_text(path: &std::path::Path, size: u64) -> bool {
+    size > KEEP_TEXT_BYTES || crate::corpus::document::Kind::of(path).is_some()
+}
+
 /// Most passages of one article indexed as one run of documents: a longer article is indexed
 /// (and matched, see [`crate::search`]) in sections of this many passages.
 pub(crate) const MAX_UNIT_PASSAGES: usize = 1000;
@@ -78,8 +85,8 @@ impl UnitPlace {
 }
 
 /// The passage document of `passage` of the article `key`, without its place in its unit
-/// (added by [`place_in_unit`] when the unit is complete). A passage of a file over
-/// [`KEEP_TEXT_BYTES`] keeps its text, tail and origin.
+/// (added by [`place_in_unit`] when the unit is complete). A passage of a file that
+/// [`keeps_text`] keeps its text, tail and origin.
 pub(crate) fn passage_doc(
     fields: &Fields,
     key: &str,

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tantivy::TantivyDocument;
 
-use super::documents::{self, Entry, EntryState, KEEP_TEXT_BYTES, MAX_UNIT_PASSAGES, Record};
+use super::documents::{self, Entry, EntryState, MAX_UNIT_PASSAGES, Record};
 use super::plan::Todo;
 use super::writer::SharedWriter;
 use crate::analysis::SharedAnalyzer;
@@ -198,8 +198,7 @@ fn process(
     let mut failure: Option<Error> = None;
     let mut unit: Vec<TantivyDocument> = Vec::new();
     let mut first_unit = true;
-    // A document cannot be read again as text cheaply: its hits are shown from the index.
-    let keep_text = file.size > KEEP_TEXT_BYTES || kind.is_some();
+    let keep_text = documents::keeps_text(&file.path, file.size);
     let mut notes = Vec::new();
     let mut add = |passage: corpus::Passage| {
         if stop.requested() {

@@ -77,11 +77,12 @@ pub struct Fields {
     pub state: Field,
     /// Article: why it could not be indexed.
     pub reason: Field,
-    /// Passage of a file over [`super::documents::KEEP_TEXT_BYTES`]: its text, its tail and its
-    /// origin (see [`super::documents::passage_doc`]),
+    /// Passage of a file that [`super::documents::keeps_text`] (a long file, a document): its
+    /// text, its tail and its origin (see [`super::documents::passage_doc`]),
     /// (see [`crate::corpus::Passage::tail`]), stored. A hit deep in a long
     /// file is then shown from the index instead of by reading and cutting the file up to it
-    /// (half a second for the end of a 100 MB file).
+    /// (half a second for the end of a 100 MB file); a document's cannot be read as text
+    /// cheaply at all.
     pub kept_text: Field,
 }
 

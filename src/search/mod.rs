@@ -36,7 +36,7 @@ use crate::corpus::Passage;
 use crate::corpus::read::Wanted;
 use crate::error::Op;
 use crate::index::SouIndex;
-use crate::index::documents::{self, KEEP_TEXT_BYTES, PassageColumns, text_hash};
+use crate::index::documents::{self, PassageColumns, text_hash};
 use crate::{Error, Result};
 
 pub use articles::Tier;
@@ -713,16 +713,16 @@ fn title_document(context: &Context<'_>, key: &str) -> Result<Option<tantivy::Do
 }
 
 /// The passage the index keeps at `address`: its text, tail and origin (see
-/// [`KEEP_TEXT_BYTES`]).
+/// [`documents::keeps_text`]).
 fn kept_text(context: &Context<'_>, address: tantivy::DocAddress) -> Result<Option<Passage>> {
     let doc: tantivy::TantivyDocument = context.searcher.doc(address).map_err(search_error)?;
     Ok(documents::kept_passage(&context.index.fields, &doc))
 }
 
 /// The title and the passages of `hits`, all of article `key`, from the text the index keeps
-/// of a long file (see [`KEEP_TEXT_BYTES`]) while the file is as it was indexed: the size and
-/// time a sync would take as unchanged. `None` when the file is not long, has changed, or its
-/// text was not kept: then it is read again. `title` is the title document and its hash, when
+/// of a long file or a document (see [`documents::keeps_text`]) while the file is as it was
+/// indexed: the size and time a sync would take as unchanged. `None` when the file keeps no
+/// text, has changed, or its text was not kept: then it is read again. `title` is the title document and its hash, when
 /// a hit knows it.
 fn kept(
     context: &Context<'_>,
@@ -734,16 +734,15 @@ fn kept(
     let Ok((size, mtime_ns)) = crate::corpus::size_and_mtime(path) else {
         return Ok(None);
     };
-    // A document's passages are always kept: it cannot be read again as text cheaply.
-    let document = crate::corpus::document::Kind::of(path).is_some();
-    if size <= KEEP_TEXT_BYTES && !document {
+    if !documents::keeps_text(path, size) {
         return Ok(None);
     }
     let Some(known) = crate::index::manifest::lookup(context.searcher, &context.index.fields, key)?
     else {
         return Ok(None);
     };
-    let recheck = known.recheck && !document;
+    // A document's text is only ever in the index: one whose time is recent is shown from it.
+    let recheck = known.recheck && crate::corpus::document::Kind::of(path).is_none();
     if recheck || known.skipped() || known.size != size || known.mtime_ns != mtime_ns {
         return Ok(None);
     }
