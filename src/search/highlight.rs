@@ -12,9 +12,7 @@ pub const SNIPPET_CHARS: usize = 160;
 /// Characters of context kept before the first highlight when the passage is cut.
 const LEAD_CHARS: usize = 30;
 
-/// Half-open character ranges in `text` where any of `needles` (folded gram characters) occurs,
-/// sorted and merged. A match that runs on into `tail` (the text after the passage, see
-/// `Passage::tail`) is highlighted up to the passage's end.
+/// [`Passage::find`] of `text` and `tail`, for tests.
 #[cfg(test)]
 pub fn find(text: &str, tail: &str, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
     Passage::new(text, tail).find(needles)
@@ -41,8 +39,9 @@ impl Passage {
         }
     }
 
-    /// Half-open character ranges in the text where any of `needles` stands, sorted and merged
-    /// (see [`find`]).
+    /// Half-open character ranges in the text where any of `needles` (folded gram characters)
+    /// stands, sorted and merged. A match that runs on into the tail (the text after the
+    /// passage, see `corpus::Passage::tail`) is highlighted up to the passage's end.
     pub fn find(&self, needles: &[Vec<char>]) -> Vec<(usize, usize)> {
         let to_char = |byte: usize| self.char_starts.partition_point(|&b| b < byte);
         let ranges = self
