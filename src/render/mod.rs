@@ -112,7 +112,7 @@ pub fn reading_line(results: &Results) -> Option<String> {
     if results.split {
         parts.push(format!("{} → {words}", results.query.trim()));
     }
-    if !results.some_article_holds_all && !results.hits.is_empty() {
+    if !results.some_article_holds_all() && !results.hits.is_empty() {
         parts.push(format!(
             "no article holds all of {words}; showing those with most"
         ));
@@ -376,7 +376,6 @@ mod tests {
             words: vec!["安置房".into()],
             split: false,
             all_words: true,
-            some_article_holds_all: true,
             total: 3,
             total_all_words: 3,
             total_exact: true,

@@ -117,9 +117,6 @@ pub struct Results {
     pub split: bool,
     /// Whether every hit's article holds every word.
     pub all_words: bool,
-    /// Whether some article holds every word (false: best effort, the articles holding the
-    /// most).
-    pub some_article_holds_all: bool,
     /// How many passages match.
     pub total: usize,
     /// How many of them are in articles that hold every word (tiers 1 to 4): what a script is
@@ -131,6 +128,14 @@ pub struct Results {
     pub hits: Vec<Hit>,
     /// Time spent searching.
     pub took: Duration,
+}
+
+impl Results {
+    /// Whether some article holds every word (false: best effort, the articles holding the
+    /// most).
+    pub fn some_article_holds_all(&self) -> bool {
+        self.total_all_words > 0
+    }
 }
 
 pub(crate) fn search_error(err: tantivy::TantivyError) -> Error {
@@ -373,7 +378,6 @@ pub(crate) fn search(
     } else {
         search_words(context, query, &reading.words, pool_size)?
     };
-    let some_article_holds_all = total_all_words > 0;
     let needles: Vec<Vec<char>> = reading
         .words
         .iter()
@@ -497,7 +501,6 @@ pub(crate) fn search(
         words: reading.words.iter().map(|w| w.text.clone()).collect(),
         split: reading.split,
         all_words: hits.iter().all(|hit| hit.tier < Tier::SomeWords),
-        some_article_holds_all,
         total,
         total_all_words,
         total_exact,
