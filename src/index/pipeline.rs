@@ -58,6 +58,12 @@ impl<'a> Stop<'a> {
     }
 }
 
+/// What a file is read as: a document (by its name), or text in the encoding it was found in.
+enum Source {
+    Document(corpus::document::Kind),
+    Text(corpus::decode::TextEncoding),
+}
+
 /// What a worker did with one file.
 pub(crate) enum Outcome {
     /// Indexed anew, with this many passages; the notes say what was read but not indexed.
@@ -185,10 +191,9 @@ fn process(
         writer.record(&indexed(hash, known.passages), false)?;
         return Ok(Some(Outcome::Same));
     }
-    let kind = corpus::document::Kind::of(&file.path);
-    let encoding = match (kind, inspection.text) {
-        (Some(_), _) => None,
-        (None, Ok(encoding)) => Some(encoding),
+    let source = match (corpus::document::Kind::of(&file.path), inspection.text) {
+        (Some(kind), _) => Source::Document(kind),
+        (None, Ok(encoding)) => Source::Text(encoding),
         (None, Err(not_text)) => return record_skip(hash, problem(not_text.to_string())),
     };
     let analyzer = analyzer.get();
@@ -218,8 +223,8 @@ fn process(
         }
         ControlFlow::Continue(())
     };
-    let read = match (kind, encoding) {
-        (Some(kind), _) => {
+    let read = match source {
+        Source::Document(kind) => {
             match corpus::read::read_document(&file.path, kind, documents, TAIL_CHARS, &mut add) {
                 Ok((flow, read_notes)) => {
                     notes = read_notes;
@@ -230,10 +235,9 @@ fn process(
                 }
             }
         }
-        (None, Some(encoding)) => {
+        Source::Text(encoding) => {
             corpus::read::read_passages(&file.path, encoding, TAIL_CHARS, &mut add)
         }
-        (None, None) => Ok(ControlFlow::Continue(())),
     };
     if failure.is_none() && matches!(read, Ok(ControlFlow::Continue(()))) && !unit.is_empty() {
         writer.add_unit(unit, first_unit, key)?;
