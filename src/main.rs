@@ -380,19 +380,12 @@ fn print_man_page(name: Option<&str>) -> anyhow::Result<ExitCode> {
     let command = match name {
         None => command,
         Some(name) => {
-            // The page's name and its synopsis's (clap takes static names).
-            let (page, synopsis) = match name {
-                "index" => ("sou-index", "sou index"),
-                "watch" => ("sou-watch", "sou watch"),
-                "search" => ("sou-search", "sou search"),
-                "stats" => ("sou-stats", "sou stats"),
-                "completions" => ("sou-completions", "sou completions"),
-                _ => ("sou-man", "sou man"),
-            };
             let Some(sub) = command.find_subcommand(name) else {
                 anyhow::bail!("no command {name}");
             };
-            sub.clone().name(page).bin_name(synopsis)
+            sub.clone()
+                .name(format!("sou-{name}"))
+                .bin_name(format!("sou {name}"))
         }
     };
     let mut page = Vec::new();

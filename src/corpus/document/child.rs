@@ -142,11 +142,10 @@ pub fn read_in_child(exe: &Path, path: &Path) -> Result<DocText, DocError> {
     READER.with(|slot| {
         let mut slot = slot.borrow_mut();
         for attempt in 0..2 {
-            let reader = match slot.take() {
+            let mut reader = match slot.take() {
                 Some(reader) if reader.exe == exe && reader.served < FILES_PER_READER => reader,
                 _ => Reader::start(exe)?,
             };
-            let mut reader = reader;
             let fresh = reader.served == 0;
             match reader.ask(path, limit) {
                 Answer::Read(result) => {
