@@ -46,17 +46,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from natural import need  # noqa: E402  (installs a module on first use)
 CACHE = Path(os.environ.get("SOU_CACHE", Path.home() / ".cache" / "sou"))
 SOU = ROOT / "target" / "release" / "sou"
 PRODUCERS = ["reportlab", "chromium", "libreoffice"]
-
-
-def need(module, package):
-    try:
-        return __import__(module)
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
-        return __import__(module)
 
 
 def articles(count, seed):

@@ -41,7 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from documents import need  # noqa: E402  (installs a module on first use)
+from natural import need  # noqa: E402  (installs a module on first use)
 OUT = ROOT / "tests" / "fixtures" / "documents"
 
 TITLE = "关于做好安置房分配工作的通知"
