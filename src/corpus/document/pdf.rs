@@ -263,7 +263,6 @@ fn drop_running_lines(pages: &mut [Vec<Line>]) {
 /// The paragraphs of the pages' lines (see the module documentation).
 fn paragraphs_of(pages: &[Vec<Line>]) -> Vec<Paragraph> {
     let mut paragraphs: Vec<Paragraph> = Vec::new();
-    let mut open = false;
     let mut previous: Option<Line> = None;
     for (index, page) in pages.iter().enumerate() {
         let number = index as u32 + 1;
@@ -294,7 +293,7 @@ fn paragraphs_of(pages: &[Vec<Line>]) -> Vec<Paragraph> {
                         && spacing > 0.0
                         && gap > (1.6 * spacing).max(1.5 * last.size.max(line.size));
                     let resized = last.size.max(line.size) > 1.2 * last.size.min(line.size);
-                    !open || indented || wide_gap || resized
+                    indented || wide_gap || resized
                 }
             };
             if starts_new || paragraphs.is_empty() {
@@ -312,7 +311,6 @@ fn paragraphs_of(pages: &[Vec<Line>]) -> Vec<Paragraph> {
                     paragraph.pages.push((at, number));
                 }
             }
-            open = true;
             previous = Some(line.clone());
         }
     }
