@@ -176,10 +176,7 @@ pub fn read_in_child(exe: &Path, path: &Path) -> Result<DocText, DocError> {
 pub fn serve_children(input: &mut dyn Read, out: &mut dyn Write) -> std::io::Result<()> {
     cap_memory();
     while let Some(frame) = read_frame(input, MAX_PATH_FRAME) {
-        let path = path_of_bytes(frame);
-        let result = read_here(&path, Kind::Pdf);
-        let json = serde_json::to_vec(&result).map_err(std::io::Error::other)?;
-        write_frame(out, &json)?;
+        write_frame(out, &answer(&path_of_bytes(frame))?)?;
     }
     Ok(())
 }
@@ -187,10 +184,13 @@ pub fn serve_children(input: &mut dyn Read, out: &mut dyn Write) -> std::io::Res
 /// What `sou --read-document PATH` runs: the one PDF's text, or why not, as JSON on `out`.
 pub fn serve_one(path: &Path, out: &mut dyn Write) -> std::io::Result<()> {
     cap_memory();
-    let result = read_here(path, Kind::Pdf);
-    let json = serde_json::to_vec(&result).map_err(std::io::Error::other)?;
-    out.write_all(&json)?;
+    out.write_all(&answer(path)?)?;
     out.flush()
+}
+
+/// The PDF's text, or why it cannot be read, as JSON.
+fn answer(path: &Path) -> std::io::Result<Vec<u8>> {
+    serde_json::to_vec(&read_here(path, Kind::Pdf)).map_err(std::io::Error::other)
 }
 
 fn cap_memory() {
