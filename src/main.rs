@@ -467,8 +467,8 @@ fn index(sou: &Engine, rebuild: bool, commit_every: Option<u64>) -> anyhow::Resu
 }
 
 /// Warns about the files a sync could not index, one line each, counts the files of other
-/// types than articles in one line, says what a document held that was not indexed, and, `with_settings`, says what the settings files hold
-/// that cannot be used.
+/// types than articles in one line, says what a document held that was not indexed, and,
+/// `with_settings`, says what the settings files hold that cannot be used.
 fn warn_skipped(sou: &Engine, report: &SyncReport, with_settings: bool) {
     for skipped in report.skipped.iter().filter(|s| !s.other_type) {
         let path = sou::corpus::display_path(&sou.config().seeds, &skipped.key);
