@@ -1135,6 +1135,25 @@ fn help_says_the_default_limit() {
     assert!(help.contains("[default: 10]"), "{help}");
 }
 
+/// `text` without its terminal escapes (`ESC [ … letter`), which take no columns: clap
+/// colors help on a terminal unless told not to, and CI's environment may force color.
+fn without_escapes(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}
+
 /// `--help` is wrapped at the terminal's width (a 60-column terminal here); the examples at
 /// its end are laid out by hand. In test builds divan, a dev-dependency, turns on clap's
 /// wrap_help whatever sou's Cargo.toml says, so this guards the wrapping (a fixed or maximum
@@ -1149,11 +1168,11 @@ fn help_is_wrapped_at_the_terminal_width() {
     );
     let out = Command::new("script")
         .args(["-qec", &script, "/dev/null"])
-        .env("TERM", "dumb")
+        .env("CLICOLOR_FORCE", "1")
         .env_remove("COLUMNS")
         .output()
         .unwrap();
-    let help = stdout(&out).replace('\r', "");
+    let help = without_escapes(&stdout(&out).replace('\r', ""));
     let options = help.split("Examples:").next().unwrap();
     let long: Vec<&str> = options.lines().filter(|l| l.chars().count() > 60).collect();
     assert!(long.is_empty(), "{long:?}");
