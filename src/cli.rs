@@ -19,6 +19,13 @@ Examples:
   sou search '\"智慧产业\"' -智慧社会 -l    as written, excluding a word, files only
   sou search 安置房 -g 'policy/**' --json  only files below policy/, as JSON";
 
+/// Examples shown at the end of `sou serve --help`.
+const SERVE_EXAMPLES: &str = "\
+Examples:
+  sou serve                        the page at http://127.0.0.1:8700/ over ./seeds
+  sou serve ~/news --port 9000     another folder, another port
+  curl 'http://127.0.0.1:8700/api/search?q=安置房&n=5'";
+
 /// sou (搜): search a folder of Chinese articles. The index follows the folder by itself.
 #[derive(Debug, Parser)]
 #[command(
@@ -94,6 +101,24 @@ pub enum Command {
         /// The seeds folder (as --seeds).
         #[arg(value_name = "DIR")]
         folder: Option<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve a search page and a JSON API over HTTP, keeping the index in step with the
+    /// folder (as `watch` does), until Ctrl-C.
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve {
+        /// The seeds folder (as --seeds).
+        #[arg(value_name = "DIR")]
+        folder: Option<PathBuf>,
+        /// The port to listen on (0: any free port; the address is printed).
+        #[arg(long, short = 'p', default_value_t = 8700, value_name = "N")]
+        port: u16,
+        /// The address to listen on. Any other than a loopback one lets everyone who can
+        /// reach it read the folder.
+        #[arg(long, default_value = "127.0.0.1", value_name = "ADDR")]
+        bind: std::net::IpAddr,
     },
     /// Print a completion script for a shell (bash, zsh, fish, powershell, elvish).
     Completions {
@@ -105,7 +130,7 @@ pub enum Command {
     /// its own page (`sou man search` is sou-search(1)).
     Man {
         /// The command whose page to print.
-        #[arg(value_parser = ["index", "watch", "search", "stats", "completions", "man"])]
+        #[arg(value_parser = ["index", "watch", "search", "stats", "serve", "completions", "man"])]
         command: Option<String>,
     },
 }

@@ -128,6 +128,14 @@ pub enum Error {
     /// Indexing was interrupted (Ctrl-C) after the last commit.
     #[error("interrupted; the index holds everything committed before the interruption")]
     Interrupted,
+    /// `sou serve` could not listen where it was asked to.
+    #[error("cannot listen on {address}: {reason}")]
+    Listen {
+        /// The address asked for.
+        address: std::net::SocketAddr,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// What sou was doing with the index when tantivy failed: reading operations meet damaged

@@ -18,6 +18,7 @@ pub mod error;
 pub mod index;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod units;
 mod version;
 pub mod watch;

@@ -190,9 +190,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut command = command;
     let folder = match &mut command {
         Command::Search(args) => trailing_folder(&mut args.query),
-        Command::Index { folder, .. } | Command::Watch { folder } | Command::Stats { folder } => {
-            folder.take()
-        }
+        Command::Index { folder, .. }
+        | Command::Watch { folder }
+        | Command::Stats { folder, .. }
+        | Command::Serve { folder, .. } => folder.take(),
         Command::Completions { .. } | Command::Man { .. } => None,
     };
     // The command line beats the environment; a folder both as --seeds and after the command
@@ -220,6 +221,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Index { .. } => "index",
             Command::Watch { .. } => "watch",
             Command::Stats { .. } => "stats",
+            Command::Serve { .. } => "serve",
             _ => "search",
         },
         seeds: shown("", &seeds),
@@ -272,7 +274,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             stop_on_ctrl_c();
             let report = index(&sou, rebuild, commit_every)?;
-            warn_skipped(&sou, &report, true);
+            warn_skipped(&sou.config().seeds, &report, true);
             warn_if_empty(&sou, &report);
             writeln!(
                 std::io::stdout().lock(),
@@ -294,7 +296,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             search(&sou, &args)
         }
-        Command::Stats { .. } => stats(&sou),
+        Command::Stats { json, .. } => stats(&sou, json),
+        Command::Serve { port, bind, .. } => {
+            stop_on_ctrl_c();
+            serve(sou, std::net::SocketAddr::new(bind, port))
+        }
         Command::Completions { .. } | Command::Man { .. } => Ok(ExitCode::SUCCESS),
     }
 }
@@ -469,9 +475,9 @@ fn index(sou: &Engine, rebuild: bool, commit_every: Option<u64>) -> anyhow::Resu
 /// Warns about the files a sync could not index, one line each, counts the files of other
 /// types than articles in one line, says what a document held that was not indexed, and,
 /// `with_settings`, says what the settings files hold that cannot be used.
-fn warn_skipped(sou: &Engine, report: &SyncReport, with_settings: bool) {
+fn warn_skipped(seeds: &std::path::Path, report: &SyncReport, with_settings: bool) {
     for skipped in report.skipped.iter().filter(|s| !s.other_type) {
-        let path = sou::corpus::display_path(&sou.config().seeds, &skipped.key);
+        let path = sou::corpus::display_path(seeds, &skipped.key);
         say!(
             "sou: skipped {}: {}",
             render::visible(&path),
@@ -482,7 +488,7 @@ fn warn_skipped(sou: &Engine, report: &SyncReport, with_settings: bool) {
         say!("sou: {line}");
     }
     for (key, note) in &report.notes {
-        let path = sou::corpus::display_path(&sou.config().seeds, key);
+        let path = sou::corpus::display_path(seeds, key);
         say!("sou: {}: {}", render::visible(&path), render::visible(note));
     }
     for warning in report.warnings.iter().filter(|_| with_settings) {
@@ -496,15 +502,23 @@ fn watch(sou: &Engine) -> anyhow::Result<()> {
         "sou: watching {} (Ctrl-C to stop)",
         render::visible(&sou::corpus::display_os(sou.config().seeds.as_os_str()))
     );
-    let seeds =
-        render::visible(&sou::corpus::display_os(sou.config().seeds.as_os_str())).into_owned();
+    let mut report = watch_reporter(sou.config());
+    sou.watch(&INTERRUPTED, &mut report)?;
+    Ok(())
+}
+
+/// What `sou watch` and `sou serve` say of the watch: a line per sync that changed something
+/// (and the first), its warnings, and a failure once however often it is tried again.
+fn watch_reporter(config: &Config) -> impl FnMut(WatchEvent) + use<> {
+    let seeds_given = config.seeds.clone();
+    let seeds = render::visible(&sou::corpus::display_os(seeds_given.as_os_str())).into_owned();
     let mut first = true;
     // A failure retried every half second is said once, not every time.
     let mut last_error: Option<String> = None;
-    sou.watch(&INTERRUPTED, &mut |event| match event {
+    move |event| match event {
         WatchEvent::Synced(Ok(report)) => {
             last_error = None;
-            warn_skipped(sou, &report, first);
+            warn_skipped(&seeds_given, &report, first);
             if first || report.changed_anything() {
                 let mut out = std::io::stdout().lock();
                 let _ = writeln!(out, "{}", render::sync_summary(&report));
@@ -522,8 +536,40 @@ fn watch(sou: &Engine) -> anyhow::Result<()> {
         }
         WatchEvent::FolderGone => say!("sou: {seeds} is gone; waiting for it to come back"),
         WatchEvent::FolderBack => say!("sou: {seeds} is back (or replaced); watching it"),
-    })?;
-    Ok(())
+    }
+}
+
+/// `sou serve`: says where it listens (and warns when that is not this machine only), then
+/// what the watch says, until Ctrl-C.
+fn serve(sou: Engine, address: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
+    let seeds =
+        render::visible(&sou::corpus::display_os(sou.config().seeds.as_os_str())).into_owned();
+    let mut watch_report = watch_reporter(sou.config());
+    let result = sou::serve::serve(sou, address, &INTERRUPTED, &mut |event| match event {
+        sou::serve::ServeEvent::Listening(at) => {
+            if !at.ip().is_loopback() {
+                say!(
+                    "sou: warning: listening on {at}: anyone who can reach this address can read every article in {seeds}"
+                );
+            }
+            let shown = match at.ip() {
+                ip if ip.is_unspecified() => {
+                    std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), at.port())
+                        .to_string()
+                }
+                _ => at.to_string(),
+            };
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "sou: serving {seeds} at http://{shown}/ (Ctrl-C to stop)"
+            );
+            let _ = out.flush();
+        }
+        sou::serve::ServeEvent::Watch(event) => watch_report(event),
+    });
+    result?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
@@ -624,7 +670,7 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             ));
             // What could not be indexed is said by the first command that finds it.
             if !args.quiet {
-                warn_skipped(sou, report, true);
+                warn_skipped(&sou.config().seeds, report, true);
             }
         }
         if !args.quiet {
@@ -686,11 +732,17 @@ fn terminal_width() -> usize {
         .unwrap_or(80)
 }
 
-fn stats(sou: &Engine) -> anyhow::Result<ExitCode> {
+fn stats(sou: &Engine, json: bool) -> anyhow::Result<ExitCode> {
     let stats = sou.stats()?;
     let mut out = std::io::stdout().lock();
-    render::write_stats(&mut out, &stats, &sou.config().index, &sou.config().seeds)
-        .context(WRITING)?;
+    let (index, seeds) = (&sou.config().index, &sou.config().seeds);
+    if json {
+        let stats = render::json::JsonStats::new(&stats, index, seeds);
+        serde_json::to_writer(&mut out, &stats).context(WRITING)?;
+        writeln!(out).context(WRITING)?;
+    } else {
+        render::write_stats(&mut out, &stats, index, seeds).context(WRITING)?;
+    }
     out.flush().context(WRITING)?;
     Ok(ExitCode::SUCCESS)
 }

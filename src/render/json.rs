@@ -142,3 +142,125 @@ pub fn write_json<W: Write>(out: &mut W, results: &Results) -> io::Result<()> {
     serde_json::to_writer(&mut *out, &JsonResults::from(results))?;
     writeln!(out)
 }
+
+/// What `sou stats --json` prints (and `sou serve` answers at `/api/stats`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonStats {
+    /// The index folder, as given.
+    pub index: String,
+    /// The seeds folder the index records, when it records one.
+    pub seeds: Option<String>,
+    /// Articles indexed.
+    pub articles: u64,
+    /// Passages indexed.
+    pub passages: u64,
+    /// Distinct terms of the gram field.
+    pub terms: u64,
+    /// Bytes the index takes on disk.
+    pub index_bytes: u64,
+    /// When the last sync committed, RFC 3339 (UTC); `null` when never.
+    pub synced_at: Option<String>,
+    /// Whether the last commit ended a sync (false: a build was interrupted).
+    pub complete: bool,
+    /// Whether another sou process is writing the index now.
+    pub being_written: bool,
+    /// The settings files at the top of the seeds folder.
+    pub settings: Vec<String>,
+    /// Files not indexed, with why.
+    pub skipped: Vec<JsonSkipped>,
+}
+
+/// A file `sou stats --json` lists as not indexed.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSkipped {
+    /// The file, as the user can open it.
+    pub path: String,
+    /// Why it is not indexed.
+    pub reason: String,
+}
+
+impl JsonStats {
+    /// The numbers of `stats`, with paths shown as `index` and `seeds` were given.
+    pub fn new(stats: &crate::Stats, index: &std::path::Path, seeds: &std::path::Path) -> Self {
+        JsonStats {
+            index: crate::corpus::display_os(index.as_os_str()),
+            seeds: stats
+                .seeds
+                .as_ref()
+                .map(|s| crate::corpus::display_os(s.as_os_str())),
+            articles: stats.articles,
+            passages: stats.passages,
+            terms: stats.distinct_grams,
+            index_bytes: stats.index_bytes,
+            synced_at: stats.synced_at.map(|secs| {
+                let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+                humantime::format_rfc3339_seconds(time).to_string()
+            }),
+            complete: stats.complete,
+            being_written: stats.being_written,
+            settings: stats.settings.clone(),
+            skipped: stats
+                .skipped
+                .iter()
+                .map(|s| JsonSkipped {
+                    path: crate::corpus::display_path(seeds, &s.key),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An article as `sou serve` answers at `/api/article`: every passage, with a query's matches.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonArticle {
+    /// The file, as in the search JSON's `path`.
+    pub path: String,
+    /// The article's title.
+    pub title: String,
+    /// The words the query was read as (empty without one).
+    pub words: Vec<String>,
+    /// Every passage, in reading order.
+    pub passages: Vec<JsonArticlePassage>,
+}
+
+/// One passage of a [`JsonArticle`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonArticlePassage {
+    /// 1-based line where it starts, as a hit's `line`.
+    pub line: u64,
+    /// 1-based page, for documents with pages.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub page: Option<u32>,
+    /// The passage's text.
+    pub text: String,
+    /// Half-open Unicode character offsets into `text` of the query's matches.
+    pub highlights: Vec<[usize; 2]>,
+    /// The file changed since it was indexed: no text.
+    pub changed: bool,
+}
+
+impl From<&crate::search::ArticleText> for JsonArticle {
+    fn from(article: &crate::search::ArticleText) -> Self {
+        JsonArticle {
+            path: crate::corpus::display_os(article.path.as_os_str()),
+            title: article.title.clone(),
+            words: article.words.clone(),
+            passages: article
+                .passages
+                .iter()
+                .map(|p| JsonArticlePassage {
+                    line: p.line,
+                    page: p.page,
+                    text: p.text.clone(),
+                    highlights: p.highlights.iter().map(|&(s, e)| [s, e]).collect(),
+                    changed: p.changed,
+                })
+                .collect(),
+        }
+    }
+}

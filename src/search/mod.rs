@@ -378,17 +378,7 @@ pub(crate) fn search(
     } else {
         search_words(context, query, &reading.words, pool_size)?
     };
-    let needles: Vec<Vec<char>> = reading
-        .words
-        .iter()
-        .flat_map(|word| word.forms.iter().cloned())
-        .chain(
-            query
-                .groups
-                .iter()
-                .flat_map(|group| group.iter().flat_map(Literal::forms)),
-        )
-        .collect();
+    let needles = needles_of(&reading, query);
     let found: Vec<Found> = found.into_iter().take(limit).collect();
     // The strings that place a hit's snippet and column: the query as written, then each word
     // from the rarest.
@@ -507,6 +497,134 @@ pub(crate) fn search(
         hits,
         took: started.elapsed(),
     })
+}
+
+/// The strings a hit highlights: every form of every word the query was read as, and of its
+/// literals.
+fn needles_of(reading: &words::Reading, query: &Query) -> Vec<Vec<char>> {
+    reading
+        .words
+        .iter()
+        .flat_map(|word| word.forms.iter().cloned())
+        .chain(
+            query
+                .groups
+                .iter()
+                .flat_map(|group| group.iter().flat_map(Literal::forms)),
+        )
+        .collect()
+}
+
+/// An indexed article as a reader reads it: every passage, with a query's matches.
+#[derive(Debug, Clone)]
+pub struct ArticleText {
+    /// The file, as the user can open it (as [`Hit::path`]).
+    pub path: std::path::PathBuf,
+    /// The article's title (its first passage).
+    pub title: String,
+    /// The words the query was read as (empty without a query).
+    pub words: Vec<String>,
+    /// Every passage, in reading order.
+    pub passages: Vec<ArticlePassage>,
+}
+
+/// One passage of an [`ArticleText`].
+#[derive(Debug, Clone)]
+pub struct ArticlePassage {
+    /// 1-based line where it starts (a document's paragraph).
+    pub line: u64,
+    /// 1-based page, for documents with pages.
+    pub page: Option<u32>,
+    /// The passage's text; empty when `changed`.
+    pub text: String,
+    /// Half-open character ranges in `text` of the query's matches.
+    pub highlights: Vec<(usize, usize)>,
+    /// The file no longer holds the passage as indexed.
+    pub changed: bool,
+}
+
+/// The article `key` with the matches of `query` highlighted, when the commit holds it as an
+/// article: `None` for a key it does not hold, a file it skipped, and a file whose path now
+/// leads out of the seeds folder (a link put in its place): nothing but indexed articles is
+/// read, whatever the key names.
+pub(crate) fn article(
+    context: &Context<'_>,
+    key: &str,
+    query: Option<&Query>,
+) -> Result<Option<ArticleText>> {
+    let known = crate::index::manifest::lookup(context.searcher, &context.index.fields, key)?;
+    if known.is_none_or(|known| known.skipped()) {
+        return Ok(None);
+    }
+    let path = crate::corpus::path_of(context.seeds, key);
+    let inside = match (path.canonicalize(), context.seeds.canonicalize()) {
+        (Ok(file), Ok(seeds)) => file.starts_with(seeds),
+        _ => false,
+    };
+    if !inside {
+        return Ok(None);
+    }
+    let term = tantivy::Term::from_field_text(context.index.fields.key, key);
+    let mut found: Vec<Found> = Vec::new();
+    crate::index::find_alive(context.searcher, &term, search_error, |ord, _, docs| {
+        let columns = context.columns.of(context.searcher, ord)?;
+        for doc in docs {
+            found.push(Found {
+                article: key.to_string(),
+                line: columns.line(doc),
+                address: tantivy::DocAddress::new(ord, doc),
+                text_hash: columns.text_hash(doc),
+                also: Vec::new(),
+                score: 0.0,
+                tier: Tier::SomeWords,
+                matched: 0,
+            });
+        }
+        Ok(None::<()>)
+    })?;
+    found.sort_by_key(|hit| (hit.line, hit.address.segment_ord, hit.address.doc_id));
+    let (words, needles) = match query {
+        Some(query) => {
+            let reading = words::read(query, context.dictionary, context.synonyms, context);
+            let words = reading.words.iter().map(|w| w.text.clone()).collect();
+            (words, needles_of(&reading, query))
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let all: Vec<&Found> = found.iter().collect();
+    let texts = reread(context, &all)?;
+    let mut title = String::new();
+    let passages = found
+        .iter()
+        .zip(texts)
+        .map(|(hit, text)| match text {
+            Some((article_title, passage)) => {
+                title = article_title;
+                let folded = highlight::Passage::new(&passage.text, &passage.tail);
+                let page = passage.origin.locate(&passage.text, 0).and_then(|l| l.page);
+                ArticlePassage {
+                    line: hit.line,
+                    page,
+                    highlights: folded.find(&needles),
+                    text: passage.text,
+                    changed: false,
+                }
+            }
+            None => ArticlePassage {
+                line: hit.line,
+                page: None,
+                text: String::new(),
+                highlights: Vec::new(),
+                changed: true,
+            },
+        })
+        .collect();
+    Ok(Some(ArticleText {
+        path,
+        title,
+        words,
+        passages,
+    }))
 }
 
 /// The strings that are the query as written: a one-group query's literals, or the literals of

@@ -134,6 +134,35 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The article `key` (its path in the seeds folder) with the matches of `raw_query`
+    /// highlighted; `None` when the commit holds no such article (see [`super::article`]).
+    pub fn article(
+        &self,
+        key: &str,
+        raw_query: Option<&str>,
+    ) -> Result<Option<super::ArticleText>> {
+        let query = raw_query.map(super::parse).transpose()?;
+        let searcher = self.reader.searcher();
+        let scope = Scope::default();
+        let context = Context {
+            index: &self.index,
+            searcher: &searcher,
+            seeds: &self.seeds,
+            synonyms: &self.synonyms,
+            dictionary: &self.dictionary,
+            scope: &scope,
+            columns: super::ColumnCache::new(&searcher),
+        };
+        super::article(&context, key, query.as_ref())
+    }
+
+    /// The seeds folder as the session was given it.
+    pub fn seeds(&self) -> &std::path::Path {
+        &self.seeds
+    }
+}
+
 /// The keys of the indexed articles that `globs` accept (see [`SearchOptions::globs`]).
 fn articles_matching(
     index: &SouIndex,
