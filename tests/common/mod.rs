@@ -2,6 +2,8 @@
 //! with `seeds/` to run it in.
 #![allow(dead_code)]
 
+pub mod server;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
