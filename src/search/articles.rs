@@ -249,7 +249,12 @@ impl WordSearch {
     }
 
     /// Runs the search; `pool_size` hits are kept (see [`Pools`]).
-    pub fn run(&self, searcher: &Searcher, pool_size: usize) -> Result<WordHits> {
+    pub fn run(
+        &self,
+        searcher: &Searcher,
+        pool_size: usize,
+        keys: Option<&super::rank::KeyTables>,
+    ) -> Result<WordHits> {
         let all: u64 = if self.contains.len() >= 64 {
             u64::MAX
         } else {
@@ -266,7 +271,8 @@ impl WordSearch {
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
             // Each segment ranks its own articles by ordinal; keys are read for the best only.
             state.pools = Pools::new(pool_size);
-            let mut segment_search = SegmentSearch::open(self, segment, ordinal as SegmentOrdinal)?;
+            let mut segment_search =
+                SegmentSearch::open(self, segment, ordinal as SegmentOrdinal, keys)?;
             segment_search.search(&mut state)?;
             let segment_pools = std::mem::replace(&mut state.pools, Pools::new(0));
             let with_keys = segment_search.columns.with_keys(segment_pools);
@@ -379,6 +385,7 @@ impl<'a> SegmentSearch<'a> {
         search: &'a WordSearch,
         reader: &'a SegmentReader,
         ordinal: SegmentOrdinal,
+        keys: Option<&super::rank::KeyTables>,
     ) -> Result<Self> {
         let scorer = |weight: &dyn Weight| weight.scorer(reader, 1.0).map_err(search_error);
         Ok(SegmentSearch {
@@ -413,7 +420,7 @@ impl<'a> SegmentSearch<'a> {
                 .map(|weight| Lazy::new(weight.as_ref()))
                 .collect(),
             allowed: search.allowed.as_ref().map(|w| Lazy::new(w.as_ref())),
-            columns: PassageColumns::open(reader).map_err(search_error)?,
+            columns: PassageColumns::open(reader, ordinal, keys).map_err(search_error)?,
         })
     }
 

@@ -207,7 +207,7 @@ pub(crate) struct Context<'a> {
     /// Which articles and what of them the search returns.
     pub scope: &'a Scope,
     /// The segments' passage columns, opened once for the search.
-    pub columns: ColumnCache,
+    pub columns: &'a ColumnCache,
 }
 
 /// The passage columns of a commit's segments, each opened the first time a hit's title, twins
@@ -215,6 +215,8 @@ pub(crate) struct Context<'a> {
 /// and block index, which ten hits and their lookups did dozens of times.
 pub(crate) struct ColumnCache {
     opened: std::sync::Mutex<Vec<Option<std::sync::Arc<PassageColumns>>>>,
+    /// The segments' keys, when kept (see [`rank::KeyTables`]).
+    pub keys: Option<std::sync::Arc<rank::KeyTables>>,
 }
 
 impl ColumnCache {
@@ -222,6 +224,7 @@ impl ColumnCache {
     pub fn new(searcher: &Searcher) -> Self {
         ColumnCache {
             opened: std::sync::Mutex::new(vec![None; searcher.segment_readers().len()]),
+            keys: None,
         }
     }
 
@@ -711,6 +714,7 @@ fn search_literal(
         BOUNDARY_BONUS,
         &on_boundaries,
         EnableScoring::disabled_from_searcher(context.searcher),
+        context.columns.keys.clone(),
     )
     .map_err(search_error)?;
     let (pools, total) = context
@@ -755,7 +759,7 @@ fn search_words(
         context.searcher,
     )?;
     search.exact_total = context.scope.exact_total;
-    let found = search.run(context.searcher, pool_size)?;
+    let found = search.run(context.searcher, pool_size, context.columns.keys.as_deref())?;
     let total_weight = search.total_weight();
     let hits = found
         .pools

@@ -24,6 +24,8 @@ use crate::index::documents;
 /// group it matches on word boundaries.
 pub(crate) struct Ranked {
     pool_size: usize,
+    /// Every segment's keys by ordinal, when the session keeps them.
+    keys: Option<std::sync::Arc<KeyTables>>,
     bonus_per_group: Score,
     /// For each query group, the boundary queries of its literals (any one matching earns the
     /// group's share).
@@ -39,6 +41,7 @@ impl Ranked {
         bonus: Score,
         boundary_groups: &[Vec<Box<dyn Query>>],
         scoring: EnableScoring<'_>,
+        keys: Option<std::sync::Arc<KeyTables>>,
     ) -> tantivy::Result<Ranked> {
         let groups = boundary_groups
             .iter()
@@ -51,6 +54,7 @@ impl Ranked {
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Ranked {
             pool_size,
+            keys,
             bonus_per_group: bonus / groups.len().max(1) as Score,
             groups,
         })
@@ -102,7 +106,7 @@ impl Collector for Ranked {
             bonus_per_group: self.bonus_per_group,
             max_bonus: self.bonus_per_group * groups.len() as Score,
             groups,
-            columns: PassageColumns::open(reader)?,
+            columns: PassageColumns::open(reader, segment, self.keys.as_deref())?,
             pools: Pools::new(self.pool_size),
             count: 0,
         })
@@ -129,14 +133,24 @@ impl Collector for Ranked {
 /// remain.
 pub(crate) struct PassageColumns {
     columns: documents::PassageColumns,
+    /// The segment's keys by ordinal, when the session keeps them.
+    keys: Option<std::sync::Arc<Vec<String>>>,
 }
 
 impl PassageColumns {
-    /// Opens the columns of a segment.
-    pub fn open(reader: &SegmentReader) -> tantivy::Result<Self> {
-        Ok(PassageColumns {
-            columns: documents::PassageColumns::open(reader)?,
-        })
+    /// Opens the columns of segment `segment` (`reader`), with its keys from `tables` when
+    /// given.
+    pub fn open(
+        reader: &SegmentReader,
+        segment: SegmentOrdinal,
+        tables: Option<&KeyTables>,
+    ) -> tantivy::Result<Self> {
+        let columns = documents::PassageColumns::open(reader)?;
+        let keys = match tables {
+            Some(tables) => Some(tables.of(segment, &columns)?),
+            None => None,
+        };
+        Ok(PassageColumns { columns, keys })
     }
 
     /// Where the passage `doc` stands in its unit.
@@ -159,6 +173,11 @@ impl PassageColumns {
     /// The pools of a segment, with each article's key in place of its ordinal. The keys are
     /// read in one pass over the column's dictionary, in order.
     pub fn with_keys<K: Ord + Clone>(&self, pools: Pools<K, u64>) -> tantivy::Result<Pools<K>> {
+        if let Some(keys) = &self.keys {
+            return Ok(
+                pools.map_articles(|ord| keys.get(ord as usize).cloned().unwrap_or_default())
+            );
+        }
         let mut ords = pools.articles();
         ords.sort_unstable();
         ords.dedup();
@@ -171,6 +190,47 @@ impl PassageColumns {
             })?;
         let by_ord: std::collections::HashMap<u64, String> = ords.into_iter().zip(keys).collect();
         Ok(pools.map_articles(|ord| by_ord.get(&ord).cloned().unwrap_or_default()))
+    }
+}
+
+/// Every segment's article keys by ordinal, read whole the first time a search of the segment
+/// needs them and kept for the session's later searches: a server's session answers thousands,
+/// and reading a hit's key from the column's dictionary decompresses a block of it each time.
+/// The command line's one search reads only the keys of its hits instead.
+#[derive(Default)]
+pub(crate) struct KeyTables {
+    tables:
+        std::sync::Mutex<std::collections::HashMap<SegmentOrdinal, std::sync::Arc<Vec<String>>>>,
+}
+
+impl KeyTables {
+    /// The keys of segment `segment`, whose columns are `columns`.
+    fn of(
+        &self,
+        segment: SegmentOrdinal,
+        columns: &documents::PassageColumns,
+    ) -> tantivy::Result<std::sync::Arc<Vec<String>>> {
+        if let Some(keys) = self.lock().get(&segment) {
+            return Ok(keys.clone());
+        }
+        let dictionary = columns.keys.dictionary();
+        let mut keys = Vec::with_capacity(dictionary.num_terms());
+        let mut stream = dictionary.stream()?;
+        while stream.advance() {
+            keys.push(String::from_utf8_lossy(stream.key()).into_owned());
+        }
+        let keys = std::sync::Arc::new(keys);
+        self.lock().insert(segment, keys.clone());
+        Ok(keys)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<SegmentOrdinal, std::sync::Arc<Vec<String>>>,
+    > {
+        self.tables.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -329,12 +389,18 @@ mod tests {
             let (expected, expected_count) = every_hit_scored(&searcher, &index, raw);
             let query = parse(raw).unwrap();
             let (main, on_boundaries, _) = build(&index, &query, &Synonyms::default());
-            for limit in [1, 3, 10] {
+            // Keys read from the column's dictionary per search, and from tables a session keeps.
+            let tables = std::sync::Arc::new(KeyTables::default());
+            for (limit, keys) in [1, 3, 10]
+                .into_iter()
+                .flat_map(|limit| [(limit, None), (limit, Some(tables.clone()))])
+            {
                 let collector = Ranked::new(
                     limit,
                     crate::search::BOUNDARY_BONUS,
                     &on_boundaries,
                     EnableScoring::disabled_from_searcher(&searcher),
+                    keys,
                 )
                 .unwrap();
                 let (pools, count) = searcher.search(&main, &collector).unwrap().unwrap();

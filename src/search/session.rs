@@ -5,8 +5,6 @@
 
 use std::path::PathBuf;
 
-use tantivy::IndexReader;
-
 use super::{Context, Query, Results, Scope, Synonyms};
 use crate::analysis::dictionary::Dictionary;
 use crate::index::{self, SouIndex};
@@ -47,7 +45,10 @@ impl Default for SearchOptions<'_> {
 /// One commit of an index, opened for searching.
 pub struct Session {
     index: SouIndex,
-    reader: IndexReader,
+    /// The commit's searcher: its reader never reloads, so every search sees these segments.
+    searcher: tantivy::Searcher,
+    /// Their passage columns, opened once for all the session's searches (a server's many).
+    columns: super::ColumnCache,
     seeds: PathBuf,
     synonyms: Synonyms,
     dictionary: Dictionary,
@@ -81,15 +82,24 @@ impl Session {
             }
             None => Dictionary::new(&Default::default()),
         };
-        let reader = index.reader()?;
+        let searcher = index.reader()?.searcher();
+        let columns = super::ColumnCache::new(&searcher);
         Ok(Session {
             index,
-            reader,
+            searcher,
+            columns,
             seeds,
             synonyms,
             dictionary,
             complete,
         })
+    }
+
+    /// The session for many searches (a server's): each segment's article keys are read whole
+    /// by the first search that needs them and kept, instead of each search reading its hits'.
+    pub fn for_many_searches(mut self) -> Self {
+        self.columns.keys = Some(Default::default());
+        self
     }
 
     /// Whether the commit ends a sync (not an interrupted build's).
@@ -110,10 +120,10 @@ impl Session {
         query: &Query,
         options: &SearchOptions<'_>,
     ) -> Result<Results> {
-        let searcher = self.reader.searcher();
+        let searcher = &self.searcher;
         let articles = match options.globs {
             [] => None,
-            globs => Some(articles_matching(&self.index, &searcher, globs)?),
+            globs => Some(articles_matching(&self.index, searcher, globs)?),
         };
         let scope = Scope {
             articles,
@@ -123,12 +133,12 @@ impl Session {
         };
         let context = Context {
             index: &self.index,
-            searcher: &searcher,
+            searcher,
             seeds: &self.seeds,
             synonyms: &self.synonyms,
             dictionary: &self.dictionary,
             scope: &scope,
-            columns: super::ColumnCache::new(&searcher),
+            columns: &self.columns,
         };
         super::search(&context, raw_query, query, options.limit)
     }
@@ -143,16 +153,16 @@ impl Session {
         raw_query: Option<&str>,
     ) -> Result<Option<super::ArticleText>> {
         let query = raw_query.map(super::parse).transpose()?;
-        let searcher = self.reader.searcher();
+        let searcher = &self.searcher;
         let scope = Scope::default();
         let context = Context {
             index: &self.index,
-            searcher: &searcher,
+            searcher,
             seeds: &self.seeds,
             synonyms: &self.synonyms,
             dictionary: &self.dictionary,
             scope: &scope,
-            columns: super::ColumnCache::new(&searcher),
+            columns: &self.columns,
         };
         super::article(&context, key, query.as_ref())
     }

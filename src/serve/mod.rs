@@ -107,16 +107,13 @@ pub fn serve(
         std::thread::Builder::new()
             .name("sou-watch".into())
             .spawn(move || {
-                let result = shared.engine.clone().watch(stop, &mut |event| {
+                shared.engine.watch(stop, &mut |event| {
                     if matches!(event, WatchEvent::Synced(Ok(_))) {
                         // Opened here, off the requests' path, as soon as a sync commits.
                         let _ = shared.session();
                     }
                     let _ = events.send(event);
-                });
-                if let Err(err) = result {
-                    let _ = events.send(WatchEvent::Synced(Err(err)));
-                }
+                })
             })
             .map_err(listen_error)?
     };
@@ -127,18 +124,21 @@ pub fn serve(
         match received.recv_timeout(Duration::from_millis(100)) {
             Ok(event) => report(ServeEvent::Watch(event)),
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            // The watch ended by itself: it failed, and said so.
+            // The watch ended by itself: it could not go on.
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
+    let stopped = stop.swap(true, Ordering::Relaxed);
     let _ = shutdown.send(true);
-    stop.store(true, Ordering::Relaxed);
-    let _ = watcher.join();
+    let watched = watcher.join();
     for event in received.try_iter() {
         report(ServeEvent::Watch(event));
     }
     runtime.shutdown_timeout(Duration::from_millis(300));
-    Err(Error::Interrupted)
+    match watched {
+        Ok(Err(err)) if !stopped => Err(err),
+        _ => Err(Error::Interrupted),
+    }
 }
 
 /// What the requests share.
@@ -180,7 +180,7 @@ impl Shared {
         {
             return Ok(session.clone());
         }
-        let session = Arc::new(self.engine.session()?);
+        let session = Arc::new(self.engine.session()?.for_many_searches());
         if !session.complete() {
             return Err(Error::IndexBusy {
                 path: index.clone(),
