@@ -89,7 +89,16 @@ pub fn watch(
     // Links are not followed: folders linked to each other many times would be walked once
     // per path (2^15 walks for fifteen folders linked twice each), as the listing once did.
     let config = notify::Config::default().with_follow_symlinks(false);
-    let mut watcher = RecommendedWatcher::new(sender, config).map_err(|err| Error::Watch {
+    // Opens and reads (a search reading its hits' files, in `sou serve` hundreds a second) are
+    // dropped on notify's thread, without waking this one.
+    let handler = move |event: notify::Result<Event>| {
+        let access =
+            matches!(&event, Ok(e) if matches!(e.kind, EventKind::Access(_)) && !e.need_rescan());
+        if !access {
+            let _ = sender.send(event);
+        }
+    };
+    let mut watcher = RecommendedWatcher::new(handler, config).map_err(|err| Error::Watch {
         path: seeds.to_path_buf(),
         reason: err.to_string(),
     })?;
