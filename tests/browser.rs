@@ -39,7 +39,11 @@ fn screenshot(tab: &Tab, name: &str) -> PathBuf {
     let png = tab
         .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
         .unwrap();
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::write(&path, png).unwrap();
     path
@@ -56,7 +60,9 @@ fn corpus() -> Workspace {
         if i == 60 {
             long.push_str("第六十段：安置房将于年底全部交付，居民可以按时入住。\n\n");
         } else {
-            long.push_str(&format!("第{i}段：园区道路、学校和医院的建设都在按计划推进之中。\n\n"));
+            long.push_str(&format!(
+                "第{i}段：园区道路、学校和医院的建设都在按计划推进之中。\n\n"
+            ));
         }
     }
     ws.write("reports/long.txt", &long);
@@ -100,7 +106,10 @@ fn a_person_searches_opens_a_hit_and_reads_it_in_chromium() {
 
     tab.type_str("安置房").unwrap();
     tab.press_key("Enter").unwrap();
-    wait_for(&tab, "return document.querySelectorAll('#hits li.hit').length >= 10");
+    wait_for(
+        &tab,
+        "return document.querySelectorAll('#hits li.hit').length >= 10",
+    );
     let marks = evaluate(
         &tab,
         "return [...document.querySelectorAll('#hits li.hit .snippet mark, #hits li.hit .title mark')].map(m => m.textContent)",
@@ -111,7 +120,10 @@ fn a_person_searches_opens_a_hit_and_reads_it_in_chromium() {
     let status = evaluate(&tab, "return document.getElementById('status').textContent");
     assert!(status.as_str().unwrap().starts_with("共 "), "{status}");
     assert!(
-        evaluate(&tab, "return location.search").as_str().unwrap().contains("q="),
+        evaluate(&tab, "return location.search")
+            .as_str()
+            .unwrap()
+            .contains("q="),
         "the query is in the address, for the back button and for sharing"
     );
 
@@ -120,7 +132,10 @@ fn a_person_searches_opens_a_hit_and_reads_it_in_chromium() {
     // More on demand.
     wait_for(&tab, "return !document.getElementById('more').hidden");
     tab.find_element("#more").unwrap().click().unwrap();
-    wait_for(&tab, "return document.querySelectorAll('#hits li.hit').length > 10");
+    wait_for(
+        &tab,
+        "return document.querySelectorAll('#hits li.hit').length > 10",
+    );
 
     // The hostile article: its title and text are text, nothing of them ran.
     let titles = evaluate(
@@ -174,7 +189,10 @@ fn a_person_searches_opens_a_hit_and_reads_it_in_chromium() {
         })
         .expect("a hit in the body of reports/long.txt");
     link.click().unwrap();
-    wait_for(&tab, "return document.querySelector('#passages p.here') !== null");
+    wait_for(
+        &tab,
+        "return document.querySelector('#passages p.here') !== null",
+    );
     let here = evaluate(
         &tab,
         "const p = document.querySelector('#passages p.here'); const r = p.getBoundingClientRect();
@@ -194,7 +212,10 @@ fn a_person_searches_opens_a_hit_and_reads_it_in_chromium() {
     assert_eq!(here["title"], "高新区安置房建设进展", "{here}");
     assert_eq!(here["passages"], 80, "{here}");
     assert!(here["scrolled"].as_f64().unwrap() > 500.0, "{here}");
-    let (top, bottom) = (here["top"].as_f64().unwrap(), here["bottom"].as_f64().unwrap());
+    let (top, bottom) = (
+        here["top"].as_f64().unwrap(),
+        here["bottom"].as_f64().unwrap(),
+    );
     assert!(
         top >= 0.0 && bottom <= here["height"].as_f64().unwrap(),
         "not in view: {here}"
@@ -203,7 +224,10 @@ fn a_person_searches_opens_a_hit_and_reads_it_in_chromium() {
 
     // Back to the results, then at phone width: nothing wider than the screen.
     tab.find_element("#back").unwrap().click().unwrap();
-    wait_for(&tab, "return !document.getElementById('results').hidden && document.querySelectorAll('#hits li.hit').length >= 10");
+    wait_for(
+        &tab,
+        "return !document.getElementById('results').hidden && document.querySelectorAll('#hits li.hit').length >= 10",
+    );
     tab.set_bounds(Bounds::Normal {
         left: None,
         top: None,

@@ -871,7 +871,15 @@ fn a_title_hit_prints_the_title_once_and_snippets_fit_two_lines() {
 #[test]
 fn completions_for_four_shells_and_a_man_page_name_every_command_and_flag() {
     let ws = Workspace::with_seed();
-    let command = <Vec<&str>>::from(["index", "watch", "search", "stats", "completions", "man"]);
+    let command = <Vec<&str>>::from([
+        "index",
+        "watch",
+        "search",
+        "stats",
+        "serve",
+        "completions",
+        "man",
+    ]);
     let flags = [
         "seeds",
         "index",
@@ -887,6 +895,8 @@ fn completions_for_four_shells_and_a_man_page_name_every_command_and_flag() {
         "no-sync",
         "color",
         "rebuild",
+        "port",
+        "bind",
     ];
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let out = ws.sou(&["completions", shell]);

@@ -171,4 +171,3 @@ pub fn encoded(text: &str) -> String {
         })
         .collect()
 }
-
