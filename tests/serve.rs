@@ -449,3 +449,53 @@ fn searches_answer_during_syncs_and_see_the_edits() {
         "{edited}"
     );
 }
+
+/// Ctrl-C while the first build runs: 130 within the stop's bound, the last commit whole, and
+/// the next `sou index` finishes the folder.
+#[test]
+fn ctrl_c_during_the_first_build_leaves_the_index_whole() {
+    let ws = Workspace::new();
+    for i in 0..4000 {
+        ws.write(
+            &format!("bulk/{:02}/{i:05}.txt", i % 40),
+            &format!("批量文章{i}\n\n第{i}篇的正文，安置房与高新区。\n"),
+        );
+    }
+    let mut child = common::sou()
+        .args(["serve", "--port", "0"])
+        .current_dir(ws.dir.path())
+        .env("SOU_CACHE", ws.path(".sou-cache"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut out, &mut first).unwrap();
+    assert!(first.contains("http://127.0.0.1:"), "{first}");
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: kill() is called with the pid of a child this test owns.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let started = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // The interruption landed mid-build: no commit yet, or one that does not end a sync.
+    let stats = ws.sou(&["stats", "--json"]);
+    let landed = match stats.status.code() {
+        Some(0) => {
+            let stats: Value = serde_json::from_slice(&stats.stdout).unwrap();
+            stats["complete"] == false
+        }
+        _ => true,
+    };
+    assert!(landed, "the build ended before Ctrl-C: {}", stdout(&stats));
+    let index = ws.sou(&["index"]);
+    assert_eq!(index.status.code(), Some(0), "{}", common::stderr(&index));
+    let count = ws.sou(&["search", "安置房", "-c", "--no-sync"]);
+    assert_eq!(stdout(&count).trim(), "4000");
+}
