@@ -175,6 +175,10 @@ pub struct SearchArgs {
     /// Search the index as it is, without syncing first.
     #[arg(long)]
     pub no_sync: bool,
+    /// Find the query as written, one string (as grep -F): no word reading, no exclusions
+    /// or OR; case, width and traditional characters are still folded.
+    #[arg(long, short = 'F')]
+    pub fixed_strings: bool,
     /// When to color the output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,

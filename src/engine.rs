@@ -244,7 +244,7 @@ impl Engine {
         options: &SearchOptions<'_>,
         sync: Option<&SyncOptions<'_>>,
     ) -> Result<SearchOutcome> {
-        let query = crate::search::parse(raw_query)?;
+        let query = crate::search::parse_with(raw_query, options)?;
         let mut report = None;
         let mut busy = None;
         if let Some(sync) = sync {

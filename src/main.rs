@@ -583,7 +583,16 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             ),
         }
     }
-    let raw = query_string(&words, &args.excluded);
+    if let (true, Some(word)) = (args.fixed_strings, args.excluded.first()) {
+        anyhow::bail!(
+            "-F finds the query as written, with no exclusions: -{} is not part of it (quote the whole string to find it)",
+            render::visible(word)
+        );
+    }
+    let raw = match args.fixed_strings {
+        true => words.join(" "),
+        false => query_string(&words, &args.excluded),
+    };
     let listing = args.files_with_matches || args.count;
     let bar = ProgressLine::new("before searching");
     let progress = |p: Progress| bar.update(p);
@@ -602,6 +611,7 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         with_text: !(listing || args.quiet),
         // About two lines of the terminal, less the indent and the two `…`.
         snippet_columns: (2 * terminal_width()).saturating_sub(8).max(20),
+        fixed_strings: args.fixed_strings,
     };
     let sync = SyncOptions {
         interrupt: Some(&INTERRUPTED),

@@ -1188,3 +1188,69 @@ fn help_is_wrapped_at_the_terminal_width() {
     assert!(long.is_empty(), "{long:?}");
     assert!(options.lines().count() > 40, "{help}");
 }
+
+/// `-F` finds the query as written, as `rg -F` does: on a folder without case or width
+/// variants, `sou -F QUERY -l` lists the files `rg -F -l QUERY` does; where the text has them,
+/// sou finds more (it folds), never fewer.
+#[test]
+fn fixed_strings_list_the_files_ripgrep_lists() {
+    let ws = Workspace::new();
+    let files = [
+        ("a.txt", "安置房建设\n\n高新区的安置房今年交付。\n"),
+        (
+            "b.txt",
+            "标题\n\n高新区安置房项目，-智慧社会 与 OR 都是字。\n",
+        ),
+        ("c.md", "# 智慧产业\n\n\"智慧产业\" 不是智慧社会。\n"),
+        ("d/e.txt", "另一篇\n\n居民在安置房里过年。gdp 增长 5%。\n"),
+        ("d/f.txt", "无关\n\n这里什么都没有。\n"),
+    ];
+    for (name, text) in files {
+        ws.write(name, text);
+    }
+    let rg_lists = |query: &str| -> Vec<String> {
+        let out = Command::new("rg")
+            .args(["-F", "-l", "--", query, "seeds"])
+            .current_dir(ws.dir.path())
+            .output()
+            .expect("rg (ripgrep) is missing: apt-get install ripgrep (scripts/test does)");
+        let mut files: Vec<String> = stdout(&out).lines().map(|l| format!("./{l}")).collect();
+        files.sort();
+        files
+    };
+    let sou_lists = |query: &str| -> (Vec<String>, Option<i32>) {
+        let out = ws.sou(&["-F", "-l", "--", query]);
+        let mut files: Vec<String> = stdout(&out).lines().map(String::from).collect();
+        files.sort();
+        (files, out.status.code())
+    };
+    for query in [
+        "安置房",
+        "高新区安置房",
+        "高新区的安置房",
+        "-智慧社会",
+        "OR",
+        "\"智慧产业\"",
+        "智慧",
+        "gdp 增长",
+        "5%",
+        "不存在的字符串",
+    ] {
+        let expected = rg_lists(query);
+        let (found, code) = sou_lists(query);
+        assert_eq!(found, expected, "-F {query}");
+        assert_eq!(
+            code,
+            Some(if expected.is_empty() { 1 } else { 0 }),
+            "{query}"
+        );
+    }
+    // Without -F the same strings are read as the query language: -智慧社会 excludes.
+    ws.write("g.txt", "大写\n\nGDP 增长很快。\n");
+    let (found, _) = sou_lists("gdp 增长");
+    assert!(found.contains(&"./seeds/g.txt".to_string()), "{found:?}");
+    assert!(!rg_lists("gdp 增长").contains(&"./seeds/g.txt".to_string()));
+    let out = ws.sou(&["-F", "安置房", "-智慧社会"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("-智慧社会"), "{}", stderr(&out));
+}

@@ -41,9 +41,18 @@ use crate::{Error, Result};
 
 pub use articles::Tier;
 pub use highlight::{Snippet, snippet_at, snippet_in_columns};
-pub use query::{Literal, Query, parse};
+pub use query::{Literal, Query, parse, parse_fixed};
 pub use session::{SearchOptions, Session};
 pub use synonyms::Synonyms;
+
+/// `raw_query` parsed as `options` say: the query language, or one fixed string.
+pub fn parse_with(raw_query: &str, options: &SearchOptions<'_>) -> Result<Query> {
+    if options.fixed_strings {
+        parse_fixed(raw_query)
+    } else {
+        parse(raw_query)
+    }
+}
 
 /// Candidates kept beyond the limit, to fill the places of duplicates folded into one hit.
 const DUPLICATE_SLACK: usize = 16;

@@ -220,6 +220,26 @@ pub fn parse(input: &str) -> Result<Query> {
     Ok(query)
 }
 
+/// `input` as one string to find as written (`-F`, grep's fixed strings): no words, no
+/// exclusions, no `OR`, quotes and spaces as typed; folded as every query is.
+pub fn parse_fixed(input: &str) -> Result<Query> {
+    let Some(literal) = Literal::new(input, true) else {
+        return Err(Error::Query(
+            "empty query: give at least one character to search for".into(),
+        ));
+    };
+    if literal.chars.len() > MAX_TERM_CHARS {
+        return Err(Error::Query(format!(
+            "a string of {} characters is too long (at most {MAX_TERM_CHARS})",
+            literal.chars.len()
+        )));
+    }
+    Ok(Query {
+        groups: vec![vec![literal]],
+        excluded: Vec::new(),
+    })
+}
+
 /// Most terms a query may have: each is a string to look up, and a query of thousands took
 /// gigabytes.
 pub const MAX_TERMS: usize = 32;

@@ -28,6 +28,8 @@ pub struct SearchOptions<'a> {
     pub with_text: bool,
     /// How wide a hit's snippet is, in terminal columns (a Chinese character takes two).
     pub snippet_columns: usize,
+    /// The query is one string to find as written (see [`super::parse_fixed`]).
+    pub fixed_strings: bool,
 }
 
 impl Default for SearchOptions<'_> {
@@ -38,6 +40,7 @@ impl Default for SearchOptions<'_> {
             exact_total: false,
             with_text: true,
             snippet_columns: DEFAULT_SNIPPET_COLUMNS,
+            fixed_strings: false,
         }
     }
 }
@@ -109,7 +112,7 @@ impl Session {
 
     /// Parses and runs `raw_query`.
     pub fn search(&self, raw_query: &str, options: &SearchOptions<'_>) -> Result<Results> {
-        let query = super::parse(raw_query)?;
+        let query = super::parse_with(raw_query, options)?;
         self.search_parsed(raw_query, &query, options)
     }
 
