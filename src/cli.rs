@@ -182,6 +182,18 @@ pub struct SearchArgs {
     /// When to color the output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+    /// The order of the hits shown: best first, or by path and line (the same best N).
+    #[arg(long, value_enum, default_value_t = SortBy::Rank, value_name = "BY")]
+    pub sort: SortBy,
+}
+
+/// The order `--sort` shows hits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortBy {
+    /// Best first.
+    Rank,
+    /// By file path, then line (as `rg --sort path`).
+    Path,
 }
 
 /// When to color text output.

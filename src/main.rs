@@ -687,7 +687,13 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             warn_if_empty(sou, report);
         }
     }
-    let results = outcome.results;
+    let mut results = outcome.results;
+    if args.sort == cli::SortBy::Path {
+        // Paths compared as the user sees them, byte for byte (ripgrep's order).
+        results
+            .hits
+            .sort_by(|a, b| (a.path.as_os_str(), a.line).cmp(&(b.path.as_os_str(), b.line)));
+    }
     // Found or not, whatever the limit shows (`-n 0` too), as grep's status: found when some
     // article holds every word; best-effort hits are shown, but do not tell a script that the
     // query was found.

@@ -1254,3 +1254,54 @@ fn fixed_strings_list_the_files_ripgrep_lists() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("-智慧社会"), "{}", stderr(&out));
 }
+
+/// `--sort path` shows the same best hits as the rank order, by path and line.
+#[test]
+fn sort_path_shows_the_best_hits_by_path_and_line() {
+    let ws = Workspace::new();
+    for (name, copies) in [("b/1.txt", 1), ("a/2.txt", 3), ("a/1.txt", 1), ("c.txt", 2)] {
+        let body: String = (0..copies)
+            .map(|i| format!("第{i}段写到安置房，{name}。\n\n"))
+            .collect();
+        ws.write(name, &format!("标题{name}\n\n{body}"));
+    }
+    let hits = |args: &[&str]| -> Vec<(String, u64)> {
+        let out = ws.sou(&[&["安置房", "--json", "-n", "5"][..], args].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h["path"].as_str().unwrap().to_string(),
+                    h["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let by_rank = hits(&[]);
+    let by_path = hits(&["--sort", "path"]);
+    assert_eq!(by_rank.len(), 5);
+    let mut sorted = by_rank.clone();
+    sorted.sort();
+    assert_ne!(
+        by_rank, sorted,
+        "the test needs a rank order that is not the path order"
+    );
+    assert_eq!(by_path, sorted);
+    assert_eq!(hits(&["--sort", "rank"]), by_rank);
+    let files = stdout(&ws.sou(&["安置房", "-l", "--sort", "path"]));
+    assert_eq!(
+        files.lines().collect::<Vec<_>>(),
+        [
+            "./seeds/a/1.txt",
+            "./seeds/a/2.txt",
+            "./seeds/b/1.txt",
+            "./seeds/c.txt"
+        ]
+    );
+    let bad = ws.sou(&["安置房", "--sort", "size"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
