@@ -175,6 +175,11 @@ pub struct SearchArgs {
     /// Search the index as it is, without syncing first.
     #[arg(long)]
     pub no_sync: bool,
+    /// At most N hits from one file (as ripgrep's -m): the next best file's come instead.
+    /// Text, --json and --vimgrep only.
+    #[arg(long, short = 'm', value_name = "N", value_parser = clap::value_parser!(u64).range(1..),
+          conflicts_with_all = ["files_with_matches", "count", "quiet"])]
+    pub max_count: Option<u64>,
     /// Find the query as written, one string (as grep -F): no word reading, no exclusions
     /// or OR; case, width and traditional characters are still folded.
     #[arg(long, short = 'F')]

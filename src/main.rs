@@ -688,6 +688,9 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut results = outcome.results;
+    if let Some(per_file) = args.max_count {
+        results = at_most_per_file(sou, &raw, options, results, per_file as usize)?;
+    }
     if args.sort == cli::SortBy::Path {
         // Paths compared as the user sees them, byte for byte (ripgrep's order).
         results
@@ -738,6 +741,45 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The best `options.limit` hits of `results` with at most `per_file` from one file, searching
+/// again with a larger limit (and no sync) while capping left too few and more hits may exist.
+/// Ranks are counted again over what is kept.
+fn at_most_per_file(
+    sou: &Engine,
+    raw: &str,
+    mut options: SearchOptions<'_>,
+    mut results: sou::Results,
+    per_file: usize,
+) -> anyhow::Result<sou::Results> {
+    /// Past this many hits, a search is not widened again: what is kept is shown.
+    const WIDEST: usize = 10_000;
+    let wanted = options.limit;
+    loop {
+        let mut per_path: std::collections::HashMap<std::path::PathBuf, usize> = Default::default();
+        let kept: Vec<sou::search::Hit> = results
+            .hits
+            .iter()
+            .filter(|hit| {
+                let seen = per_path.entry(hit.path.clone()).or_default();
+                *seen += 1;
+                *seen <= per_file
+            })
+            .take(wanted)
+            .cloned()
+            .collect();
+        let exhausted = results.hits.len() < options.limit;
+        if kept.len() >= wanted || exhausted || options.limit >= WIDEST {
+            results.hits = kept;
+            for (i, hit) in results.hits.iter_mut().enumerate() {
+                hit.rank = i + 1;
+            }
+            return Ok(results);
+        }
+        options.limit = options.limit.saturating_mul(4).min(WIDEST);
+        results = sou.search(raw, &options, None)?.results;
+    }
 }
 
 /// The terminal's width in columns, for snippets of about two lines; 80 when unknown.

@@ -1305,3 +1305,68 @@ fn sort_path_shows_the_best_hits_by_path_and_line() {
     let bad = ws.sou(&["安置房", "--sort", "size"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `-m N` keeps at most N hits from one file, as ripgrep's `-m`: the next best files' hits
+/// take the places, in rank order.
+#[test]
+fn max_count_keeps_at_most_n_hits_per_file() {
+    let ws = Workspace::new();
+    let big: String = (0..8)
+        .map(|i| format!("第{i}段：安置房，安置房，安置房。\n\n"))
+        .collect();
+    ws.write("big.txt", &format!("安置房专题\n\n{big}"));
+    for i in 0..5 {
+        ws.write(
+            &format!("small{i}.txt"),
+            &format!("小文{i}\n\n这里也提到安置房{i}。\n"),
+        );
+    }
+    let hits = |args: &[&str]| -> Vec<(u64, String)> {
+        let out = ws.sou(&[&["安置房", "--json"][..], args].concat());
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                (
+                    h["rank"].as_u64().unwrap(),
+                    h["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let all = hits(&["-n", "100"]);
+    let from_big =
+        |hits: &[(u64, String)]| hits.iter().filter(|h| h.1.ends_with("big.txt")).count();
+    assert!(
+        from_big(&hits(&["-n", "4"])) >= 2,
+        "{:?}",
+        hits(&["-n", "4"])
+    );
+    for per_file in [1usize, 2] {
+        let capped = hits(&["-n", "4", "-m", &per_file.to_string()]);
+        // The rank order's hits with the extra ones of each file left out.
+        let mut count: std::collections::HashMap<String, usize> = Default::default();
+        let expected: Vec<String> = all
+            .iter()
+            .filter(|(_, path)| {
+                let seen = count.entry(path.clone()).or_default();
+                *seen += 1;
+                *seen <= per_file
+            })
+            .take(4)
+            .map(|(_, path)| path.clone())
+            .collect();
+        assert_eq!(
+            capped.iter().map(|h| h.1.clone()).collect::<Vec<_>>(),
+            expected,
+            "-m {per_file}"
+        );
+        assert_eq!(capped.iter().map(|h| h.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert!(from_big(&capped) <= per_file);
+    }
+    assert_eq!(ws.sou(&["安置房", "-m", "0"]).status.code(), Some(2));
+    assert_eq!(ws.sou(&["安置房", "-m", "1", "-l"]).status.code(), Some(2));
+}
