@@ -175,6 +175,11 @@ pub struct SearchArgs {
     /// Search the index as it is, without syncing first.
     #[arg(long)]
     pub no_sync: bool,
+    /// Only files of this type (as ripgrep's -t; repeatable): txt, md (.md, .markdown), html
+    /// (.html, .htm, .xhtml), pdf, docx, odt, epub. Only what --ext indexes is searched.
+    #[arg(long = "type", short = 't', value_name = "TYPE",
+          value_parser = ["txt", "md", "html", "pdf", "docx", "odt", "epub"])]
+    pub types: Vec<String>,
     /// At most N hits from one file (as ripgrep's -m): the next best file's come instead.
     /// Text, --json and --vimgrep only.
     #[arg(long, short = 'm', value_name = "N", value_parser = clap::value_parser!(u64).range(1..),

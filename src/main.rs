@@ -594,6 +594,16 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         false => query_string(&words, &args.excluded),
     };
     let listing = args.files_with_matches || args.count;
+    let extensions: Vec<String> = args
+        .types
+        .iter()
+        .flat_map(|kind| match kind.as_str() {
+            "md" => vec!["md", "markdown"],
+            "html" => vec!["html", "htm", "xhtml"],
+            other => vec![other],
+        })
+        .map(String::from)
+        .collect();
     let bar = ProgressLine::new("before searching");
     let progress = |p: Progress| bar.update(p);
     let options = SearchOptions {
@@ -612,6 +622,7 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         // About two lines of the terminal, less the indent and the two `…`.
         snippet_columns: (2 * terminal_width()).saturating_sub(8).max(20),
         fixed_strings: args.fixed_strings,
+        extensions: &extensions,
     };
     let sync = SyncOptions {
         interrupt: Some(&INTERRUPTED),

@@ -1370,3 +1370,31 @@ fn max_count_keeps_at_most_n_hits_per_file() {
     assert_eq!(ws.sou(&["安置房", "-m", "0"]).status.code(), Some(2));
     assert_eq!(ws.sou(&["安置房", "-m", "1", "-l"]).status.code(), Some(2));
 }
+
+/// `-t TYPE` searches files of that format only, as ripgrep's `-t`, together with `-g` (both
+/// must accept a file).
+#[test]
+fn type_keeps_the_files_of_a_format() {
+    let ws = Workspace::new();
+    ws.write("a.txt", "文本\n\n安置房在文本里。\n");
+    ws.write("b.md", "# 标记\n\n安置房在标记里。\n");
+    ws.write("c.markdown", "# 另一种\n\n安置房在另一种标记里。\n");
+    ws.write("E.MD", "# 大写\n\n安置房在大写扩展名里。\n");
+    let files = |args: &[&str]| -> Vec<String> {
+        let out = ws.sou(&[&["安置房", "-l", "--ext", "txt,md,markdown"][..], args].concat());
+        let mut files: Vec<String> = stdout(&out).lines().map(String::from).collect();
+        files.sort();
+        files
+    };
+    let seeds =
+        |names: &[&str]| -> Vec<String> { names.iter().map(|n| format!("./seeds/{n}")).collect() };
+    assert_eq!(files(&[]), seeds(&["E.MD", "a.txt", "b.md", "c.markdown"]));
+    assert_eq!(files(&["-t", "md"]), seeds(&["E.MD", "b.md", "c.markdown"]));
+    assert_eq!(files(&["-t", "txt"]), seeds(&["a.txt"]));
+    assert_eq!(files(&["--type", "txt", "-t", "md"]), files(&[]));
+    assert_eq!(files(&["-t", "md", "-g", "!c.*"]), seeds(&["E.MD", "b.md"]));
+    assert_eq!(files(&["-t", "pdf"]), Vec::<String>::new());
+    let bad = ws.sou(&["安置房", "-t", "nosuch"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("nosuch"), "{}", stderr(&bad));
+}

@@ -30,6 +30,8 @@ pub struct SearchOptions<'a> {
     pub snippet_columns: usize,
     /// The query is one string to find as written (see [`super::parse_fixed`]).
     pub fixed_strings: bool,
+    /// Only articles whose file has one of these extensions (any case); empty: all.
+    pub extensions: &'a [String],
 }
 
 impl Default for SearchOptions<'_> {
@@ -41,6 +43,7 @@ impl Default for SearchOptions<'_> {
             with_text: true,
             snippet_columns: DEFAULT_SNIPPET_COLUMNS,
             fixed_strings: false,
+            extensions: &[],
         }
     }
 }
@@ -124,9 +127,11 @@ impl Session {
         options: &SearchOptions<'_>,
     ) -> Result<Results> {
         let searcher = &self.searcher;
-        let articles = match options.globs {
-            [] => None,
-            globs => Some(articles_matching(&self.index, searcher, globs)?),
+        let articles = match (options.globs, options.extensions) {
+            ([], []) => None,
+            (globs, extensions) => {
+                Some(articles_matching(&self.index, searcher, globs, extensions)?)
+            }
         };
         let scope = Scope {
             articles,
@@ -176,11 +181,13 @@ impl Session {
     }
 }
 
-/// The keys of the indexed articles that `globs` accept (see [`SearchOptions::globs`]).
+/// The keys of the indexed articles that `globs` accept (see [`SearchOptions::globs`]) and
+/// that have one of `extensions` (when some are given).
 fn articles_matching(
     index: &SouIndex,
     searcher: &tantivy::Searcher,
     globs: &[String],
+    extensions: &[String],
 ) -> Result<Vec<String>> {
     let mut builder = ignore::overrides::OverrideBuilder::new("/");
     for glob in globs {
@@ -199,6 +206,8 @@ fn articles_matching(
         .into_iter()
         .filter(|(key, known)| {
             !known.skipped()
+                && (extensions.is_empty()
+                    || crate::corpus::has_extension(std::path::Path::new(key), extensions))
                 && !overrides
                     .matched(std::path::Path::new("/").join(key), false)
                     .is_ignore()
