@@ -194,10 +194,7 @@ impl JsonStats {
             passages: stats.passages,
             terms: stats.distinct_grams,
             index_bytes: stats.index_bytes,
-            synced_at: stats.synced_at.map(|secs| {
-                let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
-                humantime::format_rfc3339_seconds(time).to_string()
-            }),
+            synced_at: stats.synced_at.map(super::synced_at),
             complete: stats.complete,
             being_written: stats.being_written,
             settings: stats.settings.clone(),

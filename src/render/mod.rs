@@ -281,13 +281,9 @@ pub fn write_stats<W: Write>(
     writeln!(out, "passages:  {}", stats.passages)?;
     writeln!(out, "terms:     {} distinct", stats.distinct_grams)?;
     writeln!(out, "size:      {}", human_bytes(stats.index_bytes))?;
-    let synced = stats.synced_at.map_or_else(
-        || "never".to_string(),
-        |secs| {
-            let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
-            humantime::format_rfc3339_seconds(time).to_string()
-        },
-    );
+    let synced = stats
+        .synced_at
+        .map_or_else(|| "never".to_string(), synced_at);
     let state = if stats.being_written {
         " (another sou process is updating it now)"
     } else if stats.complete {
@@ -310,6 +306,12 @@ pub fn write_stats<W: Write>(
 }
 
 pub use crate::units::human_bytes;
+
+/// When a sync committed, given in seconds since the epoch, as RFC 3339 (UTC).
+pub(crate) fn synced_at(secs: u64) -> String {
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    humantime::format_rfc3339_seconds(time).to_string()
+}
 
 /// One line counting the files of other types than articles among `skipped`, by extension:
 /// `30 files of other types not indexed (pdf ×28, docx ×2); sou stats lists them`.

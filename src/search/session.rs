@@ -139,20 +139,10 @@ impl Session {
             with_text: options.with_text,
             snippet_columns: options.snippet_columns,
         };
-        let context = Context {
-            index: &self.index,
-            searcher,
-            seeds: &self.seeds,
-            synonyms: &self.synonyms,
-            dictionary: &self.dictionary,
-            scope: &scope,
-            columns: &self.columns,
-        };
+        let context = self.context(&scope);
         super::search(&context, raw_query, query, options.limit)
     }
-}
 
-impl Session {
     /// The article `key` (its path in the seeds folder) with the matches of `raw_query`
     /// highlighted; `None` when the commit holds no such article (see [`super::article`]).
     pub fn article(
@@ -161,23 +151,22 @@ impl Session {
         raw_query: Option<&str>,
     ) -> Result<Option<super::ArticleText>> {
         let query = raw_query.map(super::parse).transpose()?;
-        let searcher = &self.searcher;
         let scope = Scope::default();
-        let context = Context {
-            index: &self.index,
-            searcher,
-            seeds: &self.seeds,
-            synonyms: &self.synonyms,
-            dictionary: &self.dictionary,
-            scope: &scope,
-            columns: &self.columns,
-        };
+        let context = self.context(&scope);
         super::article(&context, key, query.as_ref())
     }
 
-    /// The seeds folder as the session was given it.
-    pub fn seeds(&self) -> &std::path::Path {
-        &self.seeds
+    /// What a search of the session's commit within `scope` reads from.
+    fn context<'a>(&'a self, scope: &'a Scope) -> Context<'a> {
+        Context {
+            index: &self.index,
+            searcher: &self.searcher,
+            seeds: &self.seeds,
+            synonyms: &self.synonyms,
+            dictionary: &self.dictionary,
+            scope,
+            columns: &self.columns,
+        }
     }
 }
 

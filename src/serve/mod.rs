@@ -93,10 +93,9 @@ pub fn serve(
         let _entered = runtime.enter();
         tokio::net::TcpListener::from_std(listener).map_err(listen_error)?
     };
-    let engine = Arc::new(engine);
     let searches = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
     let shared = Arc::new(Shared {
-        engine: engine.clone(),
+        engine: Arc::new(engine),
         current: Mutex::new(None),
         searches: tokio::sync::Semaphore::new(searches),
         loopback_only: address.ip().is_loopback(),
