@@ -8,16 +8,19 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 /// Examples shown at the end of `sou --help`.
 const EXAMPLES: &str = "\
 Examples:
-  sou 安置房                           search ./seeds (the index is built or updated first)
-  sou search 高新区安置房 --seeds ~/news  search your own folder of articles
-  vim -q <(sou search 安置房 --vimgrep)  jump to every hit in vim";
+  sou 安置房                         search ./seeds (the index is built or updated first)
+  sou 高新区安置房 ~/news ~/reports    search your own folders of articles
+  sou '智慧产业 -智慧社会' -l          a word left out, files only
+  vim -q <(sou 安置房 --vimgrep)       jump to every hit in vim";
 
 /// Examples shown at the end of `sou search --help`.
 const SEARCH_EXAMPLES: &str = "\
 Examples:
-  sou search 安置房什么时候建成 -n 5       words, questions and titles find the article
-  sou search '\"智慧产业\"' -智慧社会 -l    as written, excluding a word, files only
-  sou search 安置房 -g 'policy/**' --json  only files below policy/, as JSON";
+  sou 安置房什么时候建成 -n 5          words, questions and titles find the article
+  sou '\"智慧产业\" -智慧社会' -l        as written, excluding a word, files only
+  sou '苹果 -iphone' news            a Latin word is excluded inside the query
+  sou 安置房 -g 'policy/**' --json   only files below policy/, as JSON
+  sou 安置房 news/0001.txt -C 1      one file, with a passage of context";
 
 /// Examples shown at the end of `sou serve --help`.
 const SERVE_EXAMPLES: &str = "\
@@ -34,7 +37,8 @@ Examples:
     about,
     long_about = None,
     after_help = EXAMPLES,
-    arg_required_else_help = true
+    arg_required_else_help = true,
+    override_usage = "sou [OPTIONS] <QUERY> [PATH]...\n       sou <COMMAND>"
 )]
 pub struct Cli {
     /// Folders to work on.
@@ -89,11 +93,11 @@ pub enum Command {
         #[arg(value_name = "DIR")]
         folder: Option<PathBuf>,
     },
-    /// Search, after bringing the index in step. Words must all match; "quotes" match as
-    /// written; -word excludes; a OR b accepts either. `sou QUERY` is short for this.
+    /// Search, after bringing the index in step: the first argument that is not an option is
+    /// the query, every later one a path. `sou QUERY [PATH]...` is short for this.
     #[command(
         after_help = SEARCH_EXAMPLES,
-        override_usage = "sou search [OPTIONS] <QUERY>...\n       sou <QUERY>... [OPTIONS]"
+        override_usage = "sou [OPTIONS] <QUERY> [PATH]...\n       sou search [OPTIONS] <QUERY> [PATH]...\n       sou [OPTIONS] -e <QUERY> [PATH]..."
     )]
     Search(SearchArgs),
     /// Show what the index holds.
@@ -138,12 +142,20 @@ pub enum Command {
 /// What `sou search` takes.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// The query; several arguments form one query. A last argument that is a folder is
-    /// the folder to search (as --seeds).
-    #[arg(required_unless_present = "excluded", value_name = "QUERY")]
-    pub query: Vec<std::ffi::OsString>,
-    /// Words given as `-word`: rewritten to this before parsing, so that a query word
-    /// starting with `-` is not taken for an option.
+    /// The query: one argument (quote a query of several words: '安置房 -建设'). Words must
+    /// all match; "quotes" match as written; -word excludes; a OR b accepts either.
+    #[arg(required_unless_present_any = ["excluded", "query_option"], value_name = "QUERY")]
+    pub query: Option<std::ffi::OsString>,
+    /// Files and folders to search [default: $SOU_SEEDS, else ./seeds when it exists, else the
+    /// current folder]. Each folder keeps its own index; a file is searched in the index of the
+    /// folder holding it.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The query, given as an option (as ripgrep's -e): every argument is then a path.
+    #[arg(long = "query", short = 'e', value_name = "QUERY")]
+    pub query_option: Option<String>,
+    /// Words given as `-智慧社会`, a CJK word after a dash (no option is CJK): rewritten to
+    /// this before parsing.
     #[arg(long = "exclude", hide = true, value_name = "WORD")]
     pub excluded: Vec<String>,
     /// How many passages to show [default: 10] (with -l, how many files [default: all of them]).
@@ -165,7 +177,7 @@ pub struct SearchArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
     /// Accepted as ripgrep's flag, and changes nothing: sou always folds case (and width, and
-    /// traditional characters to simplified). Without it, `-i` would read as an exclusion.
+    /// traditional characters to simplified).
     #[arg(long, short = 'i')]
     pub ignore_case: bool,
     /// Only files whose path in the seeds folder matches this glob (`policy/**`); a glob
@@ -189,6 +201,19 @@ pub struct SearchArgs {
     /// or OR; case, width and traditional characters are still folded.
     #[arg(long, short = 'F')]
     pub fixed_strings: bool,
+    /// Only hits whose words stand on jieba word boundaries (as grep's -w on words): 和服 is
+    /// not found in 管理和服务.
+    #[arg(long, short = 'w')]
+    pub word_regexp: bool,
+    /// Show N passages of the article after each hit.
+    #[arg(long, short = 'A', value_name = "N", conflicts_with_all = ["files_with_matches", "count", "quiet", "vimgrep"])]
+    pub after_context: Option<usize>,
+    /// Show N passages of the article before each hit.
+    #[arg(long, short = 'B', value_name = "N", conflicts_with_all = ["files_with_matches", "count", "quiet", "vimgrep"])]
+    pub before_context: Option<usize>,
+    /// Show N passages of the article before and after each hit (-A and -B win over it).
+    #[arg(long, short = 'C', value_name = "N", conflicts_with_all = ["files_with_matches", "count", "quiet", "vimgrep"])]
+    pub context: Option<usize>,
     /// When to color the output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -267,8 +292,9 @@ impl OptionNames {
 }
 
 /// The command line as clap should see it: `sou QUERY` becomes `sou search QUERY`, and the
-/// `-word` exclusions of a search become options (see [`rewrite_exclusions`]).
-pub fn rewrite_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+/// `-智慧社会` exclusions of a search become options (see [`rewrite_exclusions`]). An error
+/// names an argument that reads as neither an option nor an exclusion.
+pub fn rewrite_args(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>, String> {
     rewrite_exclusions(insert_search(args))
 }
 
@@ -316,11 +342,12 @@ fn insert_search(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     args
 }
 
-/// Rewrites the `-word` exclusions of a `sou search` command line (`-智慧社会`, `-"安置房 建设"`,
-/// `-iphone`, `-2020`) into `--exclude=word`, leaving options, option values and anything after
-/// `--` alone. An argument is an exclusion when it starts with one `-` and does not read as
-/// short flags (see [`OptionNames::are_short_flags`]).
-fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+/// Rewrites the exclusions of a `sou search` command line given as arguments of their own
+/// (`-智慧社会`, `-"安置房 建设"`, `-2020`: a dash then a character no option starts with) into
+/// `--exclude=word`, leaving options, option values and anything after `--` alone. A dash then a
+/// Latin letter is an option, as in ripgrep: when it is none of sou's, the error says how to
+/// exclude a Latin word instead (inside the query: `'苹果 -iphone'`).
+fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>, String> {
     let names = OptionNames::of(&Cli::command());
     let mut out = Vec::with_capacity(args.len());
     let mut in_search = false;
@@ -341,15 +368,22 @@ fn rewrite_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> 
             in_search = true;
         } else if in_search
             && let Some(word) = text.strip_prefix('-')
-            && word.chars().next().is_some_and(|c| c != '-')
-            && !names.are_short_flags(word)
+            && let Some(first) = word.chars().next()
+            && first != '-'
         {
-            out.push(format!("--exclude={word}").into());
-            continue;
+            if !first.is_ascii_alphabetic() {
+                out.push(format!("--exclude={word}").into());
+                continue;
+            }
+            if !names.are_short_flags(word) {
+                return Err(format!(
+                    "unexpected argument '{text}': sou has no such option; to leave out a Latin word, put it in the query, as in sou 'QUERY {text}'"
+                ));
+            }
         }
         out.push(text.into());
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -358,6 +392,7 @@ mod tests {
 
     fn rewrite(args: &[&str]) -> Vec<String> {
         rewrite_args(args.iter().map(Into::into).collect())
+            .unwrap()
             .into_iter()
             .map(|a| a.into_string().unwrap())
             .collect()
@@ -417,22 +452,29 @@ mod tests {
             assert_eq!(rewrite(line), line);
         }
         assert_eq!(rewrite(&["sou", "search", "-"]), ["sou", "search", "-"]);
-        // Latin words and numbers are exclusions too, unless they read as short flags.
+        // Numbers are exclusions too; Latin letters are options, as in ripgrep.
         assert_eq!(
-            rewrite(&[
-                "sou", "search", "苹果", "-iphone", "-2020", "-n5", "-lq", "-law"
-            ]),
+            rewrite(&["sou", "search", "苹果", "-2020", "-n5", "-lq", "-iw", "-C2"]),
             [
                 "sou",
                 "search",
                 "苹果",
-                "--exclude=iphone",
                 "--exclude=2020",
                 "-n5",
                 "-lq",
-                "--exclude=law"
+                "-iw",
+                "-C2"
             ]
         );
+        for line in [
+            &["sou", "苹果", "-iphone"][..],
+            &["sou", "search", "苹果", "-law"],
+        ] {
+            let args = line.iter().map(Into::into).collect();
+            let err = rewrite_args(args).unwrap_err();
+            assert!(err.contains(line[line.len() - 1]), "{err}");
+            assert!(err.contains("in the query"), "{err}");
+        }
     }
 
     #[test]
@@ -450,16 +492,18 @@ mod tests {
     #[test]
     fn the_rewritten_line_parses() {
         let args = rewrite_args(
-            ["sou", "智慧产业", "-智慧社会", "--json"]
+            ["sou", "智慧产业", "-智慧社会", "news", "--json", "old"]
                 .iter()
                 .map(Into::into)
                 .collect(),
-        );
+        )
+        .unwrap();
         let cli = Cli::try_parse_from(args).unwrap();
         let Command::Search(search) = cli.command else {
             panic!("not a search");
         };
-        assert_eq!(search.query, ["智慧产业"]);
+        assert_eq!(search.query.as_deref(), Some("智慧产业".as_ref()));
+        assert_eq!(search.paths, [PathBuf::from("news"), PathBuf::from("old")]);
         assert_eq!(search.excluded, ["智慧社会"]);
         assert!(search.json);
     }

@@ -2,6 +2,7 @@
 //! the outcome to grep's exit codes (0 found, 1 nothing found, 2 error; 130 interrupted).
 
 mod cli;
+mod paths;
 
 /// mimalloc rather than the system allocator: glibc's keeps the high-water mark of every
 /// thread's arena, so a build's memory kept growing with the corpus although what it holds at
@@ -76,7 +77,12 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         };
     }
-    let cli = Cli::parse_from(cli::rewrite_args(args));
+    let args = cli::rewrite_args(args).unwrap_or_else(|message| {
+        <Cli as clap::CommandFactory>::command()
+            .error(clap::error::ErrorKind::UnknownArgument, message)
+            .exit()
+    });
+    let cli = Cli::parse_from(args);
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
         Ok(Ok(code)) => code,
         Ok(Err(err)) => {
@@ -189,7 +195,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut seeds = folders.seeds.clone();
     let mut command = command;
     let folder = match &mut command {
-        Command::Search(args) => trailing_folder(&mut args.query),
+        Command::Search(_) => None,
         Command::Index { folder, .. }
         | Command::Watch { folder }
         | Command::Stats { folder, .. }
@@ -211,6 +217,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let seeds = seeds.or_else(|| env_var("SOU_SEEDS").map(PathBuf::from));
     let given_index = folders
         .index
+        .clone()
         .or_else(|| env_var("SOU_INDEX").map(PathBuf::from));
     let shown = |flag: &str, path: &Option<PathBuf>| match path {
         Some(path) => format!("{flag} {}", sou::corpus::display_os(path.as_os_str())),
@@ -227,13 +234,83 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         seeds: shown("", &seeds),
         index: shown(" --index", &given_index),
     });
+    if let Command::Search(mut args) = command {
+        // ripgrep's -e: the query is an option, and every argument a path.
+        if args.query_option.is_some()
+            && let Some(first) = args.query.take()
+        {
+            args.paths.insert(0, PathBuf::from(first));
+        }
+        let flag = folders.seeds.is_some();
+        let targets = paths::resolve(&args.paths, seeds.as_deref(), flag, |folder| {
+            default_index(folder).is_ok_and(|index| sou::index::is_index_of(&index, folder))
+        })?;
+        if targets.len() > 1 && given_index.is_some() {
+            anyhow::bail!(
+                "--index (or SOU_INDEX) names one folder's index, and the paths name {} folders: leave it out, and each keeps its own",
+                targets.len()
+            );
+        }
+        let mut engines = Vec::with_capacity(targets.len());
+        for target in targets {
+            let index = match &given_index {
+                Some(index) => index.clone(),
+                None => default_index(&target.seeds)?,
+            };
+            let config = configure(&folders, target.seeds, index)?;
+            engines.push((Engine::new(config), target.files));
+        }
+        // Only a search that syncs first may have a build to stop.
+        if !args.no_sync {
+            stop_on_ctrl_c();
+        }
+        return search(&engines, &args);
+    }
     let seeds = seeds.unwrap_or_else(|| PathBuf::from("./seeds"));
     let index_dir = match given_index {
         Some(index) => index,
         None => default_index(&seeds)?,
     };
+    let config = configure(&folders, seeds, index_dir)?;
+    let sou = Engine::new(config);
+    match command {
+        Command::Index {
+            rebuild,
+            commit_every,
+            ..
+        } => {
+            stop_on_ctrl_c();
+            let report = index(&sou, rebuild, commit_every)?;
+            warn_skipped(&sou.config().seeds, &report, true);
+            warn_if_empty(&sou, &report);
+            writeln!(
+                std::io::stdout().lock(),
+                "{}",
+                render::sync_summary(&report)
+            )
+            .context(WRITING)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Watch { .. } => {
+            stop_on_ctrl_c();
+            watch(&sou)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search(_) => Ok(ExitCode::SUCCESS),
+        Command::Stats { json, .. } => stats(&sou, json),
+        Command::Serve { port, bind, .. } => {
+            stop_on_ctrl_c();
+            serve(sou, std::net::SocketAddr::new(bind, port))
+        }
+        Command::Completions { .. } | Command::Man { .. } => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// The configuration of one seeds folder and its index, from the options every command takes
+/// (and their environment variables).
+fn configure(folders: &cli::Folders, seeds: PathBuf, index_dir: PathBuf) -> anyhow::Result<Config> {
     let mut config = Config::new(seeds, index_dir);
-    let (extensions, named_by) = match folders.ext {
+    let (extensions, named_by) = match folders.ext.clone() {
         Some(given) => (given, "--ext"),
         None => match env_var("SOU_EXT") {
             Some(value) => (
@@ -265,58 +342,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Ok(exe) = std::env::current_exe() {
         config.documents = sou::corpus::document::Isolation::Child(exe);
     }
-    let sou = Engine::new(config);
-    match command {
-        Command::Index {
-            rebuild,
-            commit_every,
-            ..
-        } => {
-            stop_on_ctrl_c();
-            let report = index(&sou, rebuild, commit_every)?;
-            warn_skipped(&sou.config().seeds, &report, true);
-            warn_if_empty(&sou, &report);
-            writeln!(
-                std::io::stdout().lock(),
-                "{}",
-                render::sync_summary(&report)
-            )
-            .context(WRITING)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Watch { .. } => {
-            stop_on_ctrl_c();
-            watch(&sou)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Search(args) => {
-            // Only a search that syncs first may have a build to stop.
-            if !args.no_sync {
-                stop_on_ctrl_c();
-            }
-            search(&sou, &args)
-        }
-        Command::Stats { json, .. } => stats(&sou, json),
-        Command::Serve { port, bind, .. } => {
-            stop_on_ctrl_c();
-            serve(sou, std::net::SocketAddr::new(bind, port))
-        }
-        Command::Completions { .. } | Command::Man { .. } => Ok(ExitCode::SUCCESS),
-    }
-}
-
-/// Takes a last query argument that names a folder (`sou search 安置房 ~/news`, or `news` in
-/// the current folder) as the folder to search, as grep and ripgrep take a path after the
-/// pattern. A lone argument stays a query.
-fn trailing_folder(query: &mut Vec<std::ffi::OsString>) -> Option<PathBuf> {
-    if query.len() < 2 {
-        return None;
-    }
-    let last = query.last()?;
-    if std::path::Path::new(last).is_dir() {
-        return query.pop().map(PathBuf::from);
-    }
-    None
+    Ok(config)
 }
 
 /// An environment variable, when it is set to something: an empty one counts as unset.
@@ -341,6 +367,16 @@ fn default_index(seeds: &std::path::Path) -> anyhow::Result<PathBuf> {
 /// cannot write, and a closed pipe must end the command quietly.
 fn print_completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
     let mut command = <Cli as clap::CommandFactory>::command();
+    // `sou 安置房 --j<TAB>` is a search with no `search` typed: the scripts complete a word
+    // that names no command with the top level's options, so search's are given there too.
+    if let Some(search) = command.find_subcommand("search").cloned() {
+        for arg in search.get_arguments() {
+            let taken = command.get_arguments().any(|a| a.get_id() == arg.get_id());
+            if !arg.is_positional() && !arg.is_global_set() && !arg.is_hide_set() && !taken {
+                command = command.arg(arg.clone());
+            }
+        }
+    }
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "sou", &mut script);
     let mut out = std::io::stdout().lock();
@@ -572,13 +608,19 @@ fn serve(sou: Engine, address: std::net::SocketAddr) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
-    let mut words = Vec::with_capacity(args.query.len());
-    for word in &args.query {
+/// One folder a search covers: its engine and the articles searched in it (empty: all).
+type Searched = (Engine, Vec<String>);
+
+fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let mut words = Vec::new();
+    if let Some(query) = &args.query_option {
+        words.push(query.clone());
+    }
+    if let Some(word) = &args.query {
         match word.to_str() {
             Some(word) => words.push(word.to_string()),
             None => anyhow::bail!(
-                "query: {} is not text (not valid UTF-8), and no folder",
+                "query: {} is not text (not valid UTF-8)",
                 sou::corpus::display_os(word)
             ),
         }
@@ -606,6 +648,7 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let bar = ProgressLine::new("before searching");
     let progress = |p: Progress| bar.update(p);
+    let context = args.context.unwrap_or(0);
     let options = SearchOptions {
         // Paths and counts cover every match unless told otherwise.
         limit: match (args.limit, listing, args.quiet) {
@@ -619,10 +662,17 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         globs: &args.glob,
         exact_total: args.count,
         with_text: !(listing || args.quiet),
-        // About two lines of the terminal, less the indent and the two `…`.
-        snippet_columns: (2 * terminal_width()).saturating_sub(8).max(20),
+        // Two lines of the terminal, less the indent of each, the two `…` and a column each
+        // line may leave at its end where a character does not fit.
+        snippet_columns: (2 * terminal_width()).saturating_sub(12).max(20),
         fixed_strings: args.fixed_strings,
         extensions: &extensions,
+        files: &[],
+        word_boundaries: args.word_regexp,
+        context: (
+            args.before_context.unwrap_or(context),
+            args.after_context.unwrap_or(context),
+        ),
     };
     let sync = SyncOptions {
         interrupt: Some(&INTERRUPTED),
@@ -636,71 +686,61 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             say!("{line}");
         }
     };
-    let mut said_waiting = false;
-    let outcome = loop {
-        match sou.search(&raw, &options, sync) {
-            // Another process is building the index: its answer is what the search is for.
-            Err(err @ Error::IndexBusy { .. }) => {
-                if !said_waiting {
-                    note(format!(
-                        "sou: {}; waiting for it to finish the index",
-                        render::visible(&err.to_string())
-                    ));
-                    said_waiting = true;
-                }
-                if INTERRUPTED.load(Ordering::SeqCst) {
-                    bar.finish();
-                    return Err(Error::Interrupted.into());
-                }
-                std::thread::sleep(BUSY_RETRY);
-            }
-            other => break other,
-        }
-    };
-    bar.finish();
-    let outcome = outcome?;
-    // Why the index searched may be behind, in one line: a search that found nothing in an
-    // incomplete index fails with it, rather than answer "not found".
-    let mut behind = Vec::new();
-    if let Some(busy) = &outcome.busy {
-        behind.push(format!(
-            "{}; searching the index as last committed",
-            render::visible(&busy.to_string())
-        ));
-    }
-    if outcome.incomplete {
-        behind.push(format!(
-            "the index in {} is incomplete: a build was interrupted or is under way (sou index finishes it)",
-            render::visible(&sou::corpus::display_os(sou.config().index.as_os_str()))
-        ));
-    }
-    if outcome.incomplete && outcome.results.total_all_words == 0 {
-        anyhow::bail!(
-            "{}; nothing found in what it holds so far",
-            behind.join("; ")
-        );
-    }
-    if !behind.is_empty() {
-        note(format!("sou: {}", behind.join("; ")));
-    }
-    if let Some(report) = &outcome.sync {
-        if report.changed_anything() {
-            note(format!(
-                "sou: index updated: {}",
-                render::sync_summary(report)
+    let several = engines.len() > 1;
+    let mut all = Vec::with_capacity(engines.len());
+    for (sou, files) in engines {
+        let options = SearchOptions { files, ..options };
+        let outcome = search_one(sou, &raw, &options, sync, &note, &bar);
+        bar.finish();
+        let outcome = outcome?;
+        // Why the index searched may be behind, in one line: a search that found nothing in an
+        // incomplete index fails with it, rather than answer "not found".
+        let mut behind = Vec::new();
+        if let Some(busy) = &outcome.busy {
+            behind.push(format!(
+                "{}; searching the index as last committed",
+                render::visible(&busy.to_string())
             ));
-            // What could not be indexed is said by the first command that finds it.
+        }
+        if outcome.incomplete {
+            behind.push(format!(
+                "the index in {} is incomplete: a build was interrupted or is under way (sou index finishes it)",
+                render::visible(&sou::corpus::display_os(sou.config().index.as_os_str()))
+            ));
+        }
+        if outcome.incomplete && outcome.results.total_all_words == 0 {
+            anyhow::bail!(
+                "{}; nothing found in what it holds so far",
+                behind.join("; ")
+            );
+        }
+        if !behind.is_empty() {
+            note(format!("sou: {}", behind.join("; ")));
+        }
+        if let Some(report) = &outcome.sync {
+            if report.changed_anything() {
+                let of = match several {
+                    true => format!(" ({})", render::shown_path(&sou.config().seeds)),
+                    false => String::new(),
+                };
+                note(format!(
+                    "sou: index updated{of}: {}",
+                    render::sync_summary(report)
+                ));
+                // What could not be indexed is said by the first command that finds it.
+                if !args.quiet {
+                    warn_skipped(&sou.config().seeds, report, true);
+                }
+            }
             if !args.quiet {
-                warn_skipped(&sou.config().seeds, report, true);
+                warn_if_empty(sou, report);
             }
         }
-        if !args.quiet {
-            warn_if_empty(sou, report);
-        }
+        all.push(outcome.results);
     }
-    let mut results = outcome.results;
+    let mut results = merged(all, options.limit);
     if let Some(per_file) = args.max_count {
-        results = at_most_per_file(sou, &raw, options, results, per_file as usize)?;
+        results = at_most_per_file(engines, &raw, options, results, per_file as usize)?;
     }
     if args.sort == cli::SortBy::Path {
         // Paths compared as the user sees them, byte for byte (ripgrep's order).
@@ -734,15 +774,17 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         if let Some(line) = render::reading_line(&results) {
             say!("{line}\n");
         }
-        let width = terminal_width();
+        let layout = render::Layout {
+            width: output_width(),
+        };
         if use_color(args.color) {
             drop(out);
             let mut colored = StandardStream::stdout(termcolor::ColorChoice::Always);
-            render::write_text(&mut colored, &results, width).context(WRITING)?;
+            render::write_text(&mut colored, &results, &layout).context(WRITING)?;
             colored.flush().context(WRITING)?;
             out = std::io::stdout().lock();
         } else {
-            render::write_text(&mut NoColor::new(&mut out), &results, width).context(WRITING)?;
+            render::write_text(&mut NoColor::new(&mut out), &results, &layout).context(WRITING)?;
         }
         say!("{}", render::summary_line(&results));
     }
@@ -754,11 +796,91 @@ fn search(sou: &Engine, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Searches one folder, syncing first when `sync` says so, and waiting while another process
+/// builds its index: that build's answer is what the search is for.
+fn search_one(
+    sou: &Engine,
+    raw: &str,
+    options: &SearchOptions<'_>,
+    sync: Option<&SyncOptions<'_>>,
+    note: &dyn Fn(String),
+    bar: &ProgressLine,
+) -> anyhow::Result<sou::SearchOutcome> {
+    let mut said_waiting = false;
+    loop {
+        match sou.search(raw, options, sync) {
+            Err(err @ Error::IndexBusy { .. }) => {
+                if !said_waiting {
+                    note(format!(
+                        "sou: {}; waiting for it to finish the index",
+                        render::visible(&err.to_string())
+                    ));
+                    said_waiting = true;
+                }
+                if INTERRUPTED.load(Ordering::SeqCst) {
+                    bar.finish();
+                    return Err(Error::Interrupted.into());
+                }
+                std::thread::sleep(BUSY_RETRY);
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
+/// The answers of several folders as one: their hits in rank order (by score; ties to the
+/// folder given first), the best `limit`, and their counts added up.
+fn merged(mut all: Vec<sou::Results>, limit: usize) -> sou::Results {
+    if all.len() == 1
+        && let Some(one) = all.pop()
+    {
+        return one;
+    }
+    let mut results = match all.first() {
+        Some(first) => sou::Results {
+            hits: Vec::new(),
+            ..first.clone()
+        },
+        None => return empty_results(),
+    };
+    results.total = all.iter().map(|r| r.total).sum();
+    results.total_all_words = all.iter().map(|r| r.total_all_words).sum();
+    results.total_exact = all.iter().all(|r| r.total_exact);
+    results.split = all.iter().any(|r| r.split);
+    results.took = all.iter().map(|r| r.took).sum();
+    let mut hits: Vec<sou::search::Hit> = all.into_iter().flat_map(|r| r.hits).collect();
+    // Stable: equal scores keep the folders' order and each folder's own.
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    hits.truncate(limit);
+    results.all_words = hits
+        .iter()
+        .all(|hit| hit.tier < sou::search::Tier::SomeWords);
+    for (i, hit) in hits.iter_mut().enumerate() {
+        hit.rank = i + 1;
+    }
+    results.hits = hits;
+    results
+}
+
+fn empty_results() -> sou::Results {
+    sou::Results {
+        query: String::new(),
+        words: Vec::new(),
+        split: false,
+        all_words: true,
+        total: 0,
+        total_all_words: 0,
+        total_exact: true,
+        hits: Vec::new(),
+        took: Duration::ZERO,
+    }
+}
+
 /// The best `options.limit` hits of `results` with at most `per_file` from one file, searching
 /// again with a larger limit (and no sync) while capping left too few and more hits may exist.
 /// Ranks are counted again over what is kept.
 fn at_most_per_file(
-    sou: &Engine,
+    engines: &[Searched],
     raw: &str,
     mut options: SearchOptions<'_>,
     mut results: sou::Results,
@@ -789,16 +911,29 @@ fn at_most_per_file(
             return Ok(results);
         }
         options.limit = options.limit.saturating_mul(4).min(WIDEST);
-        results = sou.search(raw, &options, None)?.results;
+        let mut all = Vec::with_capacity(engines.len());
+        for (sou, files) in engines {
+            let options = SearchOptions { files, ..options };
+            all.push(sou.search(raw, &options, None)?.results);
+        }
+        results = merged(all, options.limit);
     }
 }
 
 /// The terminal's width in columns, for snippets of about two lines; 80 when unknown.
 fn terminal_width() -> usize {
-    terminal_size::terminal_size()
-        .map(|(terminal_size::Width(w), _)| usize::from(w))
-        .filter(|&w| w >= 20)
-        .unwrap_or(80)
+    output_width().unwrap_or(80)
+}
+
+/// The width text output fits: the terminal's when stdout is one, else `$COLUMNS` when set
+/// (as a shell exports it for a pipe read on the terminal), else none: a pipe gets a line per
+/// hit and snippet, whole.
+fn output_width() -> Option<usize> {
+    let width = match terminal_size::terminal_size_of(std::io::stdout()) {
+        Some((terminal_size::Width(w), _)) => usize::from(w),
+        None => std::env::var("COLUMNS").ok()?.trim().parse().ok()?,
+    };
+    Some(width.max(20))
 }
 
 fn stats(sou: &Engine, json: bool) -> anyhow::Result<ExitCode> {
@@ -830,11 +965,18 @@ impl ProgressLine {
     fn new(doing: &'static str) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::hidden();
+            // The bar takes the columns the rest leaves; on a narrow terminal the rest is cut
+            // down, so that the line never wraps (about 60, 25 and 5 columns of text).
+            let width = terminal_size::terminal_size_of(std::io::stderr())
+                .map_or(80, |(terminal_size::Width(w), _)| usize::from(w));
+            let template = match width {
+                75.. => "{wide_bar} {msg} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
+                40..75 => "{wide_bar} {msg} ETA {eta}",
+                _ => "{wide_bar} {percent}%",
+            };
             bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{bar:30} {msg} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} ETA {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                indicatif::ProgressStyle::with_template(template)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             bar
         });

@@ -491,7 +491,7 @@ fn quotes_exclusions_and_or_on_the_command_line() {
         "标题甲\n\n会议讨论了安置房建设的进度。\n\n另一段只说安置房，然后才谈到建设。\n\n第三段讲智慧社会和智慧产业。\n",
     );
     // Words apart still match; as written ranks first.
-    let (_, results) = search_json(&ws, &["安置房", "建设"]);
+    let (_, results) = search_json(&ws, &["安置房 建设"]);
     assert_eq!(results.total, 2);
     assert!(results.hits[0].text.contains("安置房建设"));
     // Quotes keep the words together.
@@ -501,7 +501,7 @@ fn quotes_exclusions_and_or_on_the_command_line() {
     assert_eq!(search_json(&ws, &["智慧产业", "-智慧社会"]).0, 1);
     assert_eq!(search_json(&ws, &["智慧产业 -智慧社会"]).0, 1);
     // OR.
-    let (_, results) = search_json(&ws, &["进度", "OR", "智慧产业"]);
+    let (_, results) = search_json(&ws, &["进度 OR 智慧产业"]);
     assert_eq!(results.total, 2);
 }
 
@@ -819,7 +819,7 @@ fn a_query_alone_is_a_search_and_a_folder_after_it_is_the_folder() {
     );
     let help = stdout(&ws.sou(&["search", "--help"]));
     assert!(
-        help.contains("<QUERY>...") && help.contains("Examples:"),
+        help.contains("<QUERY> [PATH]...") && help.contains("Examples:"),
         "{help}"
     );
 }
@@ -827,15 +827,14 @@ fn a_query_alone_is_a_search_and_a_folder_after_it_is_the_folder() {
 #[test]
 fn a_missing_or_empty_seeds_folder_says_what_to_do() {
     let ws = Workspace::new();
-    std::fs::remove_dir(ws.seeds()).unwrap();
-    let out = ws.sou(&["search", "安置房"]);
+    // A seeds folder that was named and is not there is an error saying what to do.
+    let out = ws.sou(&["--seeds", "nothere", "search", "安置房"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("--seeds") && err.contains("SOU_SEEDS"),
+        err.contains("nothere") && err.contains("--seeds") && err.contains("SOU_SEEDS"),
         "{err}"
     );
-    std::fs::create_dir(ws.seeds()).unwrap();
     let out = ws.sou(&["search", "安置房"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -843,6 +842,12 @@ fn a_missing_or_empty_seeds_folder_says_what_to_do() {
         "{}",
         stderr(&out)
     );
+    // With no ./seeds, the current folder is searched (as ripgrep does).
+    std::fs::remove_dir(ws.seeds()).unwrap();
+    std::fs::write(ws.path("here.txt"), "本地\n\n蝾螈在当前文件夹里。\n").unwrap();
+    let out = ws.sou(&["蝾螈", "-l"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "./here.txt");
 }
 
 #[test]

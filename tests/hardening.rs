@@ -213,7 +213,12 @@ fn latin_and_number_exclusions_are_exclusions() {
     ws.write("a.txt", "甲\n\n苹果发布了新款iphone。\n");
     ws.write("b.txt", "乙\n\n苹果在2020年丰收。\n");
     ws.write("c.txt", "丙\n\n苹果很甜。\n");
+    // A dash and a Latin letter is an option, as in ripgrep: an unknown one is an error that
+    // says where a Latin exclusion goes.
     let out = ws.sou(&["search", "--json", "苹果", "-iphone", "-2020"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("'-iphone'") && stderr(&out).contains("in the query"));
+    let out = ws.sou(&["search", "--json", "苹果 -iphone", "-2020"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let paths: Vec<&str> = json["hits"]

@@ -301,6 +301,15 @@ pub(crate) fn claim(dir: &Path, seeds: &Path) {
     folder::claim_marker(dir, seeds);
 }
 
+/// Whether `index` is the index folder of `seeds`, as its marker says: how a file given to
+/// search finds the indexed folder it belongs to.
+pub fn is_index_of(index: &Path, seeds: &Path) -> bool {
+    match (folder::marker_seeds(index), seeds.canonicalize()) {
+        (Some(owner), Ok(seeds)) => owner == seeds,
+        _ => false,
+    }
+}
+
 /// Where the index of the seeds folder `seeds` is kept when the user names no index folder:
 /// an `index` folder beside it that holds its index (the project layout, found from any
 /// working directory); `./index` for `./seeds` in the working directory `cwd`, unless that

@@ -23,7 +23,9 @@
 //!     "highlights": [[12, 15]],   // half-open Unicode character offsets into snippet
 //!     "matched": ["高新区", "安置房"], // words the passage or its title holds
 //!     "missing": [],              // words neither holds
-//!     "changed": false            // the file changed since it was indexed: no title or text
+//!     "changed": false,           // the file changed since it was indexed: no title or text
+//!     "before": [], "after": []   // with -B/-A/-C only: the passages around it, each
+//!                                 // {line, page?, text, highlights, changed}
 //!   }]
 //! }
 //! ```
@@ -92,6 +94,12 @@ pub struct JsonHit {
     /// The file no longer holds the passage as indexed: `title`, `text` and `snippet` are
     /// empty.
     pub changed: bool,
+    /// With `-B`/`-C`: the passages of the article before this one, in reading order.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub before: Vec<JsonArticlePassage>,
+    /// With `-A`/`-C`: the passages after it.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub after: Vec<JsonArticlePassage>,
 }
 
 impl From<&Results> for JsonResults {
@@ -131,6 +139,8 @@ impl From<&Results> for JsonResults {
                     matched: hit.matched.clone(),
                     missing: hit.missing.clone(),
                     changed: hit.changed,
+                    before: hit.before.iter().map(JsonArticlePassage::from).collect(),
+                    after: hit.after.iter().map(JsonArticlePassage::from).collect(),
                 })
                 .collect(),
         }
@@ -250,14 +260,20 @@ impl From<&crate::search::ArticleText> for JsonArticle {
             passages: article
                 .passages
                 .iter()
-                .map(|p| JsonArticlePassage {
-                    line: p.line,
-                    page: p.page,
-                    text: p.text.clone(),
-                    highlights: p.highlights.iter().map(|&(s, e)| [s, e]).collect(),
-                    changed: p.changed,
-                })
+                .map(JsonArticlePassage::from)
                 .collect(),
+        }
+    }
+}
+
+impl From<&crate::search::ArticlePassage> for JsonArticlePassage {
+    fn from(p: &crate::search::ArticlePassage) -> Self {
+        JsonArticlePassage {
+            line: p.line,
+            page: p.page,
+            text: p.text.clone(),
+            highlights: p.highlights.iter().map(|&(s, e)| [s, e]).collect(),
+            changed: p.changed,
         }
     }
 }

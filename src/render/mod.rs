@@ -2,6 +2,7 @@
 //! programs (JSON). Renderers write to what they are given and never decide color themselves:
 //! the binary passes a colored or a plain writer.
 
+mod fit;
 pub mod json;
 
 use std::io::{self, Write};
@@ -80,30 +81,6 @@ fn shorten(text: &str, max_chars: usize) -> String {
     short
 }
 
-/// Writes a snippet with its highlights; `…` marks where the passage goes on.
-pub fn write_snippet<W: WriteColor>(out: &mut W, snippet: &Snippet) -> io::Result<()> {
-    if snippet.cut_start {
-        write!(out, "…")?;
-    }
-    let chars: Vec<char> = snippet.text.chars().collect();
-    let mut at = 0;
-    for &(start, end) in &snippet.highlights {
-        let plain: String = chars[at..start].iter().collect();
-        write!(out, "{}", visible(&plain))?;
-        out.set_color(&match_spec())?;
-        let lit: String = chars[start..end].iter().collect();
-        write!(out, "{}", visible(&lit))?;
-        out.reset()?;
-        at = end;
-    }
-    let rest: String = chars[at..].iter().collect();
-    write!(out, "{}", visible(&rest))?;
-    if snippet.cut_end {
-        write!(out, "…")?;
-    }
-    Ok(())
-}
-
 /// The line that says how the query was read, when it was not taken as typed: the words it
 /// was cut into, and whether the hits are a best effort.
 pub fn reading_line(results: &Results) -> Option<String> {
@@ -120,22 +97,136 @@ pub fn reading_line(results: &Results) -> Option<String> {
     (!parts.is_empty()).then(|| visible(&parts.join("; ")).into_owned())
 }
 
-/// Writes the hits as text: per hit `path:line` and the title (and the words it lacks), the
-/// hit's snippet, indented, and any other files with the same passage. A hit on the title
-/// itself is the title line alone, highlighted, fitted to what is left of two lines of a
-/// terminal `width` columns wide after the path. How the query was read ([`reading_line`]) and
-/// how many passages matched ([`summary_line`]) are the caller's to show.
-pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -> io::Result<()> {
+/// How text output is laid out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Layout {
+    /// The terminal's width in columns: each line fits it (titles and paths cut, snippets
+    /// wrapped with their indent). `None` (a pipe): one line per hit and per snippet.
+    pub width: Option<usize>,
+}
+
+/// How far a hit's passage, and its context, are indented.
+const INDENT: usize = 4;
+
+/// Writes `text` with the character ranges `highlights` (sorted) in the match color, wrapped
+/// to `layout`'s width: the first line has `first` columns left, the others start with the
+/// indent. Unwrapped when the width is unknown.
+fn write_marked<W: WriteColor>(
+    out: &mut W,
+    text: &[char],
+    highlights: &[(usize, usize)],
+    first: usize,
+    layout: &Layout,
+) -> io::Result<()> {
+    let lines = match layout.width {
+        Some(width) => fit::wrap(text, first, width.saturating_sub(INDENT)),
+        None => std::iter::once(0..text.len()).collect(),
+    };
+    for (n, line) in lines.into_iter().enumerate() {
+        if n > 0 {
+            write!(out, "\n{:INDENT$}", "")?;
+        }
+        let mut at = line.start;
+        while at < line.end {
+            let mark = highlights.iter().find(|&&(s, e)| s <= at && at < e);
+            let end = match mark {
+                Some(&(_, e)) => e.min(line.end),
+                None => highlights
+                    .iter()
+                    .map(|&(s, _)| s)
+                    .find(|&s| s > at)
+                    .unwrap_or(line.end)
+                    .min(line.end),
+            };
+            let piece: String = text[at..end].iter().collect();
+            if mark.is_some() {
+                out.set_color(&match_spec())?;
+                write!(out, "{piece}")?;
+                out.reset()?;
+            } else {
+                write!(out, "{piece}")?;
+            }
+            at = end;
+        }
+    }
+    Ok(())
+}
+
+/// A snippet as the characters shown (control characters made visible, `…` where the passage
+/// goes on) and its highlights in them.
+fn shown_snippet(snippet: &Snippet) -> (Vec<char>, Vec<(usize, usize)>) {
+    shown_marked(
+        &snippet.text,
+        &snippet.highlights,
+        snippet.cut_start,
+        snippet.cut_end,
+    )
+}
+
+fn shown_marked(
+    text: &str,
+    highlights: &[(usize, usize)],
+    cut_start: bool,
+    cut_end: bool,
+) -> (Vec<char>, Vec<(usize, usize)>) {
+    let mut chars = Vec::new();
+    // Where each character of `text` starts among the shown ones.
+    let mut starts = Vec::new();
+    if cut_start {
+        chars.push('…');
+    }
+    for c in text.chars() {
+        starts.push(chars.len());
+        chars.extend(visible(c.encode_utf8(&mut [0; 4])).chars());
+    }
+    starts.push(chars.len());
+    if cut_end {
+        chars.push('…');
+    }
+    let at = |i: usize| starts.get(i).copied().unwrap_or(starts[starts.len() - 1]);
+    let marks = highlights.iter().map(|&(s, e)| (at(s), at(e))).collect();
+    (chars, marks)
+}
+
+/// Writes the hits for people: `path:line  title` (with the column too when two hits come from
+/// one line), then the passage's snippet indented, the passages of context asked for, and the
+/// other files holding the passage.
+pub fn write_text<W: WriteColor>(
+    out: &mut W,
+    results: &Results,
+    layout: &Layout,
+) -> io::Result<()> {
     for hit in &results.hits {
-        let path = shown_path(&hit.path);
+        let same_line = results
+            .hits
+            .iter()
+            .filter(|other| other.path == hit.path && other.line == hit.line)
+            .count();
+        // A PDF hit names its page; other hits their line (a document's paragraph).
+        let place = match (hit.location, same_line > 1) {
+            (Some(location), _) if location.page.is_some() => {
+                format!(" p.{}", location.page.unwrap_or_default())
+            }
+            (Some(location), true) => format!(":{}:{}", hit.line, location.column),
+            _ => format!(":{}", hit.line),
+        };
+        let full_path = shown_path(&hit.path);
+        let lacks = match hit.missing.is_empty() {
+            true => String::new(),
+            false => format!("  [lacks {}]", visible(&hit.missing.join(" · "))),
+        };
+        // Title room first goes to the path; the path is cut only when it alone fills the line.
+        let path = match layout.width {
+            Some(width) => fit::cut_start(
+                &full_path,
+                width.saturating_sub(fit::columns(&place) + 2).max(8),
+            ),
+            None => full_path,
+        };
+        let head = fit::columns(&path) + fit::columns(&place) + 2;
         out.set_color(&path_spec())?;
         write!(out, "{path}")?;
         out.reset()?;
-        // A PDF hit names its page; other hits their line (a document's paragraph).
-        let place = match hit.location.and_then(|l| l.page) {
-            Some(page) => format!(" p.{page}"),
-            None => format!(":{}", hit.line),
-        };
         let (sep, number) = place.split_at(1);
         write!(out, "{sep}")?;
         out.set_color(&line_spec())?;
@@ -143,25 +234,40 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
         out.reset()?;
         write!(out, "  ")?;
         let title_hit = !hit.title.is_empty() && hit.text == hit.title;
+        let room = layout
+            .width
+            .map(|width| width.saturating_sub(head + fit::columns(&lacks)));
         if title_hit {
-            let head = path.chars().count() + place.chars().count() + 2;
-            let columns = (2 * width).saturating_sub(head + 2).max(20);
+            let columns = match layout.width {
+                Some(width) => (2 * width).saturating_sub(head + 2).max(20),
+                None => 2 * 80 - head - 2,
+            };
             let title =
                 crate::search::snippet_in_columns(&hit.text, &hit.highlights, hit.anchor, columns);
+            let (chars, marks) = shown_snippet(&title);
             out.set_color(&title_spec())?;
-            write_snippet(out, &title)?;
+            write_marked(out, &chars, &marks, room.unwrap_or(usize::MAX), layout)?;
             out.reset()?;
         } else {
+            let title = visible(&hit.title);
+            let title = match room {
+                Some(room) => fit::cut_end(&title, room),
+                None => shorten(&title, TITLE_CHARS),
+            };
             out.set_color(&title_spec())?;
-            write!(out, "{}", visible(&shorten(&hit.title, TITLE_CHARS)))?;
+            write!(out, "{title}")?;
             out.reset()?;
         }
-        if !hit.missing.is_empty() {
+        if !lacks.is_empty() {
             out.set_color(&note_spec())?;
-            write!(out, "  [lacks {}]", visible(&hit.missing.join(" · ")))?;
+            write!(out, "{lacks}")?;
             out.reset()?;
         }
         writeln!(out)?;
+        let width = layout.width.map(|w| w.saturating_sub(INDENT));
+        for passage in &hit.before {
+            write_context(out, passage, width, layout)?;
+        }
         if hit.changed {
             out.set_color(&note_spec())?;
             write!(
@@ -171,20 +277,51 @@ pub fn write_text<W: WriteColor>(out: &mut W, results: &Results, width: usize) -
             out.reset()?;
             writeln!(out)?;
         } else if !title_hit {
-            write!(out, "    ")?;
-            write_snippet(out, &hit.snippet)?;
+            write!(out, "{:INDENT$}", "")?;
+            let (chars, marks) = shown_snippet(&hit.snippet);
+            write_marked(out, &chars, &marks, width.unwrap_or(usize::MAX), layout)?;
             writeln!(out)?;
+        }
+        for passage in &hit.after {
+            write_context(out, passage, width, layout)?;
         }
         if !hit.also.is_empty() {
             out.set_color(&note_spec())?;
             let also: Vec<String> = hit.also.iter().map(|a| shown_path(&a.path)).collect();
-            write!(out, "    also in {}", also.join(", "))?;
+            let also = format!("also in {}", also.join(", "));
+            let also = match width {
+                Some(width) => fit::cut_end(&also, width),
+                None => also,
+            };
+            write!(out, "{:INDENT$}{also}", "")?;
             out.reset()?;
             writeln!(out)?;
         }
         writeln!(out)?;
     }
     Ok(())
+}
+
+/// A passage shown around a hit (-A, -B, -C): `line-` in the line color (grep's mark of a
+/// context line), then its text, whole, wrapped as a snippet is.
+fn write_context<W: WriteColor>(
+    out: &mut W,
+    passage: &crate::search::ArticlePassage,
+    width: Option<usize>,
+    layout: &Layout,
+) -> io::Result<()> {
+    let place = match passage.page {
+        Some(page) => format!("p.{page}-"),
+        None => format!("{}-", passage.line),
+    };
+    write!(out, "{:INDENT$}", "")?;
+    out.set_color(&line_spec())?;
+    write!(out, "{place} ")?;
+    out.reset()?;
+    let (chars, marks) = shown_marked(&passage.text, &passage.highlights, false, false);
+    let first = width.map_or(usize::MAX, |w| w.saturating_sub(place.len() + 1));
+    write_marked(out, &chars, &marks, first, layout)?;
+    writeln!(out)
 }
 
 /// A path as printed: its bytes as text (see [`crate::corpus::display_os`]), control
@@ -397,6 +534,8 @@ mod tests {
                 text,
                 highlights,
                 changed: false,
+                before: Vec::new(),
+                after: Vec::new(),
             }],
             took: Duration::from_millis(2),
         }
@@ -421,7 +560,7 @@ mod tests {
     #[test]
     fn plain_text_has_path_line_title_and_snippet() {
         let mut out = termcolor::NoColor::new(Vec::new());
-        write_text(&mut out, &results(), 80).unwrap();
+        write_text(&mut out, &results(), &Layout { width: Some(80) }).unwrap();
         let text = String::from_utf8(out.into_inner()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "seeds/a.txt:7  标题");
@@ -434,7 +573,7 @@ mod tests {
     #[test]
     fn colored_text_marks_exactly_the_highlight() {
         let mut out = termcolor::Ansi::new(Vec::new());
-        write_text(&mut out, &results(), 80).unwrap();
+        write_text(&mut out, &results(), &Layout { width: Some(80) }).unwrap();
         let text = String::from_utf8(out.into_inner()).unwrap();
         assert!(
             text.contains("会议明确了\x1b[0m\x1b[1m\x1b[31m安置房\x1b[0m建设"),
@@ -502,7 +641,7 @@ mod tests {
         hit.highlights = vec![(0, 2)];
         hit.snippet = crate::search::highlight::snippet(&hit.text, &hit.highlights);
         let mut out = termcolor::NoColor::new(Vec::new());
-        write_text(&mut out, &hit_results, 80).unwrap();
+        write_text(&mut out, &hit_results, &Layout { width: Some(80) }).unwrap();
         let text = String::from_utf8(out.into_inner()).unwrap();
         assert!(!text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202E}'));
         assert_eq!(text.lines().count(), 3, "{text}");

@@ -144,6 +144,8 @@ pub(crate) struct WordSearch {
     allowed: Option<Box<dyn Weight>>,
     /// Examine every article holding a word, so that the total is exact.
     pub exact_total: bool,
+    /// A passage holds a word only where it stands on word boundaries.
+    pub word_boundaries: bool,
 }
 
 /// What a word search found.
@@ -183,6 +185,7 @@ impl WordSearch {
             doc_freqs: Vec::new(),
             allowed: None,
             exact_total: false,
+            word_boundaries: false,
         };
         let passages = searcher.num_docs().max(1) as f64;
         for (i, word) in words.iter().enumerate() {
@@ -494,6 +497,19 @@ impl<'a> SegmentSearch<'a> {
                 scorer.advance();
             }
         }
+        if self.search.word_boundaries {
+            // A word off boundaries (和服 in 管理和服务) is not held: the passage keeps the
+            // words it holds as words, and goes when it holds none.
+            let reader = self.reader;
+            for (&doc, entry) in passages.iter_mut() {
+                for (word, bounded) in self.on_boundaries.iter_mut().enumerate() {
+                    if entry.0 >> word & 1 == 1 && !bounded.contains(reader, doc)? {
+                        entry.0 &= !(1 << word);
+                    }
+                }
+            }
+            passages.retain(|_, entry| entry.0 != 0);
+        }
         let title = if has_title {
             passages.get(&start).map_or(0, |&(mask, _)| mask)
         } else {
@@ -502,11 +518,18 @@ impl<'a> SegmentSearch<'a> {
         // A passage holding the query as written counts even when it does not hold its words.
         let written_from = self.as_written.partition_point(|&d| d < start);
         let written_to = self.as_written.partition_point(|&d| d < end);
-        for &doc in &self.as_written[written_from..written_to] {
+        // Only as words, with -w: a passage holding the query as written holds its words, and
+        // was kept above when they stand on boundaries.
+        let counted_to = if self.search.word_boundaries {
+            written_from
+        } else {
+            written_to
+        };
+        for &doc in &self.as_written[written_from..counted_to] {
             passages.entry(doc).or_insert((0, 0.0));
         }
         let held = passages.values().fold(0, |acc, &(mask, _)| acc | mask);
-        let holds_all = held == state.all || written_from < written_to;
+        let holds_all = held == state.all || written_from < counted_to;
         let search = self.search;
         let article_weight = search.weight_of(held);
         let article_bm25: Score = passages.values().map(|&(_, bm25)| bm25).sum();
@@ -584,8 +607,15 @@ impl<'a> SegmentSearch<'a> {
                 }
             }
             key.on_boundaries = 0;
+            if search.word_boundaries {
+                // Checked above: what the passage holds stands on boundaries.
+                key.on_boundaries = mask.count_ones();
+            }
             for (word, bounded) in self.on_boundaries.iter_mut().enumerate() {
-                if mask >> word & 1 == 1 && bounded.contains(reader, doc)? {
+                if !search.word_boundaries
+                    && mask >> word & 1 == 1
+                    && bounded.contains(reader, doc)?
+                {
                     key.on_boundaries += 1;
                 }
             }

@@ -102,6 +102,11 @@ pub struct Hit {
     /// The file no longer holds the passage as indexed (changed or gone since the index was
     /// synced): `title`, `text` and the highlights are empty.
     pub changed: bool,
+    /// The passages of the article before this one, as many as asked for (see
+    /// [`SearchOptions::context`]), in reading order.
+    pub before: Vec<ArticlePassage>,
+    /// The passages after it.
+    pub after: Vec<ArticlePassage>,
 }
 
 /// Another file holding a hit's passage.
@@ -264,6 +269,10 @@ pub(crate) struct Scope {
     pub with_text: bool,
     /// How wide a snippet is, in terminal columns.
     pub snippet_columns: usize,
+    /// Only hits whose words stand on word boundaries.
+    pub word_boundaries: bool,
+    /// Passages read with each hit, before and after it.
+    pub context: (usize, usize),
 }
 
 impl Default for Scope {
@@ -273,6 +282,8 @@ impl Default for Scope {
             exact_total: false,
             with_text: true,
             snippet_columns: session::DEFAULT_SNIPPET_COLUMNS,
+            word_boundaries: false,
+            context: (0, 0),
         }
     }
 }
@@ -471,7 +482,12 @@ pub(crate) fn search(
             anchor: anchor_of[i].unwrap_or(0),
             snippet,
             changed,
+            before: Vec::new(),
+            after: Vec::new(),
         });
+    }
+    if context.scope.with_text && context.scope.context != (0, 0) {
+        add_context(context, query, &found, &mut hits)?;
     }
     for ((i, twin), text) in twins.iter().zip(twin_texts) {
         let location = match (text, anchor_of[*i]) {
@@ -509,6 +525,38 @@ pub(crate) fn search(
         hits,
         took: started.elapsed(),
     })
+}
+
+/// Gives each hit the passages around it in its article (see [`Scope::context`]), each
+/// article read once however many of its passages are hits.
+fn add_context(
+    context: &Context<'_>,
+    query: &Query,
+    found: &[Found],
+    hits: &mut [Hit],
+) -> Result<()> {
+    let (before, after) = context.scope.context;
+    let mut articles: std::collections::HashMap<&str, Option<ArticleText>> = Default::default();
+    for (hit, found) in hits.iter_mut().zip(found) {
+        if !articles.contains_key(found.article.as_str()) {
+            let text = article(context, &found.article, Some(query))?;
+            articles.insert(&found.article, text);
+        }
+        let Some(Some(article)) = articles.get(found.article.as_str()) else {
+            continue;
+        };
+        let passages = &article.passages;
+        // A long line is cut into several passages: the one with the hit's text.
+        let at = passages
+            .iter()
+            .position(|p| p.line == hit.line && p.text == hit.text)
+            .or_else(|| passages.iter().position(|p| p.line == hit.line));
+        if let Some(at) = at {
+            hit.before = passages[at.saturating_sub(before)..at].to_vec();
+            hit.after = passages[at + 1..passages.len().min(at + 1 + after)].to_vec();
+        }
+    }
+    Ok(())
 }
 
 /// The strings a hit highlights: every form of every word the query was read as, and of its
@@ -712,6 +760,21 @@ fn search_literal(
 ) -> Result<(Vec<Found>, usize)> {
     let (built, on_boundaries, as_written_counts) = build(context.index, query, context.synonyms);
     let mut tantivy_query: Box<dyn tantivy::query::Query> = Box::new(built);
+    if context.scope.word_boundaries {
+        // Each group's literals on word boundaries, or nothing: the group as a word.
+        let bounded = query.groups.iter().map(|group| {
+            let literals = group
+                .iter()
+                .map(|literal| grams::on_boundaries(&context.index.fields.gram, &literal.chars))
+                .collect();
+            (Occur::Must, any_of(literals))
+        });
+        tantivy_query = Box::new(BooleanQuery::new(
+            std::iter::once((Occur::Must, tantivy_query))
+                .chain(bounded)
+                .collect(),
+        ));
+    }
     if let Some(in_scope) = context.scope.articles_query(context.index) {
         tantivy_query = Box::new(BooleanQuery::new(vec![
             (Occur::Must, tantivy_query),
@@ -768,6 +831,7 @@ fn search_words(
         context.searcher,
     )?;
     search.exact_total = context.scope.exact_total;
+    search.word_boundaries = context.scope.word_boundaries;
     let found = search.run(context.searcher, pool_size, context.columns.keys.as_deref())?;
     let total_weight = search.total_weight();
     let hits = found

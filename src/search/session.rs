@@ -32,6 +32,15 @@ pub struct SearchOptions<'a> {
     pub fixed_strings: bool,
     /// Only articles whose file has one of these extensions (any case); empty: all.
     pub extensions: &'a [String],
+    /// Only these articles (keys: paths in the seeds folder); empty: all. And-ed with the
+    /// globs and extensions.
+    pub files: &'a [String],
+    /// Only hits whose words stand on jieba word boundaries (as grep's `-w`): `管理和服务`
+    /// is no hit for 和服.
+    pub word_boundaries: bool,
+    /// Passages of each hit's article read with it: this many before and after (as grep's
+    /// `-B` and `-A`).
+    pub context: (usize, usize),
 }
 
 impl Default for SearchOptions<'_> {
@@ -44,6 +53,9 @@ impl Default for SearchOptions<'_> {
             snippet_columns: DEFAULT_SNIPPET_COLUMNS,
             fixed_strings: false,
             extensions: &[],
+            files: &[],
+            word_boundaries: false,
+            context: (0, 0),
         }
     }
 }
@@ -127,17 +139,17 @@ impl Session {
         options: &SearchOptions<'_>,
     ) -> Result<Results> {
         let searcher = &self.searcher;
-        let articles = match (options.globs, options.extensions) {
-            ([], []) => None,
-            (globs, extensions) => {
-                Some(articles_matching(&self.index, searcher, globs, extensions)?)
-            }
+        let articles = match (options.globs, options.extensions, options.files) {
+            ([], [], []) => None,
+            _ => Some(articles_matching(&self.index, searcher, options)?),
         };
         let scope = Scope {
             articles,
             exact_total: options.exact_total,
             with_text: options.with_text,
             snippet_columns: options.snippet_columns,
+            word_boundaries: options.word_boundaries,
+            context: options.context,
         };
         let context = self.context(&scope);
         super::search(&context, raw_query, query, options.limit)
@@ -170,14 +182,15 @@ impl Session {
     }
 }
 
-/// The keys of the indexed articles that `globs` accept (see [`SearchOptions::globs`]) and
-/// that have one of `extensions` (when some are given).
+/// The keys of the indexed articles that `options`' globs accept (see
+/// [`SearchOptions::globs`]), that have one of its extensions and are among its files (when
+/// some are given).
 fn articles_matching(
     index: &SouIndex,
     searcher: &tantivy::Searcher,
-    globs: &[String],
-    extensions: &[String],
+    options: &SearchOptions<'_>,
 ) -> Result<Vec<String>> {
+    let (globs, extensions, files) = (options.globs, options.extensions, options.files);
     let mut builder = ignore::overrides::OverrideBuilder::new("/");
     for glob in globs {
         builder.add(glob).map_err(|err| Error::Glob {
@@ -195,6 +208,7 @@ fn articles_matching(
         .into_iter()
         .filter(|(key, known)| {
             !known.skipped()
+                && (files.is_empty() || files.iter().any(|file| file == key))
                 && (extensions.is_empty()
                     || crate::corpus::has_extension(std::path::Path::new(key), extensions))
                 && !overrides
