@@ -662,9 +662,7 @@ fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
         globs: &args.glob,
         exact_total: args.count,
         with_text: !(listing || args.quiet),
-        // Two lines of the terminal, less the indent of each, the two `…` and a column each
-        // line may leave at its end where a character does not fit.
-        snippet_columns: (2 * terminal_width()).saturating_sub(12).max(20),
+        snippet_columns: sou::search::snippet_columns(terminal_width()),
         fixed_strings: args.fixed_strings,
         extensions: &extensions,
         files: &[],

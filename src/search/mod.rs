@@ -42,7 +42,7 @@ use crate::{Error, Result};
 pub use articles::Tier;
 pub use highlight::{Snippet, snippet_at, snippet_in_columns};
 pub use query::{Literal, Query, parse, parse_fixed};
-pub use session::{SearchOptions, Session};
+pub use session::{SearchOptions, Session, snippet_columns};
 pub use synonyms::Synonyms;
 
 /// `raw_query` parsed as `options` say: the query language, or one fixed string.

@@ -10,9 +10,16 @@ use crate::analysis::dictionary::Dictionary;
 use crate::index::{self, SouIndex};
 use crate::{Error, Result};
 
-/// A snippet's width unless told otherwise: two lines of an 80-column terminal, less an indent
-/// and the two `…`.
-pub const DEFAULT_SNIPPET_COLUMNS: usize = 2 * 80 - 8;
+/// A snippet's width unless told otherwise: two lines of an 80-column terminal (see
+/// [`snippet_columns`]).
+pub const DEFAULT_SNIPPET_COLUMNS: usize = snippet_columns(80);
+
+/// The width of a snippet that fills two lines of a `width`-column terminal: less the indent of
+/// each line, the two `…`, and a column each line may leave where a character does not fit.
+pub const fn snippet_columns(width: usize) -> usize {
+    let columns = (2 * width).saturating_sub(12);
+    if columns < 20 { 20 } else { columns }
+}
 
 /// How to search, besides the query.
 #[derive(Debug, Clone, Copy)]
