@@ -1403,3 +1403,386 @@ fn type_keeps_the_files_of_a_format() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("nosuch"), "{}", stderr(&bad));
 }
+
+/// A folder `news` beside `./seeds`, as a ripgrep user has one: articles with 北京, iPhone in
+/// two cases, 和服 as a word and inside 管理和服务, and one Markdown file.
+fn news_workspace() -> Workspace {
+    let ws = Workspace::with_seed();
+    let news = ws.path("news");
+    std::fs::create_dir_all(&news).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(news.join(name), text).unwrap();
+    write(
+        "0001.txt",
+        "北京新闻\n\n北京今天发布了新款iPhone的消息。\n\n第二段讲政府的管理和服务。\n\n第三段：穿着和服的游客来到北京。\n",
+    );
+    write("0002.md", "# 上海报道\n\n上海的iphone销量排在北京之后。\n");
+    write(
+        "0003.txt",
+        "天津快讯\n\n智慧产业发展，智慧社会建设。\n\n这一段只谈智慧产业。\n",
+    );
+    ws
+}
+
+fn count_of(out: &Output) -> usize {
+    stdout(out)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("not a count: {:?} (stderr {})", stdout(out), stderr(out)))
+}
+
+/// Every example of issue 25, as typed: flags are flags, a path that is not there is an error,
+/// and a file or folder after the query is what is searched.
+#[test]
+fn ripgrep_habits_mean_what_they_mean_in_ripgrep() {
+    let ws = news_workspace();
+    // -i changes nothing (sou folds case), and is not an exclusion of the letter i.
+    let plain = count_of(&ws.sou(&["北京", "news", "-c"]));
+    assert_eq!(plain, 4);
+    assert_eq!(count_of(&ws.sou(&["北京", "news", "-i", "-c"])), plain);
+    let out = ws.sou(&["iPhone", "news", "-i", "-c"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(count_of(&out), 2);
+    // Flags with values keep the folder a folder.
+    for flags in [
+        &["-A", "2"][..],
+        &["-C", "2"],
+        &["-m", "1"],
+        &["-t", "md"],
+        &["-B", "1"],
+    ] {
+        let mut args = vec!["北京", "news"];
+        args.extend_from_slice(flags);
+        let out = ws.sou(&args);
+        assert_eq!(out.status.code(), Some(0), "{flags:?}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("news/"),
+            "{flags:?}: {}",
+            stdout(&out)
+        );
+        assert!(!stdout(&out).contains("seeds/"), "{flags:?}");
+    }
+    let out = ws.sou(&["-e", "北京", "news", "-c"]);
+    assert_eq!(count_of(&out), plain, "{}", stderr(&out));
+    // A folder that is not there is an error naming it, never a query word.
+    for args in [&["安置房", "newz"][..], &["北京", "news", "odd"]] {
+        let out = ws.sou(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let missing = args[args.len() - 1];
+        assert_one_line_error(&out, &format!("{missing}: no such file or folder"));
+        assert!(stdout(&out).is_empty());
+    }
+    // A file is searched alone, in the index of its folder.
+    let out = ws.sou(&["北京", "news/0002.md"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("news/0002.md") && !stdout(&out).contains("0001"),
+        "{}",
+        stdout(&out)
+    );
+    // CJK exclusions, inside the query and as their own argument; Latin ones inside it.
+    assert_eq!(count_of(&ws.sou(&["智慧产业", "news", "-c"])), 2);
+    assert_eq!(count_of(&ws.sou(&["智慧产业 -智慧社会", "news", "-c"])), 1);
+    assert_eq!(
+        count_of(&ws.sou(&["智慧产业", "-智慧社会", "news", "-c"])),
+        1
+    );
+    // (an exclusion leaves out the passages holding it: 0001's title and third passage stay)
+    assert_eq!(count_of(&ws.sou(&["北京 -iphone", "news", "-c"])), 2);
+    let out = ws.sou(&["北京", "-iphone", "news"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("'-iphone'") && stderr(&out).contains("in the query"));
+    // A query of several words is quoted: the second word would be a path.
+    let out = ws.sou(&["安置房", "建设"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("quote"), "{}", stderr(&out));
+}
+
+/// ripgrep's flags, one row each: the arguments after `QUERY news`, and what must hold of the
+/// answer (a count, the files, or the JSON).
+#[test]
+fn the_ripgrep_flags_do_what_ripgrep_users_expect() {
+    let ws = news_workspace();
+    type Check = fn(&Output) -> Result<(), String>;
+    let rows: Vec<(&str, Vec<&str>, Check)> = vec![
+        ("-c", vec!["北京", "-c"], |o| expect(count_of(o) == 4, o)),
+        ("-l", vec!["北京", "-l", "--sort", "path"], |o| {
+            expect(stdout(o) == "news/0001.txt\nnews/0002.md\n", o)
+        }),
+        ("-q found", vec!["北京", "-q"], |o| {
+            expect(o.status.code() == Some(0) && o.stdout.is_empty(), o)
+        }),
+        ("-q not found", vec!["蝾螈", "-q"], |o| {
+            expect(o.status.code() == Some(1) && o.stdout.is_empty(), o)
+        }),
+        ("-i", vec!["IPHONE", "-i", "-c"], |o| {
+            expect(count_of(o) == 2, o)
+        }),
+        ("-F", vec!["管理和服务", "-F", "-c"], |o| {
+            expect(count_of(o) == 1, o)
+        }),
+        ("-w off", vec!["和服", "-c"], |o| {
+            expect(count_of(o) == 2, o)
+        }),
+        ("-w", vec!["和服", "-w", "--json"], |o| {
+            let json = json_of(o);
+            let hits = json["hits"].as_array().cloned().unwrap_or_default();
+            expect(
+                hits.len() == 1 && hits[0]["text"].as_str().unwrap_or("").contains("穿着和服"),
+                o,
+            )
+        }),
+        ("-m", vec!["北京", "-m", "1", "-l"], |o| {
+            expect(o.status.code() == Some(2), o)
+        }),
+        ("-m text", vec!["北京", "-m", "1", "--json"], |o| {
+            let json = json_of(o);
+            let paths: Vec<&str> = json["hits"]
+                .as_array()
+                .map(|h| h.iter().filter_map(|h| h["path"].as_str()).collect())
+                .unwrap_or_default();
+            expect(paths.len() == 2 && paths[0] != paths[1], o)
+        }),
+        ("-t", vec!["北京", "-t", "md", "-l"], |o| {
+            expect(stdout(o) == "news/0002.md\n", o)
+        }),
+        ("-g", vec!["北京", "-g", "*.txt", "-l"], |o| {
+            expect(stdout(o) == "news/0001.txt\n", o)
+        }),
+        ("-g !", vec!["北京", "-g", "!*.txt", "-l"], |o| {
+            expect(stdout(o) == "news/0002.md\n", o)
+        }),
+        ("-n", vec!["北京", "-n", "1", "--json"], |o| {
+            expect(json_of(o)["hits"].as_array().map(Vec::len) == Some(1), o)
+        }),
+        (
+            "--sort path",
+            vec!["北京", "--sort", "path", "--vimgrep"],
+            |o| {
+                let places: Vec<(String, u64)> = stdout(o)
+                    .lines()
+                    .filter_map(|l| {
+                        let mut parts = l.split(':');
+                        Some((parts.next()?.to_string(), parts.next()?.parse().ok()?))
+                    })
+                    .collect();
+                let mut sorted = places.clone();
+                sorted.sort();
+                expect(places.len() == 4 && places == sorted, o)
+            },
+        ),
+        ("-A", vec!["发布", "-A", "1", "--json"], |o| {
+            let hit = &json_of(o)["hits"][0];
+            expect(
+                hit["after"][0]["text"] == "第二段讲政府的管理和服务。"
+                    && hit.get("before").is_none(),
+                o,
+            )
+        }),
+        ("-B", vec!["管理", "-B", "1", "--json"], |o| {
+            let hit = &json_of(o)["hits"][0];
+            expect(
+                hit["before"][0]["text"] == "北京今天发布了新款iPhone的消息。",
+                o,
+            )
+        }),
+        ("-C", vec!["管理", "-C", "1"], |o| {
+            let text = stdout(o);
+            expect(
+                text.contains("    3- 北京今天发布") && text.contains("    7- 第三段"),
+                o,
+            )
+        }),
+        ("-e", vec!["-e", "iphone", "-c"], |o| {
+            expect(count_of(o) == 2, o)
+        }),
+        ("--json", vec!["北京", "--json"], |o| {
+            let json = json_of(o);
+            expect(
+                json["total"] == 4 && json["hits"].as_array().map(Vec::len) == Some(4),
+                o,
+            )
+        }),
+    ];
+    for (name, query_and_flags, check) in rows {
+        // The query first, then the folder, then the flags: as a ripgrep user types them.
+        let mut args = vec![query_and_flags[0]];
+        let flags = &query_and_flags[1..];
+        if query_and_flags[0] == "-e" {
+            args = query_and_flags[..2].to_vec();
+            args.push("news");
+            args.extend_from_slice(&query_and_flags[2..]);
+        } else {
+            args.push("news");
+            args.extend_from_slice(flags);
+        }
+        let out = ws.sou(&args);
+        if let Err(why) = check(&out) {
+            panic!("{name} (sou {}): {why}", args.join(" "));
+        }
+    }
+}
+
+fn expect(holds: bool, out: &Output) -> Result<(), String> {
+    match holds {
+        true => Ok(()),
+        false => Err(format!(
+            "exit {:?}\nstdout: {}\nstderr: {}",
+            out.status.code(),
+            stdout(out),
+            stderr(out)
+        )),
+    }
+}
+
+fn json_of(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+}
+
+/// Several folders are searched together: each keeps its own index, and the hits come in rank
+/// order across them, with their counts added up.
+#[test]
+fn several_folders_are_searched_together_in_rank_order() {
+    let ws = news_workspace();
+    std::fs::create_dir_all(ws.path("reports")).unwrap();
+    std::fs::write(
+        ws.path("reports/r.txt"),
+        "报告\n\n北京北京北京，北京的报告。\n",
+    )
+    .unwrap();
+    let (code, results) = search_json(&ws, &["北京", "news", "reports", "seeds"]);
+    assert_eq!(code, 0);
+    assert_eq!(results.total, 5);
+    let scores: Vec<f32> = results.hits.iter().map(|h| h.score).collect();
+    let mut sorted = scores.clone();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    assert_eq!(scores, sorted, "rank order across the folders");
+    assert!(results.hits.iter().any(|h| h.path.starts_with("reports/")));
+    assert!(results.hits.iter().any(|h| h.path.starts_with("news/")));
+    let ranks: Vec<usize> = results.hits.iter().map(|h| h.rank).collect();
+    assert_eq!(ranks, (1..=results.hits.len()).collect::<Vec<_>>());
+    // Each folder has an index of its own, and -c adds them up.
+    assert_eq!(count_of(&ws.sou(&["北京", "reports", "news", "-c"])), 5);
+    assert_eq!(count_of(&ws.sou(&["北京", "reports", "-c"])), 1);
+    let out = ws.sou(&["北京", "news", "reports", "--index", "one"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_one_line_error(&out, "--index");
+}
+
+/// Text output fits the terminal: no line is wider than it, wrapped snippet lines keep the
+/// indent and never start with a closing mark, a long path is cut from the left, and two hits
+/// of one long line say their column.
+#[test]
+fn text_output_fits_the_terminal_width() {
+    let ws = Workspace::new();
+    let sentence = "高新区的安置房建设，今年已经完成主体工程（共计十二栋），预计明年交付使用。";
+    let long_line: String = (0..30).map(|_| sentence).collect();
+    ws.write(
+        "一个很长的文件夹名字/另一个也很长的子文件夹名字/关于安置房建设进度的详细报告.txt",
+        &format!(
+            "安置房建设进度的详细报告，标题也长得超出了终端的宽度很多很多很多\n\n{long_line}\n"
+        ),
+    );
+    for width in [40usize, 60, 80, 120] {
+        let out = common::sou()
+            .args(["安置房", "-n", "5"])
+            .current_dir(ws.dir.path())
+            .env("SOU_CACHE", ws.path(".sou-cache"))
+            .env("COLUMNS", width.to_string())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = stdout(&out);
+        let columns = |line: &str| -> usize {
+            use unicode_width::UnicodeWidthStr;
+            line.width()
+        };
+        let mut wrapped = 0;
+        for line in text.lines() {
+            assert!(
+                columns(line) <= width,
+                "{width}: {line:?} is {}",
+                columns(line)
+            );
+            if let Some(rest) = line.strip_prefix("    ") {
+                let first = rest.chars().next().unwrap_or(' ');
+                assert!(!"，。）、！？：；」".contains(first), "{width}: {line:?}");
+                wrapped += 1;
+            }
+        }
+        assert!(wrapped >= 2, "{text}");
+        // The hits of the long line 3 (the title, line 1, may be one too).
+        let heads: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with(' ') && !l.is_empty() && !l.contains(".txt:1  "))
+            .collect();
+        assert!(heads.len() >= 2, "{text}");
+        for head in &heads {
+            // Cut from the left: the file name stays as long as the width allows.
+            assert!(head.contains("报告.txt:3:"), "{width}: {head}");
+            assert!(
+                width < 80 || head.contains("/关于安置房建设进度的详细报告.txt:3:"),
+                "{width}: {head}"
+            );
+            assert!(width >= 120 || head.starts_with('…'), "{width}: {head}");
+        }
+        // Hits cut from one line say their column, and no two say the same.
+        let mut places: Vec<&str> = heads.iter().filter_map(|h| h.split("  ").next()).collect();
+        places.dedup();
+        assert_eq!(places.len(), heads.len(), "{text}");
+    }
+    // A pipe with no width gets whole lines: one per hit and one per snippet.
+    let out = common::sou()
+        .args(["安置房", "-n", "1", "--no-sync"])
+        .current_dir(ws.dir.path())
+        .env("SOU_CACHE", ws.path(".sou-cache"))
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&out).trim_end().lines().count(),
+        2,
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// `sou 安置房 --j<TAB>` completes `--json`: a search without `search` typed.
+#[test]
+fn completions_work_for_the_short_form() {
+    let ws = Workspace::new();
+    let script = stdout(&ws.sou(&["completions", "bash"]));
+    let path = ws.path("sou.bash");
+    std::fs::write(&path, script).unwrap();
+    let complete = |words: &str| -> String {
+        let shell = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}}-1)); _sou sou \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; echo \"${{COMPREPLY[@]}}\"",
+            path.display()
+        );
+        let out = Command::new("bash").args(["-c", &shell]).output().unwrap();
+        stdout(&out).trim().to_string()
+    };
+    assert_eq!(complete("sou 安置房 --j"), "--json");
+    assert_eq!(complete("sou search 安置房 --vim"), "--vimgrep");
+    assert_eq!(complete("sou 安置房 news --word"), "--word-regexp");
+    assert!(complete("sou st").contains("stats"));
+}
+
+/// What could not be indexed is said by the first command that meets it, a search too, and
+/// only once.
+#[test]
+fn a_first_search_warns_about_the_files_it_cannot_index_once() {
+    let ws = Workspace::new();
+    ws.write("a.txt", "标题\n\n蝾螈在这里。\n");
+    let binary: Vec<u8> = (0..3000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(ws.seeds().join("bad.txt"), binary).unwrap();
+    let first = ws.sou(&["蝾螈"]);
+    assert_eq!(first.status.code(), Some(0));
+    assert!(
+        stderr(&first).contains("skipped ./seeds/bad.txt"),
+        "{}",
+        stderr(&first)
+    );
+    let again = ws.sou(&["蝾螈"]);
+    assert!(!stderr(&again).contains("bad.txt"), "{}", stderr(&again));
+    assert!(stdout(&ws.sou(&["stats"])).contains("./seeds/bad.txt"));
+}

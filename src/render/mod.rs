@@ -105,6 +105,9 @@ pub struct Layout {
     pub width: Option<usize>,
 }
 
+/// The columns a title keeps beside a long path.
+const TITLE_ROOM: usize = 12;
+
 /// How far a hit's passage, and its context, are indented.
 const INDENT: usize = 4;
 
@@ -215,11 +218,14 @@ pub fn write_text<W: WriteColor>(
             true => String::new(),
             false => format!("  [lacks {}]", visible(&hit.missing.join(" · "))),
         };
-        // Title room first goes to the path; the path is cut only when it alone fills the line.
+        // The path is cut (from the left: the file name stays) only when it leaves the title
+        // fewer than `TITLE_ROOM` columns.
         let path = match layout.width {
             Some(width) => fit::cut_start(
                 &full_path,
-                width.saturating_sub(fit::columns(&place) + 2).max(8),
+                width
+                    .saturating_sub(fit::columns(&place) + 2 + TITLE_ROOM)
+                    .max(8),
             ),
             None => full_path,
         };
@@ -238,9 +244,10 @@ pub fn write_text<W: WriteColor>(
             .width
             .map(|width| width.saturating_sub(head + fit::columns(&lacks)));
         if title_hit {
-            let columns = match layout.width {
-                Some(width) => (2 * width).saturating_sub(head + 2).max(20),
-                None => 2 * 80 - head - 2,
+            // What is left of the line, and one line more.
+            let columns = match (layout.width, room) {
+                (Some(width), Some(room)) => (room + width.saturating_sub(INDENT + 2)).max(20),
+                _ => (2 * 80usize).saturating_sub(head + 2),
             };
             let title =
                 crate::search::snippet_in_columns(&hit.text, &hit.highlights, hit.anchor, columns);
@@ -303,7 +310,7 @@ pub fn write_text<W: WriteColor>(
 }
 
 /// A passage shown around a hit (-A, -B, -C): `line-` in the line color (grep's mark of a
-/// context line), then its text, whole, wrapped as a snippet is.
+/// context line), then as much of its text as a snippet shows, wrapped as a snippet is.
 fn write_context<W: WriteColor>(
     out: &mut W,
     passage: &crate::search::ArticlePassage,
@@ -318,7 +325,13 @@ fn write_context<W: WriteColor>(
     out.set_color(&line_spec())?;
     write!(out, "{place} ")?;
     out.reset()?;
-    let (chars, marks) = shown_marked(&passage.text, &passage.highlights, false, false);
+    // About as much as a hit's snippet shows, from its first match: a passage can be a
+    // whole long line.
+    let columns = crate::search::snippet_columns(layout.width.unwrap_or(80));
+    let anchor = passage.highlights.first().map_or(0, |&(start, _)| start);
+    let shown =
+        crate::search::snippet_in_columns(&passage.text, &passage.highlights, anchor, columns);
+    let (chars, marks) = shown_snippet(&shown);
     let first = width.map_or(usize::MAX, |w| w.saturating_sub(place.len() + 1));
     write_marked(out, &chars, &marks, first, layout)?;
     writeln!(out)
