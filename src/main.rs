@@ -251,6 +251,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 targets.len()
             );
         }
+        // Advice names the folder searched (`sou index news`), when it is one.
+        if let [target] = targets.as_slice()
+            && target.seeds != std::path::Path::new("./seeds")
+            && let Some(invocation) = INVOCATION
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_mut()
+        {
+            invocation.seeds = format!(" {}", sou::corpus::display_os(target.seeds.as_os_str()));
+        }
         let mut engines = Vec::with_capacity(targets.len());
         for target in targets {
             let index = match &given_index {
@@ -388,13 +398,13 @@ fn print_completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
 /// The query language and the exit status, for the pages of sou(1) and sou-search(1): what
 /// clap's help does not hold.
 const MAN_QUERY_AND_STATUS: &str = r#".SH "QUERY LANGUAGE"
-Words must all match; a query typed run together is read as jieba words (\fB高新区安置房\fR is \fB高新区\fR and \fB安置房\fR), and a string is found wherever it stands, not only on word boundaries.
+The query is one argument: the first that is not an option (quote a query of several words); every argument after it is a file or folder to search. Words must all match; a query typed run together is read as jieba words (\fB高新区安置房\fR is \fB高新区\fR and \fB安置房\fR), and a string is found wherever it stands, not only on word boundaries.
 .TP
 \fB"…"\fR
 only as written (spaces in the text or the query do not matter)
 .TP
 \fB\-word\fR, \fB\-"…"\fR
-passages holding it are left out (a Latin word that reads as short flags is a flag: quote it)
+passages holding it are left out. As an argument of its own only a CJK word or a number is one (\fB\-智慧社会\fR, \fB\-2020\fR): a dash and a Latin letter is an option, as in ripgrep, so a Latin word is left out inside the quoted query (\fB'北京 \-iphone'\fR)
 .TP
 \fBa OR b\fR
 either
