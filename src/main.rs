@@ -268,6 +268,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => default_index(&target.seeds)?,
             };
             let config = configure(&folders, target.seeds, index)?;
+            // A file sou does not read would be searched for nothing, and "not found" said.
+            let extensions = &config.listing.extensions;
+            if let Some(file) = target
+                .files
+                .iter()
+                .find(|file| !sou::corpus::has_extension(std::path::Path::new(file), extensions))
+            {
+                let path = config.seeds.join(file);
+                anyhow::bail!(
+                    "{}: not a file sou reads (its extension is not among {}; --ext names others)",
+                    render::shown_path(&path),
+                    extensions.join(",")
+                );
+            }
             engines.push((Engine::new(config), target.files));
         }
         // Only a search that syncs first may have a build to stop.

@@ -1479,6 +1479,13 @@ fn ripgrep_habits_mean_what_they_mean_in_ripgrep() {
         "{}",
         stdout(&out)
     );
+    // A file sou does not read is said so, not searched for nothing.
+    std::fs::write(ws.path("news/photo.jpg"), "北京").unwrap();
+    let out = ws.sou(&["北京", "news/photo.jpg"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_one_line_error(&out, "news/photo.jpg: not a file sou reads");
+    // A folder with a trailing slash is that folder.
+    assert_eq!(count_of(&ws.sou(&["北京", "news/", "-c"])), plain);
     // CJK exclusions, inside the query and as their own argument; Latin ones inside it.
     assert_eq!(count_of(&ws.sou(&["智慧产业", "news", "-c"])), 2);
     assert_eq!(count_of(&ws.sou(&["智慧产业 -智慧社会", "news", "-c"])), 1);

@@ -108,7 +108,7 @@ pub fn check_seeds(seeds: &Path) -> Result<()> {
 }
 
 /// Whether the name of `path` ends in one of `extensions` (without the dot, any case).
-pub(crate) fn has_extension(path: &Path, extensions: &[impl AsRef<str>]) -> bool {
+pub fn has_extension(path: &Path, extensions: &[impl AsRef<str>]) -> bool {
     path.extension()
         .and_then(|ext| ext.to_str())
         .is_some_and(|ext| {
