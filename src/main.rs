@@ -886,6 +886,7 @@ fn merged(mut all: Vec<sou::Results>, limit: usize) -> sou::Results {
 
 fn empty_results() -> sou::Results {
     sou::Results {
+        corrections: Vec::new(),
         query: String::new(),
         words: Vec::new(),
         split: false,

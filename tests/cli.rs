@@ -16,11 +16,20 @@ use common::{SEED_NAME, Workspace, stderr, stdout};
 struct JsonResults {
     query: String,
     words: Vec<String>,
+    corrections: Vec<JsonCorrection>,
     all_words: bool,
     total: usize,
     total_exact: bool,
     took_ms: f64,
     hits: Vec<JsonHit>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonCorrection {
+    typed: String,
+    read: String,
+    why: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1792,4 +1801,82 @@ fn a_first_search_warns_about_the_files_it_cannot_index_once() {
     let again = ws.sou(&["蝾螈"]);
     assert!(!stderr(&again).contains("bad.txt"), "{}", stderr(&again));
     assert!(stdout(&ws.sou(&["stats"])).contains("./seeds/bad.txt"));
+}
+
+/// Homophone typos and pinyin are read as the corpus words they sound like, and sou says so;
+/// a Latin word the corpus holds, and a correct word, stay as typed.
+#[test]
+fn typos_and_pinyin_find_the_article_and_say_what_was_read() {
+    let ws = Workspace::new();
+    ws.write("a.txt", "整形医院调查\n\n记者走访了本市多家整形医院。\n");
+    ws.write("b.txt", "印度新闻\n\n新德里今天举行了会议。\n");
+    ws.write("c.txt", "住房\n\n安置房今年建成交付。\n");
+    ws.write("d.txt", "手机\n\n新款iphone发布，售价不变。\n");
+    ws.write("e.txt", "编程\n\n程序里的整型变量要初始化。\n");
+    let read_as = |query: &str| -> (i32, JsonResults) {
+        let (code, results) = search_json(&ws, &["--", query]);
+        (code, results)
+    };
+    for (typed, read, why, file) in [
+        ("整型医院", "整形医院", "same pinyin", "a.txt"),
+        ("欣德里", "新德里", "same pinyin", "b.txt"),
+        ("zhengxingyiyuan", "整形医院", "pinyin", "a.txt"),
+        ("anzhifang", "安置房", "pinyin", "c.txt"),
+        ("an zhi fang", "安置房", "pinyin", "c.txt"),
+        ("an4zhi4fang2", "安置房", "pinyin", "c.txt"),
+        ("xin'deli", "新德里", "pinyin", "b.txt"),
+    ] {
+        let (code, results) = read_as(typed);
+        assert_eq!(code, 0, "{typed}");
+        let [correction] = results.corrections.as_slice() else {
+            panic!("{typed}: {:?}", results.corrections);
+        };
+        assert_eq!(
+            (
+                correction.typed.as_str(),
+                correction.read.as_str(),
+                correction.why.as_str()
+            ),
+            (typed, read, why),
+            "{typed}"
+        );
+        assert!(
+            results.hits[0].path.ends_with(file),
+            "{typed}: {:?}",
+            results.hits[0]
+        );
+        // The words are those searched, not the typo.
+        assert!(
+            results.words.iter().all(|w| read.contains(w.as_str())),
+            "{typed}: {:?}",
+            results.words
+        );
+    }
+    // Text output says it in the line before the hits.
+    let out = ws.sou(&["整型医院"]);
+    assert!(
+        stderr(&out).starts_with("整型医院 → 整形医院 (same pinyin)"),
+        "{}",
+        stderr(&out)
+    );
+    // A Latin word the corpus holds stays what it is; so does a correct word, and a rare one
+    // that stands as typed (整型, in e.txt) is found as typed.
+    for (query, file) in [
+        ("iphone", "d.txt"),
+        ("整形医院", "a.txt"),
+        ("整型", "e.txt"),
+    ] {
+        let (code, results) = read_as(query);
+        assert_eq!(code, 0, "{query}");
+        assert!(
+            results.corrections.is_empty(),
+            "{query}: {:?}",
+            results.corrections
+        );
+        assert!(results.hits[0].path.ends_with(file), "{query}");
+    }
+    // Nothing sounding like it: nothing found.
+    let (code, results) = read_as("喵喵汪汪");
+    assert_eq!(code, 1);
+    assert!(results.corrections.is_empty());
 }

@@ -13,6 +13,7 @@ use common::{SEED_NAME, Workspace, stderr, stdout};
 struct Results {
     query: String,
     words: Vec<String>,
+    corrections: Vec<serde_json::Value>,
     all_words: bool,
     total: usize,
     total_exact: bool,

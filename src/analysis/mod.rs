@@ -4,6 +4,7 @@
 pub mod dictionary;
 pub(crate) mod fold;
 pub mod grams;
+pub mod pinyin;
 
 use std::sync::{Arc, OnceLock};
 
@@ -20,7 +21,7 @@ pub const USER_WORD_FREQ: usize = 100_000;
 /// What changes the terms besides the gram contract and the user dictionary: the segmenter and
 /// the folding. Part of the index fingerprint.
 pub const ANALYSIS_VERSION: &str =
-    "analysis-v7;jieba-rs-0.11;cut;hmm;nfkc;lower;fast2s-0.3-per-char-kept6";
+    "analysis-v8;jieba-rs-0.11;cut;hmm;nfkc;lower;fast2s-0.3-per-char-kept6;pinyin-0.11-words";
 
 /// The segmenter with its dictionary; load once per process and share.
 pub struct Analyzer {
@@ -54,9 +55,25 @@ impl Analyzer {
     /// Analyzes one passage. `tail` is the text that follows it in the same paragraph (see
     /// [`crate::corpus::Passage::tail`]).
     pub fn analyze(&self, text: &str, tail: &str) -> PassageTerms {
+        self.analyze_keeping_words(text, tail, &mut |_| {})
+    }
+
+    /// Analyzes one passage as [`Analyzer::analyze`] does, giving `keep` each word whose pinyin
+    /// the index keeps (see [`pinyin::is_kept_word`]).
+    pub fn analyze_keeping_words(
+        &self,
+        text: &str,
+        tail: &str,
+        keep: &mut dyn FnMut(&str),
+    ) -> PassageTerms {
         let folded = fold_str(text);
         // jieba's tokens tile the text, so a word starts where the previous one ends.
         let words = self.jieba.cut(&folded, true);
+        for word in &words {
+            if pinyin::is_kept_word(word.word) {
+                keep(word.word);
+            }
+        }
         let starts: Vec<usize> = words.iter().map(|word| word.start).collect();
         let solo_words = words
             .iter()

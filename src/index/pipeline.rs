@@ -205,11 +205,17 @@ fn process(
     let mut first_unit = true;
     let keep_text = documents::keeps_text(&file.path, file.size);
     let mut notes = Vec::new();
+    let mut words: std::collections::HashSet<String> = Default::default();
     let mut add = |passage: corpus::Passage| {
         if stop.requested() {
             return ControlFlow::Break(());
         }
-        let terms = analyzer.analyze(&passage.text, &passage.tail);
+        let mut keep = |word: &str| {
+            if !words.contains(word) {
+                words.insert(word.to_string());
+            }
+        };
+        let terms = analyzer.analyze_keeping_words(&passage.text, &passage.tail, &mut keep);
         unit.push(documents::passage_doc(
             fields, key, &passage, &terms, keep_text,
         ));
@@ -254,6 +260,7 @@ fn process(
     }
     // The passages were deleted before they were added: only the manifest entry remains to add.
     writer.add_entry(&indexed(hash, number))?;
+    writer.add_words(words);
     Ok(Some(Outcome::Indexed {
         passages: number,
         notes,

@@ -16,13 +16,17 @@ use crate::analysis::UserWords;
 pub(crate) const WORDS_PREFIX: &str = ".sou-words-";
 /// The name of the synonyms cache.
 pub(crate) const SYNONYMS_CACHE: &str = ".sou-synonyms";
+/// The name of the corpus words by pinyin (see [`keep_pinyin`]).
+pub(crate) const PINYIN_FILE: &str = ".sou-pinyin.fst";
 /// The suffix of a sidecar being written.
 pub(crate) const TEMP_SUFFIX: &str = ".tmp";
 
 /// Whether `name` is one of the files this module writes.
 pub(crate) fn is_sidecar(name: &str) -> bool {
     let name = name.strip_suffix(TEMP_SUFFIX).unwrap_or(name);
-    name == SYNONYMS_CACHE || (name.starts_with(WORDS_PREFIX) && name.ends_with(".fst"))
+    name == SYNONYMS_CACHE
+        || name == PINYIN_FILE
+        || (name.starts_with(WORDS_PREFIX) && name.ends_with(".fst"))
 }
 
 /// The bytes of a file, mapped: a search touches only the pages it looks at.
@@ -135,4 +139,58 @@ impl AsRef<[u8]> for Slice {
     fn as_ref(&self) -> &[u8] {
         &self.mapped.0[self.range.clone()]
     }
+}
+
+/// Separates a word's pinyin key from the word in the keys of [`PINYIN_FILE`].
+pub(crate) const PINYIN_SEPARATOR: char = '\t';
+
+/// Adds `words` to the corpus words kept by pinyin in `dir` (a set of `key\tword`, one key
+/// for each reading, see [`crate::analysis::pinyin::keys`]), or, when `fresh`, replaces them
+/// (a rebuild). A word whose articles are gone stays until a rebuild: a search checks that the
+/// index holds the words it reads a typo as.
+pub(crate) fn keep_pinyin(
+    dir: &Path,
+    words: std::collections::HashSet<String>,
+    fresh: bool,
+) -> std::io::Result<()> {
+    if words.is_empty() && !fresh {
+        return Ok(());
+    }
+    let mut keys: Vec<String> = Vec::with_capacity(words.len() * 2);
+    for word in &words {
+        for key in crate::analysis::pinyin::keys(word) {
+            let key = crate::analysis::pinyin::stored(&key);
+            keys.push(format!("{key}{PINYIN_SEPARATOR}{word}"));
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    let path = dir.join(PINYIN_FILE);
+    let old = match (fresh, map(&path)) {
+        (false, Ok(mapped)) => fst::Set::new(mapped).ok(),
+        _ => None,
+    };
+    let new = fst::Set::from_iter(&keys).map_err(std::io::Error::other)?;
+    let mut builder = fst::SetBuilder::memory();
+    match &old {
+        Some(old) => {
+            use fst::Streamer;
+            let mut union = old.op().add(&new).union();
+            while let Some(key) = union.next() {
+                builder.insert(key).map_err(std::io::Error::other)?;
+            }
+        }
+        None => {
+            builder
+                .extend_iter(keys.iter())
+                .map_err(std::io::Error::other)?;
+        }
+    }
+    let bytes = builder.into_inner().map_err(std::io::Error::other)?;
+    write_atomically(dir, PINYIN_FILE, &bytes)
+}
+
+/// The corpus words kept by pinyin in `dir`, when there are some.
+pub(crate) fn open_pinyin(dir: &Path) -> Option<fst::Set<Mapped>> {
+    fst::Set::new(map(&dir.join(PINYIN_FILE)).ok()?).ok()
 }

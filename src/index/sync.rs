@@ -385,6 +385,8 @@ fn execute(
     let bytes_total: u64 = todo.iter().map(|t| t.file.size).sum();
     let stop = Stop::new(options.interrupt);
     let mut written = 0u64;
+    // Whether this sync kept the pinyin of its words once already (a rebuild replaces the old).
+    let mut pinyin_kept = false;
     let failure = std::thread::scope(|scope| {
         let (sender, receiver) = mpsc::channel::<(usize, Outcome)>();
         let workers = scope.spawn(|| {
@@ -419,10 +421,13 @@ fn execute(
                 && !hold_commits
                 && !stop.requested()
             {
-                if let Err(err) = writer.commit(&settings, false) {
+                if let Err(err) = writer.commit(&settings, false).and_then(|()| {
+                    keep_pinyin(index, writer.take_words(), plan.clear && !pinyin_kept)
+                }) {
                     stop.fail();
                     failure.get_or_insert(err);
                 }
+                pinyin_kept = true;
                 books.since_commit = 0;
             }
         }
@@ -432,6 +437,7 @@ fn execute(
         failure.or(read)
     });
     let passages = books.passages;
+    let words = writer.take_words();
     let mut writer = writer.into_inner();
     if let Some(err) = failure {
         return Err(err);
@@ -446,6 +452,7 @@ fn execute(
         return Err(Error::Interrupted);
     }
     commit(&mut writer, index, &settings, true)?;
+    keep_pinyin(index, words, plan.clear && !pinyin_kept)?;
     report.passages = passages;
     // A small change never waits for a large merge: only a sync that wrote as much as a large
     // segment holds plans the merges of large segments (a 1-file edit at 2,000 files spent
@@ -459,4 +466,13 @@ fn execute(
     });
     report.merging = finish(writer, index, threads, options, files_read)?;
     Ok(())
+}
+
+/// Keeps the pinyin of the words just committed (see [`super::sidecar::keep_pinyin`]).
+fn keep_pinyin(
+    index: &SouIndex,
+    words: std::collections::HashSet<String>,
+    fresh: bool,
+) -> Result<()> {
+    super::sidecar::keep_pinyin(&index.dir, words, fresh).map_err(|e| Error::io(&index.dir, e))
 }

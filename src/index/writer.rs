@@ -17,6 +17,9 @@ use crate::{Error, Result};
 pub(crate) struct SharedWriter<'a> {
     lock: RwLock<IndexWriter>,
     pub index: &'a SouIndex,
+    /// The words of the passages added since the pinyin words were last kept (see
+    /// [`sidecar::keep_pinyin`]).
+    words: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl<'a> SharedWriter<'a> {
@@ -25,7 +28,31 @@ impl<'a> SharedWriter<'a> {
         SharedWriter {
             lock: RwLock::new(writer),
             index,
+            words: Default::default(),
         }
+    }
+
+    /// Adds the words of an article's passages to those whose pinyin is kept.
+    pub fn add_words(&self, words: std::collections::HashSet<String>) {
+        let mut all = self
+            .words
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if all.is_empty() {
+            *all = words;
+        } else {
+            all.extend(words);
+        }
+    }
+
+    /// The words added since the last call.
+    pub fn take_words(&self) -> std::collections::HashSet<String> {
+        std::mem::take(
+            &mut *self
+                .words
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
     }
 
     /// The writer back, once no worker uses it.

@@ -3,7 +3,8 @@
 //! ```json
 //! {
 //!   "query": "高新区安置房",       // the query as typed
-//!   "words": ["高新区", "安置房"], // the words it was read as
+//!   "words": ["高新区", "安置房"], // the words it was read as: the words searched
+//!   "corrections": [],            // what was read as other than typed: {typed, read, why}
 //!   "all_words": true,            // every hit's article holds every word (false: best effort)
 //!   "total": 1,                   // passages that match
 //!   "total_exact": true,          // false: at least `total` (best effort stopped early)
@@ -42,8 +43,11 @@ use crate::search::Results;
 pub struct JsonResults {
     /// The query as typed.
     pub query: String,
-    /// The words it was read as.
+    /// The words it was read as: the words searched.
     pub words: Vec<String>,
+    /// What was read as other than typed (a homophone typo, pinyin).
+    #[serde(default)]
+    pub corrections: Vec<JsonCorrection>,
     /// Whether every hit's article holds every word.
     pub all_words: bool,
     /// How many passages match.
@@ -54,6 +58,18 @@ pub struct JsonResults {
     pub took_ms: f64,
     /// The best passages, best first.
     pub hits: Vec<JsonHit>,
+}
+
+/// A string read as other than typed.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonCorrection {
+    /// What was typed.
+    pub typed: String,
+    /// What it was read as.
+    pub read: String,
+    /// Why: `same pinyin`, `similar pinyin` or `pinyin`.
+    pub why: String,
 }
 
 /// One hit.
@@ -107,6 +123,15 @@ impl From<&Results> for JsonResults {
         JsonResults {
             query: results.query.clone(),
             words: results.words.clone(),
+            corrections: results
+                .corrections
+                .iter()
+                .map(|c| JsonCorrection {
+                    typed: c.typed.clone(),
+                    read: c.read.clone(),
+                    why: c.why.to_string(),
+                })
+                .collect(),
             all_words: results.all_words,
             total: results.total,
             total_exact: results.total_exact,

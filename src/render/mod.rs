@@ -86,7 +86,19 @@ fn shorten(text: &str, max_chars: usize) -> String {
 pub fn reading_line(results: &Results) -> Option<String> {
     let words = results.words.join(" · ");
     let mut parts = Vec::new();
-    if results.split {
+    // What was read as something else first: `整型医院 → 整形医院 (same pinyin)`.
+    let mut read = Vec::new();
+    for correction in &results.corrections {
+        let why = match correction.why {
+            "pinyin" => String::new(),
+            why => format!(" ({why})"),
+        };
+        read.push(format!("{} → {}{why}", correction.typed, correction.read));
+    }
+    if !read.is_empty() {
+        parts.push(read.join(", "));
+    }
+    if results.split && (results.corrections.is_empty() || results.words.len() > 1) {
         parts.push(format!("{} → {words}", results.query.trim()));
     }
     if !results.some_article_holds_all() && !results.hits.is_empty() {
@@ -524,6 +536,7 @@ mod tests {
         let text = "会议明确了安置房建设回迁的目标。".to_string();
         let highlights = vec![(5, 8)];
         Results {
+            corrections: Vec::new(),
             query: "安置房".into(),
             words: vec!["安置房".into()],
             split: false,

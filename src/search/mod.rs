@@ -22,6 +22,7 @@ pub(crate) mod query;
 pub(crate) mod rank;
 mod session;
 pub(crate) mod synonyms;
+pub(crate) mod typos;
 pub(crate) mod words;
 
 use std::path::Path;
@@ -44,6 +45,7 @@ pub use highlight::{Snippet, snippet_at, snippet_in_columns};
 pub use query::{Literal, Query, parse, parse_fixed};
 pub use session::{SearchOptions, Session, snippet_columns};
 pub use synonyms::Synonyms;
+pub use typos::Correction;
 
 /// `raw_query` parsed as `options` say: the query language, or one fixed string.
 pub fn parse_with(raw_query: &str, options: &SearchOptions<'_>) -> Result<Query> {
@@ -129,6 +131,9 @@ pub struct Results {
     pub words: Vec<String>,
     /// Whether a term was cut into words or had words dropped.
     pub split: bool,
+    /// What was read as other than typed (homophone typos, pinyin): the words searched are
+    /// `words`.
+    pub corrections: Vec<Correction>,
     /// Whether every hit's article holds every word.
     pub all_words: bool,
     /// How many passages match.
@@ -222,6 +227,8 @@ pub(crate) struct Context<'a> {
     pub scope: &'a Scope,
     /// The segments' passage columns, opened once for the search.
     pub columns: &'a ColumnCache,
+    /// The corpus words by pinyin, when the index keeps them.
+    pub pinyin: Option<&'a fst::Set<crate::index::sidecar::Mapped>>,
 }
 
 /// The passage columns of a commit's segments, each opened the first time a hit's title, twins
@@ -318,6 +325,41 @@ impl words::Corpus for Context<'_> {
     fn holds(&self, chars: &[char]) -> bool {
         self.count_holding(chars, 1) > 0
     }
+
+    fn passages_up_to(&self, chars: &[char], most: u64) -> u64 {
+        self.count_holding(chars, most)
+    }
+
+    fn holds_as_word(&self, chars: &[char]) -> bool {
+        let query = grams::on_boundaries(&self.index.fields.gram, chars);
+        query.count(self.searcher).is_ok_and(|count| count > 0)
+    }
+
+    fn words_with_key(&self, key: &str) -> Vec<String> {
+        use fst::{IntoStreamer, Streamer};
+        let Some(set) = self.pinyin else {
+            return Vec::new();
+        };
+        let separator = crate::index::sidecar::PINYIN_SEPARATOR;
+        let key = crate::analysis::pinyin::stored(key);
+        let from = format!("{key}{separator}");
+        // The keys of `key` are those below the separator's successor.
+        let to = format!(
+            "{key}{}",
+            char::from_u32(separator as u32 + 1).unwrap_or(separator)
+        );
+        let mut stream = set.range().ge(&from).lt(&to).into_stream();
+        let mut words = Vec::new();
+        while let Some(entry) = stream.next() {
+            if let Some(word) = std::str::from_utf8(entry)
+                .ok()
+                .and_then(|e| e.strip_prefix(from.as_str()))
+            {
+                words.push(word.to_string());
+            }
+        }
+        words
+    }
 }
 
 impl Context<'_> {
@@ -394,13 +436,15 @@ pub(crate) fn search(
         )));
     }
     let pool_size = limit.saturating_add(DUPLICATE_SLACK);
-    let (found, total, total_exact, total_all_words) = if reading.words.len() == 1 && !reading.split
-    {
-        let (found, total) = search_literal(context, query, pool_size)?;
-        (found, total, true, total)
-    } else {
-        search_words(context, query, &reading.words, pool_size)?
-    };
+    // A word read anew (a typo, pinyin) is not the query's literal: a word search finds it.
+    let as_typed = reading.corrections.is_empty();
+    let (found, total, total_exact, total_all_words) =
+        if reading.words.len() == 1 && !reading.split && as_typed {
+            let (found, total) = search_literal(context, query, pool_size)?;
+            (found, total, true, total)
+        } else {
+            search_words(context, query, &reading.words, pool_size)?
+        };
     let needles = needles_of(&reading, query);
     let found: Vec<Found> = found.into_iter().take(limit).collect();
     // The strings that place a hit's snippet and column: the query as written, then each word
@@ -518,6 +562,7 @@ pub(crate) fn search(
         query: raw_query.to_string(),
         words: reading.words.iter().map(|w| w.text.clone()).collect(),
         split: reading.split,
+        corrections: reading.corrections,
         all_words: hits.iter().all(|hit| hit.tier < Tier::SomeWords),
         total,
         total_all_words,

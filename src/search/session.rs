@@ -77,6 +77,8 @@ pub struct Session {
     seeds: PathBuf,
     synonyms: Synonyms,
     dictionary: Dictionary,
+    /// The corpus words by pinyin (see [`crate::index::sidecar::keep_pinyin`]).
+    pinyin: Option<fst::Set<crate::index::sidecar::Mapped>>,
     complete: bool,
 }
 
@@ -109,6 +111,7 @@ impl Session {
         };
         let searcher = index.reader()?.searcher();
         let columns = super::ColumnCache::new(&searcher);
+        let pinyin = index::sidecar::open_pinyin(&index.dir);
         Ok(Session {
             index,
             searcher,
@@ -116,6 +119,7 @@ impl Session {
             seeds,
             synonyms,
             dictionary,
+            pinyin,
             complete,
         })
     }
@@ -185,6 +189,7 @@ impl Session {
             dictionary: &self.dictionary,
             scope,
             columns: &self.columns,
+            pinyin: self.pinyin.as_ref(),
         }
     }
 }

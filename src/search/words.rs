@@ -59,6 +59,9 @@ pub(crate) struct Reading {
     pub words: Vec<Word>,
     /// Whether any term was cut into words or had words dropped.
     pub split: bool,
+    /// What was read as something other than typed: homophone typos and pinyin (see
+    /// [`super::typos`]).
+    pub corrections: Vec<super::typos::Correction>,
 }
 
 /// The alternatives a group matches: each literal and, unless quoted, its synonyms.
@@ -95,6 +98,20 @@ pub(crate) trait Corpus {
     }
     /// Whether some passage holds `chars`.
     fn holds(&self, chars: &[char]) -> bool;
+    /// How many passages hold `chars`, counting up to `most` at most (cheaper than
+    /// [`Corpus::passages`] for a common string).
+    fn passages_up_to(&self, chars: &[char], most: u64) -> u64 {
+        self.passages(chars).min(most)
+    }
+    /// Whether some passage holds `chars` as a word of its own (on word boundaries).
+    fn holds_as_word(&self, chars: &[char]) -> bool {
+        self.holds(chars)
+    }
+    /// The corpus words whose pinyin key (`zheng xing`) is `key` (see
+    /// [`crate::analysis::pinyin::keys`]); none when the index keeps no pinyin.
+    fn words_with_key(&self, _key: &str) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Joins each one-character word of a term to the word typed before or after it when the two
@@ -242,7 +259,10 @@ pub(crate) fn read(
     corpus: &dyn Corpus,
 ) -> Reading {
     let mut reading = Reading::default();
-    for (term, group) in query.groups.iter().enumerate() {
+    let groups = &query.groups;
+    let mut term = 0;
+    while term < groups.len() {
+        let group = &groups[term];
         let whole = || Word {
             text: group
                 .iter()
@@ -255,17 +275,45 @@ pub(crate) fn read(
         };
         let [literal] = group.as_slice() else {
             push(&mut reading.words, whole());
+            term += 1;
             continue;
         };
         if literal.quoted || !synonyms.expand(&literal.folded()).is_empty() {
             push(&mut reading.words, whole());
+            term += 1;
             continue;
         }
-        let chars = &literal.chars;
+        // Pinyin, perhaps over several terms (`an zhi fang`), or a homophone typo.
+        let (reread, terms_read) = match pinyin_run(groups, term, corpus) {
+            Some((reread, run)) => (Some(reread), run),
+            None => {
+                let words_of = |chars: &[char]| term_words(chars, dictionary, corpus);
+                let in_dictionary =
+                    |chars: &[char]| dictionary.contains(&chars.iter().collect::<String>());
+                (
+                    super::typos::homophone(&literal.chars, corpus, &words_of, &in_dictionary),
+                    1,
+                )
+            }
+        };
+        let mut typed_form: Option<(String, Vec<char>)> = None;
+        let chars: Vec<char> = match reread {
+            Some(reread) => {
+                if reread.typed_held {
+                    let (typed, read) = reread.replaced.clone();
+                    typed_form = Some((read, typed));
+                }
+                reading.corrections.push(reread.correction);
+                reread.chars
+            }
+            None => literal.chars.clone(),
+        };
+        let chars = &chars;
         let mut words = term_words(chars, dictionary, corpus);
         if words.is_empty() {
             // Only function words (`的`, `什么`): the term is its own word.
             push(&mut reading.words, whole());
+            term += terms_read;
             continue;
         }
         reading.split |= words.len() > 1 || words[0] != (0, chars.len());
@@ -277,7 +325,13 @@ pub(crate) fn read(
             .collect();
         for ((start, end), next_start) in words.drain(..).zip(next_starts) {
             let word: String = chars[start..end].iter().collect();
+            // A typed string some passages hold still counts where the word is read anew.
+            let typed = typed_form
+                .as_ref()
+                .filter(|(read, _)| *read == word)
+                .map(|(_, typed)| typed.clone());
             let forms = std::iter::once(chars[start..end].to_vec())
+                .chain(typed)
                 .chain(synonyms.expand(&word).iter().map(|s| s.chars().collect()))
                 .collect();
             push(
@@ -290,8 +344,43 @@ pub(crate) fn read(
                 },
             );
         }
+        term += terms_read;
     }
     reading
+}
+
+/// The terms from `first` on that read together as pinyin (`an zhi fang`, `anzhifang`): the
+/// longest run of unquoted Latin terms that the corpus does not hold, read as one; its reading
+/// and how many terms it took.
+fn pinyin_run(
+    groups: &[Vec<Literal>],
+    first: usize,
+    corpus: &dyn Corpus,
+) -> Option<(super::typos::Reread, usize)> {
+    let latin = |group: &Vec<Literal>| -> Option<String> {
+        let [literal] = group.as_slice() else {
+            return None;
+        };
+        let text = literal.folded();
+        let pinyin_like = !literal.quoted
+            && text.chars().any(|c| c.is_ascii_alphabetic())
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '\'');
+        pinyin_like.then_some(text)
+    };
+    let mut run: Vec<String> = Vec::new();
+    for group in &groups[first..] {
+        match latin(group) {
+            Some(text) if run.len() < 8 => run.push(text),
+            _ => break,
+        }
+    }
+    while !run.is_empty() {
+        if let Some(reread) = super::typos::from_pinyin(&run.join(" "), corpus) {
+            return Some((reread, run.len()));
+        }
+        run.pop();
+    }
+    None
 }
 
 /// Adds `word` unless the same word is already there.

@@ -1,0 +1,284 @@
+//! Reading what people mistype. Chinese is typed through pinyin, so the commonest typo is a
+//! homophone — the right syllables, the wrong characters: 整型医院 for 整形医院, 欣德里 for
+//! 新德里. And people who do not know the characters type the pinyin (`zhengxingyiyuan`).
+//! Both are read against the corpus words the index keeps by pinyin (see
+//! [`crate::index::sidecar::keep_pinyin`]); every candidate is checked against the index, so
+//! what a typo is read as is something a passage holds.
+//!
+//! A correction adds, it never hides: a term whose string some passages hold is left as typed
+//! unless they are very few and its homophone stands, in the same term, far more often; the
+//! typed string stays a form of the word it was read as, and as written it still ranks first.
+
+use super::words::Corpus;
+use crate::analysis::pinyin;
+
+/// A term held by at most this many passages may be a typo; one held by more is a real word.
+const RARE: u64 = 2;
+/// A rare term is read as its homophone only when that stands this many times as often.
+const MORE_COMMON: u64 = 20;
+/// Splits of a Latin term into syllables tried.
+const MOST_SPLITS: usize = 6;
+/// Confusions of a key tried when no word has the key itself.
+const MOST_CONFUSIONS: usize = 24;
+/// Candidates are counted up to this many passages, then rank by estimate.
+const COUNTED: u64 = 200;
+/// Partial readings kept while a Latin term is read syllable by syllable.
+const BEAM: usize = 12;
+
+/// What a typed string was read as, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    /// What was typed (folded).
+    pub typed: String,
+    /// What it was read as.
+    pub read: String,
+    /// Why: `same pinyin`, `similar pinyin` (an input method's usual confusion: z/zh, n/l,
+    /// an/ang…) or `pinyin` (a Latin term read as the words it spells).
+    pub why: &'static str,
+}
+
+/// A term read anew: its characters, and what was corrected in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reread {
+    pub chars: Vec<char>,
+    /// The term as typed and as read.
+    pub correction: Correction,
+    /// The string that was replaced (`整型` of `整型医院`), and what replaced it (`整形`).
+    pub replaced: (Vec<char>, String),
+    /// The replaced string, when some passages hold it: it stays a form of the word read.
+    pub typed_held: bool,
+}
+
+/// How a term is cut into words, as character ranges (see [`super::words`]).
+pub(crate) type WordsOf<'a> = dyn Fn(&[char]) -> Vec<(usize, usize)> + 'a;
+
+/// `chars`, a Chinese term, read as the homophone the corpus holds, when it looks mistyped:
+/// no passage holds it (or very few do, while its homophone stands in the same term far more
+/// often), and some span of it has the pinyin of a corpus word that, put in its place, stands
+/// as a word of the term. Spans that the corpus holds are real words and stay.
+pub(crate) fn homophone(
+    chars: &[char],
+    corpus: &dyn Corpus,
+    words_of: &WordsOf<'_>,
+    in_dictionary: &dyn Fn(&[char]) -> bool,
+) -> Option<Reread> {
+    if chars.len() < 2 || !chars.iter().all(|&c| pinyin::is_han(c)) {
+        return None;
+    }
+    let held = corpus.passages_up_to(chars, RARE + 1);
+    if held > RARE {
+        return None;
+    }
+    // The words of the term as typed that are dictionary words the corpus holds are real: a
+    // span that cuts one (房什 across 安置房 | 什么时候) is no typo.
+    let real: Vec<(usize, usize)> = words_of(chars)
+        .into_iter()
+        .filter(|&(start, end)| {
+            let word = &chars[start..end];
+            in_dictionary(word) && corpus.passages_up_to(word, RARE + 1) > RARE
+        })
+        .collect();
+
+    // Best first: the corrected term stands as typed somewhere, the same pinyin (not a
+    // confusion), a longer span, more characters kept, a commoner word.
+    type Rank = (bool, bool, usize, usize, u64);
+    let mut best: Option<(Rank, usize, usize, Vec<char>, bool, bool)> = None;
+    for len in (2..=chars.len().min(8)).rev() {
+        for at in 0..=chars.len() - len {
+            let span = &chars[at..at + len];
+            let cuts_a_word = real.iter().any(|&(start, end)| {
+                start < at + len && at < end && !(at <= start && end <= at + len)
+            });
+            if cuts_a_word {
+                continue;
+            }
+            let span_held = if len == chars.len() {
+                held
+            } else {
+                corpus.passages_up_to(span, RARE + 1)
+            };
+            if span_held > RARE {
+                continue;
+            }
+            let span_text: String = span.iter().collect();
+            let keys = pinyin::keys(&span_text);
+            let mut found: Vec<(String, bool)> = Vec::new();
+            for key in &keys {
+                found.extend(corpus.words_with_key(key).into_iter().map(|w| (w, true)));
+            }
+            if found.iter().all(|(w, _)| *w == span_text) {
+                for key in &keys {
+                    for near in pinyin::confusions(key, MOST_CONFUSIONS) {
+                        found.extend(corpus.words_with_key(&near).into_iter().map(|w| (w, false)));
+                    }
+                }
+            }
+            for (word, exact) in found {
+                let word_chars: Vec<char> = word.chars().collect();
+                if word == span_text || word_chars.len() != len {
+                    continue;
+                }
+                // Counted as far as ranking needs: past it, commoner words rank by estimate.
+                // A string the query holds as typed is read anew only for a far commoner one.
+                let needed = if held > 0 {
+                    MORE_COMMON * span_held.max(1)
+                } else {
+                    1
+                };
+                let word_held = match corpus.passages_at_most(&word_chars) {
+                    0 => 0,
+                    estimate => {
+                        estimate.min(corpus.passages_up_to(&word_chars, needed.max(COUNTED)))
+                    }
+                };
+                if word_held == 0 || word_held < needed {
+                    continue;
+                }
+                let mut fixed = chars.to_vec();
+                fixed.splice(at..at + len, word_chars.iter().copied());
+                let whole_held = len == chars.len() || corpus.holds(&fixed);
+
+                // A rare string is a real one unless its homophone stands in the term; a span
+                // must be a word of the term read anew (not 红民 across 蒋小红民汉).
+                if !whole_held && (span_held > 0 || !words_of(&fixed).contains(&(at, at + len))) {
+                    continue;
+                }
+                // A homophone typo is a character or two of a word, not all of it.
+                let shared = span.iter().zip(&word_chars).filter(|(a, b)| a == b).count();
+                if 2 * shared < len {
+                    continue;
+                }
+                let rank = (whole_held, exact, len, shared, word_held);
+                if best.as_ref().is_none_or(|(r, ..)| rank > *r) {
+                    best = Some((rank, at, len, fixed, exact, span_held > 0));
+                }
+            }
+        }
+        if best.is_some() {
+            break;
+        }
+    }
+    let (_, at, len, fixed, exact, typed_held) = best?;
+    Some(Reread {
+        correction: Correction {
+            typed: chars.iter().collect(),
+            read: fixed.iter().collect(),
+            why: if exact {
+                "same pinyin"
+            } else {
+                "similar pinyin"
+            },
+        },
+        replaced: (
+            chars[at..at + len].to_vec(),
+            fixed[at..at + len].iter().collect(),
+        ),
+        chars: fixed,
+        typed_held,
+    })
+}
+
+/// A Latin term read as the Chinese it spells in pinyin (`zhengxingyiyuan` → 整形医院), when it
+/// splits into syllables and spells something the corpus holds: syllable by syllable, keeping
+/// the readings whose characters stand together in some passage, the words of two syllables or
+/// more among the corpus words, a single syllable as any character that reads so. The reading
+/// held by the most passages wins. `None` when the term is no pinyin, or the corpus holds it as
+/// a Latin word (`iphone`, `CEO`).
+pub(crate) fn from_pinyin(typed: &str, corpus: &dyn Corpus) -> Option<Reread> {
+    let letters: Vec<char> = typed.chars().filter(char::is_ascii_alphabetic).collect();
+    // Marked as pinyin (`xi'an`, `an4zhi4fang2`, `an zhi fang`), or no word the corpus holds.
+    let marked = typed.contains(['\'', ' ']) || typed.chars().any(|c| c.is_ascii_digit());
+    if letters.len() < 2 || (!marked && corpus.holds_as_word(&letters)) {
+        return None;
+    }
+    let mut best: Option<(u64, Vec<char>)> = None;
+    for syllables in pinyin::split(typed, MOST_SPLITS) {
+        if syllables.len() < 2 && letters.len() < 4 {
+            continue;
+        }
+        if let Some((count, chars)) = spell(&syllables, corpus)
+            && best.as_ref().is_none_or(|(c, _)| count > *c)
+        {
+            best = Some((count, chars));
+        }
+    }
+    let (_, chars) = best?;
+    Some(Reread {
+        correction: Correction {
+            typed: typed.to_lowercase(),
+            read: chars.iter().collect(),
+            why: "pinyin",
+        },
+        replaced: (Vec::new(), String::new()),
+        chars,
+        typed_held: false,
+    })
+}
+
+/// The commonest string the corpus holds whose pinyin is `syllables`, with its count.
+fn spell(syllables: &[String], corpus: &dyn Corpus) -> Option<(u64, Vec<char>)> {
+    // (syllables read, characters, passages holding them): readings held as a whole only.
+    let mut beam: Vec<(usize, Vec<char>, u64)> = vec![(0, Vec::new(), u64::MAX)];
+    let mut done: Vec<(u64, Vec<char>)> = Vec::new();
+    while !beam.is_empty() {
+        let mut next: Vec<(usize, Vec<char>, u64)> = Vec::new();
+        for &(at, ref chars, _) in &beam {
+            for take in 1..=(syllables.len() - at).min(6) {
+                // A lone syllable is any of a hundred characters: it follows a word (安置 + 房),
+                // never starts a reading of several.
+                if take == 1 && chars.is_empty() && syllables.len() > 1 {
+                    continue;
+                }
+                let key = syllables[at..at + take].join(" ");
+                let options: Vec<Vec<char>> = if take == 1 {
+                    pinyin::chars_reading(&key)
+                        .iter()
+                        .map(|&c| vec![c])
+                        .collect()
+                } else {
+                    corpus
+                        .words_with_key(&key)
+                        .into_iter()
+                        .map(|w| w.chars().collect())
+                        .collect()
+                };
+                for option in options {
+                    let mut longer = chars.clone();
+                    longer.extend(&option);
+                    // What the reading so far holds is known: the new characters, from the
+                    // last old one, are estimated first (a term lookup a bigram).
+                    let new = &longer[chars.len().saturating_sub(1)..];
+                    let count = corpus.passages_at_most(new);
+                    if count == 0 || (longer.len() > 1 && !corpus.holds(&longer)) {
+                        continue;
+                    }
+                    next.push((at + take, longer, count));
+                }
+            }
+        }
+        // Finished readings leave the beam; the rest keep the commonest.
+        let (finished, going): (Vec<_>, Vec<_>) = next
+            .into_iter()
+            .partition(|(at, _, _)| *at == syllables.len());
+        done.extend(finished.into_iter().map(|(_, chars, estimate)| {
+            (
+                corpus
+                    .passages_up_to(&chars, COUNTED)
+                    .max(estimate.min(COUNTED)),
+                chars,
+            )
+        }));
+        let mut going = going;
+        going.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.len().cmp(&b.1.len())));
+        going.dedup_by(|a, b| a.1 == b.1);
+        going.truncate(BEAM);
+        beam = going;
+    }
+    // A reading that stands as a word of its own (安置房, cut 安置 | 房) beats one that stands
+    // inside longer words (安置方 of 安置方案), then the commoner.
+    done.into_iter()
+        .filter(|(count, chars)| *count > 0 && chars.len() >= 2)
+        .map(|(count, chars)| (corpus.holds_as_word(&chars), count, chars))
+        .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.len().cmp(&a.2.len())))
+        .map(|(_, count, chars)| (count, chars))
+}
