@@ -87,13 +87,32 @@ pub fn reading_line(results: &Results) -> Option<String> {
     let words = results.words.join(" · ");
     let mut parts = Vec::new();
     // What was read as something else first: `整型医院 → 整形医院 (same pinyin)`.
+    // A typed string's best reading, with its others after `or`.
     let mut read = Vec::new();
+    let mut typed_seen: Vec<&str> = Vec::new();
     for correction in &results.corrections {
-        let why = match correction.why {
-            "pinyin" => String::new(),
-            why => format!(" ({why})"),
+        if typed_seen.contains(&correction.typed.as_str()) {
+            continue;
+        }
+        typed_seen.push(&correction.typed);
+        let others: Vec<&str> = results
+            .corrections
+            .iter()
+            .filter(|c| c.typed == correction.typed && c.read != correction.read)
+            .map(|c| c.read.as_str())
+            .collect();
+        let mut notes: Vec<String> = Vec::new();
+        if correction.why != "pinyin" {
+            notes.push(correction.why.to_string());
+        }
+        if !others.is_empty() {
+            notes.push(format!("or {}", others.join(", ")));
+        }
+        let notes = match notes.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", notes.join("; ")),
         };
-        read.push(format!("{} → {}{why}", correction.typed, correction.read));
+        read.push(format!("{} → {}{notes}", correction.typed, correction.read));
     }
     if !read.is_empty() {
         parts.push(read.join(", "));

@@ -195,10 +195,15 @@ impl WordSearch {
                 .map(|form| grams::contains(fields, form))
                 .collect();
             search.contains.push(weight(grams::any_of(forms), scored)?);
-            search.on_boundaries.push(weight(
-                grams::on_boundaries(fields, word.chars()),
-                unscored,
-            )?);
+            // Any of its forms (a synonym, another reading of a typo) standing as a word.
+            let bounded = word
+                .forms
+                .iter()
+                .map(|form| grams::on_boundaries(fields, form))
+                .collect();
+            search
+                .on_boundaries
+                .push(weight(grams::any_of(bounded), unscored)?);
             let estimate: u64 = word
                 .forms
                 .iter()

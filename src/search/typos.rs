@@ -20,6 +20,8 @@ const MORE_COMMON: u64 = 20;
 const MOST_SPLITS: usize = 6;
 /// Confusions of a key tried when no word has the key itself.
 const MOST_CONFUSIONS: usize = 24;
+/// Other readings of a typo kept beside the best.
+const MOST_ALTERNATIVES: usize = 8;
 /// Candidates are counted up to this many passages, then rank by estimate.
 const COUNTED: u64 = 200;
 /// Partial readings kept while a Latin term is read syllable by syllable.
@@ -47,6 +49,9 @@ pub(crate) struct Reread {
     pub replaced: (Vec<char>, String),
     /// The replaced string, when some passages hold it: it stays a form of the word read.
     pub typed_held: bool,
+    /// Other readings of the replaced string (or of a term read from pinyin), best first: they
+    /// count as the word too, and the rarer a word the higher its hits rank.
+    pub alternatives: Vec<String>,
 }
 
 /// How a term is cut into words, as character ranges (see [`super::words`]).
@@ -82,7 +87,7 @@ pub(crate) fn homophone(
     // Best first: the corrected term stands as typed somewhere, the same pinyin (not a
     // confusion), a longer span, more characters kept, a commoner word.
     type Rank = (bool, bool, usize, usize, u64);
-    let mut best: Option<(Rank, usize, usize, Vec<char>, bool, bool)> = None;
+    let mut accepted: Vec<(Rank, usize, usize, Vec<char>, bool, bool)> = Vec::new();
     for len in (2..=chars.len().min(8)).rev() {
         for at in 0..=chars.len() - len {
             let span = &chars[at..at + len];
@@ -114,6 +119,11 @@ pub(crate) fn homophone(
                 }
             }
             for (word, exact) in found {
+                let penalty = keys
+                    .iter()
+                    .map(|key| secondary(&word, key))
+                    .min()
+                    .unwrap_or(0);
                 let word_chars: Vec<char> = word.chars().collect();
                 if word == span_text || word_chars.len() != len {
                     continue;
@@ -148,17 +158,34 @@ pub(crate) fn homophone(
                 if 2 * shared < len {
                     continue;
                 }
-                let rank = (whole_held, exact, len, shared, word_held);
-                if best.as_ref().is_none_or(|(r, ..)| rank > *r) {
-                    best = Some((rank, at, len, fixed, exact, span_held > 0));
-                }
+                let rank = (
+                    whole_held,
+                    exact,
+                    len,
+                    shared,
+                    discounted(word_held, penalty),
+                );
+                accepted.push((rank, at, len, fixed, exact, span_held > 0));
             }
         }
-        if best.is_some() {
+        if !accepted.is_empty() {
             break;
         }
     }
-    let (_, at, len, fixed, exact, typed_held) = best?;
+    accepted.sort_by_key(|a| std::cmp::Reverse(a.0));
+    let mut accepted = accepted.into_iter();
+    let (rank, at, len, fixed, exact, typed_held) = accepted.next()?;
+    // The other words for the same characters, as good a kind of match.
+    let read: String = fixed[at..at + len].iter().collect();
+    let mut alternatives: Vec<String> = Vec::new();
+    for other in accepted {
+        let same_kind = other.1 == at && other.2 == len && other.4 == exact && other.0.0 == rank.0;
+        let word: String = other.3[at..at + len].iter().collect();
+        if same_kind && word != read && !alternatives.contains(&word) {
+            alternatives.push(word);
+        }
+    }
+    alternatives.truncate(MOST_ALTERNATIVES);
     Some(Reread {
         correction: Correction {
             typed: chars.iter().collect(),
@@ -175,6 +202,7 @@ pub(crate) fn homophone(
         ),
         chars: fixed,
         typed_held,
+        alternatives,
     })
 }
 
@@ -191,18 +219,25 @@ pub(crate) fn from_pinyin(typed: &str, corpus: &dyn Corpus) -> Option<Reread> {
     if letters.len() < 2 || (!marked && corpus.holds_as_word(&letters)) {
         return None;
     }
-    let mut best: Option<(u64, Vec<char>)> = None;
+    let mut readings: Vec<(bool, u64, Vec<char>)> = Vec::new();
     for syllables in pinyin::split(typed, MOST_SPLITS) {
         if syllables.len() < 2 && letters.len() < 4 {
             continue;
         }
-        if let Some((count, chars)) = spell(&syllables, corpus)
-            && best.as_ref().is_none_or(|(c, _)| count > *c)
-        {
-            best = Some((count, chars));
+        for reading in spell(&syllables, corpus) {
+            if !readings.iter().any(|r| r.2 == reading.2) {
+                readings.push(reading);
+            }
         }
     }
-    let (_, chars) = best?;
+    readings.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then(a.2.len().cmp(&b.2.len())));
+    let mut readings = readings.into_iter();
+    let (as_word, _, chars) = readings.next()?;
+    let alternatives = readings
+        .filter(|r| r.0 == as_word && r.2.len() == chars.len())
+        .map(|r| r.2.iter().collect())
+        .take(MOST_ALTERNATIVES)
+        .collect();
     Some(Reread {
         correction: Correction {
             typed: typed.to_lowercase(),
@@ -212,17 +247,33 @@ pub(crate) fn from_pinyin(typed: &str, corpus: &dyn Corpus) -> Option<Reread> {
         replaced: (Vec::new(), String::new()),
         chars,
         typed_held: false,
+        alternatives,
     })
 }
 
-/// The commonest string the corpus holds whose pinyin is `syllables`, with its count.
-fn spell(syllables: &[String], corpus: &dyn Corpus) -> Option<(u64, Vec<char>)> {
+/// 1 when `key` reads `word` only by a reading other than each character's commonest
+/// (董事 as zhongshi: 董 reads zhong rarely), else 0.
+fn secondary(word: &str, key: &str) -> u32 {
+    let first = pinyin::keys(word).into_iter().next().unwrap_or_default();
+    u32::from(pinyin::stored(&first) != pinyin::stored(key))
+}
+
+/// `count` made ten times smaller for each word read by a rare reading: 银行 (hang, the second
+/// reading of 行) still beats a rare word read by first readings, 董事 no longer beats 重视.
+fn discounted(count: u64, penalties: u32) -> u64 {
+    count / 10u64.saturating_pow(penalties).max(1)
+}
+
+/// The strings the corpus holds whose pinyin is `syllables`: whether each stands as a word of
+/// its own, and how many passages hold it.
+fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, Vec<char>)> {
     // (syllables read, characters, passages holding them): readings held as a whole only.
-    let mut beam: Vec<(usize, Vec<char>, u64)> = vec![(0, Vec::new(), u64::MAX)];
+    // (syllables read, characters, passages holding them, words read by a rare reading).
+    let mut beam: Vec<(usize, Vec<char>, u64, u32)> = vec![(0, Vec::new(), u64::MAX, 0)];
     let mut done: Vec<(u64, Vec<char>)> = Vec::new();
     while !beam.is_empty() {
-        let mut next: Vec<(usize, Vec<char>, u64)> = Vec::new();
-        for &(at, ref chars, _) in &beam {
+        let mut next: Vec<(usize, Vec<char>, u64, u32)> = Vec::new();
+        for &(at, ref chars, _, penalties) in &beam {
             for take in 1..=(syllables.len() - at).min(6) {
                 // A lone syllable is any of a hundred characters: it follows a word (安置 + 房),
                 // never starts a reading of several.
@@ -230,19 +281,22 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Option<(u64, Vec<char>)> 
                     continue;
                 }
                 let key = syllables[at..at + take].join(" ");
-                let options: Vec<Vec<char>> = if take == 1 {
+                let options: Vec<(Vec<char>, u32)> = if take == 1 {
                     pinyin::chars_reading(&key)
                         .iter()
-                        .map(|&c| vec![c])
+                        .map(|&c| (vec![c], secondary(&c.to_string(), &key)))
                         .collect()
                 } else {
                     corpus
                         .words_with_key(&key)
                         .into_iter()
-                        .map(|w| w.chars().collect())
+                        .map(|w| {
+                            let penalty = secondary(&w, &key);
+                            (w.chars().collect(), penalty)
+                        })
                         .collect()
                 };
-                for option in options {
+                for (option, penalty) in options {
                     let mut longer = chars.clone();
                     longer.extend(&option);
                     // What the reading so far holds is known: the new characters, from the
@@ -252,21 +306,19 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Option<(u64, Vec<char>)> 
                     if count == 0 || (longer.len() > 1 && !corpus.holds(&longer)) {
                         continue;
                     }
-                    next.push((at + take, longer, count));
+                    next.push((at + take, longer, count, penalties + penalty));
                 }
             }
         }
         // Finished readings leave the beam; the rest keep the commonest.
         let (finished, going): (Vec<_>, Vec<_>) = next
             .into_iter()
-            .partition(|(at, _, _)| *at == syllables.len());
-        done.extend(finished.into_iter().map(|(_, chars, estimate)| {
-            (
-                corpus
-                    .passages_up_to(&chars, COUNTED)
-                    .max(estimate.min(COUNTED)),
-                chars,
-            )
+            .partition(|(at, ..)| *at == syllables.len());
+        done.extend(finished.into_iter().map(|(_, chars, estimate, penalties)| {
+            let count = corpus
+                .passages_up_to(&chars, COUNTED)
+                .max(estimate.min(COUNTED));
+            (discounted(count, penalties), chars)
         }));
         let mut going = going;
         going.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.len().cmp(&b.1.len())));
@@ -279,6 +331,5 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Option<(u64, Vec<char>)> 
     done.into_iter()
         .filter(|(count, chars)| *count > 0 && chars.len() >= 2)
         .map(|(count, chars)| (corpus.holds_as_word(&chars), count, chars))
-        .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(b.2.len().cmp(&a.2.len())))
-        .map(|(_, count, chars)| (count, chars))
+        .collect()
 }

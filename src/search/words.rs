@@ -62,6 +62,8 @@ pub(crate) struct Reading {
     /// What was read as something other than typed: homophone typos and pinyin (see
     /// [`super::typos`]).
     pub corrections: Vec<super::typos::Correction>,
+    /// The other readings of the corrections, best first.
+    pub also_read: Vec<super::typos::Correction>,
 }
 
 /// The alternatives a group matches: each literal and, unless quoted, its synonyms.
@@ -296,13 +298,28 @@ pub(crate) fn read(
                 )
             }
         };
-        let mut typed_form: Option<(String, Vec<char>)> = None;
+        // The word read anew, and its other forms: the typed string when some passages hold
+        // it, the other readings.
+        let mut extra_forms: Option<(String, Vec<Vec<char>>)> = None;
         let chars: Vec<char> = match reread {
             Some(reread) => {
+                let (typed, read) = reread.replaced.clone();
+                let read = if read.is_empty() {
+                    reread.correction.read.clone()
+                } else {
+                    read
+                };
+                let mut forms: Vec<Vec<char>> = Vec::new();
                 if reread.typed_held {
-                    let (typed, read) = reread.replaced.clone();
-                    typed_form = Some((read, typed));
+                    forms.push(typed);
                 }
+                forms.extend(reread.alternatives.iter().map(|a| a.chars().collect()));
+                for alternative in &reread.alternatives {
+                    let mut also = reread.correction.clone();
+                    also.read = also.read.replacen(&read, alternative, 1);
+                    reading.also_read.push(also);
+                }
+                extra_forms = Some((read, forms));
                 reading.corrections.push(reread.correction);
                 reread.chars
             }
@@ -326,12 +343,13 @@ pub(crate) fn read(
         for ((start, end), next_start) in words.drain(..).zip(next_starts) {
             let word: String = chars[start..end].iter().collect();
             // A typed string some passages hold still counts where the word is read anew.
-            let typed = typed_form
+            let extra = extra_forms
                 .as_ref()
                 .filter(|(read, _)| *read == word)
-                .map(|(_, typed)| typed.clone());
+                .map(|(_, forms)| forms.clone())
+                .unwrap_or_default();
             let forms = std::iter::once(chars[start..end].to_vec())
-                .chain(typed)
+                .chain(extra)
                 .chain(synonyms.expand(&word).iter().map(|s| s.chars().collect()))
                 .collect();
             push(
@@ -346,6 +364,9 @@ pub(crate) fn read(
         }
         term += terms_read;
     }
+    // The best reading of each term first, then the others.
+    let also = std::mem::take(&mut reading.also_read);
+    reading.corrections.extend(also);
     reading
 }
 
