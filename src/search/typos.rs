@@ -65,6 +65,7 @@ pub(crate) fn homophone(
     chars: &[char],
     corpus: &dyn Corpus,
     words_of: &WordsOf<'_>,
+    dictionary_words: &WordsOf<'_>,
     in_dictionary: &dyn Fn(&[char]) -> bool,
 ) -> Option<Reread> {
     if chars.len() < 2 || !chars.iter().all(|&c| pinyin::is_han(c)) {
@@ -74,13 +75,14 @@ pub(crate) fn homophone(
     if held > RARE {
         return None;
     }
-    // The words of the term as typed that are dictionary words the corpus holds are real: a
-    // span that cuts one (房什 across 安置房 | 什么时候) is no typo.
-    let real: Vec<(usize, usize)> = words_of(chars)
+    // The words of the term as typed that are dictionary words the corpus holds are real (as
+    // the dictionary cuts it, before lone characters join a neighbour): a span that cuts one
+    // (房什 across 安置 | 房 | 什么时候, 套山 across 套 | 山边) is no typo.
+    let real: Vec<(usize, usize)> = dictionary_words(chars)
         .into_iter()
         .filter(|&(start, end)| {
             let word = &chars[start..end];
-            in_dictionary(word) && corpus.passages_up_to(word, RARE + 1) > RARE
+            in_dictionary(word) && corpus.holds(word)
         })
         .collect();
 

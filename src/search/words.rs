@@ -290,12 +290,18 @@ pub(crate) fn read(
             Some((reread, run)) => (Some(reread), run),
             None => {
                 let words_of = |chars: &[char]| term_words(chars, dictionary, corpus);
+                let dictionary_words =
+                    |chars: &[char]| dictionary.cut(&chars.iter().collect::<String>());
                 let in_dictionary =
                     |chars: &[char]| dictionary.contains(&chars.iter().collect::<String>());
-                (
-                    super::typos::homophone(&literal.chars, corpus, &words_of, &in_dictionary),
-                    1,
-                )
+                let reread = super::typos::homophone(
+                    &literal.chars,
+                    corpus,
+                    &words_of,
+                    &dictionary_words,
+                    &in_dictionary,
+                );
+                (reread, 1)
             }
         };
         // The word read anew, and its other forms: the typed string when some passages hold
