@@ -14,15 +14,15 @@ const MOST_READINGS: usize = 4;
 const READINGS_PER_CHAR: usize = 2;
 
 /// The toneless readings of `c` (`行` → `xing`, `hang`); empty for a character with none.
-pub fn char_readings(c: char) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+pub fn char_readings(c: char) -> Vec<std::borrow::Cow<'static, str>> {
+    let mut out: Vec<std::borrow::Cow<'static, str>> = Vec::new();
     if let Some(multi) = c.to_pinyin_multi() {
         for reading in multi {
             let plain = reading.plain();
             let plain = if plain.contains('ü') {
-                plain.replace('ü', "v")
+                std::borrow::Cow::Owned(plain.replace('ü', "v"))
             } else {
-                plain.to_string()
+                std::borrow::Cow::Borrowed(plain)
             };
             if !out.contains(&plain) {
                 out.push(plain);
@@ -90,7 +90,7 @@ fn by_syllable() -> &'static std::collections::HashMap<String, Vec<char>> {
                 // any Latin word.
                 let vowel = reading.contains(['a', 'e', 'i', 'o', 'u', 'v']);
                 if vowel && reading.chars().all(|c| c.is_ascii_lowercase()) {
-                    map.entry(reading).or_default().push(c);
+                    map.entry(reading.into_owned()).or_default().push(c);
                 }
             }
         }

@@ -301,6 +301,10 @@ pub(crate) fn claim(dir: &Path, seeds: &Path) {
     folder::claim_marker(dir, seeds);
 }
 
+/// The words of passages whose pinyin the index keeps, hashed with xxh3: a build hashes every
+/// word of every passage once.
+pub(crate) type WordSet = std::collections::HashSet<String, xxhash_rust::xxh3::Xxh3Builder>;
+
 /// Whether `index` is the index folder of `seeds`, as its marker says: how a file given to
 /// search finds the indexed folder it belongs to.
 pub fn is_index_of(index: &Path, seeds: &Path) -> bool {

@@ -205,7 +205,7 @@ fn process(
     let mut first_unit = true;
     let keep_text = documents::keeps_text(&file.path, file.size);
     let mut notes = Vec::new();
-    let mut words: std::collections::HashSet<String> = Default::default();
+    let mut words: super::WordSet = Default::default();
     let mut add = |passage: corpus::Passage| {
         if stop.requested() {
             return ControlFlow::Break(());

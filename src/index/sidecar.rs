@@ -150,7 +150,7 @@ pub(crate) const PINYIN_SEPARATOR: char = '\t';
 /// index holds the words it reads a typo as.
 pub(crate) fn keep_pinyin(
     dir: &Path,
-    words: std::collections::HashSet<String>,
+    words: crate::index::WordSet,
     fresh: bool,
 ) -> std::io::Result<()> {
     if words.is_empty() && !fresh {
@@ -171,22 +171,18 @@ pub(crate) fn keep_pinyin(
         _ => None,
     };
     let new = fst::Set::from_iter(&keys).map_err(std::io::Error::other)?;
-    let mut builder = fst::SetBuilder::memory();
-    match &old {
+    let bytes = match &old {
         Some(old) => {
             use fst::Streamer;
+            let mut builder = fst::SetBuilder::memory();
             let mut union = old.op().add(&new).union();
             while let Some(key) = union.next() {
                 builder.insert(key).map_err(std::io::Error::other)?;
             }
+            builder.into_inner().map_err(std::io::Error::other)?
         }
-        None => {
-            builder
-                .extend_iter(keys.iter())
-                .map_err(std::io::Error::other)?;
-        }
-    }
-    let bytes = builder.into_inner().map_err(std::io::Error::other)?;
+        None => new.into_fst().into_inner(),
+    };
     write_atomically(dir, PINYIN_FILE, &bytes)
 }
 

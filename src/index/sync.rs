@@ -451,8 +451,16 @@ fn execute(
             .map_err(|e| Error::tantivy(Op::Write, index.dir.display(), e))?;
         return Err(Error::Interrupted);
     }
-    commit(&mut writer, index, &settings, true)?;
-    keep_pinyin(index, words, plan.clear && !pinyin_kept)?;
+    // The pinyin of the words is worked out while the last segments are written.
+    let fresh = plan.clear && !pinyin_kept;
+    std::thread::scope(|scope| {
+        let pinyin = scope.spawn(|| keep_pinyin(index, words, fresh));
+        let committed = commit(&mut writer, index, &settings, true);
+        let kept = pinyin
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        committed.and(kept)
+    })?;
     report.passages = passages;
     // A small change never waits for a large merge: only a sync that wrote as much as a large
     // segment holds plans the merges of large segments (a 1-file edit at 2,000 files spent
@@ -469,10 +477,6 @@ fn execute(
 }
 
 /// Keeps the pinyin of the words just committed (see [`super::sidecar::keep_pinyin`]).
-fn keep_pinyin(
-    index: &SouIndex,
-    words: std::collections::HashSet<String>,
-    fresh: bool,
-) -> Result<()> {
+fn keep_pinyin(index: &SouIndex, words: super::WordSet, fresh: bool) -> Result<()> {
     super::sidecar::keep_pinyin(&index.dir, words, fresh).map_err(|e| Error::io(&index.dir, e))
 }

@@ -19,7 +19,7 @@ pub(crate) struct SharedWriter<'a> {
     pub index: &'a SouIndex,
     /// The words of the passages added since the pinyin words were last kept (see
     /// [`sidecar::keep_pinyin`]).
-    words: std::sync::Mutex<std::collections::HashSet<String>>,
+    words: std::sync::Mutex<super::WordSet>,
 }
 
 impl<'a> SharedWriter<'a> {
@@ -33,7 +33,7 @@ impl<'a> SharedWriter<'a> {
     }
 
     /// Adds the words of an article's passages to those whose pinyin is kept.
-    pub fn add_words(&self, words: std::collections::HashSet<String>) {
+    pub fn add_words(&self, words: super::WordSet) {
         let mut all = self
             .words
             .lock()
@@ -46,7 +46,7 @@ impl<'a> SharedWriter<'a> {
     }
 
     /// The words added since the last call.
-    pub fn take_words(&self) -> std::collections::HashSet<String> {
+    pub fn take_words(&self) -> super::WordSet {
         std::mem::take(
             &mut *self
                 .words
