@@ -115,18 +115,34 @@ def build_queries(articles, count, seed, rjieba, stop):
     return queries
 
 
-def sou_ranking(query, group_of):
+def sou_answer(query, group_of):
+    """The articles sou ranks for `query`, best first, and its whole JSON answer."""
     out = subprocess.run([str(SOU), "search", "--no-sync", "--json", "--limit", "50", "--seeds", str(CORPUS),
                           "--index", str(INDEX), "--", query], capture_output=True, text=True)
     if out.returncode == 2:
-        sys.exit(f"natural: sou failed on {query!r}: {out.stderr}")
+        sys.exit(f"sou failed on {query!r}: {out.stderr}")
+    answer = json.loads(out.stdout)
     ranking = []
-    for hit in json.loads(out.stdout)["hits"]:
+    for hit in answer["hits"]:
         # The hit's own file first; then the other files holding the same passage.
         for path in [hit["path"], *hit["also"]]:
             group = group_of.get(path)
             if group is not None and group not in ranking:
                 ranking.append(group)
+    return ranking, answer
+
+
+def sou_ranking(query, group_of):
+    return sou_answer(query, group_of)[0]
+
+
+def bm25_ranking(bm25, query, articles):
+    """The articles bm25-jieba ranks for `query`, best first."""
+    ranking = []
+    for doc_id, _ in bm25.search(query, 50):
+        group = articles[doc_id][3]
+        if group not in ranking:
+            ranking.append(group)
     return ranking
 
 
@@ -163,14 +179,9 @@ def main():
         ranking = sou_ranking(q["query"], group_of)
         times["sou"].append(time.perf_counter() - start)
         start = time.perf_counter()
-        found = bm25.search(q["query"], 50)
+        peer = bm25_ranking(bm25, q["query"], articles)
         times["bm25-jieba"].append(time.perf_counter() - start)
-        bm25_ranking = []
-        for doc_id, _ in found:
-            group = articles[doc_id][3]
-            if group not in bm25_ranking:
-                bm25_ranking.append(group)
-        for engine, ranked in (("sou", ranking), ("bm25-jieba", bm25_ranking)):
+        for engine, ranked in (("sou", ranking), ("bm25-jieba", peer)):
             rank = ranked.index(q["target"]) if q["target"] in ranked else None
             results[q["shape"]][engine].append((*scores(rank), 0.0 if ranked else 1.0))
             if engine == "sou" and (rank is None or rank > 0):

@@ -19,7 +19,6 @@ rjieba are installed on first use); builds and indexes as scripts/natural.py doe
 """
 import argparse
 import importlib.util
-import json
 import random
 import statistics
 import subprocess
@@ -89,22 +88,6 @@ def build_queries(articles, count, seed, rjieba, pypinyin, stop):
     return queries
 
 
-def sou_answer(query, group_of):
-    out = subprocess.run([str(natural.SOU), "search", "--no-sync", "--json", "--limit", "50", "--seeds",
-                          str(natural.CORPUS), "--index", str(natural.INDEX), "--", query],
-                         capture_output=True, text=True)
-    if out.returncode == 2:
-        sys.exit(f"typos: sou failed on {query!r}: {out.stderr}")
-    answer = json.loads(out.stdout)
-    ranking = []
-    for hit in answer["hits"]:
-        for path in [hit["path"], *hit["also"]]:
-            group = group_of.get(path)
-            if group is not None and group not in ranking:
-                ranking.append(group)
-    return ranking, answer.get("corrections", [])
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100)
@@ -128,13 +111,10 @@ def main():
     named = defaultdict(list)
     misses = []
     for q in queries:
-        ranking, corrections = sou_answer(q["query"], group_of)
-        bm25_ranking = []
-        for doc_id, _ in bm25.search(q["query"], 50):
-            group = articles[doc_id][3]
-            if group not in bm25_ranking:
-                bm25_ranking.append(group)
-        for engine, ranked in (("sou", ranking), ("bm25-jieba", bm25_ranking)):
+        ranking, answer = natural.sou_answer(q["query"], group_of)
+        corrections = answer.get("corrections", [])
+        peer = natural.bm25_ranking(bm25, q["query"], articles)
+        for engine, ranked in (("sou", ranking), ("bm25-jieba", peer)):
             rank = ranked.index(q["target"]) if q["target"] in ranked else None
             results[q["shape"]][engine].append((*natural.scores(rank), 0.0 if ranked else 1.0))
             if engine == "sou" and (rank is None or rank >= 10):
