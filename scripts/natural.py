@@ -150,6 +150,17 @@ def scores(rank):
     return (1.0 if rank is not None and rank < 10 else 0.0), (1.0 / (rank + 1) if rank is not None else 0.0)
 
 
+def outcome(ranked, target):
+    """Where `target` stands in `ranked` (None: absent), and (success@10, reciprocal rank, empty)."""
+    rank = ranked.index(target) if target in ranked else None
+    return rank, (*scores(rank), 0.0 if ranked else 1.0)
+
+
+def means(values):
+    """The mean success@10, MRR and share of empty answers of `outcome`s."""
+    return tuple(statistics.mean(v[i] for v in values) for i in range(3))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=120)
@@ -182,8 +193,8 @@ def main():
         peer = bm25_ranking(bm25, q["query"], articles)
         times["bm25-jieba"].append(time.perf_counter() - start)
         for engine, ranked in (("sou", ranking), ("bm25-jieba", peer)):
-            rank = ranked.index(q["target"]) if q["target"] in ranked else None
-            results[q["shape"]][engine].append((*scores(rank), 0.0 if ranked else 1.0))
+            rank, scored = outcome(ranked, q["target"])
+            results[q["shape"]][engine].append(scored)
             if engine == "sou" and (rank is None or rank > 0):
                 q.setdefault("missed_by", []).append(engine)
 
@@ -194,9 +205,7 @@ def main():
     for shape in SHAPES:
         row = [shape, str(len(results[shape]["sou"]))]
         for engine in ("sou", "bm25-jieba"):
-            values = results[shape][engine]
-            s10, mrr, empty = (statistics.mean(v[i] for v in values) for i in range(3))
-            row += [f"{s10:.3f}", f"{mrr:.3f}", f"{empty:.3f}"]
+            row += [f"{value:.3f}" for value in means(results[shape][engine])]
         print("| " + " | ".join(row) + " |")
         sou, peer = results[shape]["sou"], results[shape]["bm25-jieba"]
         s10 = statistics.mean(v[0] for v in sou)

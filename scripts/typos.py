@@ -115,8 +115,8 @@ def main():
         corrections = answer.get("corrections", [])
         peer = natural.bm25_ranking(bm25, q["query"], articles)
         for engine, ranked in (("sou", ranking), ("bm25-jieba", peer)):
-            rank = ranked.index(q["target"]) if q["target"] in ranked else None
-            results[q["shape"]][engine].append((*natural.scores(rank), 0.0 if ranked else 1.0))
+            rank, scored = natural.outcome(ranked, q["target"])
+            results[q["shape"]][engine].append(scored)
             if engine == "sou" and (rank is None or rank >= 10):
                 misses.append((q, [c["read"] for c in corrections]))
         named[q["shape"]].append(any(q["word"] in c["read"] for c in corrections))
@@ -130,8 +130,7 @@ def main():
     for shape in SHAPES:
         row = [shape, str(len(results[shape]["sou"]))]
         for engine in ("sou", "bm25-jieba"):
-            values = results[shape][engine]
-            s10, mrr, empty = (statistics.mean(v[i] for v in values) for i in range(3))
+            s10, mrr, empty = natural.means(results[shape][engine])
             row += [f"{s10:.3f}", f"{mrr:.3f}", f"{empty:.3f}"]
             if engine == "sou":
                 share = statistics.mean(named[shape])

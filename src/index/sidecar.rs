@@ -166,9 +166,12 @@ pub(crate) fn keep_pinyin(
     keys.sort_unstable();
     keys.dedup();
     let path = dir.join(PINYIN_FILE);
-    let old = match (fresh, map(&path)) {
-        (false, Ok(mapped)) => fst::Set::new(mapped).ok(),
-        _ => None,
+    // A rebuild replaces the old words: they are not even read.
+    let old = match fresh {
+        false => map(&path)
+            .ok()
+            .and_then(|mapped| fst::Set::new(mapped).ok()),
+        true => None,
     };
     let new = fst::Set::from_iter(&keys).map_err(std::io::Error::other)?;
     let bytes = match &old {

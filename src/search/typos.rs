@@ -45,7 +45,8 @@ pub(crate) struct Reread {
     pub chars: Vec<char>,
     /// The term as typed and as read.
     pub correction: Correction,
-    /// The string that was replaced (`整型` of `整型医院`), and what replaced it (`整形`).
+    /// The string that was replaced (`整型` of `整型医院`), and what replaced it (`整形`); for
+    /// a term read from pinyin, nothing typed and the whole reading.
     pub replaced: (Vec<char>, String),
     /// The replaced string, when some passages hold it: it stays a form of the word read.
     pub typed_held: bool,
@@ -120,23 +121,18 @@ pub(crate) fn homophone(
                     }
                 }
             }
+            // A string the query holds as typed is read anew only for a far commoner one.
+            let needed = if held > 0 {
+                MORE_COMMON * span_held.max(1)
+            } else {
+                1
+            };
             for (word, exact) in found {
-                let penalty = keys
-                    .iter()
-                    .map(|key| secondary(&word, key))
-                    .min()
-                    .unwrap_or(0);
                 let word_chars: Vec<char> = word.chars().collect();
                 if word == span_text || word_chars.len() != len {
                     continue;
                 }
                 // Counted as far as ranking needs: past it, commoner words rank by estimate.
-                // A string the query holds as typed is read anew only for a far commoner one.
-                let needed = if held > 0 {
-                    MORE_COMMON * span_held.max(1)
-                } else {
-                    1
-                };
                 let word_held = match corpus.passages_at_most(&word_chars) {
                     0 => 0,
                     estimate => {
@@ -160,6 +156,11 @@ pub(crate) fn homophone(
                 if 2 * shared < len {
                     continue;
                 }
+                let penalty = keys
+                    .iter()
+                    .map(|key| secondary(&word, key))
+                    .min()
+                    .unwrap_or(0);
                 let rank = (
                     whole_held,
                     exact,
@@ -246,7 +247,7 @@ pub(crate) fn from_pinyin(typed: &str, corpus: &dyn Corpus) -> Option<Reread> {
             read: chars.iter().collect(),
             why: "pinyin",
         },
-        replaced: (Vec::new(), String::new()),
+        replaced: (Vec::new(), chars.iter().collect()),
         chars,
         typed_held: false,
         alternatives,
@@ -269,8 +270,8 @@ fn discounted(count: u64, penalties: u32) -> u64 {
 /// The strings the corpus holds whose pinyin is `syllables`: whether each stands as a word of
 /// its own, and how many passages hold it.
 fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, Vec<char>)> {
-    // (syllables read, characters, passages holding them): readings held as a whole only.
-    // (syllables read, characters, passages holding them, words read by a rare reading).
+    // (syllables read, characters, passages holding them, words read by a rare reading):
+    // readings held as a whole only.
     let mut beam: Vec<(usize, Vec<char>, u64, u32)> = vec![(0, Vec::new(), u64::MAX, 0)];
     let mut done: Vec<(u64, Vec<char>)> = Vec::new();
     while !beam.is_empty() {

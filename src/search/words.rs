@@ -60,10 +60,8 @@ pub(crate) struct Reading {
     /// Whether any term was cut into words or had words dropped.
     pub split: bool,
     /// What was read as something other than typed: homophone typos and pinyin (see
-    /// [`super::typos`]).
+    /// [`super::typos`]), each term's best reading first, then the others.
     pub corrections: Vec<super::typos::Correction>,
-    /// The other readings of the corrections, best first.
-    pub also_read: Vec<super::typos::Correction>,
 }
 
 /// The alternatives a group matches: each literal and, unless quoted, its synonyms.
@@ -262,6 +260,8 @@ pub(crate) fn read(
 ) -> Reading {
     let mut reading = Reading::default();
     let groups = &query.groups;
+    // The other readings of the corrections, said after every term's best.
+    let mut also_read: Vec<super::typos::Correction> = Vec::new();
     let mut term = 0;
     while term < groups.len() {
         let group = &groups[term];
@@ -310,11 +310,6 @@ pub(crate) fn read(
         let chars: Vec<char> = match reread {
             Some(reread) => {
                 let (typed, read) = reread.replaced.clone();
-                let read = if read.is_empty() {
-                    reread.correction.read.clone()
-                } else {
-                    read
-                };
                 let mut forms: Vec<Vec<char>> = Vec::new();
                 if reread.typed_held {
                     forms.push(typed);
@@ -323,7 +318,7 @@ pub(crate) fn read(
                 for alternative in &reread.alternatives {
                     let mut also = reread.correction.clone();
                     also.read = also.read.replacen(&read, alternative, 1);
-                    reading.also_read.push(also);
+                    also_read.push(also);
                 }
                 extra_forms = Some((read, forms));
                 reading.corrections.push(reread.correction);
@@ -348,7 +343,8 @@ pub(crate) fn read(
             .collect();
         for ((start, end), next_start) in words.drain(..).zip(next_starts) {
             let word: String = chars[start..end].iter().collect();
-            // A typed string some passages hold still counts where the word is read anew.
+            // Where the word is read anew, its other readings, and the typed string when some
+            // passages hold it, count as the word too.
             let extra = extra_forms
                 .as_ref()
                 .filter(|(read, _)| *read == word)
@@ -370,9 +366,7 @@ pub(crate) fn read(
         }
         term += terms_read;
     }
-    // The best reading of each term first, then the others.
-    let also = std::mem::take(&mut reading.also_read);
-    reading.corrections.extend(also);
+    reading.corrections.extend(also_read);
     reading
 }
 
