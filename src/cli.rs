@@ -86,6 +86,18 @@ pub enum Command {
         /// Commit after this many bytes of files (tests use it to make interruptions likely).
         #[arg(long, hide = true, value_name = "BYTES")]
         commit_every: Option<u64>,
+        /// Send the folder to the OpenSearch index at this address
+        /// (http(s)://HOST:PORT/INDEX) instead of building a local index: analyzed by sou, so
+        /// the cluster needs no Chinese plugin. Only what changed since the last export is
+        /// sent. Credentials and CA as for `sou search --server`.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+        /// With --to: primary shards of an index created now.
+        #[arg(long, value_name = "N", default_value_t = 1, requires = "to")]
+        shards: u32,
+        /// With --to: replicas of each shard of an index created now.
+        #[arg(long, value_name = "N", default_value_t = 1, requires = "to")]
+        replicas: u32,
     },
     /// Keep the index in step with the seeds folder until Ctrl-C, printing a line per sync.
     Watch {
@@ -184,6 +196,15 @@ pub struct SearchArgs {
     /// starting with `!` leaves files out. Repeatable.
     #[arg(long, short = 'g', value_name = "GLOB")]
     pub glob: Vec<String>,
+    /// Search the OpenSearch index at this address (http(s)://HOST:PORT/INDEX) that
+    /// `sou index --to` filled, instead of a local index; credentials come from the
+    /// environment (SOU_CLUSTER_API_KEY, SOU_CLUSTER_USER and SOU_CLUSTER_PASSWORD, or
+    /// SOU_CLUSTER_CREDENTIALS naming a file), a CA from SOU_CLUSTER_CA.
+    #[arg(long, value_name = "URL", env = "SOU_SERVER")]
+    pub server: Option<String>,
+    /// With --server: print each query sent to the cluster (JSON, on stderr).
+    #[arg(long, requires = "server")]
+    pub explain: bool,
     /// Search the index as it is, without syncing first.
     #[arg(long)]
     pub no_sync: bool,

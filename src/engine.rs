@@ -87,6 +87,17 @@ impl Engine {
         &self.config
     }
 
+    /// Sends the folder to a cluster index instead of the local one (see
+    /// [`crate::cluster::export`]).
+    pub fn export(
+        &self,
+        cluster: &crate::cluster::Cluster,
+        options: &crate::cluster::export::ExportOptions<'_>,
+    ) -> Result<crate::cluster::export::ExportReport> {
+        let analyzer = self.analyzer("cluster export");
+        crate::cluster::export::run(&self.config, &analyzer, cluster, options)
+    }
+
     /// Where the settings files of the seeds folder may come from.
     fn settings_place(&self) -> Option<SettingsPlace> {
         SettingsPlace::of(&self.config.seeds, self.config.listing.follow_outside)

@@ -88,6 +88,14 @@ pub enum Error {
         /// The index folder.
         path: PathBuf,
     },
+    /// A cluster refused a request or could not be reached.
+    #[error("cluster {node}: {reason}")]
+    Cluster {
+        /// The node asked (`host:port`).
+        node: String,
+        /// Its reason, in one line.
+        reason: String,
+    },
     /// A query that cannot be run.
     #[error("query: {0}")]
     Query(String),

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod cluster;
 pub mod corpus;
 mod engine;
 pub mod error;

@@ -241,6 +241,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         {
             args.paths.insert(0, PathBuf::from(first));
         }
+        if let Some(url) = args.server.clone() {
+            return search_cluster(&url, &args);
+        }
         let flag = folders.seeds.is_some();
         let targets = paths::resolve(&args.paths, seeds.as_deref(), flag, |folder| {
             default_index(folder).is_ok_and(|index| sou::index::is_index_of(&index, folder))
@@ -298,6 +301,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = configure(&folders, seeds, index_dir)?;
     let sou = Engine::new(config);
     match command {
+        Command::Index {
+            to: Some(url),
+            rebuild,
+            shards,
+            replicas,
+            ..
+        } => {
+            stop_on_ctrl_c();
+            export(&sou, &url, rebuild, shards, replicas)
+        }
         Command::Index {
             rebuild,
             commit_every,
@@ -496,6 +509,110 @@ fn warn_if_empty(sou: &Engine, report: &SyncReport) {
 }
 
 /// `sou index`: waits for another process that holds the index, shows progress on a terminal.
+/// `sou index --to URL`: the folder sent to a cluster index.
+fn export(
+    sou: &Engine,
+    url: &str,
+    rebuild: bool,
+    shards: u32,
+    replicas: u32,
+) -> anyhow::Result<ExitCode> {
+    let cluster = sou::cluster::Cluster::connect(url)?;
+    let bar = ProgressLine::new("");
+    let progress = |p: Progress| bar.update(p);
+    let options = sou::cluster::export::ExportOptions {
+        rebuild,
+        shards,
+        replicas,
+        interrupt: Some(&INTERRUPTED),
+        progress: Some(&progress),
+    };
+    let report = sou.export(&cluster, &options);
+    bar.finish();
+    let report = report?;
+    let problems: Vec<&sou::corpus::Skipped> =
+        report.skipped.iter().filter(|s| !s.other_type).collect();
+    for skip in &problems {
+        say!(
+            "sou: {}: not sent: {}",
+            render::visible(&skip.key),
+            render::visible(&skip.reason)
+        );
+    }
+    let target = cluster.target();
+    writeln!(
+        std::io::stdout().lock(),
+        "{}{}/{}: {} files sent ({} passages), {} unchanged, {} deleted, {} not sent",
+        if report.created { "created " } else { "" },
+        target.base,
+        target.index,
+        report.sent,
+        report.passages,
+        report.unchanged,
+        report.deleted,
+        report.skipped.len()
+    )
+    .context(WRITING)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sou search --server URL`: the query asked of a cluster index, answered as a local search.
+fn search_cluster(url: &str, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    if let Some(path) = args.paths.first() {
+        anyhow::bail!(
+            "{}: with --server the cluster index is searched whole (leave out the paths)",
+            render::visible(&sou::corpus::display_os(path.as_os_str()))
+        );
+    }
+    let mut words = Vec::new();
+    words.extend(args.query_option.clone());
+    if let Some(word) = &args.query {
+        match word.to_str() {
+            Some(word) => words.push(word.to_string()),
+            None => anyhow::bail!(
+                "query: {} is not text (not valid UTF-8)",
+                sou::corpus::display_os(word)
+            ),
+        }
+    }
+    let raw = match args.fixed_strings {
+        true => words.join(" "),
+        false => query_string(&words, &args.excluded),
+    };
+    let listing = args.files_with_matches || args.count;
+    let options = SearchOptions {
+        limit: match (args.limit, listing, args.quiet) {
+            (_, _, true) => 1,
+            (_, true, _) if args.count => 0,
+            (Some(limit), _, _) if !args.files_with_matches => limit,
+            (_, true, _) => 10_000,
+            (None, _, _) => 10,
+            (Some(limit), _, _) => limit,
+        },
+        snippet_columns: sou::search::snippet_columns(terminal_width()),
+        fixed_strings: args.fixed_strings,
+        word_boundaries: args.word_regexp,
+        ..SearchOptions::default()
+    };
+    let cluster = sou::cluster::Cluster::connect(url)?;
+    let answer = sou::cluster::search::run(&cluster, &raw, &options)?;
+    if args.explain {
+        for body in &answer.sent {
+            say!(
+                "sou: sent to {}/{}/_search: {body}",
+                cluster.target().base,
+                cluster.target().index
+            );
+        }
+    }
+    let note = |line: String| {
+        if !args.quiet {
+            say!("{line}");
+        }
+    };
+    write_results(&answer.results, args, &note)
+}
+
 fn index(sou: &Engine, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<SyncReport> {
     let bar = ProgressLine::new("");
     let progress = |p: Progress| bar.update(p);
@@ -770,30 +887,40 @@ fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
             .hits
             .sort_by(|a, b| (a.path.as_os_str(), a.line).cmp(&(b.path.as_os_str(), b.line)));
     }
+    write_results(&results, args, &note)
+}
+
+/// Prints `results` as `args` ask (text, JSON, paths, a count, vimgrep lines), and says
+/// whether the query was found as grep's status does.
+fn write_results(
+    results: &sou::Results,
+    args: &SearchArgs,
+    note: &dyn Fn(String),
+) -> anyhow::Result<ExitCode> {
     // Found or not, whatever the limit shows (`-n 0` too), as grep's status: found when some
     // article holds every word; best-effort hits are shown, but do not tell a script that the
     // query was found.
     let found = results.total_all_words > 0;
     let mut out = std::io::stdout().lock();
     if args.json {
-        render::json::write_json(&mut out, &results).context(WRITING)?;
+        render::json::write_json(&mut out, results).context(WRITING)?;
     } else if args.files_with_matches {
         let files = args.limit.unwrap_or(usize::MAX);
-        render::write_files(&mut out, &results, files).context(WRITING)?;
+        render::write_files(&mut out, results, files).context(WRITING)?;
     } else if args.count {
         writeln!(out, "{}", results.total_all_words).context(WRITING)?;
     } else if args.vimgrep {
-        let left_out = render::write_vimgrep(&mut out, &results).context(WRITING)?;
+        let left_out = render::write_vimgrep(&mut out, results).context(WRITING)?;
         if left_out > 0 {
             note(format!(
                 "sou: {left_out} hits in documents (PDF, Word, …) left out: an editor cannot open them at a line (--json names their page)"
             ));
         }
-        note(render::summary_line(&results));
+        note(render::summary_line(results));
     } else if !args.quiet {
         // How the query was read and how many passages matched go to stderr, so that a pipe
         // sees hits only; on a terminal they stand before and after the hits.
-        if let Some(line) = render::reading_line(&results) {
+        if let Some(line) = render::reading_line(results) {
             say!("{line}\n");
         }
         let layout = render::Layout {
@@ -802,13 +929,13 @@ fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
         if use_color(args.color) {
             drop(out);
             let mut colored = StandardStream::stdout(termcolor::ColorChoice::Always);
-            render::write_text(&mut colored, &results, &layout).context(WRITING)?;
+            render::write_text(&mut colored, results, &layout).context(WRITING)?;
             colored.flush().context(WRITING)?;
             out = std::io::stdout().lock();
         } else {
-            render::write_text(&mut NoColor::new(&mut out), &results, &layout).context(WRITING)?;
+            render::write_text(&mut NoColor::new(&mut out), results, &layout).context(WRITING)?;
         }
-        say!("{}", render::summary_line(&results));
+        say!("{}", render::summary_line(results));
     }
     out.flush().context(WRITING)?;
     Ok(if found {

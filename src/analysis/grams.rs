@@ -406,7 +406,7 @@ impl TokenStream for GramsStream<'_> {
 
 /// The gram terms (with their offsets) that find `chars` exactly: the character itself for one,
 /// otherwise bigrams at every other offset plus the last one, which cover every character.
-fn query_grams(chars: &[char]) -> Vec<(usize, String)> {
+pub(crate) fn query_grams(chars: &[char]) -> Vec<(usize, String)> {
     match chars.len() {
         0 => Vec::new(),
         1 => vec![(0, chars[0].to_string())],

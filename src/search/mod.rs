@@ -57,14 +57,14 @@ pub fn parse_with(raw_query: &str, options: &SearchOptions<'_>) -> Result<Query>
 }
 
 /// Candidates kept beyond the limit, to fill the places of duplicates folded into one hit.
-const DUPLICATE_SLACK: usize = 16;
+pub(crate) const DUPLICATE_SLACK: usize = 16;
 
 /// Score added when the query stands in the passage as written.
-const AS_WRITTEN_BONUS: f32 = 2000.0;
+pub(crate) const AS_WRITTEN_BONUS: f32 = 2000.0;
 /// Score shared among the query's words when they stand on word boundaries.
-const BOUNDARY_BONUS: f32 = 1000.0;
+pub(crate) const BOUNDARY_BONUS: f32 = 1000.0;
 /// BM25 is scaled by this so that it orders passages within a tier but never crosses one.
-const BM25_SCALE: f32 = 1.0 / 128.0;
+pub(crate) const BM25_SCALE: f32 = 1.0 / 128.0;
 
 /// One ranked passage.
 #[derive(Debug, Clone)]
@@ -606,7 +606,7 @@ fn add_context(
 
 /// The strings a hit highlights: every form of every word the query was read as, and of its
 /// literals.
-fn needles_of(reading: &words::Reading, query: &Query) -> Vec<Vec<char>> {
+pub(crate) fn needles_of(reading: &words::Reading, query: &Query) -> Vec<Vec<char>> {
     reading
         .words
         .iter()
@@ -734,7 +734,7 @@ pub(crate) fn article(
 
 /// The strings that are the query as written: a one-group query's literals, or the literals of
 /// every group in a row, with or without a space between them.
-fn written_forms(query: &Query) -> Vec<Vec<char>> {
+pub(crate) fn written_forms(query: &Query) -> Vec<Vec<char>> {
     match &query.groups[..] {
         [group] => group.iter().flat_map(Literal::forms).collect(),
         groups if groups.iter().all(|g| g.len() == 1) => {
@@ -748,7 +748,7 @@ fn written_forms(query: &Query) -> Vec<Vec<char>> {
 /// Where a passage's snippet and column are placed: the first of `anchors` (the query as
 /// written, then each word from the rarest) that the passage holds, at its first place; else
 /// the first highlight.
-fn anchor_in(
+pub(crate) fn anchor_in(
     passage: &highlight::Passage,
     anchors: &[Vec<Vec<char>>],
     highlights: &[(usize, usize)],

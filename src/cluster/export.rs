@@ -1,0 +1,465 @@
+//! Sending a folder to a cluster index: listed, read, decoded, folded, cut and analyzed as a
+//! local build does it, then sent pre-analyzed with `_bulk` (see [`super`]).
+//!
+//! The record of what was sent lives in the cluster index itself, one `article` document per
+//! file (its hash, size, time and number of passages), as the local manifest lives in the local
+//! index: whoever exports next, from whichever machine, sends only what changed. A file's record
+//! is written only after its passages are all in, so a run stopped anywhere (kill -9, a network
+//! error) leaves the file unrecorded or recorded as before, and the next run sends it again.
+//! Document ids are derived from the file's key and the passage's place in it: sending again
+//! overwrites, never duplicates; a file that shrank has its passages past the new end deleted.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use serde_json::{Value, json};
+
+use super::{Cluster, terms};
+use crate::analysis::SharedAnalyzer;
+use crate::analysis::grams::TAIL_CHARS;
+use crate::corpus::{self, Skipped, SourceFile};
+use crate::index::sync::Progress;
+use crate::{Config, Error, Result};
+
+/// A bulk request is sent when its body reaches this size.
+const BULK_BYTES: usize = 8 << 20;
+/// Records fetched per request when reading what was sent before.
+const RECORDS_PER_PAGE: usize = 5000;
+/// Keys per delete-by-query request.
+const KEYS_PER_DELETE: usize = 1000;
+
+/// How an export runs.
+#[derive(Clone, Copy, Default)]
+pub struct ExportOptions<'a> {
+    /// Delete the cluster index and send everything again.
+    pub rebuild: bool,
+    /// Primary shards of an index created now.
+    pub shards: u32,
+    /// Replicas of each shard of an index created now.
+    pub replicas: u32,
+    /// Set (by a Ctrl-C handler) to stop after the files being read.
+    pub interrupt: Option<&'a AtomicBool>,
+    /// Called after each file read.
+    pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+}
+
+/// What an export did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ExportReport {
+    /// Whether the cluster index was created by this export.
+    pub created: bool,
+    /// Files sent (new or changed).
+    pub sent: usize,
+    /// Passages sent.
+    pub passages: u64,
+    /// Files the cluster already holds as they are.
+    pub unchanged: usize,
+    /// Files gone from the folder, deleted from the cluster.
+    pub deleted: usize,
+    /// Files that could not be read, and files of other types (not sent).
+    pub skipped: Vec<Skipped>,
+}
+
+/// What the cluster knows of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Record {
+    hash: String,
+    size: u64,
+    mtime: u64,
+    passages: u64,
+}
+
+/// One file read and analyzed, ready to send.
+enum Read {
+    /// Its passages' documents (id, source) and its record.
+    Passages {
+        key: String,
+        docs: Vec<(String, Value)>,
+        record: Value,
+    },
+    /// The same bytes as sent before: only the record is renewed.
+    Same { key: String, record: Value },
+    /// Not readable as an article.
+    Skipped(Skipped),
+    /// Gone since the listing.
+    Vanished(String),
+}
+
+/// Sends the folder of `config` to `cluster`.
+pub fn run(
+    config: &Config,
+    analyzer: &SharedAnalyzer,
+    cluster: &Cluster,
+    options: &ExportOptions<'_>,
+) -> Result<ExportReport> {
+    let mut report = ExportReport::default();
+    if options.rebuild {
+        cluster.delete_index()?;
+    }
+    if !cluster.check_index()? {
+        cluster.create_index(options.shards.max(1), options.replicas)?;
+        report.created = true;
+    }
+    let listing = corpus::list_files_until(&config.seeds, &config.listing, options.interrupt)?;
+    report.skipped.extend(listing.skipped.iter().cloned());
+    let records = records(cluster)?;
+    let mut todo: Vec<(&SourceFile, Option<&Record>)> = Vec::new();
+    for file in &listing.files {
+        if !file.is_article {
+            report.skipped.push(Skipped::other_type(file.key.clone()));
+            continue;
+        }
+        let known = records.get(&file.key);
+        match known {
+            Some(record) if record.size == file.size && record.mtime == file.mtime_ns => {
+                report.unchanged += 1;
+            }
+            _ => todo.push((file, known)),
+        }
+    }
+    let listed: std::collections::HashSet<&str> =
+        listing.files.iter().map(|f| f.key.as_str()).collect();
+    let gone: Vec<String> = records
+        .keys()
+        .filter(|key| !listed.contains(key.as_str()))
+        .cloned()
+        .collect();
+    let mut bulk = Bulk::new(cluster);
+    let bytes_total: u64 = todo.iter().map(|(file, _)| file.size).sum();
+    let (files_done, bytes_done) = (AtomicUsize::new(0), std::sync::atomic::AtomicU64::new(0));
+    let stop = || options.interrupt.is_some_and(|i| i.load(Ordering::Relaxed));
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::sync_channel::<Read>(64);
+    let workers = config.threads.clamp(1, todo.len().max(1));
+    let outcome: Result<()> = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (todo, next, files_done, bytes_done) = (&todo, &next, &files_done, &bytes_done);
+            scope.spawn(move || {
+                while !stop() {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(file, known)) = todo.get(i) else {
+                        break;
+                    };
+                    let read = read_file(file, known, config, analyzer);
+                    let done = files_done.fetch_add(1, Ordering::Relaxed) + 1;
+                    let bytes = bytes_done.fetch_add(file.size, Ordering::Relaxed) + file.size;
+                    if let Some(progress) = options.progress {
+                        progress(Progress {
+                            files_done: done,
+                            files_total: todo.len(),
+                            bytes_done: bytes,
+                            bytes_total,
+                            merging: false,
+                        });
+                    }
+                    if sender.send(read).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        for read in receiver {
+            match read {
+                Read::Passages { key, docs, record } => {
+                    report.sent += 1;
+                    report.passages += docs.len() as u64;
+                    let count = docs.len() as u64;
+                    let before = records.get(&key).map_or(0, |r| r.passages);
+                    for (id, doc) in docs {
+                        bulk.add(&id, &doc)?;
+                    }
+                    bulk.after_passages(&key, count, before, record);
+                }
+                Read::Same { key, record } => {
+                    report.unchanged += 1;
+                    bulk.after_passages(&key, 0, 0, record);
+                }
+                Read::Skipped(skip) => report.skipped.push(skip),
+                Read::Vanished(key) => bulk.gone.push(key),
+            }
+        }
+        Ok(())
+    });
+    outcome?;
+    if stop() {
+        // What was sent stays; the files not recorded are sent again next time.
+        bulk.flush()?;
+        return Err(Error::Interrupted);
+    }
+    bulk.gone.extend(gone.iter().cloned());
+    report.deleted = bulk.gone.len();
+    bulk.flush()?;
+    cluster.ok("POST", "/_refresh", None)?;
+    report.skipped.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(report)
+}
+
+/// The records of every file the cluster holds, by key.
+fn records(cluster: &Cluster) -> Result<HashMap<String, Record>> {
+    let mut records = HashMap::new();
+    let mut after: Option<Value> = None;
+    loop {
+        let mut body = json!({
+            "size": RECORDS_PER_PAGE,
+            "query": {"term": {"kind": "article"}},
+            "_source": ["key", "hash", "size", "mtime", "passages"],
+            "sort": [{"key": "asc"}],
+        });
+        if let Some(after) = after.take() {
+            body["search_after"] = after;
+        }
+        let answer = cluster.ok("POST", "/_search", Some(&body))?;
+        let hits = answer
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for hit in &hits {
+            let source = &hit["_source"];
+            let (Some(key), Some(hash)) = (source["key"].as_str(), source["hash"].as_str()) else {
+                continue;
+            };
+            records.insert(
+                key.to_string(),
+                Record {
+                    hash: hash.to_string(),
+                    size: source["size"].as_u64().unwrap_or(0),
+                    mtime: source["mtime"].as_u64().unwrap_or(0),
+                    passages: source["passages"].as_u64().unwrap_or(0),
+                },
+            );
+        }
+        if hits.len() < RECORDS_PER_PAGE {
+            return Ok(records);
+        }
+        after = hits.last().map(|hit| hit["sort"].clone());
+    }
+}
+
+/// The id of a file's passage `unit`, or of its record (`None`): stable across exports, short
+/// whatever the path's length.
+pub(crate) fn document_id(key: &str, unit: Option<usize>) -> String {
+    let hash = xxhash_rust::xxh3::xxh3_128(key.as_bytes());
+    match unit {
+        Some(unit) => format!("{hash:032x}-{unit}"),
+        None => format!("{hash:032x}-article"),
+    }
+}
+
+/// Reads, cuts and analyzes one file as a local build does (see
+/// [`crate::index::pipeline`]).
+fn read_file(
+    file: &SourceFile,
+    known: Option<&Record>,
+    config: &Config,
+    analyzer: &SharedAnalyzer,
+) -> Read {
+    let key = file.key.clone();
+    let problem = |reason: String| Read::Skipped(Skipped::problem(file.key.clone(), reason));
+    let is_gone = |err: &std::io::Error| err.kind() == std::io::ErrorKind::NotFound;
+    let inspection = match corpus::read::inspect(&file.path) {
+        Ok(inspection) => inspection,
+        Err(err) if is_gone(&err) => return Read::Vanished(key),
+        Err(err) => return problem(err.to_string()),
+    };
+    let hash = format!("{:016x}", inspection.hash);
+    let record = |passages: u64| {
+        json!({
+            "kind": "article", "key": file.key, "hash": hash, "size": file.size,
+            "mtime": file.mtime_ns, "passages": passages,
+        })
+    };
+    if let Some(known) = known
+        && known.hash == hash
+    {
+        return Read::Same {
+            key,
+            record: record(known.passages),
+        };
+    }
+    let analyzer = analyzer.get();
+    let mut docs: Vec<(String, Value)> = Vec::new();
+    let mut title = String::new();
+    let mut add = |passage: corpus::Passage| {
+        let terms = analyzer.analyze(&passage.text, &passage.tail);
+        if docs.is_empty() {
+            title = passage.text.clone();
+        }
+        let unit = docs.len();
+        let doc = json!({
+            "kind": "passage",
+            "key": file.key,
+            "line": passage.line,
+            "unit": unit,
+            "title": title,
+            "text": passage.text,
+            "tail": passage.tail,
+            "text_hash": format!("{:012x}", crate::index::documents::text_hash(&passage.text)),
+            "grams": terms::grams_value(&terms.encoded),
+            "solo_words": terms::solo_value(&terms.solo_words),
+            "tail_key": terms.tail_keys().collect::<Vec<_>>(),
+        });
+        docs.push((document_id(&file.key, Some(unit)), doc));
+        ControlFlow::Continue(())
+    };
+    let read = match (corpus::document::Kind::of(&file.path), inspection.text) {
+        (Some(kind), _) => {
+            corpus::read::read_document(&file.path, kind, &config.documents, TAIL_CHARS, &mut add)
+                .map(|(flow, _notes)| flow)
+                .map_err(|why| why.to_string())
+        }
+        (None, Ok(encoding)) => {
+            corpus::read::read_passages(&file.path, encoding, TAIL_CHARS, &mut add).map_err(|err| {
+                if is_gone(&err) {
+                    String::new()
+                } else {
+                    err.to_string()
+                }
+            })
+        }
+        (None, Err(not_text)) => Err(not_text.to_string()),
+    };
+    match read {
+        Ok(_) => {
+            let count = docs.len() as u64;
+            Read::Passages {
+                key,
+                docs,
+                record: record(count),
+            }
+        }
+        Err(reason) if reason.is_empty() => Read::Vanished(key),
+        Err(reason) => problem(reason),
+    }
+}
+
+/// Documents on their way to the cluster: passages in bulk requests, and after each request
+/// that took them, the trimming of files that shrank and the records of the files it completed.
+struct Bulk<'a> {
+    cluster: &'a Cluster,
+    body: String,
+    /// Records of files whose passages are all in `body`, written once `body` is in.
+    records: Vec<(String, Value)>,
+    /// Files whose passages from this many on are to be deleted once `body` is in.
+    trims: Vec<(String, u64)>,
+    /// Files gone: deleted at the end.
+    gone: Vec<String>,
+}
+
+impl<'a> Bulk<'a> {
+    fn new(cluster: &'a Cluster) -> Self {
+        Bulk {
+            cluster,
+            body: String::new(),
+            records: Vec::new(),
+            trims: Vec::new(),
+            gone: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, id: &str, doc: &Value) -> Result<()> {
+        self.body
+            .push_str(&json!({"index": {"_id": id}}).to_string());
+        self.body.push('\n');
+        self.body.push_str(&doc.to_string());
+        self.body.push('\n');
+        if self.body.len() >= BULK_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Notes that a file's passages (`count` of them, where the cluster held `before`) are all
+    /// added.
+    fn after_passages(&mut self, key: &str, count: u64, before: u64, record: Value) {
+        if before > count {
+            self.trims.push((key.to_string(), count));
+        }
+        self.records.push((document_id(key, None), record));
+    }
+
+    /// Sends what is pending, in the order that keeps the record last.
+    fn flush(&mut self) -> Result<()> {
+        let passages = std::mem::take(&mut self.body);
+        send_bulk(self.cluster, passages)?;
+        for trims in std::mem::take(&mut self.trims).chunks(KEYS_PER_DELETE) {
+            let should: Vec<Value> = trims
+                .iter()
+                .map(|(key, from)| {
+                    json!({"bool": {"filter": [
+                        {"term": {"key": key}}, {"range": {"unit": {"gte": from}}}
+                    ]}})
+                })
+                .collect();
+            let query = json!({"query": {"bool": {"should": should, "minimum_should_match": 1}}});
+            self.cluster
+                .ok("POST", "/_delete_by_query?conflicts=proceed", Some(&query))?;
+        }
+        let mut records = String::new();
+        for (id, record) in std::mem::take(&mut self.records) {
+            records.push_str(&json!({"index": {"_id": id}}).to_string());
+            records.push('\n');
+            records.push_str(&record.to_string());
+            records.push('\n');
+        }
+        send_bulk(self.cluster, records)?;
+        for keys in std::mem::take(&mut self.gone).chunks(KEYS_PER_DELETE) {
+            let query = json!({"query": {"terms": {"key": keys}}});
+            self.cluster
+                .ok("POST", "/_delete_by_query?conflicts=proceed", Some(&query))?;
+        }
+        Ok(())
+    }
+}
+
+/// Sends one bulk body, sending again the actions the cluster turned away as too busy (429).
+fn send_bulk(cluster: &Cluster, body: String) -> Result<()> {
+    let mut body = body;
+    let mut wait = super::FIRST_WAIT;
+    for _ in 0..super::TRIES {
+        if body.is_empty() {
+            return Ok(());
+        }
+        let answer = cluster.call("POST", "/_bulk", Some(&body))?;
+        if !(200..300).contains(&answer.status) {
+            return Err(cluster.error(
+                super::reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {}", answer.status)),
+            ));
+        }
+        if answer.body["errors"].as_bool() != Some(true) {
+            return Ok(());
+        }
+        let lines: Vec<&str> = body.lines().collect();
+        let mut again = String::new();
+        let items = answer.body["items"].as_array().cloned().unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            let result = item.get("index").unwrap_or(item);
+            let status = result["status"].as_u64().unwrap_or(0);
+            match status {
+                200..=299 => {}
+                429 => {
+                    for line in lines.iter().skip(2 * i).take(2) {
+                        again.push_str(line);
+                        again.push('\n');
+                    }
+                }
+                _ => {
+                    let reason =
+                        super::reason_of(result).unwrap_or_else(|| format!("HTTP {status}"));
+                    return Err(cluster.error(format!("a document was refused: {reason}")));
+                }
+            }
+        }
+        body = again;
+        std::thread::sleep(wait);
+        wait *= 2;
+    }
+    Err(cluster.error(format!(
+        "the cluster stayed too busy to take documents (429) through {} tries",
+        super::TRIES
+    )))
+}

@@ -1,0 +1,460 @@
+//! Taking sou's analysis to an OpenSearch cluster: the index sou creates there, the terms it
+//! sends, and the HTTP client that talks to it. [`export`] sends a folder's passages, already
+//! analyzed; [`search`] reads a query as a local search does and asks the cluster in its query
+//! DSL.
+//!
+//! The cluster analyses nothing of its own: each passage's gram field is sent as the tokens
+//! sou's gram contract indexes ([`crate::analysis::grams`]), escaped so that a whitespace
+//! tokenizer splits them back exactly (see [`terms`]). Lucene's tokens cannot share a position
+//! as tantivy's boundary markers and grams do, so a passage's stream character `i` owns two
+//! positions: `2i` for the boundary marker before it (or a hole) and `2i + 1` for its gram. A
+//! phrase with holes (stop words that leave a gap) then finds the same strings, on the same word
+//! boundaries, as the local index does. The whitespace tokenizer and the stop filter come from
+//! OpenSearch's `analysis-common` module, which every distribution ships: no plugin is needed.
+//!
+//! The client is `ureq` (blocking, maintained, rustls with the system's roots or a given CA): a
+//! command-line tool sends one request at a time and needs no async runtime for it, and the
+//! `opensearch` crate would bring a second HTTP stack (reqwest, hyper's client) for the handful
+//! of endpoints sou uses (`_bulk`, `_search`, `_count`, `_delete_by_query`, the index itself).
+
+pub mod export;
+pub mod search;
+pub(crate) mod terms;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::{Error, Result};
+
+/// What the index's mapping says about who made it: a cluster index without it, or with another
+/// layout or contract, is refused rather than written into or searched.
+const LAYOUT: &str = "sou-cluster-1";
+
+/// Tries of one request that the cluster answers 429 or 503, or that cannot reach it.
+const TRIES: u32 = 8;
+/// The wait before the second try; it doubles with each try after.
+const FIRST_WAIT: Duration = Duration::from_millis(100);
+
+/// The environment variables that carry credentials: never flags, which `ps` shows.
+pub const API_KEY_VAR: &str = "SOU_CLUSTER_API_KEY";
+/// See [`API_KEY_VAR`]: the user of basic authentication.
+pub const USER_VAR: &str = "SOU_CLUSTER_USER";
+/// See [`API_KEY_VAR`]: the password of basic authentication.
+pub const PASSWORD_VAR: &str = "SOU_CLUSTER_PASSWORD";
+/// A file whose first line is `user:password`, or `ApiKey KEY`.
+pub const CREDENTIALS_FILE_VAR: &str = "SOU_CLUSTER_CREDENTIALS";
+/// A PEM file of the certificate authorities to trust instead of the system's.
+pub const CA_VAR: &str = "SOU_CLUSTER_CA";
+
+/// An index on a cluster, as `http(s)://HOST:PORT/INDEX` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `scheme://host:port`, without a trailing slash.
+    pub base: String,
+    /// `host:port`: how errors name the node.
+    pub node: String,
+    /// The index name.
+    pub index: String,
+}
+
+impl Target {
+    /// Reads `http(s)://HOST[:PORT]/INDEX`.
+    pub fn parse(url: &str) -> Result<Target> {
+        let bad = |why: &str| Error::Query(format!("cluster address {url}: {why}"));
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| bad("give it as http://HOST:PORT/INDEX"))?;
+        if scheme != "http" && scheme != "https" {
+            return Err(bad("only http and https are spoken"));
+        }
+        let (authority, path) = rest
+            .split_once('/')
+            .ok_or_else(|| bad("name the index after the host, as in http://HOST:9200/news"))?;
+        if authority.is_empty() || authority.contains('@') {
+            return Err(bad(
+                "give the host alone (credentials come from the environment, see sou-index(1))",
+            ));
+        }
+        let index = path.trim_end_matches('/');
+        let valid = !index.is_empty()
+            && index.len() <= 255
+            && !index.starts_with(['-', '_', '+', '.'])
+            && index.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+            });
+        if !valid {
+            return Err(bad(
+                "the index name must be lower-case letters, digits, '-', '_' or '.' (an OpenSearch index name)",
+            ));
+        }
+        let node = if authority.contains(':') {
+            authority.to_string()
+        } else {
+            format!("{authority}:{}", if scheme == "https" { 443 } else { 9200 })
+        };
+        Ok(Target {
+            base: format!("{scheme}://{authority}"),
+            node,
+            index: index.to_string(),
+        })
+    }
+}
+
+/// A connection to one index of a cluster.
+pub struct Cluster {
+    agent: ureq::Agent,
+    target: Target,
+    authorization: Option<String>,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the credentials.
+        f.debug_struct("Cluster")
+            .field("target", &self.target)
+            .finish()
+    }
+}
+
+/// The cluster's answer to one request.
+pub(crate) struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, parsed.
+    pub body: Value,
+}
+
+impl Cluster {
+    /// Prepares to talk to the index `url` names, with the credentials and certificate
+    /// authorities of the environment (see [`API_KEY_VAR`] and [`CA_VAR`]). Sends nothing.
+    pub fn connect(url: &str) -> Result<Cluster> {
+        let target = Target::parse(url)?;
+        let roots = match std::env::var_os(CA_VAR) {
+            Some(path) => {
+                let shown = crate::corpus::display_os(&path);
+                let pem = std::fs::read(&path).map_err(|err| {
+                    Error::Query(format!("{CA_VAR}={shown}: cannot read it: {err}"))
+                })?;
+                let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+                    .filter_map(|item| match item {
+                        Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                        _ => None,
+                    })
+                    .collect();
+                if certs.is_empty() {
+                    return Err(Error::Query(format!(
+                        "{CA_VAR}={shown}: holds no PEM certificate"
+                    )));
+                }
+                ureq::tls::RootCerts::new_with_certs(&certs)
+            }
+            None => ureq::tls::RootCerts::PlatformVerifier,
+        };
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(Duration::from_secs(300)))
+            .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
+            .build();
+        Ok(Cluster {
+            agent: config.into(),
+            target,
+            authorization: authorization()?,
+        })
+    }
+
+    /// The index and node.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// An error of this cluster's node.
+    pub(crate) fn error(&self, reason: impl Into<String>) -> Error {
+        Error::Cluster {
+            node: self.target.node.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Sends `body` (JSON, or NDJSON for `_bulk`) with `method` to `path` below the index
+    /// (`""` for the index itself), trying again with a growing wait while the cluster says it
+    /// is too busy (429, 503) or cannot be reached. Any other status is the caller's to judge.
+    pub(crate) fn call(&self, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
+        let url = format!("{}/{}{path}", self.target.base, self.target.index);
+        let content_type = if path.starts_with("/_bulk") {
+            "application/x-ndjson"
+        } else {
+            "application/json"
+        };
+        let mut wait = FIRST_WAIT;
+        let mut last_reason = String::new();
+        for attempt in 0..TRIES {
+            if attempt > 0 {
+                std::thread::sleep(wait);
+                wait *= 2;
+            }
+            let mut request = ureq::http::Request::builder()
+                .method(method)
+                .uri(&url)
+                .header("content-type", content_type);
+            if let Some(value) = &self.authorization {
+                request = request.header("authorization", value);
+            }
+            let sent = match body {
+                Some(body) => request
+                    .body(body.to_string())
+                    .map_err(|err| self.error(err.to_string()))
+                    .and_then(|request| {
+                        self.agent
+                            .run(request)
+                            .map_err(|err| self.error(err.to_string()))
+                    }),
+                None => request
+                    .body(())
+                    .map_err(|err| self.error(err.to_string()))
+                    .and_then(|request| {
+                        self.agent
+                            .run(request)
+                            .map_err(|err| self.error(err.to_string()))
+                    }),
+            };
+            let mut response = match sent {
+                Ok(response) => response,
+                Err(Error::Cluster { reason, .. }) => {
+                    last_reason = reason;
+                    continue;
+                }
+                Err(other) => return Err(other),
+            };
+            let status = response.status().as_u16();
+            let text = response
+                .body_mut()
+                .with_config()
+                .limit(1 << 30)
+                .read_to_string()
+                .map_err(|err| self.error(format!("reading the answer: {err}")))?;
+            if status == 429 || status == 503 {
+                last_reason = reason_of(&serde_json::from_str(&text).unwrap_or(Value::Null))
+                    .unwrap_or_else(|| format!("HTTP {status}"));
+                continue;
+            }
+            let body = if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).map_err(|_| {
+                    let head: String = text.chars().take(120).collect();
+                    self.error(format!("HTTP {status}, not JSON: {}", head.trim()))
+                })?
+            };
+            return Ok(Answer { status, body });
+        }
+        Err(self.error(format!(
+            "{last_reason} (after {TRIES} tries over {:.1} s)",
+            (FIRST_WAIT * (2u32.pow(TRIES - 1))).as_secs_f32()
+        )))
+    }
+
+    /// [`Cluster::call`], with a status other than 2xx an error naming the cluster's reason.
+    pub(crate) fn ok(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+        let text = body.map(Value::to_string);
+        let answer = self.call(method, path, text.as_deref())?;
+        if !(200..300).contains(&answer.status) {
+            return Err(self.error(
+                reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {}", answer.status)),
+            ));
+        }
+        Ok(answer.body)
+    }
+
+    /// Whether the index exists, and if it does, whether sou made it with the contract in
+    /// force: an index made by something else (or another version of sou) is an error.
+    pub(crate) fn check_index(&self) -> Result<bool> {
+        let answer = self.call("GET", "/_mapping", None)?;
+        match answer.status {
+            404 => return Ok(false),
+            200..300 => {}
+            status => {
+                return Err(
+                    self.error(reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {status}")))
+                );
+            }
+        }
+        let meta = answer
+            .body
+            .as_object()
+            .and_then(|indices| indices.values().next())
+            .and_then(|index| index.pointer("/mappings/_meta/sou"));
+        let expected = meta_value();
+        match meta {
+            Some(meta) if meta == &expected => Ok(true),
+            Some(meta) if meta.get("layout") == expected.get("layout") => Err(self.error(format!(
+                "index {} was made by another version of sou's analysis ({}); export again with --rebuild to remake it",
+                self.target.index,
+                meta.get("contract").and_then(Value::as_str).unwrap_or("?")
+            ))),
+            _ => Err(self.error(format!(
+                "index {} is not one sou made (its mapping is not sou's): name another index, or delete it first",
+                self.target.index
+            ))),
+        }
+    }
+
+    /// Creates the index with sou's settings and mapping.
+    pub(crate) fn create_index(&self, shards: u32, replicas: u32) -> Result<()> {
+        let body = json!({
+            "settings": {
+                "number_of_shards": shards,
+                "number_of_replicas": replicas,
+                "analysis": {
+                    "filter": {"sou_holes": {"type": "stop", "stopwords": [terms::HOLE]}},
+                    "analyzer": {"sou_terms": {
+                        "type": "custom", "tokenizer": "whitespace", "filter": ["sou_holes"]
+                    }}
+                }
+            },
+            "mappings": mapping(),
+        });
+        self.ok("PUT", "", Some(&body)).map(drop)
+    }
+
+    /// Deletes the index (for a rebuild); an index that does not exist is not an error.
+    pub(crate) fn delete_index(&self) -> Result<()> {
+        let answer = self.call("DELETE", "", None)?;
+        match answer.status {
+            200..300 | 404 => Ok(()),
+            status => {
+                Err(self.error(reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {status}"))))
+            }
+        }
+    }
+}
+
+/// The `_meta.sou` of the mapping: the layout of this module and the versions of what decides
+/// the terms sent (the gram contract, the cutting of passages, the analysis).
+fn meta_value() -> Value {
+    json!({
+        "layout": LAYOUT,
+        "contract": format!(
+            "{}+{}+{}",
+            crate::analysis::grams::version(),
+            crate::corpus::passage::version(),
+            crate::analysis::ANALYSIS_VERSION
+        ),
+    })
+}
+
+/// The mapping: one document per passage and one per article (the record of what was sent).
+fn mapping() -> Value {
+    let stored = json!({"type": "text", "index": false});
+    json!({
+        "dynamic": "strict",
+        "_meta": {"sou": meta_value()},
+        "properties": {
+            "kind": {"type": "keyword"},
+            "key": {"type": "keyword"},
+            "line": {"type": "long"},
+            "unit": {"type": "integer"},
+            "title": stored,
+            "text": stored,
+            "tail": stored,
+            "text_hash": {"type": "keyword"},
+            "grams": {"type": "text", "analyzer": "sou_terms"},
+            "solo_words": {
+                "type": "text", "analyzer": "sou_terms", "index_options": "docs", "norms": false
+            },
+            "tail_key": {"type": "keyword"},
+            "hash": {"type": "keyword"},
+            "size": {"type": "long"},
+            "mtime": {"type": "long"},
+            "passages": {"type": "long"},
+        }
+    })
+}
+
+/// The reason an error answer gives, in one line: `type: reason`, from its root cause.
+pub(crate) fn reason_of(body: &Value) -> Option<String> {
+    let error = body.get("error")?;
+    if let Some(text) = error.as_str() {
+        return Some(text.to_string());
+    }
+    let cause = error
+        .pointer("/root_cause/0")
+        .filter(|cause| cause.get("reason").is_some())
+        .unwrap_or(error);
+    let kind = cause.get("type").and_then(Value::as_str).unwrap_or("error");
+    let reason = cause.get("reason").and_then(Value::as_str).unwrap_or("");
+    Some(format!("{kind}: {reason}").replace('\n', " "))
+}
+
+/// The `authorization` header the environment gives: an API key, a user and password, or a
+/// credentials file (see [`API_KEY_VAR`]).
+fn authorization() -> Result<Option<String>> {
+    use base64::Engine as _;
+    let basic = |user: &str, password: &str| {
+        let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        format!("Basic {token}")
+    };
+    if let Some(key) = std::env::var(API_KEY_VAR).ok().filter(|k| !k.is_empty()) {
+        return Ok(Some(format!("ApiKey {key}")));
+    }
+    if let Some(user) = std::env::var(USER_VAR).ok().filter(|u| !u.is_empty()) {
+        let password = std::env::var(PASSWORD_VAR).unwrap_or_default();
+        return Ok(Some(basic(&user, &password)));
+    }
+    let Some(path) = std::env::var_os(CREDENTIALS_FILE_VAR) else {
+        return Ok(None);
+    };
+    let shown = crate::corpus::display_os(&path);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| Error::Query(format!("{CREDENTIALS_FILE_VAR}={shown}: {err}")))?;
+    let line = text.lines().next().unwrap_or("").trim();
+    if let Some(key) = line.strip_prefix("ApiKey ") {
+        return Ok(Some(format!("ApiKey {}", key.trim())));
+    }
+    match line.split_once(':') {
+        Some((user, password)) if !user.is_empty() => Ok(Some(basic(user, password))),
+        _ => Err(Error::Query(format!(
+            "{CREDENTIALS_FILE_VAR}={shown}: its first line is neither user:password nor ApiKey KEY"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_addresses_name_a_host_and_an_index() {
+        let target = Target::parse("http://127.0.0.1:9200/news").unwrap();
+        assert_eq!(target.base, "http://127.0.0.1:9200");
+        assert_eq!(target.node, "127.0.0.1:9200");
+        assert_eq!(target.index, "news");
+        assert_eq!(
+            Target::parse("https://search.example/news/").unwrap().node,
+            "search.example:443"
+        );
+        for bad in [
+            "127.0.0.1:9200/news",
+            "ftp://host/news",
+            "http://host:9200",
+            "http://host:9200/",
+            "http://host:9200/News",
+            "http://user:pw@host:9200/news",
+            "http://host:9200/_all",
+        ] {
+            let err = Target::parse(bad).unwrap_err().to_string();
+            assert!(err.contains(bad), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_error_answer_is_said_in_one_line() {
+        let body = json!({"error": {"root_cause": [{"type": "index_not_found_exception", "reason": "no such index [x]"}], "type": "x", "reason": "y"}, "status": 404});
+        assert_eq!(
+            reason_of(&body).unwrap(),
+            "index_not_found_exception: no such index [x]"
+        );
+        assert_eq!(reason_of(&json!({"ok": true})), None);
+    }
+}

@@ -1,0 +1,317 @@
+//! Searching a cluster index: the query is parsed and read into words exactly as locally (the
+//! word reading asks the cluster how many passages hold a string, through `_count`), and the
+//! tiers become the query DSL over the terms [`super::export`] sent.
+//!
+//! A one-word query (or one quoted string, or one `OR` group) ranks as locally: the query as
+//! written (a phrase over `grams`), a constant for standing on word boundaries (a phrase with
+//! boundary markers at both ends) and BM25 scaled below one tier. The request is sent as
+//! `dfs_query_then_fetch`, so BM25 counts terms over every shard, not each shard's own. Ties go
+//! to the earlier key and line (sorted by the cluster). At most three passages of one article
+//! among the first ten while others match: the best passages overall and the best three of each
+//! article (`collapse` on the key, with inner hits), ranked by the same pools as a local search
+//! ([`crate::search`]), which also fold a text found in several files into one hit.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use super::{Cluster, terms};
+use crate::analysis::dictionary::Dictionary;
+use crate::search::pool::{Candidate, PER_ARTICLE, Pools};
+use crate::search::rank::ByScore;
+use crate::search::{
+    self, AS_WRITTEN_BONUS, BM25_SCALE, BOUNDARY_BONUS, DUPLICATE_SLACK, Hit, Query, Results,
+    SearchOptions, Synonyms, Tier, highlight, words,
+};
+use crate::{Error, Result};
+
+/// Most hits a cluster returns to one request (its default `index.max_result_window`).
+const MOST_HITS: usize = 10_000;
+
+/// A search of a cluster, and what it sent.
+#[derive(Debug)]
+pub struct ClusterSearch {
+    /// The answer, as a local search gives it (paths are the files' keys: their paths inside
+    /// the folder that was exported).
+    pub results: Results,
+    /// The bodies sent to `_search`, in order (for `--explain`).
+    pub sent: Vec<Value>,
+    /// The cluster's own time for the searches (`took`, ms), summed.
+    pub took_ms: u64,
+}
+
+/// Word reading asks the cluster, each string once.
+struct ClusterCorpus<'a> {
+    cluster: &'a Cluster,
+    counts: RefCell<HashMap<(Vec<char>, bool), u64>>,
+    failure: RefCell<Option<Error>>,
+}
+
+impl ClusterCorpus<'_> {
+    fn count(&self, chars: &[char], as_word: bool) -> u64 {
+        if let Some(&count) = self.counts.borrow().get(&(chars.to_vec(), as_word)) {
+            return count;
+        }
+        let clause = match as_word {
+            true => terms::on_boundaries(chars),
+            false => terms::contains(chars),
+        };
+        let body = json!({"query": clause});
+        let count = match self.cluster.ok("POST", "/_count", Some(&body)) {
+            Ok(answer) => answer["count"].as_u64().unwrap_or(0),
+            Err(err) => {
+                self.failure.borrow_mut().get_or_insert(err);
+                0
+            }
+        };
+        self.counts
+            .borrow_mut()
+            .insert((chars.to_vec(), as_word), count);
+        count
+    }
+}
+
+impl words::Corpus for ClusterCorpus<'_> {
+    fn passages(&self, chars: &[char]) -> u64 {
+        self.count(chars, false)
+    }
+
+    fn holds(&self, chars: &[char]) -> bool {
+        self.count(chars, false) > 0
+    }
+
+    fn holds_as_word(&self, chars: &[char]) -> bool {
+        self.count(chars, true) > 0
+    }
+}
+
+/// Searches `cluster` for `raw_query` as `options` say (their `files`, `globs` and
+/// `extensions` are not applied: the cluster is searched whole).
+pub fn run(
+    cluster: &Cluster,
+    raw_query: &str,
+    options: &SearchOptions<'_>,
+) -> Result<ClusterSearch> {
+    let started = Instant::now();
+    let query = search::parse_with(raw_query, options)?;
+    let synonyms = Synonyms::default();
+    let dictionary = Dictionary::new(&Default::default());
+    let corpus = ClusterCorpus {
+        cluster,
+        counts: RefCell::new(HashMap::new()),
+        failure: RefCell::new(None),
+    };
+    let reading = words::read(&query, &dictionary, &synonyms, &corpus);
+    if let Some(err) = corpus.failure.borrow_mut().take() {
+        return Err(err);
+    }
+    if reading.words.len() != 1 || reading.split || !reading.corrections.is_empty() {
+        let words: Vec<&str> = reading.words.iter().map(|w| w.text.as_str()).collect();
+        return Err(Error::Query(format!(
+            "{raw_query} reads as the words {}: a cluster is searched for one word or one quoted string so far (quote the query to find it as written)",
+            words.join(" ")
+        )));
+    }
+    let (clause, as_written_counts) = literal_query(&query, &synonyms, options.word_boundaries);
+    let limit = options.limit;
+    let pool_size = limit.saturating_add(DUPLICATE_SLACK).min(MOST_HITS);
+    let source = ["key", "line", "title", "text", "tail", "text_hash"];
+    let sort = json!([{"_score": "desc"}, {"key": "asc"}, {"line": "asc"}]);
+    let best = json!({
+        "size": pool_size,
+        "query": clause,
+        "sort": sort,
+        "track_scores": true,
+        "track_total_hits": true,
+        "_source": source,
+    });
+    let per_article = json!({
+        "size": pool_size,
+        "query": clause,
+        "sort": sort,
+        "track_scores": true,
+        "_source": false,
+        "collapse": {"field": "key", "inner_hits": {
+            "name": "best", "size": PER_ARTICLE, "sort": [{"_score": "desc"}, {"line": "asc"}],
+            "track_scores": true, "_source": source,
+        }},
+    });
+    let mut sent = Vec::new();
+    let mut took_ms = 0;
+    let mut found: Vec<Value> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    for (i, body) in [best, per_article].into_iter().enumerate() {
+        if limit == 0 && i > 0 {
+            break;
+        }
+        let answer = cluster.ok(
+            "POST",
+            "/_search?search_type=dfs_query_then_fetch",
+            Some(&body),
+        )?;
+        sent.push(body);
+        took_ms += answer["took"].as_u64().unwrap_or(0);
+        if i == 0 {
+            total = answer
+                .pointer("/hits/total/value")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+        }
+        for hit in answer
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let inner = hit
+                .pointer("/inner_hits/best/hits/hits")
+                .and_then(Value::as_array);
+            let hits: Vec<&Value> = match inner {
+                Some(inner) => inner.iter().collect(),
+                None => vec![hit],
+            };
+            for hit in hits {
+                let id = hit["_id"].as_str().unwrap_or("").to_string();
+                if seen.insert(id) {
+                    found.push(hit.clone());
+                }
+            }
+        }
+    }
+    let mut pools: Pools<ByScore> = Pools::new(pool_size);
+    for (i, hit) in found.iter().enumerate() {
+        let source = &hit["_source"];
+        let text_hash = source["text_hash"]
+            .as_str()
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+            .unwrap_or(i as u64);
+        pools.offer(Candidate {
+            key: ByScore(hit["_score"].as_f64().unwrap_or(0.0) as f32),
+            article: source["key"].as_str().unwrap_or("").to_string(),
+            line: source["line"].as_u64().unwrap_or(0),
+            address: tantivy::DocAddress::new(0, i as u32),
+            text: text_hash,
+            also: Vec::new(),
+        });
+    }
+    let needles = search::needles_of(&reading, &query);
+    let mut anchors = vec![search::written_forms(&query)];
+    anchors.extend(reading.words.iter().map(|word| word.forms.clone()));
+    let mut hits = Vec::new();
+    for candidate in pools.into_page().into_iter().take(limit) {
+        let source = &found[candidate.address.doc_id as usize]["_source"];
+        let text = source["text"].as_str().unwrap_or("").to_string();
+        let tail = source["tail"].as_str().unwrap_or("");
+        let passage = highlight::Passage::new(&text, tail);
+        let highlights = passage.find(&needles);
+        let anchor = search::anchor_in(&passage, &anchors, &highlights);
+        let snippet =
+            highlight::snippet_in_columns(&text, &highlights, anchor, options.snippet_columns);
+        let score = candidate.key.0;
+        let tier = if !as_written_counts || score >= AS_WRITTEN_BONUS {
+            Tier::AsWritten
+        } else {
+            Tier::WordsInPassage
+        };
+        hits.push(Hit {
+            rank: hits.len() + 1,
+            score,
+            tier,
+            matched: reading.words.iter().map(|w| w.text.clone()).collect(),
+            missing: Vec::new(),
+            path: std::path::PathBuf::from(&candidate.article),
+            also: candidate
+                .also
+                .iter()
+                .map(|key| search::Also {
+                    path: std::path::PathBuf::from(key),
+                    line: 0,
+                    location: None,
+                })
+                .collect(),
+            line: candidate.line,
+            location: None,
+            title: source["title"].as_str().unwrap_or("").to_string(),
+            text,
+            highlights,
+            anchor,
+            snippet,
+            changed: false,
+            before: Vec::new(),
+            after: Vec::new(),
+        });
+    }
+    let total = total as usize;
+    Ok(ClusterSearch {
+        results: Results {
+            query: raw_query.to_string(),
+            words: reading.words.iter().map(|w| w.text.clone()).collect(),
+            split: reading.split,
+            corrections: reading.corrections,
+            all_words: true,
+            total,
+            total_all_words: total,
+            total_exact: true,
+            hits,
+            took: started.elapsed(),
+        },
+        sent,
+        took_ms,
+    })
+}
+
+/// The query DSL of a one-word query (as [`crate::search`] builds it for tantivy): every group
+/// found (its BM25 scaled), no exclusion, the query as written and each group on word
+/// boundaries as constants; and whether the query as written is a tier of its own.
+fn literal_query(query: &Query, synonyms: &Synonyms, word_boundaries: bool) -> (Value, bool) {
+    let mut must = Vec::new();
+    let mut should = Vec::new();
+    let groups = query.groups.len().max(1) as f32;
+    let forms: Vec<Vec<Vec<char>>> = query
+        .groups
+        .iter()
+        .map(|group| words::alternatives(group, synonyms))
+        .collect();
+    for (group, forms) in query.groups.iter().zip(&forms) {
+        let recall: Vec<Value> = forms.iter().map(|chars| terms::contains(chars)).collect();
+        must.push(
+            json!({"bool": {"should": recall, "minimum_should_match": 1, "boost": BM25_SCALE}}),
+        );
+        let bounded = terms::any_of(
+            group
+                .iter()
+                .map(|literal| terms::on_boundaries(&literal.chars))
+                .collect(),
+        );
+        if word_boundaries {
+            must.push(bounded.clone());
+        }
+        should
+            .push(json!({"constant_score": {"filter": bounded, "boost": BOUNDARY_BONUS / groups}}));
+    }
+    let must_not: Vec<Value> = query
+        .excluded
+        .iter()
+        .flat_map(|literal| literal.forms())
+        .map(|chars| terms::contains(&chars))
+        .collect();
+    let only_as_written = matches!(&forms[..], [only] if only.len() == 1);
+    let as_written_counts = !only_as_written;
+    if as_written_counts && query.groups.iter().all(|g| g.len() == 1) {
+        let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
+        let mut written = vec![terms::contains(&literals.concat())];
+        if literals.len() > 1 {
+            written.push(terms::contains(&literals.join(&' ')));
+        }
+        should.push(json!({"constant_score": {
+            "filter": terms::any_of(written), "boost": AS_WRITTEN_BONUS
+        }}));
+    }
+    (
+        json!({"bool": {"must": must, "must_not": must_not, "should": should}}),
+        as_written_counts,
+    )
+}
