@@ -386,7 +386,11 @@ impl<'a> Bulk<'a> {
     fn flush(&mut self) -> Result<()> {
         let passages = std::mem::take(&mut self.body);
         send_bulk(self.cluster, passages)?;
-        for trims in std::mem::take(&mut self.trims).chunks(KEYS_PER_DELETE) {
+        let trims = std::mem::take(&mut self.trims);
+        if !trims.is_empty() {
+            self.cluster.ok("POST", "/_refresh", None)?;
+        }
+        for trims in trims.chunks(KEYS_PER_DELETE) {
             let should: Vec<Value> = trims
                 .iter()
                 .map(|(key, from)| {
@@ -395,9 +399,10 @@ impl<'a> Bulk<'a> {
                     ]}})
                 })
                 .collect();
-            let query = json!({"query": {"bool": {"should": should, "minimum_should_match": 1}}});
-            self.cluster
-                .ok("POST", "/_delete_by_query?conflicts=proceed", Some(&query))?;
+            delete_passages(
+                self.cluster,
+                json!({"bool": {"should": should, "minimum_should_match": 1}}),
+            )?;
         }
         let mut records = String::new();
         for (id, record) in std::mem::take(&mut self.records) {
@@ -407,13 +412,65 @@ impl<'a> Bulk<'a> {
             records.push('\n');
         }
         send_bulk(self.cluster, records)?;
-        for keys in std::mem::take(&mut self.gone).chunks(KEYS_PER_DELETE) {
-            let query = json!({"query": {"terms": {"key": keys}}});
-            self.cluster
-                .ok("POST", "/_delete_by_query?conflicts=proceed", Some(&query))?;
+        let gone = std::mem::take(&mut self.gone);
+        if !gone.is_empty() {
+            self.cluster.ok("POST", "/_refresh", None)?;
+        }
+        for keys in gone.chunks(KEYS_PER_DELETE) {
+            // The records first: a file whose record is gone is sent again if it comes back,
+            // whatever passages a stop here leaves.
+            let mut records = String::new();
+            for key in keys {
+                records.push_str(&json!({"delete": {"_id": document_id(key, None)}}).to_string());
+                records.push('\n');
+            }
+            send_bulk(self.cluster, records)?;
+            delete_passages(self.cluster, json!({"terms": {"key": keys}}))?;
         }
         Ok(())
     }
+}
+
+/// Deletes the passages `query` finds (found by search, then deleted by id in bulk: the
+/// delete-by-query endpoint is a module that not every cluster has).
+fn delete_passages(cluster: &Cluster, query: Value) -> Result<()> {
+    let query = json!({"bool": {"filter": [{"term": {"kind": "passage"}}, query]}});
+    let mut after: Option<Value> = None;
+    let mut ids = Vec::new();
+    loop {
+        let mut body = json!({
+            "size": RECORDS_PER_PAGE,
+            "query": query,
+            "_source": false,
+            "sort": [{"key": "asc"}, {"unit": "asc"}],
+        });
+        if let Some(after) = after.take() {
+            body["search_after"] = after;
+        }
+        let answer = cluster.ok("POST", "/_search", Some(&body))?;
+        let hits = answer
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        ids.extend(
+            hits.iter()
+                .filter_map(|hit| hit["_id"].as_str().map(String::from)),
+        );
+        if hits.len() < RECORDS_PER_PAGE {
+            break;
+        }
+        after = hits.last().map(|hit| hit["sort"].clone());
+    }
+    for ids in ids.chunks(RECORDS_PER_PAGE) {
+        let mut body = String::new();
+        for id in ids {
+            body.push_str(&json!({"delete": {"_id": id}}).to_string());
+            body.push('\n');
+        }
+        send_bulk(cluster, body)?;
+    }
+    Ok(())
 }
 
 /// Sends one bulk body, sending again the actions the cluster turned away as too busy (429).
@@ -437,10 +494,16 @@ fn send_bulk(cluster: &Cluster, body: String) -> Result<()> {
         let mut again = String::new();
         let items = answer.body["items"].as_array().cloned().unwrap_or_default();
         for (i, item) in items.iter().enumerate() {
-            let result = item.get("index").unwrap_or(item);
+            let deleting = item.get("delete").is_some();
+            let result = item
+                .get("index")
+                .or_else(|| item.get("delete"))
+                .unwrap_or(item);
             let status = result["status"].as_u64().unwrap_or(0);
             match status {
                 200..=299 => {}
+                // Deleting what is already gone.
+                404 if deleting => {}
                 429 => {
                     for line in lines.iter().skip(2 * i).take(2) {
                         again.push_str(line);

@@ -15,7 +15,7 @@
 //! The client is `ureq` (blocking, maintained, rustls with the system's roots or a given CA): a
 //! command-line tool sends one request at a time and needs no async runtime for it, and the
 //! `opensearch` crate would bring a second HTTP stack (reqwest, hyper's client) for the handful
-//! of endpoints sou uses (`_bulk`, `_search`, `_count`, `_delete_by_query`, the index itself).
+//! of endpoints sou uses (`_bulk`, `_search`, `_count`, `_refresh`, the index itself).
 
 pub mod export;
 pub mod search;
@@ -33,6 +33,8 @@ const LAYOUT: &str = "sou-cluster-1";
 
 /// Tries of one request that the cluster answers 429 or 503, or that cannot reach it.
 const TRIES: u32 = 8;
+/// Tries of a request whose node cannot be reached.
+const UNREACHABLE_TRIES: u32 = 3;
 /// The wait before the second try; it doubles with each try after.
 const FIRST_WAIT: Duration = Duration::from_millis(100);
 
@@ -223,6 +225,10 @@ impl Cluster {
                 Ok(response) => response,
                 Err(Error::Cluster { reason, .. }) => {
                     last_reason = reason;
+                    // A node that cannot be reached at all is said soon: a busy one is waited for.
+                    if attempt + 1 >= UNREACHABLE_TRIES {
+                        return Err(self.error(last_reason));
+                    }
                     continue;
                 }
                 Err(other) => return Err(other),

@@ -96,6 +96,12 @@ pub fn run(
 ) -> Result<ClusterSearch> {
     let started = Instant::now();
     let query = search::parse_with(raw_query, options)?;
+    if !cluster.check_index()? {
+        return Err(cluster.error(format!(
+            "no index {} (sou index --to makes it)",
+            cluster.target().index
+        )));
+    }
     let synonyms = Synonyms::default();
     let dictionary = Dictionary::new(&Default::default());
     let corpus = ClusterCorpus {
