@@ -98,6 +98,10 @@ pub enum Command {
         /// With --to: replicas of each shard of an index created now.
         #[arg(long, value_name = "N", default_value_t = 1, requires = "to")]
         replicas: u32,
+        /// With --to: send a bulk request when it holds this many bytes (tests use it to make
+        /// a kill land between requests).
+        #[arg(long, hide = true, value_name = "BYTES", requires = "to")]
+        bulk_bytes: Option<usize>,
     },
     /// Keep the index in step with the seeds folder until Ctrl-C, printing a line per sync.
     Watch {

@@ -306,10 +306,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rebuild,
             shards,
             replicas,
+            bulk_bytes,
             ..
         } => {
             stop_on_ctrl_c();
-            export(&sou, &url, rebuild, shards, replicas)
+            let options = sou::cluster::export::ExportOptions {
+                rebuild,
+                shards,
+                replicas,
+                interrupt: Some(&INTERRUPTED),
+                progress: None,
+                bulk_bytes: bulk_bytes.unwrap_or(0),
+            };
+            export(&sou, &url, options)
         }
         Command::Index {
             rebuild,
@@ -513,19 +522,14 @@ fn warn_if_empty(sou: &Engine, report: &SyncReport) {
 fn export(
     sou: &Engine,
     url: &str,
-    rebuild: bool,
-    shards: u32,
-    replicas: u32,
+    options: sou::cluster::export::ExportOptions<'_>,
 ) -> anyhow::Result<ExitCode> {
     let cluster = sou::cluster::Cluster::connect(url)?;
     let bar = ProgressLine::new("");
     let progress = |p: Progress| bar.update(p);
     let options = sou::cluster::export::ExportOptions {
-        rebuild,
-        shards,
-        replicas,
-        interrupt: Some(&INTERRUPTED),
         progress: Some(&progress),
+        ..options
     };
     let report = sou.export(&cluster, &options);
     bar.finish();
@@ -604,6 +608,7 @@ fn search_cluster(url: &str, args: &SearchArgs) -> anyhow::Result<ExitCode> {
                 cluster.target().index
             );
         }
+        say!("sou: the cluster took {} ms", answer.took_ms);
     }
     let note = |line: String| {
         if !args.quiet {

@@ -366,10 +366,104 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     );
     let before = assert_same_answers(dir, &server, Order::WithinTiers);
 
+    // A send killed between two bulk requests is finished by the next one, with nothing twice.
+    kill_a_send_midway(dir, &cluster.url);
+
     // One node stopped: the other still answers, and the same as both did.
     cluster.stop_second();
     let after = assert_same_answers(dir, &server, Order::WithinTiers);
     assert_eq!(after, before);
+}
+
+/// How many documents of `kind` the index at `server` holds, after a refresh.
+fn count(server: &str, kind: &str) -> u64 {
+    curl(&["-s", "-XPOST", &format!("{server}/_refresh")]).unwrap();
+    let out = curl(&["-s", &format!("{server}/_count?q=kind:{kind}")]).unwrap();
+    let json: Value = serde_json::from_str(&out).unwrap();
+    json["count"].as_u64().unwrap()
+}
+
+fn kill_a_send_midway(dir: &Path, url: &str) {
+    let folder = dir.join("many");
+    std::fs::create_dir_all(&folder).unwrap();
+    let sentences: Vec<&str> = SEED
+        .split(['。', '\n'])
+        .filter(|s| s.chars().count() > 8)
+        .collect();
+    let files: u64 = 1500;
+    for n in 0..files {
+        let mut text = format!("第{n}篇文章\n\n");
+        for k in 0..6 {
+            text.push_str(sentences[(n as usize * 7 + k) % sentences.len()]);
+            text.push_str(&format!("，编号{n}。\n\n"));
+        }
+        std::fs::write(folder.join(format!("{n:04}.txt")), text).unwrap();
+    }
+    let server = format!("{url}/killed");
+    let mut send = sou()
+        .args(["index", "many", "--to", &server, "--bulk-bytes", "20000"])
+        .current_dir(dir)
+        .env("SOU_CACHE", dir.join(".sou-cache"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    // An index being filled is not refreshed until the end: refresh to see its records.
+    let recorded_so_far = || {
+        curl(&["-s", "-XPOST", &format!("{server}/_refresh")]);
+        curl(&["-s", &format!("{server}/_count?q=kind:article")])
+            .and_then(|out| serde_json::from_str::<Value>(&out).ok())
+            .and_then(|json| json["count"].as_u64())
+            .unwrap_or(0)
+    };
+    while recorded_so_far() == 0 {
+        assert!(
+            send.try_wait().unwrap().is_none(),
+            "the send ended before any record was in"
+        );
+        assert!(started.elapsed().as_secs() < 120, "no record after 120 s");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    send.kill().unwrap();
+    let status = send.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the kill did not land: the send had finished"
+    );
+    let recorded = count(&server, "article");
+    assert!(
+        recorded > 0 && recorded < files,
+        "{recorded} of {files} recorded: not midway"
+    );
+
+    let again = run(dir, &["index", "many", "--to", &server]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let said = stdout(&again);
+    assert!(
+        said.contains(&format!(": {} files sent", files - recorded))
+            && said.contains(&format!("{recorded} unchanged")),
+        "{recorded} recorded before: {said}"
+    );
+    // Every passage once: as many as the local index of the folder holds.
+    let build = run(dir, &["index", "many"]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    let stats: Value =
+        serde_json::from_str(&stdout(&run(dir, &["stats", "many", "--json"]))).unwrap();
+    assert_eq!(
+        count(&server, "passage"),
+        stats["passages"].as_u64().unwrap()
+    );
+    assert_eq!(count(&server, "article"), files);
+    let local = run(
+        dir,
+        &["--seeds", "many", "--json", "-n", "20", "\"编号1234\""],
+    );
+    let cluster = run(
+        dir,
+        &["--server", &server, "--json", "-n", "20", "\"编号1234\""],
+    );
+    assert_eq!(answer(&cluster, "").0, answer(&local, "many/").0);
 }
 
 #[test]

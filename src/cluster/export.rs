@@ -43,6 +43,8 @@ pub struct ExportOptions<'a> {
     pub interrupt: Option<&'a AtomicBool>,
     /// Called after each file read.
     pub progress: Option<&'a (dyn Fn(Progress) + Sync)>,
+    /// A bulk request is sent when its body reaches this size (0: [`BULK_BYTES`]).
+    pub bulk_bytes: usize,
 }
 
 /// What an export did.
@@ -98,8 +100,16 @@ pub fn run(
     if options.rebuild {
         cluster.delete_index()?;
     }
-    if !cluster.check_index()? {
-        cluster.create_index(options.shards.max(1), options.replicas)?;
+    if cluster.check_index()?.is_none() {
+        // Created without replicas and without refreshes: the documents are indexed once, and
+        // the replicas copied as files when the export is done (OpenSearch's advice for bulk
+        // loads).
+        cluster.create_index(options.shards.max(1), 0)?;
+        cluster.ok(
+            "PUT",
+            "/_settings",
+            Some(&json!({"index": {"refresh_interval": "-1"}})),
+        )?;
         report.created = true;
     }
     let listing = corpus::list_files_until(&config.seeds, &config.listing, options.interrupt)?;
@@ -126,7 +136,7 @@ pub fn run(
         .filter(|key| !listed.contains(key.as_str()))
         .cloned()
         .collect();
-    let mut bulk = Bulk::new(cluster);
+    let mut bulk = Bulk::new(cluster, options.bulk_bytes);
     let bytes_total: u64 = todo.iter().map(|(file, _)| file.size).sum();
     let (files_done, bytes_done) = (AtomicUsize::new(0), std::sync::atomic::AtomicU64::new(0));
     let stop = || options.interrupt.is_some_and(|i| i.load(Ordering::Relaxed));
@@ -193,6 +203,13 @@ pub fn run(
     bulk.gone.extend(gone.iter().cloned());
     report.deleted = bulk.gone.len();
     bulk.flush()?;
+    if report.created {
+        cluster.ok(
+            "PUT",
+            "/_settings",
+            Some(&json!({"index": {"refresh_interval": null, "number_of_replicas": options.replicas}})),
+        )?;
+    }
     cluster.ok("POST", "/_refresh", None)?;
     report.skipped.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(report)
@@ -270,7 +287,7 @@ fn read_file(
     let record = |passages: u64| {
         json!({
             "kind": "article", "key": file.key, "hash": hash, "size": file.size,
-            "mtime": file.mtime_ns, "passages": passages,
+            "mtime": file.mtime_ns, "passages": passages, "grams": terms::RECORD_GRAMS,
         })
     };
     if let Some(known) = known
@@ -341,6 +358,8 @@ fn read_file(
 /// that took them, the trimming of files that shrank and the records of the files it completed.
 struct Bulk<'a> {
     cluster: &'a Cluster,
+    /// Sent when `body` reaches this size.
+    bytes: usize,
     body: String,
     /// Records of files whose passages are all in `body`, written once `body` is in.
     records: Vec<(String, Value)>,
@@ -351,9 +370,10 @@ struct Bulk<'a> {
 }
 
 impl<'a> Bulk<'a> {
-    fn new(cluster: &'a Cluster) -> Self {
+    fn new(cluster: &'a Cluster, bytes: usize) -> Self {
         Bulk {
             cluster,
+            bytes: if bytes == 0 { BULK_BYTES } else { bytes },
             body: String::new(),
             records: Vec::new(),
             trims: Vec::new(),
@@ -367,7 +387,7 @@ impl<'a> Bulk<'a> {
         self.body.push('\n');
         self.body.push_str(&doc.to_string());
         self.body.push('\n');
-        if self.body.len() >= BULK_BYTES {
+        if self.body.len() >= self.bytes {
             self.flush()?;
         }
         Ok(())

@@ -184,7 +184,7 @@ impl Cluster {
     /// is too busy (429, 503) or cannot be reached. Any other status is the caller's to judge.
     pub(crate) fn call(&self, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
         let url = format!("{}/{}{path}", self.target.base, self.target.index);
-        let content_type = if path.starts_with("/_bulk") {
+        let content_type = if path.starts_with("/_bulk") || path.starts_with("/_msearch") {
             "application/x-ndjson"
         } else {
             "application/json"
@@ -274,11 +274,12 @@ impl Cluster {
     }
 
     /// Whether the index exists, and if it does, whether sou made it with the contract in
-    /// force: an index made by something else (or another version of sou) is an error.
-    pub(crate) fn check_index(&self) -> Result<bool> {
-        let answer = self.call("GET", "/_mapping", None)?;
+    /// force: an index made by something else (or another version of sou) is an error. Says how
+    /// many primary shards it has.
+    pub(crate) fn check_index(&self) -> Result<Option<u32>> {
+        let answer = self.call("GET", "", None)?;
         match answer.status {
-            404 => return Ok(false),
+            404 => return Ok(None),
             200..300 => {}
             status => {
                 return Err(
@@ -286,14 +287,19 @@ impl Cluster {
                 );
             }
         }
-        let meta = answer
+        let index = answer
             .body
             .as_object()
-            .and_then(|indices| indices.values().next())
-            .and_then(|index| index.pointer("/mappings/_meta/sou"));
+            .and_then(|indices| indices.values().next());
+        let meta = index.and_then(|index| index.pointer("/mappings/_meta/sou"));
+        let shards = index
+            .and_then(|index| index.pointer("/settings/index/number_of_shards"))
+            .and_then(Value::as_str)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
         let expected = meta_value();
         match meta {
-            Some(meta) if meta == &expected => Ok(true),
+            Some(meta) if meta == &expected => Ok(Some(shards)),
             Some(meta) if meta.get("layout") == expected.get("layout") => Err(self.error(format!(
                 "index {} was made by another version of sou's analysis ({}); export again with --rebuild to remake it",
                 self.target.index,

@@ -4,8 +4,8 @@
 //!
 //! A one-word query (or one quoted string, or one `OR` group) ranks as locally: the query as
 //! written (a phrase over `grams`), a constant for standing on word boundaries (a phrase with
-//! boundary markers at both ends) and BM25 scaled below one tier. The request is sent as
-//! `dfs_query_then_fetch`, so BM25 counts terms over every shard, not each shard's own. Ties go
+//! boundary markers at both ends) and BM25 scaled below one tier. An index of several shards is
+//! searched `dfs_query_then_fetch`, so BM25 counts terms over every shard, not each shard's own. Ties go
 //! to the earlier key and line (sorted by the cluster). At most three passages of one article
 //! among the first ten while others match: the best passages overall and the best three of each
 //! article (`collapse` on the key, with inner hits), ranked by the same pools as a local search
@@ -29,6 +29,79 @@ use crate::{Error, Result};
 
 /// Most hits a cluster returns to one request (its default `index.max_result_window`).
 const MOST_HITS: usize = 10_000;
+/// Passages asked for at once of the articles that may fill the page.
+const PASSAGES_PER_PAGE: usize = 64;
+/// Most pages of them: past it, the hits are the best found so far (a handful of articles
+/// with thousands of passages each ahead of all others).
+const MOST_PAGES: usize = 100;
+
+/// The searches sent to a cluster, one after the other.
+struct Asked<'a> {
+    cluster: &'a Cluster,
+    search_type: &'static str,
+    sent: Vec<Value>,
+    took_ms: u64,
+}
+
+impl<'a> Asked<'a> {
+    fn new(cluster: &'a Cluster, search_type: &'static str) -> Self {
+        Asked {
+            cluster,
+            search_type,
+            sent: Vec::new(),
+            took_ms: 0,
+        }
+    }
+
+    fn search(&mut self, body: Value) -> Result<Value> {
+        let path = format!("/_search?search_type={}", self.search_type);
+        let answer = self.cluster.ok("POST", &path, Some(&body))?;
+        self.sent.push(body);
+        self.took_ms += answer["took"].as_u64().unwrap_or(0);
+        Ok(answer)
+    }
+}
+
+/// The passages found, each once (by document id), in the order found.
+#[derive(Default)]
+struct Found {
+    hits: Vec<Value>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Found {
+    /// Takes the hits of a search answer, and the inner hits of collapsed ones.
+    fn take(&mut self, answer: &Value) {
+        for hit in answer
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let hits: Vec<&Value> = match hit
+                .pointer("/inner_hits/best/hits/hits")
+                .and_then(Value::as_array)
+            {
+                Some(inner) => inner.iter().collect(),
+                None => vec![hit],
+            };
+            for hit in hits {
+                let id = hit["_id"].as_str().unwrap_or("").to_string();
+                if self.seen.insert(id) {
+                    let mut hit = hit.clone();
+                    if hit.get("_source").is_none() {
+                        // Asked for its columns: read as the source would hold them.
+                        let field = |name: &str| hit.pointer(&format!("/fields/{name}/0")).cloned();
+                        hit["_source"] = json!({
+                            "key": field("key"), "line": field("line"), "text_hash": field("text_hash")
+                        });
+                    }
+                    self.hits.push(hit);
+                }
+            }
+        }
+    }
+}
 
 /// A search of a cluster, and what it sent.
 #[derive(Debug)]
@@ -42,16 +115,25 @@ pub struct ClusterSearch {
     pub took_ms: u64,
 }
 
+/// Most passages counted when word reading compares two strings (as locally: past it, both
+/// are common).
+const PASSAGES_COUNTED: u64 = 10_000;
+
+/// A count word reading asked for: the string, whether on word boundaries, and up to how many.
+type CountAsked = (Vec<char>, bool, u64);
+
 /// Word reading asks the cluster, each string once.
 struct ClusterCorpus<'a> {
     cluster: &'a Cluster,
-    counts: RefCell<HashMap<(Vec<char>, bool), u64>>,
+    counts: RefCell<HashMap<CountAsked, u64>>,
     failure: RefCell<Option<Error>>,
 }
 
 impl ClusterCorpus<'_> {
-    fn count(&self, chars: &[char], as_word: bool) -> u64 {
-        if let Some(&count) = self.counts.borrow().get(&(chars.to_vec(), as_word)) {
+    /// How many passages hold `chars` (on word boundaries: `as_word`), counting up to `most`
+    /// on each shard.
+    fn count(&self, chars: &[char], as_word: bool, most: u64) -> u64 {
+        if let Some(&count) = self.counts.borrow().get(&(chars.to_vec(), as_word, most)) {
             return count;
         }
         let clause = match as_word {
@@ -59,7 +141,8 @@ impl ClusterCorpus<'_> {
             false => terms::contains(chars),
         };
         let body = json!({"query": clause});
-        let count = match self.cluster.ok("POST", "/_count", Some(&body)) {
+        let path = format!("/_count?terminate_after={most}");
+        let count = match self.cluster.ok("POST", &path, Some(&body)) {
             Ok(answer) => answer["count"].as_u64().unwrap_or(0),
             Err(err) => {
                 self.failure.borrow_mut().get_or_insert(err);
@@ -68,22 +151,27 @@ impl ClusterCorpus<'_> {
         };
         self.counts
             .borrow_mut()
-            .insert((chars.to_vec(), as_word), count);
+            .insert((chars.to_vec(), as_word, most), count);
         count
     }
 }
 
 impl words::Corpus for ClusterCorpus<'_> {
     fn passages(&self, chars: &[char]) -> u64 {
-        self.count(chars, false)
+        self.count(chars, false, PASSAGES_COUNTED)
     }
 
     fn holds(&self, chars: &[char]) -> bool {
-        self.count(chars, false) > 0
+        self.count(chars, false, 1) > 0
+    }
+
+    fn passages_up_to(&self, chars: &[char], most: u64) -> u64 {
+        self.count(chars, false, most.min(PASSAGES_COUNTED))
+            .min(most)
     }
 
     fn holds_as_word(&self, chars: &[char]) -> bool {
-        self.count(chars, true) > 0
+        self.count(chars, true, 1) > 0
     }
 }
 
@@ -96,12 +184,12 @@ pub fn run(
 ) -> Result<ClusterSearch> {
     let started = Instant::now();
     let query = search::parse_with(raw_query, options)?;
-    if !cluster.check_index()? {
+    let Some(shards) = cluster.check_index()? else {
         return Err(cluster.error(format!(
             "no index {} (sou index --to makes it)",
             cluster.target().index
         )));
-    }
+    };
     let synonyms = Synonyms::default();
     let dictionary = Dictionary::new(&Default::default());
     let corpus = ClusterCorpus {
@@ -133,60 +221,93 @@ pub fn run(
         "track_total_hits": true,
         "_source": source,
     });
-    let per_article = json!({
-        "size": pool_size,
-        "query": clause,
-        "sort": sort,
-        "track_scores": true,
-        "_source": false,
-        "collapse": {"field": "key", "inner_hits": {
-            "name": "best", "size": PER_ARTICLE, "sort": [{"_score": "desc"}, {"line": "asc"}],
-            "track_scores": true, "_source": source,
-        }},
-    });
-    let mut sent = Vec::new();
-    let mut took_ms = 0;
-    let mut found: Vec<Value> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut total = 0;
-    for (i, body) in [best, per_article].into_iter().enumerate() {
-        if limit == 0 && i > 0 {
-            break;
-        }
-        let answer = cluster.ok(
-            "POST",
-            "/_search?search_type=dfs_query_then_fetch",
-            Some(&body),
-        )?;
-        sent.push(body);
-        took_ms += answer["took"].as_u64().unwrap_or(0);
-        if i == 0 {
-            total = answer
-                .pointer("/hits/total/value")
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-        }
-        for hit in answer
+    // With several shards, BM25's statistics are gathered from all of them first, so that
+    // each shard scores as one index would.
+    let search_type = if shards > 1 {
+        "dfs_query_then_fetch"
+    } else {
+        "query_then_fetch"
+    };
+    let mut asked = Asked::new(cluster, search_type);
+    let answer = asked.search(best)?;
+    let total = answer
+        .pointer("/hits/total/value")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let mut found = Found::default();
+    found.take(&answer);
+    // The best passages with at most three of one article (see `Pools`) are the best ones
+    // unless an article has more than three among them. Then they stand among the passages
+    // of the articles whose best passage is among the best `pool_size` (each of those
+    // articles has one better than any passage of another): the articles first (`collapse`),
+    // then their passages.
+    let mut per_article: HashMap<&str, usize> = HashMap::new();
+    for hit in &found.hits {
+        *per_article
+            .entry(hit["_source"]["key"].as_str().unwrap_or(""))
+            .or_default() += 1;
+    }
+    if per_article.values().any(|&n| n > PER_ARTICLE) {
+        let articles = asked.search(json!({
+            "size": pool_size,
+            "query": clause,
+            "sort": sort,
+            "_source": false,
+            "collapse": {"field": "key"},
+        }))?;
+        let keys: Vec<Value> = articles
             .pointer("/hits/hits")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-        {
-            let inner = hit
-                .pointer("/inner_hits/best/hits/hits")
-                .and_then(Value::as_array);
-            let hits: Vec<&Value> = match inner {
-                Some(inner) => inner.iter().collect(),
-                None => vec![hit],
-            };
-            for hit in hits {
-                let id = hit["_id"].as_str().unwrap_or("").to_string();
-                if seen.insert(id) {
-                    found.push(hit.clone());
+            .filter_map(|hit| hit.pointer("/fields/key/0").cloned())
+            .collect();
+        // Their places only (the columns, not the stored text: the text of the few that make
+        // the page is fetched after), page by page in rank order, until the best `pool_size`
+        // with at most three of one article are known.
+        let mut after: Option<Value> = None;
+        let mut kept: HashMap<String, usize> = HashMap::new();
+        let mut filled = 0;
+        let mut pages = 0;
+        while filled < pool_size {
+            let mut body = json!({
+                "size": PASSAGES_PER_PAGE,
+                "query": {"bool": {"must": [clause], "filter": [{"terms": {"key": keys}}]}},
+                "sort": sort,
+                "track_scores": true,
+                "track_total_hits": false,
+                "_source": false,
+                "docvalue_fields": ["key", "line", "text_hash"],
+            });
+            if let Some(after) = after.take() {
+                body["search_after"] = after;
+            }
+            let passages = asked.search(body)?;
+            let hits = passages
+                .pointer("/hits/hits")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for hit in &hits {
+                let key = hit
+                    .pointer("/fields/key/0")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let count = kept.entry(key.to_string()).or_default();
+                if *count < PER_ARTICLE {
+                    *count += 1;
+                    filled += 1;
                 }
             }
+            found.take(&passages);
+            pages += 1;
+            if hits.len() < PASSAGES_PER_PAGE || pages >= MOST_PAGES {
+                break;
+            }
+            after = hits.last().map(|hit| hit["sort"].clone());
         }
     }
+    let found = found.hits;
     let mut pools: Pools<ByScore> = Pools::new(pool_size);
     for (i, hit) in found.iter().enumerate() {
         let source = &hit["_source"];
@@ -207,7 +328,35 @@ pub fn run(
     let mut anchors = vec![search::written_forms(&query)];
     anchors.extend(reading.words.iter().map(|word| word.forms.clone()));
     let mut hits = Vec::new();
-    for candidate in pools.into_page().into_iter().take(limit) {
+    let page: Vec<_> = pools.into_page().into_iter().take(limit).collect();
+    let mut found = found;
+    let wanting: Vec<Value> = page
+        .iter()
+        .map(|c| &found[c.address.doc_id as usize])
+        .filter(|hit| hit["_source"].get("text").is_none())
+        .map(|hit| hit["_id"].clone())
+        .collect();
+    if !wanting.is_empty() {
+        let texts = asked.search(json!({
+            "size": wanting.len(),
+            "query": {"ids": {"values": wanting}},
+            "_source": source,
+        }))?;
+        let by_id: HashMap<&str, &Value> = texts
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|hit| Some((hit["_id"].as_str()?, &hit["_source"])))
+            .collect();
+        for hit in &mut found {
+            if let Some(source) = hit["_id"].as_str().and_then(|id| by_id.get(id)) {
+                hit["_source"] = (*source).clone();
+            }
+        }
+    }
+    let (sent, took_ms) = (asked.sent, asked.took_ms);
+    for candidate in page {
         let source = &found[candidate.address.doc_id as usize]["_source"];
         let text = source["text"].as_str().unwrap_or("").to_string();
         let tail = source["tail"].as_str().unwrap_or("");

@@ -14,6 +14,12 @@ const BOUNDARY: &str = "\\b";
 /// The token after a passage's last character.
 const END: &str = "\\e";
 
+/// The `grams` of a file's record: one token that no query looks for, so that Lucene's BM25,
+/// which counts the documents holding the field, counts the records as tantivy counts its
+/// article documents (every document is counted there): the same number of documents, and so
+/// the same idf, as the local index of the same folder.
+pub(crate) const RECORD_GRAMS: &str = "\\r";
+
 /// A gram or character as one whitespace-free token that no marker equals: a backslash is
 /// doubled and whitespace and control characters are written as `\s` or `\u{…}`, so every
 /// escape starts with a backslash followed by `\`, `s` or `u` (never `_`, `b` or `e`), and no
