@@ -491,3 +491,70 @@ fn cluster_errors_are_one_line_naming_the_node() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("index name"), "{}", stderr(&out));
 }
+
+/// A stand-in for a busy node (not a cluster: it only says 503, then 404), to see what sou
+/// sends and how it waits.
+#[test]
+fn credentials_go_in_a_header_and_a_busy_node_is_waited_for() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let mut heads = Vec::new();
+        for (i, stream) in listener.incoming().take(3).enumerate() {
+            let mut stream = stream.unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            heads.push(String::from_utf8_lossy(&head).to_lowercase());
+            let (status, body) = if i < 2 {
+                (
+                    "503 Service Unavailable",
+                    r#"{"error":{"type":"busy","reason":"busy"},"status":503}"#,
+                )
+            } else {
+                (
+                    "404 Not Found",
+                    r#"{"error":{"type":"index_not_found_exception","reason":"no such index [news]"},"status":404}"#,
+                )
+            };
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(answer.as_bytes()).unwrap();
+        }
+        heads
+    });
+    let work = tempfile::tempdir().unwrap();
+    let out = sou()
+        .args([
+            "--server",
+            &format!("http://127.0.0.1:{port}/news"),
+            "安置房",
+        ])
+        .current_dir(work.path())
+        .env("SOU_CLUSTER_USER", "admin")
+        .env("SOU_CLUSTER_PASSWORD", "s3cret")
+        .output()
+        .unwrap();
+    let heads = server.join().unwrap();
+    assert_eq!(heads.len(), 3, "two busy answers, then one more try");
+    for head in &heads {
+        assert!(head.starts_with("get /news "), "{head}");
+        assert!(
+            head.contains("authorization: basic ywrtaw46cznjcmv0"),
+            "{head}"
+        );
+    }
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(
+        err.trim(),
+        format!("sou: cluster 127.0.0.1:{port}: no index news (sou index --to makes it)")
+    );
+    // The password never shows.
+    assert!(!err.contains("s3cret"));
+}

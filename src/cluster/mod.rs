@@ -402,19 +402,29 @@ pub(crate) fn reason_of(body: &Value) -> Option<String> {
 /// The `authorization` header the environment gives: an API key, a user and password, or a
 /// credentials file (see [`API_KEY_VAR`]).
 fn authorization() -> Result<Option<String>> {
+    authorization_from(&|name| std::env::var_os(name))
+}
+
+/// [`authorization`], from the variables `var` gives.
+fn authorization_from(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Result<Option<String>> {
     use base64::Engine as _;
+    let text = |name: &str| {
+        var(name)
+            .and_then(|value| value.into_string().ok())
+            .filter(|value| !value.is_empty())
+    };
     let basic = |user: &str, password: &str| {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
         format!("Basic {token}")
     };
-    if let Some(key) = std::env::var(API_KEY_VAR).ok().filter(|k| !k.is_empty()) {
+    if let Some(key) = text(API_KEY_VAR) {
         return Ok(Some(format!("ApiKey {key}")));
     }
-    if let Some(user) = std::env::var(USER_VAR).ok().filter(|u| !u.is_empty()) {
-        let password = std::env::var(PASSWORD_VAR).unwrap_or_default();
+    if let Some(user) = text(USER_VAR) {
+        let password = text(PASSWORD_VAR).unwrap_or_default();
         return Ok(Some(basic(&user, &password)));
     }
-    let Some(path) = std::env::var_os(CREDENTIALS_FILE_VAR) else {
+    let Some(path) = var(CREDENTIALS_FILE_VAR) else {
         return Ok(None);
     };
     let shown = crate::corpus::display_os(&path);
@@ -458,6 +468,51 @@ mod tests {
             let err = Target::parse(bad).unwrap_err().to_string();
             assert!(err.contains(bad), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn credentials_come_from_the_environment_or_a_file() {
+        let with = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            authorization_from(&move |name| {
+                vars.iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            })
+        };
+        assert_eq!(with(&[]).unwrap(), None);
+        assert_eq!(with(&[(API_KEY_VAR, "k1")]).unwrap().unwrap(), "ApiKey k1");
+        // base64("admin:s3cret")
+        let basic = "Basic YWRtaW46czNjcmV0";
+        let user = [(USER_VAR, "admin"), (PASSWORD_VAR, "s3cret")];
+        assert_eq!(with(&user).unwrap().unwrap(), basic);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("credentials");
+        let path = file.to_str().unwrap();
+        std::fs::write(&file, "admin:s3cret\n").unwrap();
+        assert_eq!(
+            with(&[(CREDENTIALS_FILE_VAR, path)]).unwrap().unwrap(),
+            basic
+        );
+        std::fs::write(&file, "ApiKey k2\n").unwrap();
+        assert_eq!(
+            with(&[(CREDENTIALS_FILE_VAR, path)]).unwrap().unwrap(),
+            "ApiKey k2"
+        );
+        std::fs::write(&file, "nothing useful").unwrap();
+        let err = with(&[(CREDENTIALS_FILE_VAR, path)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(CREDENTIALS_FILE_VAR) && err.contains(path),
+            "{err}"
+        );
+        // The key first, whatever else is set.
+        let both = [(API_KEY_VAR, "k3"), (USER_VAR, "admin")];
+        assert_eq!(with(&both).unwrap().unwrap(), "ApiKey k3");
     }
 
     #[test]
