@@ -27,8 +27,10 @@ use crate::{Config, Error, Result};
 const BULK_BYTES: usize = 8 << 20;
 /// Records fetched per request when reading what was sent before.
 const RECORDS_PER_PAGE: usize = 5000;
-/// Keys per delete-by-query request.
+/// Keys per deletion request.
 const KEYS_PER_DELETE: usize = 1000;
+/// Bulk requests in flight at once.
+const SENDERS: usize = 2;
 
 /// How an export runs.
 #[derive(Clone, Copy, Default)]
@@ -136,17 +138,27 @@ pub fn run(
         .filter(|key| !listed.contains(key.as_str()))
         .cloned()
         .collect();
-    let mut bulk = Bulk::new(cluster, options.bulk_bytes);
+    // Files that vanished while being read.
+    let mut gone_now: Vec<String> = Vec::new();
     let bytes_total: u64 = todo.iter().map(|(file, _)| file.size).sum();
     let (files_done, bytes_done) = (AtomicUsize::new(0), std::sync::atomic::AtomicU64::new(0));
-    let stop = || options.interrupt.is_some_and(|i| i.load(Ordering::Relaxed));
+    let failed = AtomicBool::new(false);
+    let failure: std::sync::Mutex<Option<Error>> = std::sync::Mutex::new(None);
+    let stop = || {
+        failed.load(Ordering::Relaxed)
+            || options.interrupt.is_some_and(|i| i.load(Ordering::Relaxed))
+    };
     let next = AtomicUsize::new(0);
     let (sender, receiver) = mpsc::sync_channel::<Read>(64);
+    let (unit_sender, units) = mpsc::sync_channel::<Unit>(1);
+    let units = std::sync::Mutex::new(units);
+    let landed = Landed::default();
     let workers = config.threads.clamp(1, todo.len().max(1));
-    let outcome: Result<()> = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         for _ in 0..workers {
             let sender = sender.clone();
             let (todo, next, files_done, bytes_done) = (&todo, &next, &files_done, &bytes_done);
+            let stop = &stop;
             scope.spawn(move || {
                 while !stop() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -172,6 +184,28 @@ pub fn run(
             });
         }
         drop(sender);
+        // Two bulk requests in flight: one shard indexes each on a thread of its own.
+        for _ in 0..SENDERS {
+            let (units, failed, failure, landed) = (&units, &failed, &failure, &landed);
+            scope.spawn(move || {
+                loop {
+                    let unit = match units.lock() {
+                        Ok(units) => units.recv(),
+                        Err(_) => break,
+                    };
+                    let Ok(unit) = unit else { break };
+                    if failed.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    if let Err(err) = unit.send(cluster, landed, failed) {
+                        failed.store(true, Ordering::Relaxed);
+                        let mut slot = failure.lock().unwrap_or_else(|e| e.into_inner());
+                        slot.get_or_insert(err);
+                    }
+                }
+            });
+        }
+        let mut bulk = Bulk::new(options.bulk_bytes, unit_sender);
         for read in receiver {
             match read {
                 Read::Passages { key, docs, record } => {
@@ -180,7 +214,7 @@ pub fn run(
                     let count = docs.len() as u64;
                     let before = records.get(&key).map_or(0, |r| r.passages);
                     for (id, doc) in docs {
-                        bulk.add(&id, &doc)?;
+                        bulk.add(&id, &doc);
                     }
                     bulk.after_passages(&key, count, before, record);
                 }
@@ -189,21 +223,27 @@ pub fn run(
                     bulk.after_passages(&key, 0, 0, record);
                 }
                 Read::Skipped(skip) => report.skipped.push(skip),
-                Read::Vanished(key) => bulk.gone.push(key),
+                Read::Vanished(key) => gone_now.push(key),
             }
         }
-        Ok(())
+        // What is complete is sent, stopped or not: the files not recorded are sent again
+        // next time.
+        bulk.flush();
     });
-    outcome?;
+    if let Some(err) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(err);
+    }
     if stop() {
-        // What was sent stays; the files not recorded are sent again next time.
-        bulk.flush()?;
         return Err(Error::Interrupted);
     }
-    bulk.gone.extend(gone.iter().cloned());
-    report.deleted = bulk.gone.len();
-    bulk.flush()?;
+    gone_now.extend(gone.iter().cloned());
+    report.deleted = gone_now.len();
+    delete_gone(cluster, &gone_now)?;
     if report.created {
+        // Committed first, so that the replicas copy the segments' files rather than index
+        // every document again from the translog.
+        cluster.ok("POST", "/_refresh", None)?;
+        cluster.ok("POST", "/_flush", None)?;
         cluster.ok(
             "PUT",
             "/_settings",
@@ -354,63 +394,82 @@ fn read_file(
     }
 }
 
-/// Documents on their way to the cluster: passages in bulk requests, and after each request
-/// that took them, the trimming of files that shrank and the records of the files it completed.
-struct Bulk<'a> {
-    cluster: &'a Cluster,
-    /// Sent when `body` reaches this size.
+/// Documents on their way to the cluster, gathered into [`Unit`]s that the senders send.
+struct Bulk {
+    /// A unit is handed on when its passages reach this size.
     bytes: usize,
-    body: String,
-    /// Records of files whose passages are all in `body`, written once `body` is in.
-    records: Vec<(String, Value)>,
-    /// Files whose passages from this many on are to be deleted once `body` is in.
-    trims: Vec<(String, u64)>,
-    /// Files gone: deleted at the end.
-    gone: Vec<String>,
+    unit: Unit,
+    /// Units handed on so far.
+    handed: usize,
+    out: mpsc::SyncSender<Unit>,
 }
 
-impl<'a> Bulk<'a> {
-    fn new(cluster: &'a Cluster, bytes: usize) -> Self {
+/// One bulk request of passages, then the trimming of files that shrank and the records of the
+/// files whose passages it completes: a record is written only once its passages are in, its
+/// own and those of every unit before it (a file's passages can span units).
+#[derive(Default)]
+struct Unit {
+    /// Its place in the order units are handed on.
+    seq: usize,
+    passages: String,
+    /// Files whose passages from this many on are to be deleted.
+    trims: Vec<(String, u64)>,
+    records: Vec<(String, Value)>,
+}
+
+impl Bulk {
+    fn new(bytes: usize, out: mpsc::SyncSender<Unit>) -> Self {
         Bulk {
-            cluster,
             bytes: if bytes == 0 { BULK_BYTES } else { bytes },
-            body: String::new(),
-            records: Vec::new(),
-            trims: Vec::new(),
-            gone: Vec::new(),
+            unit: Unit::default(),
+            handed: 0,
+            out,
         }
     }
 
-    fn add(&mut self, id: &str, doc: &Value) -> Result<()> {
-        self.body
-            .push_str(&json!({"index": {"_id": id}}).to_string());
-        self.body.push('\n');
-        self.body.push_str(&doc.to_string());
-        self.body.push('\n');
-        if self.body.len() >= self.bytes {
-            self.flush()?;
+    fn add(&mut self, id: &str, doc: &Value) {
+        let body = &mut self.unit.passages;
+        body.push_str(&json!({"index": {"_id": id}}).to_string());
+        body.push('\n');
+        body.push_str(&doc.to_string());
+        body.push('\n');
+        if body.len() >= self.bytes {
+            self.flush();
         }
-        Ok(())
     }
 
     /// Notes that a file's passages (`count` of them, where the cluster held `before`) are all
     /// added.
     fn after_passages(&mut self, key: &str, count: u64, before: u64, record: Value) {
         if before > count {
-            self.trims.push((key.to_string(), count));
+            self.unit.trims.push((key.to_string(), count));
         }
-        self.records.push((document_id(key, None), record));
+        self.unit.records.push((document_id(key, None), record));
     }
 
-    /// Sends what is pending, in the order that keeps the record last.
-    fn flush(&mut self) -> Result<()> {
-        let passages = std::mem::take(&mut self.body);
-        send_bulk(self.cluster, passages)?;
-        let trims = std::mem::take(&mut self.trims);
-        if !trims.is_empty() {
-            self.cluster.ok("POST", "/_refresh", None)?;
+    /// Hands on what is pending (a sender that failed has said why; the rest are dropped).
+    fn flush(&mut self) {
+        let mut unit = std::mem::take(&mut self.unit);
+        if !unit.passages.is_empty() || !unit.records.is_empty() {
+            unit.seq = self.handed;
+            self.handed += 1;
+            let _ = self.out.send(unit);
         }
-        for trims in trims.chunks(KEYS_PER_DELETE) {
+    }
+}
+
+impl Unit {
+    /// Sends the unit, in the order that keeps the records last.
+    fn send(self, cluster: &Cluster, landed: &Landed, failed: &AtomicBool) -> Result<()> {
+        send_bulk(cluster, self.passages)?;
+        if !landed.passages_in(self.seq, failed) {
+            // An earlier unit failed: its error is the one said.
+            return Ok(());
+        }
+        if !self.trims.is_empty() {
+            cluster.ok("POST", "/_refresh", None)?;
+        }
+        for trims in self.trims.chunks(KEYS_PER_DELETE) {
             let should: Vec<Value> = trims
                 .iter()
                 .map(|(key, from)| {
@@ -420,35 +479,74 @@ impl<'a> Bulk<'a> {
                 })
                 .collect();
             delete_passages(
-                self.cluster,
+                cluster,
                 json!({"bool": {"should": should, "minimum_should_match": 1}}),
             )?;
         }
         let mut records = String::new();
-        for (id, record) in std::mem::take(&mut self.records) {
+        for (id, record) in self.records {
             records.push_str(&json!({"index": {"_id": id}}).to_string());
             records.push('\n');
             records.push_str(&record.to_string());
             records.push('\n');
         }
-        send_bulk(self.cluster, records)?;
-        let gone = std::mem::take(&mut self.gone);
-        if !gone.is_empty() {
-            self.cluster.ok("POST", "/_refresh", None)?;
-        }
-        for keys in gone.chunks(KEYS_PER_DELETE) {
-            // The records first: a file whose record is gone is sent again if it comes back,
-            // whatever passages a stop here leaves.
-            let mut records = String::new();
-            for key in keys {
-                records.push_str(&json!({"delete": {"_id": document_id(key, None)}}).to_string());
-                records.push('\n');
-            }
-            send_bulk(self.cluster, records)?;
-            delete_passages(self.cluster, json!({"terms": {"key": keys}}))?;
-        }
-        Ok(())
+        send_bulk(cluster, records)
     }
+}
+
+/// Which units' passages are in the cluster.
+#[derive(Default)]
+struct Landed {
+    /// The first unit whose passages are not known to be in, and those after it that are.
+    state: std::sync::Mutex<(usize, std::collections::BTreeSet<usize>)>,
+    changed: std::sync::Condvar,
+}
+
+impl Landed {
+    /// Notes that the passages of unit `seq` are in, and waits until those of every unit
+    /// before it are too; false when a sender failed meanwhile.
+    fn passages_in(&self, seq: usize, failed: &AtomicBool) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.1.insert(seq);
+        loop {
+            let first = state.0;
+            if !state.1.remove(&first) {
+                break;
+            }
+            state.0 += 1;
+        }
+        self.changed.notify_all();
+        while state.0 <= seq {
+            if failed.load(Ordering::Relaxed) {
+                return false;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, std::time::Duration::from_millis(50))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+}
+
+/// Deletes the files of `gone` from the cluster.
+fn delete_gone(cluster: &Cluster, gone: &[String]) -> Result<()> {
+    if !gone.is_empty() {
+        cluster.ok("POST", "/_refresh", None)?;
+    }
+    for keys in gone.chunks(KEYS_PER_DELETE) {
+        // The records first: a file whose record is gone is sent again if it comes back,
+        // whatever passages a stop here leaves.
+        let mut records = String::new();
+        for key in keys {
+            records.push_str(&json!({"delete": {"_id": document_id(key, None)}}).to_string());
+            records.push('\n');
+        }
+        send_bulk(cluster, records)?;
+        delete_passages(cluster, json!({"terms": {"key": keys}}))?;
+    }
+    Ok(())
 }
 
 /// Deletes the passages `query` finds (found by search, then deleted by id in bulk: the

@@ -29,7 +29,7 @@ use crate::{Error, Result};
 
 /// What the index's mapping says about who made it: a cluster index without it, or with another
 /// layout or contract, is refused rather than written into or searched.
-const LAYOUT: &str = "sou-cluster-1";
+const LAYOUT: &str = "sou-cluster-2";
 
 /// Tries of one request that the cluster answers 429 or 503, or that cannot reach it.
 const TRIES: u32 = 8;
@@ -277,7 +277,8 @@ impl Cluster {
     /// force: an index made by something else (or another version of sou) is an error. Says how
     /// many primary shards it has.
     pub(crate) fn check_index(&self) -> Result<Option<u32>> {
-        let answer = self.call("GET", "", None)?;
+        // From the node asked: a node that has lost the cluster manager still searches.
+        let answer = self.call("GET", "?local=true", None)?;
         match answer.status {
             404 => return Ok(None),
             200..300 => {}
@@ -362,6 +363,9 @@ fn mapping() -> Value {
     json!({
         "dynamic": "strict",
         "_meta": {"sou": meta_value()},
+        // The terms are indexed, never read back: kept out of the stored source, they would
+        // be most of it.
+        "_source": {"excludes": ["grams", "solo_words", "tail_key"]},
         "properties": {
             "kind": {"type": "keyword"},
             "key": {"type": "keyword"},
