@@ -258,24 +258,14 @@ pub fn run(
 /// The records of every file the cluster holds, by key.
 fn records(cluster: &Cluster) -> Result<HashMap<String, Record>> {
     let mut records = HashMap::new();
-    let mut after: Option<Value> = None;
-    loop {
-        let mut body = json!({
-            "size": RECORDS_PER_PAGE,
-            "query": {"term": {"kind": "article"}},
-            "_source": ["key", "hash", "size", "mtime", "passages"],
-            "sort": [{"key": "asc"}],
-        });
-        if let Some(after) = after.take() {
-            body["search_after"] = after;
-        }
-        let answer = cluster.ok("POST", "/_search", Some(&body))?;
-        let hits = answer
-            .pointer("/hits/hits")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for hit in &hits {
+    let body = json!({
+        "query": {"term": {"kind": "article"}},
+        "_source": ["key", "hash", "size", "mtime", "passages"],
+        "sort": [{"key": "asc"}],
+    });
+    let search = |body: Value| cluster.ok("POST", "/_search", Some(&body));
+    super::pages(search, body, RECORDS_PER_PAGE, |_, hits| {
+        for hit in hits {
             let source = &hit["_source"];
             let (Some(key), Some(hash)) = (source["key"].as_str(), source["hash"].as_str()) else {
                 continue;
@@ -290,11 +280,9 @@ fn records(cluster: &Cluster) -> Result<HashMap<String, Record>> {
                 },
             );
         }
-        if hits.len() < RECORDS_PER_PAGE {
-            return Ok(records);
-        }
-        after = hits.last().map(|hit| hit["sort"].clone());
-    }
+        ControlFlow::Continue(())
+    })?;
+    Ok(records)
 }
 
 /// The id of a file's passage `unit`, or of its record (`None`): stable across exports, short
@@ -553,33 +541,20 @@ fn delete_gone(cluster: &Cluster, gone: &[String]) -> Result<()> {
 /// delete-by-query endpoint is a module that not every cluster has).
 fn delete_passages(cluster: &Cluster, query: Value) -> Result<()> {
     let query = json!({"bool": {"filter": [{"term": {"kind": "passage"}}, query]}});
-    let mut after: Option<Value> = None;
+    let body = json!({
+        "query": query,
+        "_source": false,
+        "sort": [{"key": "asc"}, {"unit": "asc"}],
+    });
     let mut ids = Vec::new();
-    loop {
-        let mut body = json!({
-            "size": RECORDS_PER_PAGE,
-            "query": query,
-            "_source": false,
-            "sort": [{"key": "asc"}, {"unit": "asc"}],
-        });
-        if let Some(after) = after.take() {
-            body["search_after"] = after;
-        }
-        let answer = cluster.ok("POST", "/_search", Some(&body))?;
-        let hits = answer
-            .pointer("/hits/hits")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+    let search = |body: Value| cluster.ok("POST", "/_search", Some(&body));
+    super::pages(search, body, RECORDS_PER_PAGE, |_, hits| {
         ids.extend(
             hits.iter()
                 .filter_map(|hit| hit["_id"].as_str().map(String::from)),
         );
-        if hits.len() < RECORDS_PER_PAGE {
-            break;
-        }
-        after = hits.last().map(|hit| hit["sort"].clone());
-    }
+        ControlFlow::Continue(())
+    })?;
     for ids in ids.chunks(RECORDS_PER_PAGE) {
         let mut body = String::new();
         for id in ids {
@@ -601,9 +576,7 @@ fn send_bulk(cluster: &Cluster, body: String) -> Result<()> {
         }
         let answer = cluster.call("POST", "/_bulk", Some(&body))?;
         if !(200..300).contains(&answer.status) {
-            return Err(cluster.error(
-                super::reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {}", answer.status)),
-            ));
+            return Err(cluster.refused(&answer));
         }
         if answer.body["errors"].as_bool() != Some(true) {
             return Ok(());

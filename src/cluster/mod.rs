@@ -184,7 +184,7 @@ impl Cluster {
     /// is too busy (429, 503) or cannot be reached. Any other status is the caller's to judge.
     pub(crate) fn call(&self, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
         let url = format!("{}/{}{path}", self.target.base, self.target.index);
-        let content_type = if path.starts_with("/_bulk") || path.starts_with("/_msearch") {
+        let content_type = if path.starts_with("/_bulk") {
             "application/x-ndjson"
         } else {
             "application/json"
@@ -266,11 +266,14 @@ impl Cluster {
         let text = body.map(Value::to_string);
         let answer = self.call(method, path, text.as_deref())?;
         if !(200..300).contains(&answer.status) {
-            return Err(self.error(
-                reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {}", answer.status)),
-            ));
+            return Err(self.refused(&answer));
         }
         Ok(answer.body)
+    }
+
+    /// The error an answer that refused a request is: the cluster's reason, else the status.
+    pub(crate) fn refused(&self, answer: &Answer) -> Error {
+        self.error(reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {}", answer.status)))
     }
 
     /// Whether the index exists, and if it does, whether sou made it with the contract in
@@ -282,11 +285,7 @@ impl Cluster {
         match answer.status {
             404 => return Ok(None),
             200..300 => {}
-            status => {
-                return Err(
-                    self.error(reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {status}")))
-                );
-            }
+            _ => return Err(self.refused(&answer)),
         }
         let index = answer
             .body
@@ -336,9 +335,7 @@ impl Cluster {
         let answer = self.call("DELETE", "", None)?;
         match answer.status {
             200..300 | 404 => Ok(()),
-            status => {
-                Err(self.error(reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {status}"))))
-            }
+            _ => Err(self.refused(&answer)),
         }
     }
 }
@@ -386,6 +383,35 @@ fn mapping() -> Value {
             "passages": {"type": "long"},
         }
     })
+}
+
+/// Runs the search `body` (sorted to a total order) page by page with `search_after`, `size`
+/// hits a page, through `search`, handing each answer and its hits to `each` until it breaks or
+/// a page comes back short.
+pub(crate) fn pages(
+    mut search: impl FnMut(Value) -> Result<Value>,
+    body: Value,
+    size: usize,
+    mut each: impl FnMut(&Value, &[Value]) -> std::ops::ControlFlow<()>,
+) -> Result<()> {
+    let mut after: Option<Value> = None;
+    loop {
+        let mut body = body.clone();
+        body["size"] = json!(size);
+        if let Some(after) = after.take() {
+            body["search_after"] = after;
+        }
+        let answer = search(body)?;
+        let hits = answer
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if each(&answer, &hits).is_break() || hits.len() < size {
+            return Ok(());
+        }
+        after = hits.last().map(|hit| hit["sort"].clone());
+    }
 }
 
 /// The reason an error answer gives, in one line: `type: reason`, from its root cause.

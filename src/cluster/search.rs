@@ -7,9 +7,10 @@
 //! boundary markers at both ends) and BM25 scaled below one tier. An index of several shards is
 //! searched `dfs_query_then_fetch`, so BM25 counts terms over every shard, not each shard's own. Ties go
 //! to the earlier key and line (sorted by the cluster). At most three passages of one article
-//! among the first ten while others match: the best passages overall and the best three of each
-//! article (`collapse` on the key, with inner hits), ranked by the same pools as a local search
-//! ([`crate::search`]), which also fold a text found in several files into one hit.
+//! among the first ten while others match: the best passages overall and, when an article has
+//! more than three of them, the passages of the best articles (found by `collapse` on the key),
+//! ranked by the same pools as a local search ([`crate::search`]), which also fold a text found
+//! in several files into one hit.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -70,7 +71,7 @@ struct Found {
 }
 
 impl Found {
-    /// Takes the hits of a search answer, and the inner hits of collapsed ones.
+    /// Takes the hits of a search answer.
     fn take(&mut self, answer: &Value) {
         for hit in answer
             .pointer("/hits/hits")
@@ -78,26 +79,17 @@ impl Found {
             .into_iter()
             .flatten()
         {
-            let hits: Vec<&Value> = match hit
-                .pointer("/inner_hits/best/hits/hits")
-                .and_then(Value::as_array)
-            {
-                Some(inner) => inner.iter().collect(),
-                None => vec![hit],
-            };
-            for hit in hits {
-                let id = hit["_id"].as_str().unwrap_or("").to_string();
-                if self.seen.insert(id) {
-                    let mut hit = hit.clone();
-                    if hit.get("_source").is_none() {
-                        // Asked for its columns: read as the source would hold them.
-                        let field = |name: &str| hit.pointer(&format!("/fields/{name}/0")).cloned();
-                        hit["_source"] = json!({
-                            "key": field("key"), "line": field("line"), "text_hash": field("text_hash")
-                        });
-                    }
-                    self.hits.push(hit);
+            let id = hit["_id"].as_str().unwrap_or("").to_string();
+            if self.seen.insert(id) {
+                let mut hit = hit.clone();
+                if hit.get("_source").is_none() {
+                    // Asked for its columns: read as the source would hold them.
+                    let field = |name: &str| hit.pointer(&format!("/fields/{name}/0")).cloned();
+                    hit["_source"] = json!({
+                        "key": field("key"), "line": field("line"), "text_hash": field("text_hash")
+                    });
                 }
+                self.hits.push(hit);
             }
         }
     }
@@ -265,47 +257,42 @@ pub fn run(
         // Their places only (the columns, not the stored text: the text of the few that make
         // the page is fetched after), page by page in rank order, until the best `pool_size`
         // with at most three of one article are known.
-        let mut after: Option<Value> = None;
         let mut kept: HashMap<String, usize> = HashMap::new();
         let mut filled = 0;
         let mut pages = 0;
-        while filled < pool_size {
-            let mut body = json!({
-                "size": PASSAGES_PER_PAGE,
-                "query": {"bool": {"must": [clause], "filter": [{"terms": {"key": keys}}]}},
-                "sort": sort,
-                "track_scores": true,
-                "track_total_hits": false,
-                "_source": false,
-                "docvalue_fields": ["key", "line", "text_hash"],
-            });
-            if let Some(after) = after.take() {
-                body["search_after"] = after;
-            }
-            let passages = asked.search(body)?;
-            let hits = passages
-                .pointer("/hits/hits")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for hit in &hits {
-                let key = hit
-                    .pointer("/fields/key/0")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                let count = kept.entry(key.to_string()).or_default();
-                if *count < PER_ARTICLE {
-                    *count += 1;
-                    filled += 1;
+        let body = json!({
+            "query": {"bool": {"must": [clause], "filter": [{"terms": {"key": keys}}]}},
+            "sort": sort,
+            "track_scores": true,
+            "track_total_hits": false,
+            "_source": false,
+            "docvalue_fields": ["key", "line", "text_hash"],
+        });
+        super::pages(
+            |body| asked.search(body),
+            body,
+            PASSAGES_PER_PAGE,
+            |passages, hits| {
+                for hit in hits {
+                    let key = hit
+                        .pointer("/fields/key/0")
+                        .and_then(Value::as_str)
+                        .unwrap_or("");
+                    let count = kept.entry(key.to_string()).or_default();
+                    if *count < PER_ARTICLE {
+                        *count += 1;
+                        filled += 1;
+                    }
                 }
-            }
-            found.take(&passages);
-            pages += 1;
-            if hits.len() < PASSAGES_PER_PAGE || pages >= MOST_PAGES {
-                break;
-            }
-            after = hits.last().map(|hit| hit["sort"].clone());
-        }
+                found.take(passages);
+                pages += 1;
+                if filled >= pool_size || pages >= MOST_PAGES {
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            },
+        )?;
     }
     let found = found.hits;
     let mut pools: Pools<ByScore> = Pools::new(pool_size);
