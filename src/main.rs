@@ -568,31 +568,10 @@ fn search_cluster(url: &str, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             render::visible(&sou::corpus::display_os(path.as_os_str()))
         );
     }
-    let mut words = Vec::new();
-    words.extend(args.query_option.clone());
-    if let Some(word) = &args.query {
-        match word.to_str() {
-            Some(word) => words.push(word.to_string()),
-            None => anyhow::bail!(
-                "query: {} is not text (not valid UTF-8)",
-                sou::corpus::display_os(word)
-            ),
-        }
-    }
-    let raw = match args.fixed_strings {
-        true => words.join(" "),
-        false => query_string(&words, &args.excluded),
-    };
-    let listing = args.files_with_matches || args.count;
+    let raw = raw_query(args)?;
     let options = SearchOptions {
-        limit: match (args.limit, listing, args.quiet) {
-            (_, _, true) => 1,
-            (_, true, _) if args.count => 0,
-            (Some(limit), _, _) if !args.files_with_matches => limit,
-            (_, true, _) => 10_000,
-            (None, _, _) => 10,
-            (Some(limit), _, _) => limit,
-        },
+        // A cluster gives at most 10,000 hits to one search.
+        limit: hit_limit(args, 10_000),
         snippet_columns: sou::search::snippet_columns(terminal_width()),
         fixed_strings: args.fixed_strings,
         word_boundaries: args.word_regexp,
@@ -757,7 +736,9 @@ fn serve(sou: Engine, address: std::net::SocketAddr) -> anyhow::Result<ExitCode>
 /// One folder a search covers: its engine and the articles searched in it (empty: all).
 type Searched = (Engine, Vec<String>);
 
-fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
+/// The query the arguments give: `-e`'s and the positional one, with the exclusions written as
+/// `-word`, or with -F the string as written.
+fn raw_query(args: &SearchArgs) -> anyhow::Result<String> {
     let mut words = Vec::new();
     if let Some(query) = &args.query_option {
         words.push(query.clone());
@@ -781,6 +762,25 @@ fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
         true => words.join(" "),
         false => query_string(&words, &args.excluded),
     };
+    Ok(raw)
+}
+
+/// How many hits a search asks for: paths and counts cover every match (at most `every`)
+/// unless told otherwise.
+fn hit_limit(args: &SearchArgs, every: usize) -> usize {
+    let listing = args.files_with_matches || args.count;
+    match (args.limit, listing, args.quiet) {
+        (_, _, true) => 1,
+        (_, true, _) if args.count => 0,
+        (Some(limit), _, _) if !args.files_with_matches => limit,
+        (_, true, _) => every,
+        (None, _, _) => 10,
+        (Some(limit), _, _) => limit,
+    }
+}
+
+fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let raw = raw_query(args)?;
     let listing = args.files_with_matches || args.count;
     let extensions: Vec<String> = args
         .types
@@ -796,15 +796,7 @@ fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let progress = |p: Progress| bar.update(p);
     let context = args.context.unwrap_or(0);
     let options = SearchOptions {
-        // Paths and counts cover every match unless told otherwise.
-        limit: match (args.limit, listing, args.quiet) {
-            (_, _, true) => 1,
-            (_, true, _) if args.count => 0,
-            (Some(limit), _, _) if !args.files_with_matches => limit,
-            (_, true, _) => usize::MAX,
-            (None, _, _) => 10,
-            (Some(limit), _, _) => limit,
-        },
+        limit: hit_limit(args, usize::MAX),
         globs: &args.glob,
         exact_total: args.count,
         with_text: !(listing || args.quiet),
