@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{SEED, SEED_NAME, sou, stderr, stdout};
+use common::{SEED, SEED_NAME, run, sou, stderr, stdout};
 use serde_json::Value;
 
 /// A running two-node cluster, stopped when dropped.
@@ -102,15 +102,6 @@ fn free_port() -> u16 {
 fn curl(args: &[&str]) -> Option<String> {
     let out = Command::new("curl").args(args).output().ok()?;
     out.status.success().then(|| stdout(&out))
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    sou()
-        .args(args)
-        .current_dir(dir)
-        .env("SOU_CACHE", dir.join(".sou-cache"))
-        .output()
-        .unwrap()
 }
 
 /// A folder of articles that exercises what the gram layout must carry: words on and off
@@ -384,12 +375,16 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     assert_eq!(after, before);
 }
 
-/// How many documents of `kind` the index at `server` holds, after a refresh.
+/// How many documents of `kind` the index at `server` holds, after a refresh (an index being
+/// filled is not refreshed until the end); none when it cannot say (no such index yet).
+fn try_count(server: &str, kind: &str) -> Option<u64> {
+    curl(&["-s", "-XPOST", &format!("{server}/_refresh")])?;
+    let out = curl(&["-s", &format!("{server}/_count?q=kind:{kind}")])?;
+    serde_json::from_str::<Value>(&out).ok()?["count"].as_u64()
+}
+
 fn count(server: &str, kind: &str) -> u64 {
-    curl(&["-s", "-XPOST", &format!("{server}/_refresh")]).unwrap();
-    let out = curl(&["-s", &format!("{server}/_count?q=kind:{kind}")]).unwrap();
-    let json: Value = serde_json::from_str(&out).unwrap();
-    json["count"].as_u64().unwrap()
+    try_count(server, kind).unwrap()
 }
 
 fn kill_a_send_midway(dir: &Path, url: &str) {
@@ -409,24 +404,12 @@ fn kill_a_send_midway(dir: &Path, url: &str) {
         std::fs::write(folder.join(format!("{n:04}.txt")), text).unwrap();
     }
     let server = format!("{url}/killed");
-    let mut send = sou()
-        .args(["index", "many", "--to", &server, "--bulk-bytes", "20000"])
-        .current_dir(dir)
-        .env("SOU_CACHE", dir.join(".sou-cache"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut send = common::spawn(
+        dir,
+        &["index", "many", "--to", &server, "--bulk-bytes", "20000"],
+    );
     let started = std::time::Instant::now();
-    // An index being filled is not refreshed until the end: refresh to see its records.
-    let recorded_so_far = || {
-        curl(&["-s", "-XPOST", &format!("{server}/_refresh")]);
-        curl(&["-s", &format!("{server}/_count?q=kind:article")])
-            .and_then(|out| serde_json::from_str::<Value>(&out).ok())
-            .and_then(|json| json["count"].as_u64())
-            .unwrap_or(0)
-    };
-    while recorded_so_far() == 0 {
+    while try_count(&server, "article").unwrap_or(0) == 0 {
         assert!(
             send.try_wait().unwrap().is_none(),
             "the send ended before any record was in"
