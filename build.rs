@@ -1,10 +1,14 @@
 //! Turns jieba's default dictionary (`data/jieba-dict.txt`, the dictionary jieba-rs embeds) into
 //! an FST of word → frequency that the binary embeds: a search looks up the words of its query
 //! in it without parsing anything, instead of loading jieba's whole dictionary (~0.1 s).
-//! Also writes the dictionary's total frequency, which jieba's word probabilities divide by.
+//! Also writes the dictionary's total frequency, which jieba's word probabilities divide by,
+//! and the table of Chinese characters by toneless pinyin that pinyin queries are read with.
 
 use std::io::BufWriter;
 use std::path::PathBuf;
+
+#[path = "src/analysis/readings.rs"]
+mod readings;
 
 fn main() {
     let source = "data/jieba-dict.txt";
@@ -47,4 +51,49 @@ fn main() {
         format!("/// The sum of every frequency in jieba's default dictionary.\npub(crate) const DEFAULT_TOTAL: u64 = {total};\n"),
     )
     .expect("writing the total");
+    write_syllables(&out);
+    // A position-independent `sou` spends a tenth of a short search relocating ~56,000 pointers
+    // of its tables (and copying the pages they sit on) before `main`; linked at a fixed address
+    // it does not. The binary only: libraries and tests stay position-independent.
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo::rustc-link-arg-bins=-no-pie");
+    }
+}
+
+/// Writes `syllables.rs`: every typed syllable, sorted, with the characters of the CJK Unified
+/// Ideographs block that read so (in code point order), each marked with whether the syllable
+/// is its commonest reading.
+fn write_syllables(out: &std::path::Path) {
+    println!("cargo::rerun-if-changed=src/analysis/readings.rs");
+    let mut by_syllable: std::collections::BTreeMap<String, Vec<(char, bool)>> = Default::default();
+    for c in '\u{4E00}'..='\u{9FFF}' {
+        for (i, reading) in readings::char_readings(c).into_iter().enumerate() {
+            if is_typed_syllable(&reading) {
+                by_syllable
+                    .entry(reading.into_owned())
+                    .or_default()
+                    .push((c, i == 0));
+            }
+        }
+    }
+    let mut source = String::from(
+        "/// Every typed syllable, sorted, with the characters that read so and whether it is \
+         their commonest reading.\npub(crate) static SYLLABLES: &[(&str, &[(char, bool)])] = &[\n",
+    );
+    for (syllable, chars) in &by_syllable {
+        source.push_str(&format!("    ({syllable:?}, &["));
+        for (c, first) in chars {
+            source.push_str(&format!("({c:?}, {first}),"));
+        }
+        source.push_str("]),\n");
+    }
+    source.push_str("];\n");
+    std::fs::write(out.join("syllables.rs"), source).expect("writing the syllable table");
+}
+
+/// Whether `reading` can be typed as a syllable of its own: not the interjections 嗯 (n, ng),
+/// 呒 (m), 哼 (hm, hng), which would split any Latin word.
+fn is_typed_syllable(reading: &str) -> bool {
+    reading.contains(['a', 'e', 'i', 'o', 'u', 'v'])
+        && reading.chars().all(|c| c.is_ascii_lowercase())
 }

@@ -9,6 +9,7 @@
 //! dictionary as it was resolved when the index was built ([`UserWords`], kept in the commit).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, PoisonError};
 
 use jieba_rs::Jieba;
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,11 @@ impl UserWords {
             };
             let old = dictionary.freq(word).unwrap_or(0);
             dictionary.total = dictionary.total - old + freq;
+            // A cutter would hold the old frequencies.
+            *dictionary
+                .cutter
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner) = None;
             if dictionary.user.insert(word.clone(), freq) {
                 order.push(word.clone());
             }
@@ -103,7 +109,24 @@ pub struct Dictionary {
     /// The longest user word, in characters.
     longest_user: usize,
     total: u64,
+    /// The jieba [`Dictionary::cut`] reuses (see [`Cutter`]).
+    cutter: Mutex<Option<Cutter>>,
 }
+
+/// One small jieba for every text a dictionary cuts: an empty jieba costs a 512 KB table to
+/// set up, and a query is cut many times while its typos are read. It holds the dictionary words
+/// of the texts cut so far; before each cut the padding word's frequency is set so that the total
+/// is the dictionary's again, and words a text does not hold take no part in its cut — so each
+/// text is cut as by a jieba of its own words.
+struct Cutter {
+    jieba: Jieba,
+    /// The words given to `jieba` (the padding word aside), and their frequencies' sum.
+    words: usize,
+    sum: u64,
+}
+
+/// Words a [`Cutter`] holds before it starts anew, so that a long-lived process stays small.
+const MOST_CUTTER_WORDS: usize = 50_000;
 
 impl std::fmt::Debug for Dictionary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -133,6 +156,7 @@ impl Dictionary {
                 user.total
             },
             user: UserLookup::Map(user_map),
+            cutter: Mutex::new(None),
         }
     }
 
@@ -146,6 +170,7 @@ impl Dictionary {
             user: UserLookup::Fst(words),
             longest_user: kept.longest,
             total: kept.total,
+            cutter: Mutex::new(None),
         }
     }
 
@@ -213,7 +238,31 @@ impl Dictionary {
 
     /// jieba's words (HMM on, as the index uses) of folded text, as half-open character ranges.
     pub fn cut(&self, folded: &str) -> Vec<(usize, usize)> {
-        self.jieba_for(folded)
+        // A poisoned lock held a cutter mid-update: start anew rather than trust it.
+        let mut guard = self.cutter.lock().unwrap_or_else(|poisoned| {
+            let mut guard = poisoned.into_inner();
+            *guard = None;
+            guard
+        });
+        if guard.as_ref().is_some_and(|c| c.words > MOST_CUTTER_WORDS) {
+            *guard = None;
+        }
+        let cutter = guard.get_or_insert_with(|| Cutter {
+            jieba: Jieba::empty(),
+            words: 0,
+            sum: 0,
+        });
+        for (word, freq) in self.words_in(folded) {
+            if !cutter.jieba.has_word(&word) {
+                cutter.jieba.add_word(&word, Some(freq as usize), None);
+                cutter.words += 1;
+                cutter.sum += freq;
+            }
+        }
+        let rest = self.total.saturating_sub(cutter.sum);
+        cutter.jieba.add_word(PADDING, Some(rest as usize), None);
+        cutter
+            .jieba
             .cut(folded, true)
             .iter()
             .map(|token| (token.start, token.end))
@@ -270,6 +319,9 @@ mod tests {
                 "{sample}"
             );
         }
+        // One jieba cut them all, holding the words of every sample before each.
+        let cutter = dictionary.cutter.lock().unwrap();
+        assert!(cutter.as_ref().is_some_and(|c| c.words > 500));
     }
 
     #[test]

@@ -26,6 +26,7 @@
 //! decodes it inside tantivy's indexing threads, reusing one token buffer. (Pre-tokenized values
 //! would be serialized to JSON and back inside tantivy: a fifth of the indexing time.)
 
+use std::collections::HashMap;
 use std::ops::Bound;
 
 use tantivy::query::{BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
@@ -467,22 +468,8 @@ pub fn doc_freq_estimate(
     chars: &[char],
 ) -> tantivy::Result<u64> {
     if let [c] = chars {
-        let lower = c.to_string();
-        let upper = (*c as u32 + 1..=char::MAX as u32)
-            .find_map(char::from_u32)
-            .map(|next| next.to_string());
         let mut total = 0;
-        for segment in searcher.segment_readers() {
-            let inverted = segment.inverted_index(fields.grams)?;
-            let mut range = inverted.terms().range().ge(lower.as_bytes());
-            if let Some(upper) = &upper {
-                range = range.lt(upper.as_bytes());
-            }
-            let mut stream = range.into_stream()?;
-            while stream.advance() {
-                total += u64::from(stream.value().doc_freq);
-            }
-        }
+        grams_starting_with(searcher, fields, *c, |_, doc_freq| total += doc_freq)?;
         return Ok(total);
     }
     let mut fewest = u64::MAX;
@@ -490,6 +477,49 @@ pub fn doc_freq_estimate(
         fewest = fewest.min(searcher.doc_freq(&Term::from_field_text(fields.grams, &gram))?);
     }
     Ok(if fewest == u64::MAX { 0 } else { fewest })
+}
+
+/// For each character that follows `first` in some passage, how many passages hold the two
+/// together: what [`doc_freq_estimate`] says of each such pair, all read in one pass over the
+/// grams that start with `first`.
+pub fn followers(
+    searcher: &tantivy::Searcher,
+    fields: &GramFields,
+    first: char,
+) -> tantivy::Result<HashMap<char, u64>> {
+    let mut counts: HashMap<char, u64> = HashMap::new();
+    grams_starting_with(searcher, fields, first, |gram, doc_freq| {
+        let mut chars = std::str::from_utf8(gram).into_iter().flat_map(str::chars);
+        if let (Some(_), Some(next), None) = (chars.next(), chars.next(), chars.next()) {
+            *counts.entry(next).or_default() += doc_freq;
+        }
+    })?;
+    Ok(counts)
+}
+
+/// Calls `visit` with every gram term that starts with `c` and its passages, segment by segment.
+fn grams_starting_with(
+    searcher: &tantivy::Searcher,
+    fields: &GramFields,
+    c: char,
+    mut visit: impl FnMut(&[u8], u64),
+) -> tantivy::Result<()> {
+    let lower = c.to_string();
+    let upper = (c as u32 + 1..=char::MAX as u32)
+        .find_map(char::from_u32)
+        .map(|next| next.to_string());
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(fields.grams)?;
+        let mut range = inverted.terms().range().ge(lower.as_bytes());
+        if let Some(upper) = &upper {
+            range = range.lt(upper.as_bytes());
+        }
+        let mut stream = range.into_stream()?;
+        while stream.advance() {
+            visit(stream.key(), u64::from(stream.value().doc_freq));
+        }
+    }
+    Ok(())
 }
 
 /// A query that finds `chars` standing on word boundaries: boundary markers at both ends, or,
@@ -923,6 +953,42 @@ mod contract {
                     && self.word_start[i]
                     && self.word_start[i + needle.len()]
             })
+        }
+    }
+
+    #[test]
+    fn followers_are_the_estimates_of_each_pair() {
+        let pieces: Vec<usize> = (0..400).map(|i| i * 7 % 1000).collect();
+        let passages = passages(&pieces);
+        let (searcher, fields) = index(&passages);
+        let texts: Vec<Vec<char>> = passages.iter().map(|p| stream_chars(&p.text)).collect();
+        let firsts: BTreeSet<char> = texts
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|c| crate::analysis::pinyin::is_han(*c))
+            .collect();
+        assert!(firsts.len() > 20, "{firsts:?}");
+        for &first in &firsts {
+            let after = followers(&searcher, &fields, first).unwrap();
+            let seen: BTreeSet<char> = texts
+                .iter()
+                .flat_map(|text| text.windows(2))
+                .filter(|pair| pair[0] == first)
+                .map(|pair| pair[1])
+                .collect();
+            for next in &seen {
+                let estimate = doc_freq_estimate(&searcher, &fields, &[first, *next]).unwrap();
+                assert!(estimate > 0, "{first}{next}");
+                assert_eq!(after.get(next), Some(&estimate), "{first}{next}");
+            }
+            for (next, count) in &after {
+                assert_eq!(
+                    *count,
+                    doc_freq_estimate(&searcher, &fields, &[first, *next]).unwrap(),
+                    "{first}{next}"
+                );
+            }
         }
     }
 

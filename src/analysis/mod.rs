@@ -5,6 +5,7 @@ pub mod dictionary;
 pub(crate) mod fold;
 pub mod grams;
 pub mod pinyin;
+mod readings;
 
 use std::sync::{Arc, OnceLock};
 

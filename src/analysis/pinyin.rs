@@ -3,34 +3,13 @@
 //! reading of a heteronym, 行 → xing, hang); `ü` is written `v`, as input methods take it.
 //! A word's key is its syllables joined by spaces (`zheng xing`).
 
-use std::sync::OnceLock;
-
-use pinyin::ToPinyinMulti;
+pub use super::readings::char_readings;
 
 /// At most this many keys for one word: combinations of its characters' readings.
 const MOST_READINGS: usize = 4;
 /// Readings of one character used in a word's keys: its commonest (the pinyin data lists
 /// them commonest first). 和 has six, most of them rare; two keep 行 (xing, hang).
 const READINGS_PER_CHAR: usize = 2;
-
-/// The toneless readings of `c` (`行` → `xing`, `hang`); empty for a character with none.
-pub fn char_readings(c: char) -> Vec<std::borrow::Cow<'static, str>> {
-    let mut out: Vec<std::borrow::Cow<'static, str>> = Vec::new();
-    if let Some(multi) = c.to_pinyin_multi() {
-        for reading in multi {
-            let plain = reading.plain();
-            let plain = if plain.contains('ü') {
-                std::borrow::Cow::Owned(plain.replace('ü', "v"))
-            } else {
-                std::borrow::Cow::Borrowed(plain)
-            };
-            if !out.contains(&plain) {
-                out.push(plain);
-            }
-        }
-    }
-    out
-}
 
 /// The keys of `word` (`整形` → `zheng xing`): one per combination of its characters'
 /// readings, at most [`MOST_READINGS`]; none when a character has no reading.
@@ -78,34 +57,21 @@ pub fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
 }
 
-/// The characters of the CJK Unified Ideographs block by toneless reading, from the `pinyin`
-/// data itself: what a syllable can be typed for, and (its keys) every syllable.
-fn by_syllable() -> &'static std::collections::HashMap<String, Vec<char>> {
-    static MAP: OnceLock<std::collections::HashMap<String, Vec<char>>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        let mut map: std::collections::HashMap<String, Vec<char>> = Default::default();
-        for c in '\u{4E00}'..='\u{9FFF}' {
-            for reading in char_readings(c) {
-                // Not the interjections 嗯 (n, ng), 呒 (m), 哼 (hm, hng): they would split
-                // any Latin word.
-                let vowel = reading.contains(['a', 'e', 'i', 'o', 'u', 'v']);
-                if vowel && reading.chars().all(|c| c.is_ascii_lowercase()) {
-                    map.entry(reading.into_owned()).or_default().push(c);
-                }
-            }
-        }
-        map
-    })
-}
+include!(concat!(env!("OUT_DIR"), "/syllables.rs"));
 
-/// The characters that read as `syllable`.
-pub fn chars_reading(syllable: &str) -> &'static [char] {
-    by_syllable().get(syllable).map_or(&[], Vec::as_slice)
+/// The characters of the CJK Unified Ideographs block that read as `syllable` (tabulated from
+/// the `pinyin` data by `build.rs`), each with whether it is the character's commonest reading.
+pub fn chars_reading(syllable: &str) -> &'static [(char, bool)] {
+    SYLLABLES
+        .binary_search_by(|(s, _)| (*s).cmp(syllable))
+        .map_or(&[], |at| SYLLABLES[at].1)
 }
 
 /// Whether `syllable` is a pinyin syllable.
 pub fn is_syllable(syllable: &str) -> bool {
-    by_syllable().contains_key(syllable)
+    SYLLABLES
+        .binary_search_by(|(s, _)| (*s).cmp(syllable))
+        .is_ok()
 }
 
 /// The ways `typed` splits into pinyin syllables, fewest syllables first, at most `most`:

@@ -326,13 +326,17 @@ impl words::Corpus for Context<'_> {
         self.count_holding(chars, 1) > 0
     }
 
+    fn followers(&self, first: char) -> Option<std::collections::HashMap<char, u64>> {
+        grams::followers(self.searcher, &self.index.fields.gram, first).ok()
+    }
+
     fn passages_up_to(&self, chars: &[char], most: u64) -> u64 {
         self.count_holding(chars, most)
     }
 
     fn holds_as_word(&self, chars: &[char]) -> bool {
         let query = grams::on_boundaries(&self.index.fields.gram, chars);
-        query.count(self.searcher).is_ok_and(|count| count > 0)
+        self.count_found(query.as_ref(), 1) > 0
     }
 
     fn words_with_key(&self, key: &str) -> Vec<String> {
@@ -370,6 +374,11 @@ impl Context<'_> {
             return 0;
         }
         let query = grams::contains(&self.index.fields.gram, chars);
+        self.count_found(query.as_ref(), most)
+    }
+
+    /// The live passages `query` finds, counted up to `most`.
+    fn count_found(&self, query: &dyn tantivy::query::Query, most: u64) -> u64 {
         let Ok(weight) = query.weight(EnableScoring::disabled_from_searcher(self.searcher)) else {
             return 0;
         };

@@ -9,6 +9,8 @@
 //! unless they are very few and its homophone stands, in the same term, far more often; the
 //! typed string stays a form of the word it was read as, and as written it still ranks first.
 
+use std::collections::HashMap;
+
 use super::words::Corpus;
 use crate::analysis::pinyin;
 
@@ -274,6 +276,9 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, Vec<char>
     // readings held as a whole only.
     let mut beam: Vec<(usize, Vec<char>, u64, u32)> = vec![(0, Vec::new(), u64::MAX, 0)];
     let mut done: Vec<(u64, Vec<char>)> = Vec::new();
+    // What follows a reading's last character, read once per character: a lone syllable is
+    // any of a hundred characters, each otherwise looked up alone.
+    let mut followers: HashMap<char, Option<HashMap<char, u64>>> = HashMap::new();
     while !beam.is_empty() {
         let mut next: Vec<(usize, Vec<char>, u64, u32)> = Vec::new();
         for &(at, ref chars, _, penalties) in &beam {
@@ -287,7 +292,7 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, Vec<char>
                 let options: Vec<(Vec<char>, u32)> = if take == 1 {
                     pinyin::chars_reading(&key)
                         .iter()
-                        .map(|&c| (vec![c], secondary(&c.to_string(), &key)))
+                        .map(|&(c, commonest)| (vec![c], u32::from(!commonest)))
                         .collect()
                 } else {
                     corpus
@@ -299,40 +304,77 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, Vec<char>
                         })
                         .collect()
                 };
+                let after = match (take, chars.last()) {
+                    (1, Some(&last)) => followers
+                        .entry(last)
+                        .or_insert_with(|| corpus.followers(last))
+                        .as_ref(),
+                    _ => None,
+                };
                 for (option, penalty) in options {
                     let mut longer = chars.clone();
                     longer.extend(&option);
                     // What the reading so far holds is known: the new characters, from the
                     // last old one, are estimated first (a term lookup a bigram).
                     let new = &longer[chars.len().saturating_sub(1)..];
-                    let count = corpus.passages_at_most(new);
-                    if count == 0 || (longer.len() > 1 && !corpus.holds(&longer)) {
+                    let count = match (after, new) {
+                        (Some(after), [_, next]) => after.get(next).copied().unwrap_or(0),
+                        _ => corpus.passages_at_most(new),
+                    };
+                    if count == 0 {
                         continue;
                     }
                     next.push((at + take, longer, count, penalties + penalty));
                 }
             }
         }
-        // Finished readings leave the beam; the rest keep the commonest.
-        let (finished, going): (Vec<_>, Vec<_>) = next
+        // Finished readings leave the beam; the rest keep the commonest. Whether a reading
+        // stands together in some passage — a phrase lookup, the costly question, and most
+        // readings of a syllable do not — is asked only of those that could be kept, best first.
+        let (finished, mut going): (Vec<_>, Vec<_>) = next
             .into_iter()
             .partition(|(at, ..)| *at == syllables.len());
+        // The estimate bounds the passages from above, so counting them would not change this.
         done.extend(finished.into_iter().map(|(_, chars, estimate, penalties)| {
-            let count = corpus
-                .passages_up_to(&chars, COUNTED)
-                .max(estimate.min(COUNTED));
-            (discounted(count, penalties), chars)
+            (discounted(estimate.min(COUNTED), penalties), chars)
         }));
-        let mut going = going;
         going.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.len().cmp(&b.1.len())));
-        going.dedup_by(|a, b| a.1 == b.1);
-        going.truncate(BEAM);
-        beam = going;
+        let mut kept: Vec<(usize, Vec<char>, u64, u32)> = Vec::with_capacity(BEAM);
+        for candidate in going {
+            if kept.len() == BEAM {
+                break;
+            }
+            let repeated = kept.last().is_some_and(|last| last.1 == candidate.1);
+            if repeated || (candidate.1.len() > 1 && !corpus.holds(&candidate.1)) {
+                continue;
+            }
+            kept.push(candidate);
+        }
+        beam = kept;
     }
     // A reading that stands as a word of its own (安置房, cut 安置 | 房) beats one that stands
-    // inside longer words (安置方 of 安置方案), then the commoner.
-    done.into_iter()
-        .filter(|(count, chars)| *count > 0 && chars.len() >= 2)
-        .map(|(count, chars)| (corpus.holds_as_word(&chars), count, chars))
+    // inside longer words (安置方 of 安置方案), then the commoner: the commonest held readings
+    // are looked at until there are enough words of their own for a reading and its
+    // alternatives; they are returned in the order they were found.
+    let mut by_count: Vec<usize> = (0..done.len())
+        .filter(|&i| done[i].0 > 0 && done[i].1.len() >= 2)
+        .collect();
+    by_count.sort_by_key(|&i| std::cmp::Reverse(done[i].0));
+    let mut held: Vec<(usize, bool)> = Vec::new();
+    let mut as_words = 0;
+    for i in by_count {
+        if as_words > MOST_ALTERNATIVES {
+            break;
+        }
+        if !corpus.holds(&done[i].1) {
+            continue;
+        }
+        let as_word = corpus.holds_as_word(&done[i].1);
+        as_words += usize::from(as_word);
+        held.push((i, as_word));
+    }
+    held.sort_unstable();
+    held.into_iter()
+        .map(|(i, as_word)| (as_word, done[i].0, done[i].1.clone()))
         .collect()
 }

@@ -6,7 +6,8 @@
 //! still matched as a string, so no difference between how jieba cuts the query and the text
 //! loses a passage.
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use super::Synonyms;
@@ -111,6 +112,86 @@ pub(crate) trait Corpus {
     /// [`crate::analysis::pinyin::keys`]); none when the index keeps no pinyin.
     fn words_with_key(&self, _key: &str) -> Vec<String> {
         Vec::new()
+    }
+    /// For each character that follows `first` somewhere, [`Corpus::passages_at_most`] of the
+    /// two together, when the corpus lists them at once; `None` when each pair is asked alone.
+    fn followers(&self, _first: char) -> Option<HashMap<char, u64>> {
+        None
+    }
+}
+
+/// A corpus whose answers are kept: reading a query asks the same questions many times (each
+/// split of a pinyin term spells the same syllables; each span of a typo is counted while the
+/// term is cut), and each answer is an index lookup (or, for a cluster, a request).
+struct Remembered<'a> {
+    corpus: &'a dyn Corpus,
+    passages: RefCell<HashMap<Vec<char>, u64>>,
+    at_most: RefCell<HashMap<Vec<char>, u64>>,
+    holds: RefCell<HashMap<Vec<char>, bool>>,
+    up_to: RefCell<HashMap<(Vec<char>, u64), u64>>,
+    as_word: RefCell<HashMap<Vec<char>, bool>>,
+    with_key: RefCell<HashMap<String, Vec<String>>>,
+    followers: RefCell<HashMap<char, Option<HashMap<char, u64>>>>,
+}
+
+impl<'a> Remembered<'a> {
+    fn new(corpus: &'a dyn Corpus) -> Self {
+        Remembered {
+            corpus,
+            passages: Default::default(),
+            at_most: Default::default(),
+            holds: Default::default(),
+            up_to: Default::default(),
+            as_word: Default::default(),
+            with_key: Default::default(),
+            followers: Default::default(),
+        }
+    }
+}
+
+/// The answer `ask` gives for `key`, asked once.
+fn remembered<K: std::hash::Hash + Eq, V: Clone>(
+    kept: &RefCell<HashMap<K, V>>,
+    key: K,
+    ask: impl FnOnce(&K) -> V,
+) -> V {
+    if let Some(value) = kept.borrow().get(&key) {
+        return value.clone();
+    }
+    let value = ask(&key);
+    kept.borrow_mut().insert(key, value.clone());
+    value
+}
+
+impl Corpus for Remembered<'_> {
+    fn passages(&self, chars: &[char]) -> u64 {
+        remembered(&self.passages, chars.to_vec(), |c| self.corpus.passages(c))
+    }
+    fn passages_at_most(&self, chars: &[char]) -> u64 {
+        remembered(&self.at_most, chars.to_vec(), |c| {
+            self.corpus.passages_at_most(c)
+        })
+    }
+    fn holds(&self, chars: &[char]) -> bool {
+        remembered(&self.holds, chars.to_vec(), |c| self.corpus.holds(c))
+    }
+    fn passages_up_to(&self, chars: &[char], most: u64) -> u64 {
+        remembered(&self.up_to, (chars.to_vec(), most), |(c, most)| {
+            self.corpus.passages_up_to(c, *most)
+        })
+    }
+    fn holds_as_word(&self, chars: &[char]) -> bool {
+        remembered(&self.as_word, chars.to_vec(), |c| {
+            self.corpus.holds_as_word(c)
+        })
+    }
+    fn words_with_key(&self, key: &str) -> Vec<String> {
+        remembered(&self.with_key, key.to_string(), |k| {
+            self.corpus.words_with_key(k)
+        })
+    }
+    fn followers(&self, first: char) -> Option<HashMap<char, u64>> {
+        remembered(&self.followers, first, |&c| self.corpus.followers(c))
     }
 }
 
@@ -258,6 +339,8 @@ pub(crate) fn read(
     synonyms: &Synonyms,
     corpus: &dyn Corpus,
 ) -> Reading {
+    let remembered = Remembered::new(corpus);
+    let corpus: &dyn Corpus = &remembered;
     let mut reading = Reading::default();
     let groups = &query.groups;
     // The other readings of the corrections, said after every term's best.
