@@ -1875,6 +1875,12 @@ fn typos_and_pinyin_find_the_article_and_say_what_was_read() {
         );
         assert!(results.hits[0].path.ends_with(file), "{query}");
     }
+    // Pinyin read as a function word (其他) is searched as read, not as the Latin typed.
+    ws.write("f.txt", "其他\n\n其他的事以后再说。\n");
+    let (code, results) = read_as("qita");
+    assert_eq!(code, 0, "{:?}", results.corrections);
+    assert_eq!(results.corrections[0].read, "其他");
+    assert!(results.hits.iter().any(|h| h.path.ends_with("f.txt")));
     // Nothing sounding like it: nothing found.
     let (code, results) = read_as("喵喵汪汪");
     assert_eq!(code, 1);

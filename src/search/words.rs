@@ -412,8 +412,22 @@ pub(crate) fn read(
         let chars = &chars;
         let mut words = term_words(chars, dictionary, corpus);
         if words.is_empty() {
-            // Only function words (`的`, `什么`): the term is its own word.
-            push(&mut reading.words, whole());
+            // Only function words (`的`, `什么`): the term is its own word — as read, when it
+            // was read anew (`jita` → 其他, or 其它, 吉他…), not the Latin typed.
+            let word = match extra_forms {
+                Some((read, extra)) => {
+                    let text: String = chars.iter().collect();
+                    let extra = if read == text { extra } else { Vec::new() };
+                    Word {
+                        text,
+                        forms: std::iter::once(chars.to_vec()).chain(extra).collect(),
+                        term,
+                        joined_to_next: false,
+                    }
+                }
+                None => whole(),
+            };
+            push(&mut reading.words, word);
             term += terms_read;
             continue;
         }
