@@ -14,30 +14,60 @@ const READINGS_PER_CHAR: usize = 2;
 /// The keys of `word` (`整形` → `zheng xing`): one per combination of its characters'
 /// readings, at most [`MOST_READINGS`]; none when a character has no reading.
 pub fn keys(word: &str) -> Vec<String> {
+    keys_joined(word, " ")
+}
+
+/// The keys of `word` as the index stores them (see [`stored`]), in the order of [`keys`].
+pub fn stored_keys(word: &str) -> Vec<String> {
+    keys_joined(word, "")
+}
+
+/// The keys of `word`, their syllables joined by `separator`.
+fn keys_joined(word: &str, separator: &str) -> Vec<String> {
     let mut keys = vec![String::new()];
     for c in word.chars() {
-        let mut readings = char_readings(c);
-        if readings.is_empty() {
-            return Vec::new();
-        }
-        readings.truncate(READINGS_PER_CHAR);
-        let mut next = Vec::with_capacity(keys.len() * readings.len());
-        for key in &keys {
-            for reading in &readings {
-                if next.len() >= MOST_READINGS {
-                    break;
+        let next = with_readings(c, |readings| {
+            let readings = &readings[..readings.len().min(READINGS_PER_CHAR)];
+            let mut next = Vec::with_capacity((keys.len() * readings.len()).min(MOST_READINGS));
+            for key in &keys {
+                for reading in readings {
+                    if next.len() >= MOST_READINGS {
+                        break;
+                    }
+                    let mut longer = String::with_capacity(key.len() + 24);
+                    longer.push_str(key);
+                    if !longer.is_empty() {
+                        longer.push_str(separator);
+                    }
+                    longer.push_str(reading);
+                    next.push(longer);
                 }
-                let mut longer = key.clone();
-                if !longer.is_empty() {
-                    longer.push(' ');
-                }
-                longer.push_str(reading);
-                next.push(longer);
             }
+            next
+        });
+        // No reading for a character: no key for the word.
+        if next.is_empty() {
+            return Vec::new();
         }
         keys = next;
     }
     keys
+}
+
+/// Calls `f` with the readings of `c`: from the table `build.rs` made, for the characters it
+/// holds; from the pinyin data for the others (the rare extension blocks).
+fn with_readings<R>(c: char, f: impl FnOnce(&[&str]) -> R) -> R {
+    let tabled = (c as usize)
+        .checked_sub(0x4E00)
+        .and_then(|at| CHAR_READINGS.get(at));
+    match tabled {
+        Some(readings) => f(readings),
+        None => {
+            let readings = char_readings(c);
+            let readings: Vec<&str> = readings.iter().map(AsRef::as_ref).collect();
+            f(&readings)
+        }
+    }
 }
 
 /// Whether `word` is a word whose pinyin is kept: two to six Chinese characters.
@@ -245,6 +275,24 @@ mod tests {
         assert!(keys("女子").contains(&"nv zi".to_string()));
         assert!(keys("abc").is_empty());
         assert!(is_kept_word("整形医院") && !is_kept_word("房") && !is_kept_word("iPhone"));
+        assert_eq!(stored_keys("银行"), ["yinxing", "yinhang"]);
+        // Outside the table's block: from the pinyin data.
+        assert_eq!(
+            keys("㐀㐀").len(),
+            usize::from(!char_readings('㐀').is_empty())
+        );
+    }
+
+    #[test]
+    fn the_table_holds_the_pinyin_datas_readings() {
+        let mut tabled = 0;
+        for c in '\u{4E00}'..='\u{9FFF}' {
+            let data = char_readings(c);
+            let data: Vec<&str> = data.iter().map(AsRef::as_ref).collect();
+            with_readings(c, |readings| assert_eq!(readings, data.as_slice(), "{c}"));
+            tabled += usize::from(!data.is_empty());
+        }
+        assert!(tabled > 20_000, "{tabled}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod plan;
 pub(crate) mod schema;
 pub(crate) mod sidecar;
 pub mod sync;
+mod word_set;
 mod writer;
 
 use std::io::Write;
@@ -301,9 +302,7 @@ pub(crate) fn claim(dir: &Path, seeds: &Path) {
     folder::claim_marker(dir, seeds);
 }
 
-/// The words of passages whose pinyin the index keeps, hashed with xxh3: a build hashes every
-/// word of every passage once.
-pub(crate) type WordSet = std::collections::HashSet<String, xxhash_rust::xxh3::Xxh3Builder>;
+pub(crate) use word_set::WordSet;
 
 /// Whether `index` is the index folder of `seeds`, as its marker says: how a file given to
 /// search finds the indexed folder it belongs to.

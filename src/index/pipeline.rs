@@ -94,14 +94,15 @@ pub(crate) fn read_all(
     let next = AtomicUsize::new(0);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     std::thread::scope(|scope| {
-        for _ in 0..workers.min(todo.len()).max(1) {
+        for worker in 0..workers.min(todo.len()).max(1) {
             let outcomes = outcomes.clone();
             let (next, failure) = (&next, &failure);
             scope.spawn(move || {
                 while !stop.requested() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(item) = todo.get(i) else { break };
-                    match process(item, documents, analyzer, writer, stop, sync_time) {
+                    let worker = Worker { writer, worker };
+                    match process(item, documents, analyzer, worker, stop, sync_time) {
                         Ok(Some(outcome)) => {
                             if outcomes.send((i, outcome)).is_err() {
                                 break;
@@ -127,6 +128,13 @@ pub(crate) fn read_all(
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The writer, as one worker uses it: the words it collects go to the worker's own set.
+#[derive(Clone, Copy)]
+struct Worker<'w, 'i> {
+    writer: &'w SharedWriter<'i>,
+    worker: usize,
+}
+
 /// Reads, cuts and analyzes one file, adding its documents to the writer as they are made.
 /// Only a failure of the analyzer or the writer is an error; a file that cannot be read is an
 /// outcome. `None` when the sync was asked to stop before the file was done.
@@ -134,7 +142,7 @@ fn process(
     item: &Todo,
     documents: &corpus::document::Isolation,
     analyzer: &SharedAnalyzer,
-    writer: &SharedWriter<'_>,
+    Worker { writer, worker }: Worker<'_, '_>,
     stop: &Stop<'_>,
     sync_time: SystemTime,
 ) -> Result<Option<Outcome>> {
@@ -205,17 +213,16 @@ fn process(
     let mut first_unit = true;
     let keep_text = documents::keeps_text(&file.path, file.size);
     let mut notes = Vec::new();
-    let mut words: super::WordSet = Default::default();
     let mut add = |passage: corpus::Passage| {
         if stop.requested() {
             return ControlFlow::Break(());
         }
-        let mut keep = |word: &str| {
-            if !words.contains(word) {
-                words.insert(word.to_string());
-            }
+        // Words of a file that fails later stay: a search checks the index holds what it reads.
+        let terms = {
+            let mut words = writer.words_of(worker);
+            let mut keep = |word: &str| words.insert(word);
+            analyzer.analyze_keeping_words(&passage.text, &passage.tail, &mut keep)
         };
-        let terms = analyzer.analyze_keeping_words(&passage.text, &passage.tail, &mut keep);
         unit.push(documents::passage_doc(
             fields, key, &passage, &terms, keep_text,
         ));
@@ -260,7 +267,6 @@ fn process(
     }
     // The passages were deleted before they were added: only the manifest entry remains to add.
     writer.add_entry(&indexed(hash, number))?;
-    writer.add_words(words);
     Ok(Some(Outcome::Indexed {
         passages: number,
         notes,

@@ -347,7 +347,7 @@ fn execute(
         dict: fingerprint.dict,
     };
     // Only now is anything written: take the writer (one process at a time).
-    let writer = SharedWriter::new(index.writer(threads, WRITER_BUDGET_BYTES)?, index);
+    let writer = SharedWriter::new(index.writer(threads, WRITER_BUDGET_BYTES)?, index, threads);
     if !plan.clear {
         // tantivy reads the old segments to apply deletes and merge, and aborts the process on
         // some corrupt bytes: make sure they are sound first.
@@ -477,6 +477,6 @@ fn execute(
 }
 
 /// Keeps the pinyin of the words just committed (see [`super::sidecar::keep_pinyin`]).
-fn keep_pinyin(index: &SouIndex, words: super::WordSet, fresh: bool) -> Result<()> {
+fn keep_pinyin(index: &SouIndex, words: Vec<super::WordSet>, fresh: bool) -> Result<()> {
     super::sidecar::keep_pinyin(&index.dir, words, fresh).map_err(|e| Error::io(&index.dir, e))
 }

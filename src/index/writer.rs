@@ -18,41 +18,34 @@ pub(crate) struct SharedWriter<'a> {
     lock: RwLock<IndexWriter>,
     pub index: &'a SouIndex,
     /// The words of the passages added since the pinyin words were last kept (see
-    /// [`sidecar::keep_pinyin`]).
-    words: std::sync::Mutex<super::WordSet>,
+    /// [`sidecar::keep_pinyin`]), one set for each worker: a worker adds to its own, so no two
+    /// wait for each other and no set is merged into another.
+    words: Vec<std::sync::Mutex<super::WordSet>>,
 }
 
 impl<'a> SharedWriter<'a> {
-    /// Shares `writer`, which writes `index`.
-    pub fn new(writer: IndexWriter, index: &'a SouIndex) -> Self {
+    /// Shares `writer`, which writes `index`, among `workers` workers.
+    pub fn new(writer: IndexWriter, index: &'a SouIndex, workers: usize) -> Self {
         SharedWriter {
             lock: RwLock::new(writer),
             index,
-            words: Default::default(),
+            words: (0..workers.max(1)).map(|_| Default::default()).collect(),
         }
     }
 
-    /// Adds the words of an article's passages to those whose pinyin is kept.
-    pub fn add_words(&self, words: super::WordSet) {
-        let mut all = self
-            .words
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if all.is_empty() {
-            *all = words;
-        } else {
-            all.extend(words);
-        }
+    /// The words whose pinyin is kept that worker `worker` adds to (the last set for a
+    /// worker beyond those the writer was made for).
+    pub fn words_of(&self, worker: usize) -> std::sync::MutexGuard<'_, super::WordSet> {
+        let slot = &self.words[worker.min(self.words.len() - 1)];
+        slot.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The words added since the last call.
-    pub fn take_words(&self) -> super::WordSet {
-        std::mem::take(
-            &mut *self
-                .words
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+    /// The words added since the last call, each worker's set.
+    pub fn take_words(&self) -> Vec<super::WordSet> {
+        (0..self.words.len())
+            .map(|worker| std::mem::take(&mut *self.words_of(worker)))
+            .collect()
     }
 
     /// The writer back, once no worker uses it.

@@ -228,7 +228,7 @@ pub(crate) struct Context<'a> {
     /// The segments' passage columns, opened once for the search.
     pub columns: &'a ColumnCache,
     /// The corpus words by pinyin, when the index keeps them.
-    pub pinyin: Option<&'a fst::Set<crate::index::sidecar::Mapped>>,
+    pub pinyin: Option<&'a crate::index::sidecar::PinyinWords>,
 }
 
 /// The passage columns of a commit's segments, each opened the first time a hit's title, twins
@@ -340,29 +340,9 @@ impl words::Corpus for Context<'_> {
     }
 
     fn words_with_key(&self, key: &str) -> Vec<String> {
-        use fst::{IntoStreamer, Streamer};
-        let Some(set) = self.pinyin else {
-            return Vec::new();
-        };
-        let separator = crate::index::sidecar::PINYIN_SEPARATOR;
-        let key = crate::analysis::pinyin::stored(key);
-        let from = format!("{key}{separator}");
-        // The keys of `key` are those below the separator's successor.
-        let to = format!(
-            "{key}{}",
-            char::from_u32(separator as u32 + 1).unwrap_or(separator)
-        );
-        let mut stream = set.range().ge(&from).lt(&to).into_stream();
-        let mut words = Vec::new();
-        while let Some(entry) = stream.next() {
-            if let Some(word) = std::str::from_utf8(entry)
-                .ok()
-                .and_then(|e| e.strip_prefix(from.as_str()))
-            {
-                words.push(word.to_string());
-            }
-        }
-        words
+        self.pinyin.map_or_else(Vec::new, |kept| {
+            kept.words(&crate::analysis::pinyin::stored(key))
+        })
     }
 }
 

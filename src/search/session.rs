@@ -78,7 +78,7 @@ pub struct Session {
     synonyms: Synonyms,
     dictionary: Dictionary,
     /// The corpus words by pinyin (see [`crate::index::sidecar::keep_pinyin`]).
-    pinyin: Option<fst::Set<crate::index::sidecar::Mapped>>,
+    pinyin: Option<crate::index::sidecar::PinyinWords>,
     complete: bool,
 }
 
