@@ -66,8 +66,17 @@ fn main() {
 fn write_syllables(out: &std::path::Path) {
     println!("cargo::rerun-if-changed=src/analysis/readings.rs");
     let mut by_syllable: std::collections::BTreeMap<String, Vec<(char, bool)>> = Default::default();
+    // And the other way: each character's readings, so that a build reads the pinyin of its
+    // corpus words from a table instead of the pinyin data (a tenth of the pinyin work).
+    let mut by_char = String::from(
+        "/// The readings of each character of the CJK Unified Ideographs block, from U+4E00, \
+         commonest first (see `readings::char_readings`).\npub(crate) static CHAR_READINGS: \
+         &[&[&str]] = &[\n",
+    );
     for c in '\u{4E00}'..='\u{9FFF}' {
-        for (i, reading) in readings::char_readings(c).into_iter().enumerate() {
+        let readings = readings::char_readings(c);
+        by_char.push_str(&format!("    &{readings:?},\n"));
+        for (i, reading) in readings.into_iter().enumerate() {
             if is_typed_syllable(&reading) {
                 by_syllable
                     .entry(reading.into_owned())
@@ -88,16 +97,7 @@ fn write_syllables(out: &std::path::Path) {
         source.push_str("]),\n");
     }
     source.push_str("];\n");
-    // And the other way: each character's readings, so that a build reads the pinyin of its
-    // corpus words from a table instead of the pinyin data (a tenth of the pinyin work).
-    source.push_str(
-        "/// The readings of each character of the CJK Unified Ideographs block, from U+4E00, \
-         commonest first (see `readings::char_readings`).\npub(crate) static CHAR_READINGS: \
-         &[&[&str]] = &[\n",
-    );
-    for c in '\u{4E00}'..='\u{9FFF}' {
-        source.push_str(&format!("    &{:?},\n", readings::char_readings(c)));
-    }
+    source.push_str(&by_char);
     source.push_str("];\n");
     std::fs::write(out.join("syllables.rs"), source).expect("writing the syllable table");
 }

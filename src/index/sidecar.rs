@@ -155,8 +155,8 @@ const PINYIN_MAGIC: &[u8] = b"sou-pinyin 2\n";
 /// The file is [`PINYIN_MAGIC`], the length of an FST as 8 bytes (little-endian), the FST, and
 /// the words: the FST maps each pinyin key (see [`crate::analysis::pinyin::stored_keys`]) to
 /// where its words start after it, each word its length in one byte and its bytes, a 0 after
-/// the last. Keys alone make a fourth as many FST nodes as `key\tword` did, which a build spent
-/// a tenth of its time on.
+/// the last. An FST of the keys alone builds in a fourth of the time an FST of `key\tword` took
+/// (0.13 s against 0.48 s for inews's 304,030 entries), which was a tenth of a build.
 pub(crate) fn keep_pinyin(
     dir: &Path,
     words: Vec<crate::index::WordSet>,
@@ -177,7 +177,6 @@ pub(crate) fn keep_pinyin(
     // The separator sorts below every letter: `key\tword` sorts as (key, word) does.
     entries.sort_unstable();
     entries.dedup();
-    let path = dir.join(PINYIN_FILE);
     // A rebuild replaces the old words: they are not even read.
     let old = match fresh {
         false => open_pinyin(dir).map(|old| old.entries()),
@@ -188,7 +187,6 @@ pub(crate) fn keep_pinyin(
         None => pinyin_bytes(entries)?,
     };
     write_atomically(dir, PINYIN_FILE, &bytes)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
 /// The sorted, distinct entries of `a` and `b`, both sorted and distinct.
@@ -333,17 +331,23 @@ fn group(words: &[u8], at: usize) -> impl Iterator<Item = &str> {
 
 /// The corpus words kept by pinyin in `dir`, when there are some.
 pub(crate) fn open_pinyin(dir: &Path) -> Option<PinyinWords> {
-    let mapped = std::sync::Arc::new(map(&dir.join(PINYIN_FILE)).ok()?);
-    let bytes: &[u8] = mapped.0.as_ref();
-    let Some(rest) = bytes.strip_prefix(PINYIN_MAGIC) else {
-        let mapped = std::sync::Arc::try_unwrap(mapped).ok()?;
+    let mapped = map(&dir.join(PINYIN_FILE)).ok()?;
+    if !mapped.0.starts_with(PINYIN_MAGIC) {
         return fst::Set::new(mapped).ok().map(PinyinWords::Listed);
-    };
-    let length = u64::from_le_bytes(rest.get(..8)?.try_into().ok()?);
+    }
     let keys_start = PINYIN_MAGIC.len() + 8;
+    let length = u64::from_le_bytes(
+        mapped
+            .0
+            .get(PINYIN_MAGIC.len()..keys_start)?
+            .try_into()
+            .ok()?,
+    );
     let keys_end = keys_start.checked_add(usize::try_from(length).ok()?)?;
+    let end = mapped.0.len();
+    let mapped = std::sync::Arc::new(mapped);
     let keys = Slice::new(mapped.clone(), keys_start..keys_end)?;
-    let words = Slice::new(mapped.clone(), keys_end..bytes.len())?;
+    let words = Slice::new(mapped, keys_end..end)?;
     Some(PinyinWords::Grouped {
         keys: fst::Map::new(keys).ok()?,
         words,
