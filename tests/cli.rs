@@ -1886,3 +1886,33 @@ fn typos_and_pinyin_find_the_article_and_say_what_was_read() {
     assert_eq!(code, 1);
     assert!(results.corrections.is_empty());
 }
+
+/// Among a pinyin word's other readings, the words read by each character's commonest reading
+/// come before those that need a rare one, however common these are: for `jijie`, 集解 before
+/// 几家 (家 read jie).
+#[test]
+fn pinyin_readings_by_common_readings_come_before_rare_ones() {
+    let ws = Workspace::new();
+    for i in 0..40 {
+        ws.write(
+            &format!("season{i}.txt"),
+            &format!("今年的季节变化很大，第{i}次。\n"),
+        );
+    }
+    for i in 0..25 {
+        ws.write(
+            &format!("shops{i}.txt"),
+            &format!("城里有几家商店，第{i}家。\n"),
+        );
+    }
+    ws.write("notes.txt", "这本集解很有名。\n");
+    let (code, results) = search_json(&ws, &["jijie"]);
+    assert_eq!(code, 0);
+    let read: Vec<&str> = results
+        .corrections
+        .iter()
+        .map(|c| c.read.as_str())
+        .collect();
+    // The 25 files of 几家 outnumber the one of 集解: only the reading puts 集解 first.
+    assert_eq!(read, ["季节", "集解", "几家"]);
+}

@@ -224,23 +224,30 @@ pub(crate) fn from_pinyin(typed: &str, corpus: &dyn Corpus) -> Option<Reread> {
     if letters.len() < 2 || (!marked && corpus.holds_as_word(&letters)) {
         return None;
     }
-    let mut readings: Vec<(bool, u64, Vec<char>)> = Vec::new();
+    let mut readings: Vec<(bool, u64, bool, Vec<char>)> = Vec::new();
     for syllables in pinyin::split(typed, MOST_SPLITS) {
         if syllables.len() < 2 && letters.len() < 4 {
             continue;
         }
         for reading in spell(&syllables, corpus) {
-            if !readings.iter().any(|r| r.2 == reading.2) {
+            if !readings.iter().any(|r| r.3 == reading.3) {
                 readings.push(reading);
             }
         }
     }
-    readings.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then(a.2.len().cmp(&b.2.len())));
+    readings.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then(a.3.len().cmp(&b.3.len())));
     let mut readings = readings.into_iter();
-    let (as_word, _, chars) = readings.next()?;
-    let alternatives = readings
-        .filter(|r| r.0 == as_word && r.2.len() == chars.len())
-        .map(|r| r.2.iter().collect())
+    let (as_word, _, _, chars) = readings.next()?;
+    // Beside the best, the words every character of which reads so by its commonest reading
+    // come first: 集解 for `jijie` before 几家 (家 read jie), however common that is.
+    let mut alternatives: Vec<(bool, Vec<char>)> = readings
+        .filter(|r| r.0 == as_word && r.3.len() == chars.len())
+        .map(|r| (r.2, r.3))
+        .collect();
+    alternatives.sort_by_key(|&(by_rare_reading, _)| by_rare_reading);
+    let alternatives = alternatives
+        .into_iter()
+        .map(|(_, chars)| chars.iter().collect())
         .take(MOST_ALTERNATIVES)
         .collect();
     Some(Reread {
@@ -270,12 +277,13 @@ fn discounted(count: u64, penalties: u32) -> u64 {
 }
 
 /// The strings the corpus holds whose pinyin is `syllables`: whether each stands as a word of
-/// its own, and how many passages hold it.
-fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, Vec<char>)> {
+/// its own, how many passages hold it (ten times fewer for each word read by a rare reading),
+/// and whether some word is read so.
+fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, bool, Vec<char>)> {
     // (syllables read, characters, passages holding them, words read by a rare reading):
     // readings held as a whole only.
     let mut beam: Vec<(usize, Vec<char>, u64, u32)> = vec![(0, Vec::new(), u64::MAX, 0)];
-    let mut done: Vec<(u64, Vec<char>)> = Vec::new();
+    let mut done: Vec<(u64, Vec<char>, bool)> = Vec::new();
     // What follows a reading's last character, read once per character: a lone syllable is
     // any of a hundred characters, each otherwise looked up alone.
     let mut followers: HashMap<char, Option<HashMap<char, u64>>> = HashMap::new();
@@ -336,7 +344,11 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, Vec<char>
             .partition(|(at, ..)| *at == syllables.len());
         // The estimate bounds the passages from above, so counting them would not change this.
         done.extend(finished.into_iter().map(|(_, chars, estimate, penalties)| {
-            (discounted(estimate.min(COUNTED), penalties), chars)
+            (
+                discounted(estimate.min(COUNTED), penalties),
+                chars,
+                penalties > 0,
+            )
         }));
         going.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.len().cmp(&b.1.len())));
         let mut kept: Vec<(usize, Vec<char>, u64, u32)> = Vec::with_capacity(BEAM);
@@ -360,21 +372,24 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, Vec<char>
         .filter(|&i| done[i].0 > 0 && done[i].1.len() >= 2)
         .collect();
     by_count.sort_by_key(|&i| std::cmp::Reverse(done[i].0));
+    // Readings by a rare reading of some character (几家 for `jijie`) are counted apart, so that
+    // common ones of them do not crowd out rarer words read by the commonest readings (集解).
     let mut held: Vec<(usize, bool)> = Vec::new();
-    let mut as_words = 0;
+    let mut as_words = [0usize; 2];
     for i in by_count {
-        if as_words > MOST_ALTERNATIVES {
+        let by_rare_reading = usize::from(done[i].2);
+        if as_words[0] > MOST_ALTERNATIVES {
             break;
         }
-        if !corpus.holds(&done[i].1) {
+        if as_words[by_rare_reading] > MOST_ALTERNATIVES || !corpus.holds(&done[i].1) {
             continue;
         }
         let as_word = corpus.holds_as_word(&done[i].1);
-        as_words += usize::from(as_word);
+        as_words[by_rare_reading] += usize::from(as_word);
         held.push((i, as_word));
     }
     held.sort_unstable();
     held.into_iter()
-        .map(|(i, as_word)| (as_word, done[i].0, done[i].1.clone()))
+        .map(|(i, as_word)| (as_word, done[i].0, done[i].2, done[i].1.clone()))
         .collect()
 }

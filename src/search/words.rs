@@ -411,6 +411,21 @@ pub(crate) fn read(
         };
         let chars = &chars;
         let mut words = term_words(chars, dictionary, corpus);
+        // A word read anew with other readings is one word, whatever the cut: its readings are
+        // readings of the whole (`dashiji` is 大师级 or 大事记, not 大师 and the 及 of 大师及).
+        if let Some((read, extra)) = &extra_forms
+            && !extra.is_empty()
+        {
+            let read: Vec<char> = read.chars().collect();
+            let span = (0..=chars.len().saturating_sub(read.len()))
+                .find(|&at| chars[at..].starts_with(&read))
+                .map(|at| (at, at + read.len()));
+            if let Some((at, end)) = span.filter(|span| !words.contains(span)) {
+                words.retain(|&(start, stop)| stop <= at || end <= start);
+                let place = words.partition_point(|&(start, _)| start < at);
+                words.insert(place, (at, end));
+            }
+        }
         if words.is_empty() {
             // Only function words (`的`, `什么`): the term is its own word — as read, when it
             // was read anew (`jita` → 其他, or 其它, 吉他…), not the Latin typed.
