@@ -4,7 +4,10 @@ type them, and whether sou and bm25-jieba (a BM25 over jieba words, article by a
 the article. Prints, per query shape, success@10 (the article among the first 10 articles
 shown), MRR and the share of empty answers, for both, measured in the same run.
 
-Usage: scripts/natural.py [--articles N] [--seed S] [--write-queries FILE]
+Usage: scripts/natural.py [--articles N] [--seed S] [--write-queries FILE] [--corpus DIR]
+
+--corpus: another folder of .txt files laid out as inews's (the first line the title), indexed
+into DIR-index beside it; for example the man pages of scripts/manpages.py.
 
 Shapes, for each of N articles drawn at random (default 120, so 600 queries):
   together   three distinctive words of the article, run together (高新区安置房建成)
@@ -188,7 +191,15 @@ def main():
     parser.add_argument("--articles", type=int, default=120)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--write-queries", type=Path, help="also write the queries, as JSON, to this file")
+    parser.add_argument("--corpus", type=Path, help="a folder of .txt files, each its title and text, "
+                        "instead of inews")
     args = parser.parse_args()
+    global CORPUS, INDEX
+    if args.corpus:
+        if not args.corpus.is_dir():
+            sys.exit(f"natural.py: {args.corpus}: not a folder")
+        CORPUS = args.corpus.resolve()
+        INDEX = CORPUS.with_name(CORPUS.name + "-index")
     rjieba = need("rjieba", "rjieba")
     bm25_jieba = need("bm25_jieba", "bm25-jieba")
     subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "sou"], cwd=ROOT, check=True)
