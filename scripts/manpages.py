@@ -27,7 +27,7 @@ def title_of(text):
 
 def main():
     if len(sys.argv) != 2:
-        sys.exit(__doc__.splitlines()[-5].strip())
+        sys.exit("usage: scripts/manpages.py DIR")
     out = Path(sys.argv[1])
     with tempfile.TemporaryDirectory() as work:
         subprocess.run(["apt-get", "download", "-q", "manpages-zh"], cwd=work, check=True,
