@@ -10,6 +10,7 @@ renders each zh_CN page with `man -l` to DIR/SECTION/NAME.txt: the first line is
 `scripts/natural.py --corpus DIR` can build known-item queries from it.
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,6 +26,22 @@ def title_of(text):
     return None
 
 
+def render(page):
+    """The page as `man` prints it, or None when it fails or takes over 20 s: a few pages send
+    groff into a loop (df.1 does), and its whole process group is stopped."""
+    man = subprocess.Popen(["man", "-l", str(page)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           start_new_session=True,
+                           env={**os.environ, "MANWIDTH": "100", "MAN_KEEP_FORMATTING": ""})
+    try:
+        out, _ = man.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(man.pid, signal.SIGKILL)
+        man.communicate()
+        print(f"{page.name}: not rendered in 20 s, left out", file=sys.stderr)
+        return None
+    return out if man.returncode == 0 else None
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: scripts/manpages.py DIR")
@@ -37,11 +54,10 @@ def main():
         pages = sorted((Path(work) / "x" / "usr" / "share" / "man" / "zh_CN").rglob("*.gz"))
         written = 0
         for page in pages:
-            rendered = subprocess.run(["man", "-l", str(page)], capture_output=True,
-                                      env={**os.environ, "MANWIDTH": "100", "MAN_KEEP_FORMATTING": ""})
-            if rendered.returncode != 0:
+            rendered = render(page)
+            if rendered is None:
                 continue
-            text = subprocess.run(["col", "-b"], input=rendered.stdout, capture_output=True).stdout
+            text = subprocess.run(["col", "-b"], input=rendered, capture_output=True).stdout
             text = text.decode("utf-8", "replace").expandtabs()
             title = title_of(text)
             if not title:
