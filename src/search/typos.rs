@@ -224,25 +224,29 @@ pub(crate) fn from_pinyin(typed: &str, corpus: &dyn Corpus) -> Option<Reread> {
     if letters.len() < 2 || (!marked && corpus.holds_as_word(&letters)) {
         return None;
     }
-    let mut readings: Vec<(bool, u64, bool, Vec<char>)> = Vec::new();
+    let mut readings: Vec<Spelling> = Vec::new();
     for syllables in pinyin::split(typed, MOST_SPLITS) {
         if syllables.len() < 2 && letters.len() < 4 {
             continue;
         }
         for reading in spell(&syllables, corpus) {
-            if !readings.iter().any(|r| r.3 == reading.3) {
+            if !readings.iter().any(|r| r.chars == reading.chars) {
                 readings.push(reading);
             }
         }
     }
-    readings.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)).then(a.3.len().cmp(&b.3.len())));
+    readings.sort_by(|a, b| {
+        (b.as_word, b.passages)
+            .cmp(&(a.as_word, a.passages))
+            .then(a.chars.len().cmp(&b.chars.len()))
+    });
     let mut readings = readings.into_iter();
-    let (as_word, _, _, chars) = readings.next()?;
+    let Spelling { as_word, chars, .. } = readings.next()?;
     // Beside the best, the words every character of which reads so by its commonest reading
     // come first: 集解 for `jijie` before 几家 (家 read jie), however common that is.
     let mut alternatives: Vec<(bool, Vec<char>)> = readings
-        .filter(|r| r.0 == as_word && r.3.len() == chars.len())
-        .map(|r| (r.2, r.3))
+        .filter(|r| r.as_word == as_word && r.chars.len() == chars.len())
+        .map(|r| (r.by_rare_reading, r.chars))
         .collect();
     alternatives.sort_by_key(|&(by_rare_reading, _)| by_rare_reading);
     let alternatives = alternatives
@@ -276,10 +280,19 @@ fn discounted(count: u64, penalties: u32) -> u64 {
     count / 10u64.saturating_pow(penalties).max(1)
 }
 
-/// The strings the corpus holds whose pinyin is `syllables`: whether each stands as a word of
-/// its own, how many passages hold it (ten times fewer for each word read by a rare reading),
-/// and whether some word is read so.
-fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, bool, Vec<char>)> {
+/// A string the corpus holds that some pinyin spells.
+struct Spelling {
+    /// Whether it stands as a word of its own somewhere (安置房), not only inside longer ones.
+    as_word: bool,
+    /// How many passages hold it, ten times fewer for each word read by a rare reading.
+    passages: u64,
+    /// Whether some character or word of it is read by a reading other than its commonest.
+    by_rare_reading: bool,
+    chars: Vec<char>,
+}
+
+/// The strings the corpus holds whose pinyin is `syllables`, in the order they were found.
+fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<Spelling> {
     // (syllables read, characters, passages holding them, words read by a rare reading):
     // readings held as a whole only.
     let mut beam: Vec<(usize, Vec<char>, u64, u32)> = vec![(0, Vec::new(), u64::MAX, 0)];
@@ -390,6 +403,11 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<(bool, u64, bool, Vec
     }
     held.sort_unstable();
     held.into_iter()
-        .map(|(i, as_word)| (as_word, done[i].0, done[i].2, done[i].1.clone()))
+        .map(|(i, as_word)| Spelling {
+            as_word,
+            passages: done[i].0,
+            by_rare_reading: done[i].2,
+            chars: done[i].1.clone(),
+        })
         .collect()
 }
