@@ -435,3 +435,44 @@ fn a_user_dictionary_changes_words_and_rebuilds_the_index() {
     // dict.txt is configuration, not an article.
     assert!(hits(&sou, "高科技").iter().all(|h| h.0 != "dict.txt"));
 }
+
+#[test]
+fn of_articles_holding_the_words_apart_the_one_most_about_them_comes_first() {
+    // Two articles hold 蓄电池 and 换电站 in different passages (tier 4): a short one about
+    // them, and a long one that mentions 蓄电池 here and there among forty passages of other
+    // things. bm25 over the whole article, normalised by its length, puts the short one first;
+    // a sum of its passages' scores (what sou ranked by) favoured the long one for its length.
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    write(
+        &seeds,
+        "short.txt",
+        "新能源车专题\n\n这座城市的蓄电池回收体系逐步完善。\n\n第一座换电站已经投入使用。\n",
+    );
+    let mut long = String::from("城市年度报告\n\n");
+    for i in 0..40 {
+        if i % 5 == 0 {
+            long.push_str(&format!("第{i}段：工厂的蓄电池仓库完成检查。\n\n"));
+        } else {
+            long.push_str(&format!(
+                "第{i}段：公园绿化和道路养护按计划推进，市民满意。\n\n"
+            ));
+        }
+    }
+    long.push_str("附记：郊区规划了一座换电站。\n");
+    // Named to sort first, so that a tie would put it first too.
+    write(&seeds, "a_long.txt", &long);
+    let mut config = Config::new(&seeds, dir.path().join("index"));
+    config.threads = 1;
+    let sou = Engine::new(config);
+    sou.sync(&SyncOptions::default()).unwrap();
+    let found = tiered_hits(&sou, "蓄电池 换电站");
+    let tiers: BTreeSet<Tier> = found.iter().map(|(_, tier)| *tier).collect();
+    assert_eq!(
+        tiers,
+        BTreeSet::from([Tier::WordsInArticle]),
+        "both articles hold the words apart: {found:?}"
+    );
+    let first = &found[0].0;
+    assert_eq!(first.0, "short.txt", "{found:?}");
+}

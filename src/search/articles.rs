@@ -9,11 +9,12 @@
 //! 4. every word stands in the article;
 //! 5. some of the words.
 //!
-//! and within a tier by how rare the words the passage and its title hold are, how rare the
-//! words the article holds are, how many pairs of words typed together stand together, how much
-//! the article as a whole is about them (BM25 over its passages, tiers 4 and 5), how many words
-//! stand on word boundaries, the passage's BM25, and then file and line. (A passage that holds
-//! the words together says more than an article that holds them here and there.)
+//! and within a tier by how much the article as a whole is about the words (its BM25: a word's
+//! frequency is the number of its passages, the length the article's passages; tiers 2 to 5),
+//! how rare the words the passage and its title hold are, how rare the words the article holds
+//! are, how many pairs of words typed together stand together, how many words stand on word
+//! boundaries, the passage's BM25, and then file and line. (A passage that holds the words
+//! together says more than an article that holds them here and there: the tiers say that first.)
 //!
 //! An article is a run of consecutive documents in one segment (see
 //! [`crate::index::documents::UnitPlace`]), so every article that holds all the words is found
@@ -34,6 +35,11 @@ use crate::analysis::grams::{self, GramFields};
 
 /// Words whose passages are estimated at most this many are counted exactly, to weigh them.
 const COUNT_BELOW: u64 = 20_000;
+
+/// BM25's term-frequency saturation and length normalisation, for an article's BM25 (the
+/// passages holding a word are its frequency, the article's passages its length).
+const K1: Score = 1.2;
+const B: Score = 0.75;
 
 /// Most words a query is read as: a passage's words are a bit mask.
 pub(crate) const MAX_WORDS: usize = 64;
@@ -75,8 +81,8 @@ pub(crate) struct WordKey {
     pub article_weight: Score,
     /// The weight of the words the passage and its title hold.
     pub coverage: Score,
-    /// For hits of articles that do not hold all the words in one passage (tiers 4 and 5): the
-    /// BM25 of the words over the whole article, so the article most about them comes first.
+    /// The BM25 of the words over the whole article (see [`WordSearch::article_bm25`]), so that
+    /// the article most about them comes first (tiers 2 to 5).
     pub article_bm25: Score,
     /// Pairs of words typed together that stand together in the passage.
     pub together: u32,
@@ -92,12 +98,20 @@ impl WordKey {
     fn order(&self) -> impl Ord {
         use super::rank::ByScore;
         use std::cmp::Reverse;
+        // Past the query as written, the article most about the words comes first: on long
+        // documents (manuals, reports) a passage's own signals tie across articles, and the
+        // one that mentions the words once among a thousand passages is not what was meant.
+        let about = if self.tier > Tier::AsWritten {
+            self.article_bm25
+        } else {
+            0.0
+        };
         (
             self.tier,
+            ByScore(about),
             ByScore(self.coverage),
             ByScore(self.article_weight),
             Reverse(self.together),
-            ByScore(self.article_bm25),
             Reverse(self.on_boundaries),
             ByScore(self.bm25),
         )
@@ -144,6 +158,8 @@ pub(crate) struct WordSearch {
     allowed: Option<Box<dyn Weight>>,
     /// Examine every article holding a word, so that the total is exact.
     pub exact_total: bool,
+    /// Passages an article has on average: an article's BM25 is normalised by its length.
+    pub average_article: f32,
     /// A passage holds a word only where it stands on word boundaries.
     pub word_boundaries: bool,
 }
@@ -186,6 +202,7 @@ impl WordSearch {
             allowed: None,
             exact_total: false,
             word_boundaries: false,
+            average_article: 1.0,
         };
         let passages = searcher.num_docs().max(1) as f64;
         for (i, word) in words.iter().enumerate() {
@@ -296,7 +313,7 @@ impl WordSearch {
 
     /// The words an article must hold one of to make the list, once nothing worse than
     /// `worst` can: every article holding all the words holds the rarest one; and an article
-    /// holding only words whose weights add up to less than `worst`'s coverage cannot rank
+    /// holding only words whose BM25 over the article could not reach `worst`'s cannot rank
     /// (MaxScore, at the article level).
     fn essential_words(&self, worst: Option<&WordKey>) -> Vec<usize> {
         let mut by_weight: Vec<usize> = (0..self.weights.len()).collect();
@@ -310,13 +327,32 @@ impl WordSearch {
         let mut below = 0.0;
         let mut inessential = 0;
         for &word in &by_weight {
-            if below + self.weights[word] >= worst.coverage {
+            // A word adds less than its weight times K1 + 1 to an article's BM25.
+            if (below + self.weights[word]) * (K1 + 1.0) >= worst.article_bm25 {
                 break;
             }
             below += self.weights[word];
             inessential += 1;
         }
         by_weight.split_off(inessential.min(by_weight.len().saturating_sub(1)))
+    }
+
+    /// The BM25 of the words over an article of `length` passages, `passages` those holding
+    /// some: a word's frequency is the number of its passages.
+    fn article_bm25(&self, passages: &BTreeMap<DocId, (u64, Score)>, length: DocId) -> Score {
+        let mut holding = vec![0u32; self.weights.len()];
+        for &(mask, _) in passages.values() {
+            for (word, count) in holding.iter_mut().enumerate() {
+                *count += (mask >> word & 1) as u32;
+            }
+        }
+        let norm = K1 * (1.0 - B + B * length as Score / self.average_article.max(1.0));
+        holding
+            .iter()
+            .zip(&self.weights)
+            .filter(|&(&count, _)| count > 0)
+            .map(|(&count, weight)| weight * count as Score * (K1 + 1.0) / (count as Score + norm))
+            .sum()
     }
 
     /// The weight of every word together.
@@ -537,7 +573,7 @@ impl<'a> SegmentSearch<'a> {
         let holds_all = held == state.all || written_from < counted_to;
         let search = self.search;
         let article_weight = search.weight_of(held);
-        let article_bm25: Score = passages.values().map(|&(_, bm25)| bm25).sum();
+        let article_bm25 = search.article_bm25(&passages, end - start);
         let reader = self.reader;
         // The passages that may be shown (in scope, not excluded) and what of the query each
         // holds, its article's title counting for every one.
@@ -585,11 +621,7 @@ impl<'a> SegmentSearch<'a> {
                 },
                 article_weight,
                 coverage: search.weight_of(matched),
-                article_bm25: if as_written || mask == state.all {
-                    0.0
-                } else {
-                    article_bm25
-                },
+                article_bm25,
                 together: pairs_held,
                 on_boundaries: mask.count_ones(),
                 bm25,

@@ -865,6 +865,17 @@ fn search_words(
         context.searcher,
     )?;
     search.exact_total = context.scope.exact_total;
+    let kind = tantivy::Term::from_field_text(
+        context.index.fields.kind,
+        crate::index::documents::ARTICLE_KIND,
+    );
+    let articles = context
+        .searcher
+        .doc_freq(&kind)
+        .map_err(search_error)?
+        .max(1);
+    let passages = context.searcher.num_docs().saturating_sub(articles).max(1);
+    search.average_article = passages as f32 / articles as f32;
     search.word_boundaries = context.scope.word_boundaries;
     let found = search.run(context.searcher, pool_size, context.columns.keys.as_deref())?;
     let total_weight = search.total_weight();
