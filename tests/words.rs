@@ -377,3 +377,33 @@ fn an_articles_hits_hold_as_much_of_the_query_as_its_best_passage() {
     assert_eq!(texts.len(), 1, "{texts:?}");
     assert!(texts[0].contains("智慧产业") && !texts[0].contains("智慧社会"));
 }
+
+#[test]
+fn latin_words_run_together_are_read_as_the_words_the_corpus_holds() {
+    let ws = workspace();
+    ws.write(
+        "manual.txt",
+        "DROP TABLE - 删除一个表\n\n用 DROP TABLE 删除数据库里的表，需要 vim 或 vi 以外的工具。\n",
+    );
+    ws.write(
+        "phone.txt",
+        "手机评测\n\n这款 ip 电话的 ho 键和 ne 灯都坏了。\n",
+    );
+    // A title typed with its Latin words run together, as people copy it.
+    let (code, results) = search(&ws, "DROPTABLE删除");
+    assert_eq!(code, 0);
+    assert_eq!(results.words, ["drop", "table", "删除"]);
+    assert!(
+        results.hits[0].path.ends_with("manual.txt"),
+        "{:?}",
+        results.hits[0]
+    );
+    // Short pieces are in nearly any run of letters: iphone is not ip, ho and ne.
+    let (code, results) = search(&ws, "iphone");
+    assert_eq!(results.words, ["iphone"]);
+    assert_eq!(code, 1, "{:?}", results.hits);
+    // A Latin word some passage holds stays whole, even where it could be cut.
+    ws.write("vim.txt", "编辑器\n\nvimvi 是一个假想的编辑器名字。\n");
+    let (_, results) = search(&ws, "vimvi");
+    assert_eq!(results.words, ["vimvi"]);
+}

@@ -286,6 +286,53 @@ fn split_by_corpus(
     pieces
 }
 
+/// `chars[start..end]`, Latin letters no passage holds (`droptable`, `vimviimproved`: a title's
+/// Latin words typed run together), read as the fewest Latin words of two letters or more that
+/// stand as words in the corpus, `drop` and `table`; empty when no such words cover it all.
+fn split_latin(
+    chars: &[char],
+    start: usize,
+    end: usize,
+    corpus: &dyn Corpus,
+) -> Vec<(usize, usize)> {
+    let end = end.min(start + MAX_RESPLIT_CHARS);
+    // fewest[i]: the fewest words covering chars[start..i], and where the last one starts.
+    let mut fewest: Vec<Option<(usize, usize)>> = vec![None; end - start + 1];
+    fewest[0] = Some((0, start));
+    for from in start..end {
+        let Some((count, _)) = fewest[from - start] else {
+            continue;
+        };
+        for to in from + 2..=end {
+            // A string no passage holds is in no longer one either.
+            if !corpus.holds(&chars[from..to]) {
+                break;
+            }
+            let better = fewest[to - start].is_none_or(|(best, _)| count + 1 < best);
+            if better && corpus.holds_as_word(&chars[from..to]) {
+                fewest[to - start] = Some((count + 1, from));
+            }
+        }
+    }
+    let mut pieces = Vec::new();
+    let mut at = end;
+    while at > start {
+        let Some((_, from)) = fewest[at - start] else {
+            return Vec::new();
+        };
+        pieces.push((from, at));
+        at = from;
+    }
+    pieces.reverse();
+    // Short pieces are found in nearly any run of letters (`iphone` is ip, ho, ne somewhere):
+    // at most one of two letters (`vi` of vimviimproved), three letters a piece on average.
+    let short = pieces.iter().filter(|(from, to)| to - from < 3).count();
+    if short > 1 || (end - start) < 3 * pieces.len() {
+        return Vec::new();
+    }
+    pieces
+}
+
 /// Whether `c` is a Chinese character (CJK Unified Ideographs and their extension A).
 fn is_han(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
@@ -300,8 +347,9 @@ fn is_content(chars: &[char]) -> bool {
 /// The words of one unquoted term, as character ranges of `chars`: jieba's words without the
 /// function words, and lone characters joined to their neighbours. A word jieba's HMM made up
 /// (not in the dictionary) that no passage holds is re-read from the corpus; a dictionary word
-/// no passage holds stays, and is missing. A term jieba cuts into lone characters only is read
-/// from the corpus whole (`升为` is `升` and the function word `为` to jieba).
+/// no passage holds stays, and is missing; so does a Latin word no passage holds, unless it is
+/// Latin words run together (see [`split_latin`]). A term jieba cuts into lone characters only
+/// is read from the corpus whole (`升为` is `升` and the function word `为` to jieba).
 fn term_words(chars: &[char], dictionary: &Dictionary, corpus: &dyn Corpus) -> Vec<(usize, usize)> {
     let text: String = chars.iter().collect();
     let content: Vec<(usize, usize)> = dictionary
@@ -322,8 +370,16 @@ fn term_words(chars: &[char], dictionary: &Dictionary, corpus: &dyn Corpus) -> V
             // Only Chinese: a Latin word or a number is not glued from others.
             let made_up = word.iter().all(|&c| is_han(c))
                 && !dictionary.contains(&word.iter().collect::<String>());
+            let latin = word.len() >= 4 && word.iter().all(char::is_ascii_lowercase);
             if word.len() > 1 && made_up && !corpus.holds(word) {
                 split_by_corpus(chars, start, end, corpus)
+            } else if latin && !corpus.holds(word) {
+                let pieces = split_latin(chars, start, end, corpus);
+                if pieces.len() > 1 {
+                    pieces
+                } else {
+                    vec![(start, end)]
+                }
             } else {
                 vec![(start, end)]
             }
