@@ -1916,3 +1916,36 @@ fn pinyin_readings_by_common_readings_come_before_rare_ones() {
     // The 25 files of 几家 outnumber the one of 集解: only the reading puts 集解 first.
     assert_eq!(read, ["季节", "集解", "几家"]);
 }
+
+#[test]
+fn an_article_holding_a_rare_reading_of_pinyin_is_weighed_by_that_reading() {
+    let ws = Workspace::new();
+    // Twelve articles say 季节 twice; one says 集解 once, as long as they are.
+    for i in 0..12 {
+        ws.write(
+            &format!("season{i:02}.txt"),
+            &format!("第{i}篇\n\n今年的季节变化很大。\n\n换季节要添衣。\n"),
+        );
+    }
+    ws.write(
+        "notes.txt",
+        "读书笔记\n\n这本集解很有名。\n\n书店就在路口。\n",
+    );
+    let (code, results) = search_json(&ws, &["--limit", "50", "jijie"]);
+    assert_eq!(code, 0);
+    let read: Vec<&str> = results
+        .corrections
+        .iter()
+        .map(|c| c.read.as_str())
+        .collect();
+    assert_eq!(read, ["季节", "集解"]);
+    // Weighed by the word's weight (of both readings together), twice 季节 beat once 集解 and
+    // notes.txt came last; 集解 is held by one passage, 季节 by 24.
+    let first = &results.hits[0];
+    assert!(first.path.ends_with("notes.txt"), "{:?}", results.hits);
+    assert!(
+        results.hits[1..].iter().all(|h| h.path.contains("season")),
+        "季节's passages follow: {:?}",
+        results.hits
+    );
+}

@@ -152,6 +152,11 @@ pub(crate) struct WordSearch {
     excluded: Vec<Box<dyn Weight>>,
     /// How rare each word is (inverse document frequency).
     weights: Vec<Score>,
+    /// Per word of several forms (a synonym, the other readings of a typo or of pinyin): each
+    /// form's query and weight, the rarest first; empty for a word of one form.
+    forms: Vec<Vec<(Box<dyn Weight>, Score)>>,
+    /// Per word: the most it weighs in an article's BM25 (its rarest form's weight).
+    most_weights: Vec<Score>,
     /// Estimated passages holding each word.
     doc_freqs: Vec<u64>,
     /// Only passages this finds, when set (the articles in scope).
@@ -198,6 +203,8 @@ impl WordSearch {
             together: Vec::new(),
             excluded: Vec::new(),
             weights: Vec::new(),
+            forms: Vec::new(),
+            most_weights: Vec::new(),
             doc_freqs: Vec::new(),
             allowed: None,
             exact_total: false,
@@ -241,9 +248,26 @@ impl WordSearch {
             };
             let df = (df as f64).min(passages);
             search.doc_freqs.push(df as u64);
+            let idf = |df: f64| (1.0 + (passages - df + 0.5) / (df + 0.5)).ln() as Score;
+            let word_weight = idf(df);
+            search.weights.push(word_weight);
+            // An article holding a rare reading of a word (集解 of `jijie`) is weighed by that
+            // form, not by the commonest (季节): the word's weight is of all its forms together.
+            let mut forms = Vec::new();
+            if word.forms.len() > 1 {
+                for form in &word.forms {
+                    let df = grams::doc_freq_estimate(searcher, fields, form)
+                        .map_err(search_error)?
+                        .max(1) as f64;
+                    let query = weight(grams::contains(fields, form), unscored)?;
+                    forms.push((query, idf(df.min(passages)).max(word_weight)));
+                }
+                forms.sort_by(|a, b| b.1.total_cmp(&a.1));
+            }
             search
-                .weights
-                .push((1.0 + (passages - df + 0.5) / (df + 0.5)).ln() as Score);
+                .most_weights
+                .push(forms.first().map_or(word_weight, |&(_, w)| w));
+            search.forms.push(forms);
             if word.joined_to_next
                 && let Some(next) = words.get(i + 1)
             {
@@ -328,31 +352,13 @@ impl WordSearch {
         let mut inessential = 0;
         for &word in &by_weight {
             // A word adds less than its weight times K1 + 1 to an article's BM25.
-            if (below + self.weights[word]) * (K1 + 1.0) >= worst.article_bm25 {
+            if (below + self.most_weights[word]) * (K1 + 1.0) >= worst.article_bm25 {
                 break;
             }
-            below += self.weights[word];
+            below += self.most_weights[word];
             inessential += 1;
         }
         by_weight.split_off(inessential.min(by_weight.len().saturating_sub(1)))
-    }
-
-    /// The BM25 of the words over an article of `length` passages, `passages` those holding
-    /// some: a word's frequency is the number of its passages.
-    fn article_bm25(&self, passages: &BTreeMap<DocId, (u64, Score)>, length: DocId) -> Score {
-        let mut holding = vec![0u32; self.weights.len()];
-        for &(mask, _) in passages.values() {
-            for (word, count) in holding.iter_mut().enumerate() {
-                *count += (mask >> word & 1) as u32;
-            }
-        }
-        let norm = K1 * (1.0 - B + B * length as Score / self.average_article.max(1.0));
-        holding
-            .iter()
-            .zip(&self.weights)
-            .filter(|&(&count, _)| count > 0)
-            .map(|(&count, weight)| weight * count as Score * (K1 + 1.0) / (count as Score + norm))
-            .sum()
     }
 
     /// The weight of every word together.
@@ -420,6 +426,8 @@ struct SegmentSearch<'a> {
     as_written: Vec<DocId>,
     together: Vec<(usize, Lazy<'a>)>,
     excluded: Vec<Lazy<'a>>,
+    /// Per word of several forms: each form, the rarest first, with its weight.
+    forms: Vec<Vec<(Lazy<'a>, Score)>>,
     allowed: Option<Lazy<'a>>,
     columns: PassageColumns,
 }
@@ -462,6 +470,16 @@ impl<'a> SegmentSearch<'a> {
                 .excluded
                 .iter()
                 .map(|weight| Lazy::new(weight.as_ref()))
+                .collect(),
+            forms: search
+                .forms
+                .iter()
+                .map(|forms| {
+                    forms
+                        .iter()
+                        .map(|(weight, w)| (Lazy::new(weight.as_ref()), *w))
+                        .collect()
+                })
                 .collect(),
             allowed: search.allowed.as_ref().map(|w| Lazy::new(w.as_ref())),
             columns: PassageColumns::open(reader, ordinal, keys).map_err(search_error)?,
@@ -516,6 +534,42 @@ impl<'a> SegmentSearch<'a> {
     /// stored place is damaged.
     fn unit_of(&self, doc: DocId, max_doc: DocId) -> (DocId, DocId, bool) {
         self.columns.place(doc).span(doc, max_doc)
+    }
+
+    /// The BM25 of the words over an article of `length` passages, `passages` those holding
+    /// some: a word's frequency is the number of its passages, its weight that of the rarest
+    /// of its forms the article holds.
+    fn article_bm25(
+        &mut self,
+        passages: &BTreeMap<DocId, (u64, Score)>,
+        length: DocId,
+    ) -> Result<Score> {
+        let search = self.search;
+        let reader = self.reader;
+        let norm = K1 * (1.0 - B + B * length as Score / search.average_article.max(1.0));
+        let mut total = 0.0;
+        for (word, forms) in self.forms.iter_mut().enumerate() {
+            let holding: Vec<DocId> = passages
+                .iter()
+                .filter(|(_, (mask, _))| mask >> word & 1 == 1)
+                .map(|(&doc, _)| doc)
+                .collect();
+            if holding.is_empty() {
+                continue;
+            }
+            let mut weight = search.weights[word];
+            'forms: for (form, form_weight) in forms.iter_mut() {
+                for &doc in &holding {
+                    if form.contains(reader, doc)? {
+                        weight = *form_weight;
+                        break 'forms;
+                    }
+                }
+            }
+            let count = holding.len() as Score;
+            total += weight * count * (K1 + 1.0) / (count + norm);
+        }
+        Ok(total)
     }
 
     /// Ranks the passages of the article in documents `start..end` that hold some word.
@@ -573,7 +627,7 @@ impl<'a> SegmentSearch<'a> {
         let holds_all = held == state.all || written_from < counted_to;
         let search = self.search;
         let article_weight = search.weight_of(held);
-        let article_bm25 = search.article_bm25(&passages, end - start);
+        let article_bm25 = self.article_bm25(&passages, end - start)?;
         let reader = self.reader;
         // The passages that may be shown (in scope, not excluded) and what of the query each
         // holds, its article's title counting for every one.
