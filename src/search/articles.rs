@@ -81,7 +81,7 @@ pub(crate) struct WordKey {
     pub article_weight: Score,
     /// The weight of the words the passage and its title hold.
     pub coverage: Score,
-    /// The BM25 of the words over the whole article (see [`WordSearch::article_bm25`]), so that
+    /// The BM25 of the words over the whole article (see [`SegmentSearch::article_bm25`]), so that
     /// the article most about them comes first (tiers 2 to 5).
     pub article_bm25: Score,
     /// Pairs of words typed together that stand together in the passage.
