@@ -228,12 +228,13 @@ impl WordSearch {
             search
                 .on_boundaries
                 .push(weight(grams::any_of(bounded), unscored)?);
-            let estimate: u64 = word
+            let estimates: Vec<u64> = word
                 .forms
                 .iter()
                 .map(|form| grams::doc_freq_estimate(searcher, fields, form))
-                .sum::<tantivy::Result<u64>>()
+                .collect::<tantivy::Result<_>>()
                 .map_err(search_error)?;
+            let estimate: u64 = estimates.iter().sum();
             // The estimate is the rarest gram's count: far too high for a long word of common
             // grams (对外经济贸易大学). Counting costs about as much as the estimate, so words
             // estimated rare enough are counted.
@@ -255,10 +256,8 @@ impl WordSearch {
             // form, not by the commonest (季节): the word's weight is of all its forms together.
             let mut forms = Vec::new();
             if word.forms.len() > 1 {
-                for form in &word.forms {
-                    let df = grams::doc_freq_estimate(searcher, fields, form)
-                        .map_err(search_error)?
-                        .max(1) as f64;
+                for (form, &estimate) in word.forms.iter().zip(&estimates) {
+                    let df = estimate.max(1) as f64;
                     let query = weight(grams::contains(fields, form), unscored)?;
                     forms.push((query, idf(df.min(passages)).max(word_weight)));
                 }
@@ -549,24 +548,28 @@ impl<'a> SegmentSearch<'a> {
         let norm = K1 * (1.0 - B + B * length as Score / search.average_article.max(1.0));
         let mut total = 0.0;
         for (word, forms) in self.forms.iter_mut().enumerate() {
-            let holding: Vec<DocId> = passages
-                .iter()
-                .filter(|(_, (mask, _))| mask >> word & 1 == 1)
-                .map(|(&doc, _)| doc)
-                .collect();
-            if holding.is_empty() {
+            // Counted, and walked for its forms, without a list per word and article: this runs
+            // for every article examined.
+            let holding = || {
+                passages
+                    .iter()
+                    .filter(move |(_, (mask, _))| mask >> word & 1 == 1)
+                    .map(|(&doc, _)| doc)
+            };
+            let count = holding().count();
+            if count == 0 {
                 continue;
             }
             let mut weight = search.weights[word];
             'forms: for (form, form_weight) in forms.iter_mut() {
-                for &doc in &holding {
+                for doc in holding() {
                     if form.contains(reader, doc)? {
                         weight = *form_weight;
                         break 'forms;
                     }
                 }
             }
-            let count = holding.len() as Score;
+            let count = count as Score;
             total += weight * count * (K1 + 1.0) / (count + norm);
         }
         Ok(total)
