@@ -288,14 +288,18 @@ fn split_by_corpus(
 
 /// `chars[start..end]`, Latin letters no passage holds (`droptable`, `vimviimproved`: a title's
 /// Latin words typed run together), read as the fewest Latin words of two letters or more that
-/// stand as words in the corpus, `drop` and `table`; empty when no such words cover it all.
+/// stand as words in the corpus, `drop` and `table`; empty when no such words cover it all, or
+/// only short ones do, or it is longer than [`MAX_RESPLIT_CHARS`] (cut short, its last words
+/// would be lost or read as pieces: `sele` of select).
 fn split_latin(
     chars: &[char],
     start: usize,
     end: usize,
     corpus: &dyn Corpus,
 ) -> Vec<(usize, usize)> {
-    let end = end.min(start + MAX_RESPLIT_CHARS);
+    if end - start > MAX_RESPLIT_CHARS {
+        return Vec::new();
+    }
     // fewest[i]: the fewest words covering chars[start..i], and where the last one starts.
     let mut fewest: Vec<Option<(usize, usize)>> = vec![None; end - start + 1];
     fewest[0] = Some((0, start));
@@ -611,6 +615,21 @@ mod tests {
     }
 
     const IN_CORPUS: &Everything = &Everything;
+
+    #[test]
+    fn latin_words_run_together_split_whole_or_not_at_all() {
+        let corpus = Texts(&["drop table", "update table", "select rows"]);
+        let split = |typed: &str| -> Vec<String> {
+            let chars: Vec<char> = typed.chars().collect();
+            split_latin(&chars, 0, chars.len(), &corpus)
+                .into_iter()
+                .map(|(from, to)| chars[from..to].iter().collect())
+                .collect()
+        };
+        assert_eq!(split("droptableupdate"), ["drop", "table", "update"]);
+        // 30 letters: past the 24 read, select would be cut to `sele` and `rows` lost.
+        assert!(split("droptableupdatetableselectrows").is_empty());
+    }
 
     fn words(query: &str) -> (Vec<String>, bool) {
         let dictionary = Dictionary::new(&UserWords::default());
