@@ -473,7 +473,12 @@ fn ctrl_c_during_the_first_build_leaves_the_index_whole() {
     let mut first = String::new();
     std::io::BufRead::read_line(&mut out, &mut first).unwrap();
     assert!(first.contains("http://127.0.0.1:"), "{first}");
-    std::thread::sleep(Duration::from_millis(300));
+    // As soon as the build has made the index (a fixed wait let a fast build end first).
+    let index = ws.path("index");
+    let waiting = std::time::Instant::now();
+    while !index.join("meta.json").exists() && waiting.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
     // SAFETY: kill() is called with the pid of a child this test owns.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let started = std::time::Instant::now();
