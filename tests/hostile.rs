@@ -277,6 +277,7 @@ fn searches_during_a_rebuild_see_the_last_commit() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let whole = count(&ws, &["--no-sync", "郑州"]);
     assert_eq!(whole, (Some(0), "1500".to_string()));
+    let started = std::time::Instant::now();
     let mut rebuild = common::spawn(ws.dir.path(), &["index", "--rebuild"]);
     let mut during = 0;
     while rebuild.try_wait().unwrap().is_none() {
@@ -288,11 +289,14 @@ fn searches_during_a_rebuild_see_the_last_commit() {
     }
     assert!(during > 0, "no search ran during the rebuild");
     assert_eq!(rebuild.wait().unwrap().code(), Some(0));
-    // Killed mid-rebuild: the last commit is whole.
+    // Killed mid-rebuild, at a fifth, two fifths and seven tenths of the time one took (fixed
+    // delays let a release build finish first): the last commit is whole.
+    let took = started.elapsed();
     let mut killed = 0;
-    for delay in [200, 400, 700] {
+    for share in [0.2, 0.4, 0.7] {
+        let delay = took.mul_f64(share);
         let mut rebuild = common::spawn(ws.dir.path(), &["index", "--rebuild"]);
-        std::thread::sleep(Duration::from_millis(delay));
+        std::thread::sleep(delay);
         if rebuild.try_wait().unwrap().is_none() {
             killed += 1;
         }
@@ -301,7 +305,7 @@ fn searches_during_a_rebuild_see_the_last_commit() {
         assert_eq!(
             count(&ws, &["--no-sync", "郑州"]),
             whole,
-            "after kill at {delay} ms"
+            "after kill at {delay:?}"
         );
     }
     assert!(killed > 0, "no kill landed during a rebuild");
