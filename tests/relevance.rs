@@ -476,3 +476,87 @@ fn of_articles_holding_the_words_apart_the_one_most_about_them_comes_first() {
     let first = &found[0].0;
     assert_eq!(first.0, "short.txt", "{found:?}");
 }
+
+#[test]
+fn of_articles_holding_the_words_apart_the_one_saying_them_most_often_comes_first() {
+    // Two articles of as many passages hold 蓄电池 and 换电站 in different passages (tier 4).
+    // One names 蓄电池 once in each of two passages; the other says it four times in one. An
+    // article's BM25 that counts passages (what sou ranked by) favoured the first; one that
+    // counts what the passages say, as BM25 over words does, favours the second.
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    // Named to sort first, so that a tie would put it first too.
+    write(
+        &seeds,
+        "a_twice.txt",
+        "城市报告\n\n蓄电池回收在东区试点。\n\n蓄电池仓库在西区检查。\n\n郊区规划了一座换电站。\n",
+    );
+    write(
+        &seeds,
+        "b_often.txt",
+        "城市报告\n\n蓄电池、蓄电池、蓄电池：今年的蓄电池回收翻番。\n\n公园绿化按计划推进。\n\n北郊新建了一座换电站。\n",
+    );
+    let mut config = Config::new(&seeds, dir.path().join("index"));
+    config.threads = 1;
+    let sou = Engine::new(config);
+    sou.sync(&SyncOptions::default()).unwrap();
+    let found = tiered_hits(&sou, "蓄电池 换电站");
+    let tiers: BTreeSet<Tier> = found.iter().map(|(_, tier)| *tier).collect();
+    assert_eq!(
+        tiers,
+        BTreeSet::from([Tier::WordsInArticle]),
+        "both articles hold the words apart: {found:?}"
+    );
+    let files: BTreeSet<&str> = found
+        .iter()
+        .map(|((file, _, _), _)| file.as_str())
+        .collect();
+    assert_eq!(files.len(), 2, "both articles are found: {found:?}");
+    assert_eq!(found[0].0.0, "b_often.txt", "{found:?}");
+}
+
+#[test]
+fn of_articles_holding_some_of_the_words_one_holding_more_comes_before_a_short_one_saying_one() {
+    // No article holds all four words (tier 5). A short one says 换电站 three times; a long one
+    // holds three of the four, once each. An article's BM25 alone favours the short one (its
+    // length makes three mentions count for much; so did counting passages). Scaled by the
+    // share of the query each holds, the one holding three words comes first.
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    write(
+        &seeds,
+        "a_short.txt",
+        "简讯\n\n换电站排队。换电站排队。换电站排队。\n",
+    );
+    // Short articles about other things, so that the long one is long for this folder.
+    for i in 0..10 {
+        write(
+            &seeds,
+            &format!("o_{i}.txt"),
+            &format!("其他{i}\n\n今天天气晴朗。\n"),
+        );
+    }
+    let mut long = String::from("新能源专题\n\n");
+    for i in 0..40 {
+        long.push_str(&format!(
+            "第{i}段：公园绿化和道路养护按计划推进，市民满意。\n\n"
+        ));
+    }
+    long.push_str(
+        "城市的蓄电池回收体系逐步完善。\n\n第一座换电站投入使用。\n\n充电桩覆盖了各个小区。\n",
+    );
+    write(&seeds, "b_three.txt", &long);
+    let mut config = Config::new(&seeds, dir.path().join("index"));
+    config.threads = 1;
+    let sou = Engine::new(config);
+    sou.sync(&SyncOptions::default()).unwrap();
+    let found = tiered_hits(&sou, "蓄电池 换电站 充电桩 氢燃料");
+    let tiers: BTreeSet<Tier> = found.iter().map(|(_, tier)| *tier).collect();
+    assert_eq!(tiers, BTreeSet::from([Tier::SomeWords]), "{found:?}");
+    let files: BTreeSet<&str> = found
+        .iter()
+        .map(|((file, _, _), _)| file.as_str())
+        .collect();
+    assert_eq!(files.len(), 2, "both articles are found: {found:?}");
+    assert_eq!(found[0].0.0, "b_three.txt", "{found:?}");
+}

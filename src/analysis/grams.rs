@@ -29,10 +29,12 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 
-use tantivy::query::{BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    Bm25Weight, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, SchemaBuilder, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::{NgramTokenizer, Token, TokenStream, Tokenizer, TokenizerManager};
-use tantivy::{TantivyDocument, Term};
+use tantivy::{Score, TantivyDocument, Term};
 
 /// The parameters of the contract. Everything the index and the queries must agree on that is
 /// a value is here; [`version`] is derived from them (and `revision`, bumped by hand when the
@@ -439,6 +441,40 @@ pub fn contains(fields: &GramFields, chars: &[char]) -> Box<dyn Query> {
     let mut queries = vec![phrase_or_term(gram_terms(fields, query_grams(chars)))];
     queries.extend(across);
     any_of(queries)
+}
+
+/// The BM25 weight the phrase of [`contains`] scores a passage with, for reading back how often
+/// the passage says `chars` (see [`occurrences`]); `None` for one character, whose query is a
+/// range of grams.
+pub fn phrase_bm25(
+    searcher: &tantivy::Searcher,
+    fields: &GramFields,
+    chars: &[char],
+) -> tantivy::Result<Option<Bm25Weight>> {
+    if chars.len() < 2 {
+        return Ok(None);
+    }
+    let terms: Vec<Term> = gram_terms(fields, query_grams(chars))
+        .into_iter()
+        .map(|(_, term)| term)
+        .collect();
+    Bm25Weight::for_terms(searcher, &terms).map(Some)
+}
+
+/// How many times a passage of field norm `fieldnorm_id` says a string, from the `score`
+/// `weight` (its [`phrase_bm25`]) gave it: BM25's term-frequency factor solved for the
+/// frequency. At least 1 (the passage holds it); a score past the phrase's own (a match across
+/// a cut added to it) reads as a few.
+pub fn occurrences(weight: &Bm25Weight, fieldnorm_id: u8, score: Score) -> Score {
+    let most = weight.max_score();
+    let once = weight.score(fieldnorm_id, 1);
+    if most <= 0.0 || once <= 0.0 {
+        return 1.0;
+    }
+    // score = most · tf / (tf + norm), and once = most / (1 + norm).
+    let norm = most / once - 1.0;
+    let factor = (score / most).min(0.99);
+    (norm * factor / (1.0 - factor)).round().max(1.0)
 }
 
 /// `chars` cut after `k` characters by the end of a passage: the passage ends with the first

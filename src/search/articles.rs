@@ -10,7 +10,8 @@
 //! 5. some of the words.
 //!
 //! and within a tier by how much the article as a whole is about the words (its BM25: a word's
-//! frequency is the number of its passages, the length the article's passages; tiers 2 to 5),
+//! frequency is how often its passages say it, the length the article's grams; scaled by the
+//! share of the query's weight it holds, which is all of it but in tier 5; tiers 2 to 5),
 //! how rare the words the passage and its title hold are, how rare the words the article holds
 //! are, how many pairs of words typed together stand together, how many words stand on word
 //! boundaries, the passage's BM25, and then file and line. (A passage that holds the words
@@ -24,7 +25,9 @@
 
 use std::collections::BTreeMap;
 
-use tantivy::query::{EnableScoring, Query, Scorer, Weight};
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
+use tantivy::schema::Field;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
 use super::pool::Pools;
@@ -36,8 +39,8 @@ use crate::analysis::grams::{self, GramFields};
 /// Words whose passages are estimated at most this many are counted exactly, to weigh them.
 const COUNT_BELOW: u64 = 20_000;
 
-/// BM25's term-frequency saturation and length normalisation, for an article's BM25 (the
-/// passages holding a word are its frequency, the article's passages its length).
+/// BM25's term-frequency saturation and length normalisation, for an article's BM25 (how often
+/// its passages say a word is its frequency, the grams of its passages its length).
 const K1: Score = 1.2;
 const B: Score = 0.75;
 
@@ -159,12 +162,19 @@ pub(crate) struct WordSearch {
     most_weights: Vec<Score>,
     /// Estimated passages holding each word.
     doc_freqs: Vec<u64>,
+    /// Per word of one form: its phrase's BM25 weight, to read how often a passage says it
+    /// from the passage's score (see [`grams::occurrences`]); `None` counts each passage once.
+    said: Vec<Option<Bm25Weight>>,
+    /// The gram field, whose norms those scores were normalised by.
+    grams_field: Field,
     /// Only passages this finds, when set (the articles in scope).
     allowed: Option<Box<dyn Weight>>,
     /// Examine every article holding a word, so that the total is exact.
     pub exact_total: bool,
-    /// Passages an article has on average: an article's BM25 is normalised by its length.
+    /// Grams an article has on average: an article's BM25 is normalised by its length.
     pub average_article: f32,
+    /// Passages an article has on average, for words counted by passage.
+    pub average_passages: f32,
     /// A passage holds a word only where it stands on word boundaries.
     pub word_boundaries: bool,
 }
@@ -206,10 +216,13 @@ impl WordSearch {
             forms: Vec::new(),
             most_weights: Vec::new(),
             doc_freqs: Vec::new(),
+            said: Vec::new(),
+            grams_field: fields.grams,
             allowed: None,
             exact_total: false,
             word_boundaries: false,
             average_article: 1.0,
+            average_passages: 1.0,
         };
         let passages = searcher.num_docs().max(1) as f64;
         for (i, word) in words.iter().enumerate() {
@@ -267,6 +280,12 @@ impl WordSearch {
                 .most_weights
                 .push(forms.first().map_or(word_weight, |&(_, w)| w));
             search.forms.push(forms);
+            // A word of several forms is scored by the sum of its forms' phrases: how often it
+            // is said cannot be read back from that.
+            search.said.push(match word.forms.as_slice() {
+                [form] => grams::phrase_bm25(searcher, fields, form).map_err(search_error)?,
+                _ => None,
+            });
             if word.joined_to_next
                 && let Some(next) = words.get(i + 1)
             {
@@ -429,6 +448,10 @@ struct SegmentSearch<'a> {
     forms: Vec<Vec<(Lazy<'a>, Score)>>,
     allowed: Option<Lazy<'a>>,
     columns: PassageColumns,
+    /// The gram field's norms, to read how often a passage says a word.
+    norms: FieldNormReader,
+    /// Of the article being ranked: (passage, word, how often the passage says it).
+    said: Vec<(DocId, usize, Score)>,
 }
 
 impl<'a> SegmentSearch<'a> {
@@ -482,6 +505,10 @@ impl<'a> SegmentSearch<'a> {
                 .collect(),
             allowed: search.allowed.as_ref().map(|w| Lazy::new(w.as_ref())),
             columns: PassageColumns::open(reader, ordinal, keys).map_err(search_error)?,
+            norms: reader
+                .get_fieldnorms_reader(search.grams_field)
+                .map_err(search_error)?,
+            said: Vec::new(),
         })
     }
 
@@ -535,17 +562,21 @@ impl<'a> SegmentSearch<'a> {
         self.columns.place(doc).span(doc, max_doc)
     }
 
-    /// The BM25 of the words over an article of `length` passages, `passages` those holding
-    /// some: a word's frequency is the number of its passages, its weight that of the rarest
-    /// of its forms the article holds.
+    /// The BM25 of the words over an article of `length` grams and `units` passages,
+    /// `passages` those holding some: a word's frequency is how often its passages say it, over
+    /// the article's grams; for a word of several forms, whose occurrences cannot be read, the
+    /// passages holding it over the article's passages. Its weight is that of the rarest of its
+    /// forms the article holds.
     fn article_bm25(
         &mut self,
         passages: &BTreeMap<DocId, (u64, Score)>,
-        length: DocId,
+        length: Score,
+        units: DocId,
     ) -> Result<Score> {
         let search = self.search;
         let reader = self.reader;
-        let norm = K1 * (1.0 - B + B * length as Score / search.average_article.max(1.0));
+        let by_grams = K1 * (1.0 - B + B * length / search.average_article.max(1.0));
+        let by_passages = K1 * (1.0 - B + B * units as Score / search.average_passages.max(1.0));
         let mut total = 0.0;
         for (word, forms) in self.forms.iter_mut().enumerate() {
             // Counted, and walked for its forms, without a list per word and article: this runs
@@ -560,6 +591,22 @@ impl<'a> SegmentSearch<'a> {
             if count == 0 {
                 continue;
             }
+            let (said, norm) = if search.said[word].is_some() {
+                let said: Score = self
+                    .said
+                    .iter()
+                    .filter(|&&(doc, w, _)| {
+                        w == word
+                            && passages
+                                .get(&doc)
+                                .is_some_and(|(mask, _)| mask >> w & 1 == 1)
+                    })
+                    .map(|&(_, _, times)| times)
+                    .sum();
+                (said, by_grams)
+            } else {
+                (count as Score, by_passages)
+            };
             let mut weight = search.weights[word];
             'forms: for (form, form_weight) in forms.iter_mut() {
                 for doc in holding() {
@@ -569,8 +616,7 @@ impl<'a> SegmentSearch<'a> {
                     }
                 }
             }
-            let count = count as Score;
-            total += weight * count * (K1 + 1.0) / (count + norm);
+            total += weight * said * (K1 + 1.0) / (said + norm);
         }
         Ok(total)
     }
@@ -584,14 +630,21 @@ impl<'a> SegmentSearch<'a> {
         state: &mut State,
     ) -> Result<()> {
         let mut passages: BTreeMap<DocId, (u64, Score)> = BTreeMap::new();
+        self.said.clear();
         for (word, scorer) in self.contains.iter_mut().enumerate() {
             if scorer.doc() < start {
                 scorer.seek(start);
             }
             while scorer.doc() < end {
-                let entry = passages.entry(scorer.doc()).or_insert((0, 0.0));
+                let doc = scorer.doc();
+                let score = scorer.score();
+                let entry = passages.entry(doc).or_insert((0, 0.0));
                 entry.0 |= 1 << word;
-                entry.1 += scorer.score();
+                entry.1 += score;
+                if let Some(weight) = &self.search.said[word] {
+                    let times = grams::occurrences(weight, self.norms.fieldnorm_id(doc), score);
+                    self.said.push((doc, word, times));
+                }
                 scorer.advance();
             }
         }
@@ -630,7 +683,14 @@ impl<'a> SegmentSearch<'a> {
         let holds_all = held == state.all || written_from < counted_to;
         let search = self.search;
         let article_weight = search.weight_of(held);
-        let article_bm25 = self.article_bm25(&passages, end - start)?;
+        let tokens: Score = (start..end)
+            .map(|doc| self.norms.fieldnorm(doc) as Score)
+            .sum();
+        // Scaled by the share of the query's weight the article holds (1 in tiers 1 to 4): of
+        // articles holding some of the words, a short one saying one of them twice is not
+        // more about the query than a long one holding three of four.
+        let article_bm25 = self.article_bm25(&passages, tokens, end - start)? * article_weight
+            / search.total_weight().max(Score::MIN_POSITIVE);
         let reader = self.reader;
         // The passages that may be shown (in scope, not excluded) and what of the query each
         // holds, its article's title counting for every one.

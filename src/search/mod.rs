@@ -874,8 +874,13 @@ fn search_words(
         .doc_freq(&kind)
         .map_err(search_error)?
         .max(1);
+    let tokens =
+        tantivy::query::Bm25StatisticsProvider::total_num_tokens(context.searcher, fields.grams)
+            .map_err(search_error)?
+            .max(1);
+    search.average_article = tokens as f32 / articles as f32;
     let passages = context.searcher.num_docs().saturating_sub(articles).max(1);
-    search.average_article = passages as f32 / articles as f32;
+    search.average_passages = passages as f32 / articles as f32;
     search.word_boundaries = context.scope.word_boundaries;
     let found = search.run(context.searcher, pool_size, context.columns.keys.as_deref())?;
     let total_weight = search.total_weight();
