@@ -164,7 +164,7 @@ pub(crate) struct WordSearch {
     doc_freqs: Vec<u64>,
     /// Per word of one form: its phrase's BM25 weight, to read how often a passage says it
     /// from the passage's score (see [`grams::occurrences`]); `None` counts each passage once.
-    said: Vec<Option<Bm25Weight>>,
+    phrase_weights: Vec<Option<Bm25Weight>>,
     /// The gram field, whose norms those scores were normalised by.
     grams_field: Field,
     /// Only passages this finds, when set (the articles in scope).
@@ -216,7 +216,7 @@ impl WordSearch {
             forms: Vec::new(),
             most_weights: Vec::new(),
             doc_freqs: Vec::new(),
-            said: Vec::new(),
+            phrase_weights: Vec::new(),
             grams_field: fields.grams,
             allowed: None,
             exact_total: false,
@@ -282,7 +282,7 @@ impl WordSearch {
             search.forms.push(forms);
             // A word of several forms is scored by the sum of its forms' phrases: how often it
             // is said cannot be read back from that.
-            search.said.push(match word.forms.as_slice() {
+            search.phrase_weights.push(match word.forms.as_slice() {
                 [form] => grams::phrase_bm25(searcher, fields, form).map_err(search_error)?,
                 _ => None,
             });
@@ -562,21 +562,40 @@ impl<'a> SegmentSearch<'a> {
         self.columns.place(doc).span(doc, max_doc)
     }
 
-    /// The BM25 of the words over an article of `length` grams and `units` passages,
-    /// `passages` those holding some: a word's frequency is how often its passages say it, over
-    /// the article's grams; for a word of several forms, whose occurrences cannot be read, the
-    /// passages holding it over the article's passages. Its weight is that of the rarest of its
-    /// forms the article holds.
+    /// The BM25 of the words over the article in documents `start..end`, `passages` those
+    /// holding some: a word's frequency is how often its passages say it, over the article's
+    /// grams; for a word of several forms, whose occurrences cannot be read, the passages
+    /// holding it over the article's passages. Its weight is that of the rarest of its forms
+    /// the article holds.
     fn article_bm25(
         &mut self,
         passages: &BTreeMap<DocId, (u64, Score)>,
-        length: Score,
-        units: DocId,
+        start: DocId,
+        end: DocId,
     ) -> Result<Score> {
         let search = self.search;
         let reader = self.reader;
-        let by_grams = K1 * (1.0 - B + B * length / search.average_article.max(1.0));
-        let by_passages = K1 * (1.0 - B + B * units as Score / search.average_passages.max(1.0));
+        let length_norm =
+            |length: Score, average: f32| K1 * (1.0 - B + B * length / average.max(1.0));
+        let by_passages = length_norm((end - start) as Score, search.average_passages);
+        // How often each word is said, in the passages that hold it (still, with -w).
+        let mut said_by_word = [0.0; MAX_WORDS];
+        for &(doc, word, times) in &self.said {
+            if passages
+                .get(&doc)
+                .is_some_and(|(mask, _)| mask >> word & 1 == 1)
+            {
+                said_by_word[word] += times;
+            }
+        }
+        // The article's grams are a pass over its documents: read only when a word is counted
+        // by what its passages say.
+        let by_grams = (!self.said.is_empty()).then(|| {
+            let grams: Score = (start..end)
+                .map(|doc| self.norms.fieldnorm(doc) as Score)
+                .sum();
+            length_norm(grams, search.average_article)
+        });
         let mut total = 0.0;
         for (word, forms) in self.forms.iter_mut().enumerate() {
             // Counted, and walked for its forms, without a list per word and article: this runs
@@ -591,21 +610,9 @@ impl<'a> SegmentSearch<'a> {
             if count == 0 {
                 continue;
             }
-            let (said, norm) = if search.said[word].is_some() {
-                let said: Score = self
-                    .said
-                    .iter()
-                    .filter(|&&(doc, w, _)| {
-                        w == word
-                            && passages
-                                .get(&doc)
-                                .is_some_and(|(mask, _)| mask >> w & 1 == 1)
-                    })
-                    .map(|&(_, _, times)| times)
-                    .sum();
-                (said, by_grams)
-            } else {
-                (count as Score, by_passages)
+            let (said, norm) = match by_grams.filter(|_| search.phrase_weights[word].is_some()) {
+                Some(by_grams) => (said_by_word[word], by_grams),
+                None => (count as Score, by_passages),
             };
             let mut weight = search.weights[word];
             'forms: for (form, form_weight) in forms.iter_mut() {
@@ -641,7 +648,7 @@ impl<'a> SegmentSearch<'a> {
                 let entry = passages.entry(doc).or_insert((0, 0.0));
                 entry.0 |= 1 << word;
                 entry.1 += score;
-                if let Some(weight) = &self.search.said[word] {
+                if let Some(weight) = &self.search.phrase_weights[word] {
                     let times = grams::occurrences(weight, self.norms.fieldnorm_id(doc), score);
                     self.said.push((doc, word, times));
                 }
@@ -683,13 +690,10 @@ impl<'a> SegmentSearch<'a> {
         let holds_all = held == state.all || written_from < counted_to;
         let search = self.search;
         let article_weight = search.weight_of(held);
-        let tokens: Score = (start..end)
-            .map(|doc| self.norms.fieldnorm(doc) as Score)
-            .sum();
         // Scaled by the share of the query's weight the article holds (1 in tiers 1 to 4): of
         // articles holding some of the words, a short one saying one of them twice is not
         // more about the query than a long one holding three of four.
-        let article_bm25 = self.article_bm25(&passages, tokens, end - start)? * article_weight
+        let article_bm25 = self.article_bm25(&passages, start, end)? * article_weight
             / search.total_weight().max(Score::MIN_POSITIVE);
         let reader = self.reader;
         // The passages that may be shown (in scope, not excluded) and what of the query each
