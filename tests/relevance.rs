@@ -58,6 +58,15 @@ fn workspace() -> (tempfile::TempDir, Engine) {
     (dir, sou)
 }
 
+/// The engine over `dir/seeds`, indexed into `dir/index` by one thread.
+fn indexed(dir: &Path) -> Engine {
+    let mut config = Config::new(dir.join("seeds"), dir.join("index"));
+    config.threads = 1;
+    let sou = Engine::new(config);
+    sou.sync(&SyncOptions::default()).unwrap();
+    sou
+}
+
 fn write(seeds: &Path, name: &str, text: &str) {
     let path = seeds.join(name);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -462,10 +471,7 @@ fn of_articles_holding_the_words_apart_the_one_most_about_them_comes_first() {
     long.push_str("附记：郊区规划了一座换电站。\n");
     // Named to sort first, so that a tie would put it first too.
     write(&seeds, "a_long.txt", &long);
-    let mut config = Config::new(&seeds, dir.path().join("index"));
-    config.threads = 1;
-    let sou = Engine::new(config);
-    sou.sync(&SyncOptions::default()).unwrap();
+    let sou = indexed(dir.path());
     let found = tiered_hits(&sou, "蓄电池 换电站");
     let tiers: BTreeSet<Tier> = found.iter().map(|(_, tier)| *tier).collect();
     assert_eq!(
@@ -496,10 +502,7 @@ fn of_articles_holding_the_words_apart_the_one_saying_them_most_often_comes_firs
         "b_often.txt",
         "城市报告\n\n蓄电池、蓄电池、蓄电池：今年的蓄电池回收翻番。\n\n公园绿化按计划推进。\n\n北郊新建了一座换电站。\n",
     );
-    let mut config = Config::new(&seeds, dir.path().join("index"));
-    config.threads = 1;
-    let sou = Engine::new(config);
-    sou.sync(&SyncOptions::default()).unwrap();
+    let sou = indexed(dir.path());
     let found = tiered_hits(&sou, "蓄电池 换电站");
     let tiers: BTreeSet<Tier> = found.iter().map(|(_, tier)| *tier).collect();
     assert_eq!(
@@ -546,10 +549,7 @@ fn of_articles_holding_some_of_the_words_one_holding_more_comes_before_a_short_o
         "城市的蓄电池回收体系逐步完善。\n\n第一座换电站投入使用。\n\n充电桩覆盖了各个小区。\n",
     );
     write(&seeds, "b_three.txt", &long);
-    let mut config = Config::new(&seeds, dir.path().join("index"));
-    config.threads = 1;
-    let sou = Engine::new(config);
-    sou.sync(&SyncOptions::default()).unwrap();
+    let sou = indexed(dir.path());
     let found = tiered_hits(&sou, "蓄电池 换电站 充电桩 氢燃料");
     let tiers: BTreeSet<Tier> = found.iter().map(|(_, tier)| *tier).collect();
     assert_eq!(tiers, BTreeSet::from([Tier::SomeWords]), "{found:?}");
