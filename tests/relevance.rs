@@ -560,3 +560,48 @@ fn of_articles_holding_some_of_the_words_one_holding_more_comes_before_a_short_o
     assert_eq!(files.len(), 2, "both articles are found: {found:?}");
     assert_eq!(found[0].0.0, "b_three.txt", "{found:?}");
 }
+
+#[test]
+fn an_article_about_the_words_said_apart_comes_before_one_naming_them_together_in_passing() {
+    // A long report names 蓄电池 and 换电站 once, in one passage (tier 2); a short note is
+    // about them, in different passages (tier 4). Two common words meet in one passage of many
+    // articles by chance: ranking by tier before the article's BM25 put the report first.
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    let mut report = String::from("城市年度报告\n\n");
+    for i in 0..30 {
+        if i == 12 {
+            report.push_str("第十二段：旧厂区的蓄电池仓库旁边计划建一座换电站。\n\n");
+        } else {
+            report.push_str(&format!(
+                "第{i}段：公园绿化和道路养护按计划推进，市民满意。\n\n"
+            ));
+        }
+    }
+    // Named to sort first, so that a tie would put it first too.
+    write(&seeds, "a_report.txt", &report);
+    write(
+        &seeds,
+        "b_note.txt",
+        "换电站专题\n\n蓄电池回收翻番，蓄电池租赁普及，蓄电池标准统一。\n\n第二座换电站投入使用，换电站排队变短。\n",
+    );
+    let sou = indexed(dir.path());
+    let found = tiered_hits(&sou, "蓄电池 换电站");
+    let tier_of = |file: &str| {
+        found
+            .iter()
+            .find(|((f, _, _), _)| f == file)
+            .map(|(_, tier)| *tier)
+    };
+    assert_eq!(
+        tier_of("a_report.txt"),
+        Some(Tier::WordsOnBoundaries),
+        "{found:?}"
+    );
+    assert_eq!(
+        tier_of("b_note.txt"),
+        Some(Tier::WordsInArticle),
+        "{found:?}"
+    );
+    assert_eq!(found[0].0.0, "b_note.txt", "{found:?}");
+}

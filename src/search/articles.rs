@@ -9,13 +9,16 @@
 //! 4. every word stands in the article;
 //! 5. some of the words.
 //!
-//! and within a tier by how much the article as a whole is about the words (its BM25: a word's
-//! frequency is how often its passages say it, the length the article's grams; scaled by the
-//! share of the query's weight it holds, which is all of it but in tier 5; tiers 2 to 5),
-//! how rare the words the passage and its title hold are, how rare the words the article holds
-//! are, how many pairs of words typed together stand together, how many words stand on word
-//! boundaries, the passage's BM25, and then file and line. (A passage that holds the words
-//! together says more than an article that holds them here and there: the tiers say that first.)
+//! Tiers 1 and 5 stand apart; tiers 2 to 4 (every word in the article) rank as one band. Next
+//! comes how much the article as a whole is about the words (its BM25: a word's frequency is
+//! how often its passages say it, the length the article's grams; scaled by the share of the
+//! query's weight it holds, which is all of it but in tier 5; tiers 2 to 5), then the tier,
+//! then how rare the words the passage and its title hold are, how rare the words the article
+//! holds are, how many pairs of words typed together stand together, how many words stand on
+//! word boundaries, the passage's BM25, and then file and line. (Two common words meet in one
+//! passage of many articles by chance, 发放 and 老板; the article about them may say them in
+//! different passages. Between two articles as much about the words, the one saying them
+//! together still comes first.)
 //!
 //! An article is a run of consecutive documents in one segment (see
 //! [`crate::index::documents::UnitPlace`]), so every article that holds all the words is found
@@ -109,9 +112,17 @@ impl WordKey {
         } else {
             0.0
         };
+        // Tiers 2 to 4 (every word in the article) rank together by how much the article is
+        // about the words, then by tier: two common words meet in one passage of many
+        // articles by chance (发放 and 老板), and the article about them may say them apart.
+        let band = match self.tier {
+            Tier::WordsInPassage | Tier::WordsInArticle => Tier::WordsOnBoundaries,
+            tier => tier,
+        };
         (
-            self.tier,
+            band,
             ByScore(about),
+            self.tier,
             ByScore(self.coverage),
             ByScore(self.article_weight),
             Reverse(self.together),
