@@ -458,7 +458,7 @@ pub fn phrase_bm25(
         .into_iter()
         .map(|(_, term)| term)
         .collect();
-    Bm25Weight::for_terms(searcher, &terms).map(Some)
+    Bm25Weight::for_terms(&PassageStatistics { searcher, fields }, &terms).map(Some)
 }
 
 /// How many times a passage of field norm `fieldnorm_id` says a string, from the `score`
@@ -495,6 +495,73 @@ fn across_cut(fields: &GramFields, chars: &[char], k: usize) -> Box<dyn Query> {
     ]))
 }
 
+/// Whether `segment` holds passages: the file records' segments hold none. tantivy keeps the
+/// inverted index of a field a segment has, but builds an empty one anew each time a segment
+/// lacking the field is asked for it; a pinyin query asks for hundreds of terms, and that cost
+/// a tenth of its time. Segments never change, so what is known of one stays true.
+pub fn holds_passages(segment: &tantivy::SegmentReader, fields: &GramFields) -> bool {
+    use std::sync::{Mutex, OnceLock};
+    static KNOWN: OnceLock<Mutex<HashMap<(tantivy::index::SegmentId, Field), bool>>> =
+        OnceLock::new();
+    let known = KNOWN.get_or_init(Default::default);
+    let place = (segment.segment_id(), fields.grams);
+    if let Some(&holds) = known.lock().ok().as_ref().and_then(|k| k.get(&place)) {
+        return holds;
+    }
+    // An error is left to the search that reads the field, which reports it.
+    let holds = segment
+        .inverted_index(fields.grams)
+        .map_or(true, |inverted| inverted.terms().num_terms() > 0);
+    if let Ok(mut known) = known.lock() {
+        known.insert(place, holds);
+    }
+    holds
+}
+
+/// BM25's statistics as `searcher` gives them, read from the segments that hold passages only
+/// (the others add nothing to them, but asking them costs; see [`holds_passages`]).
+pub struct PassageStatistics<'a> {
+    /// The index as searched.
+    pub searcher: &'a tantivy::Searcher,
+    /// Its gram fields, by which a segment is known to hold passages.
+    pub fields: &'a GramFields,
+}
+
+impl tantivy::query::Bm25StatisticsProvider for PassageStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        let mut total = 0;
+        for (_, segment) in passage_segments(self.searcher, self.fields) {
+            total += segment.inverted_index(field)?.total_num_tokens();
+        }
+        Ok(total)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        tantivy::query::Bm25StatisticsProvider::total_num_docs(self.searcher)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        let mut total = 0;
+        for (_, segment) in passage_segments(self.searcher, self.fields) {
+            total += u64::from(segment.inverted_index(term.field())?.doc_freq(term)?);
+        }
+        Ok(total)
+    }
+}
+
+/// The segments of `searcher` that hold passages (see [`holds_passages`]), with their ordinals.
+pub fn passage_segments<'a>(
+    searcher: &'a tantivy::Searcher,
+    fields: &'a GramFields,
+) -> impl Iterator<Item = (tantivy::SegmentOrdinal, &'a tantivy::SegmentReader)> + 'a {
+    searcher
+        .segment_readers()
+        .iter()
+        .enumerate()
+        .filter(move |(_, segment)| holds_passages(segment, fields))
+        .map(|(ordinal, segment)| (ordinal as tantivy::SegmentOrdinal, segment))
+}
+
 /// How many passages hold `chars`, at most (each gram of it is held by at least the passages
 /// that hold it): the fewest passages holding one of its grams, or, for one character, the
 /// passages holding a gram that starts with it, counted once per gram.
@@ -510,7 +577,12 @@ pub fn doc_freq_estimate(
     }
     let mut fewest = u64::MAX;
     for (_, gram) in query_grams(chars) {
-        fewest = fewest.min(searcher.doc_freq(&Term::from_field_text(fields.grams, &gram))?);
+        let term = Term::from_field_text(fields.grams, &gram);
+        let mut doc_freq = 0;
+        for (_, segment) in passage_segments(searcher, fields) {
+            doc_freq += u64::from(segment.inverted_index(fields.grams)?.doc_freq(&term)?);
+        }
+        fewest = fewest.min(doc_freq);
     }
     Ok(if fewest == u64::MAX { 0 } else { fewest })
 }
@@ -544,7 +616,7 @@ fn grams_starting_with(
     let upper = (c as u32 + 1..=char::MAX as u32)
         .find_map(char::from_u32)
         .map(|next| next.to_string());
-    for segment in searcher.segment_readers() {
+    for (_, segment) in passage_segments(searcher, fields) {
         let inverted = segment.inverted_index(fields.grams)?;
         let mut range = inverted.terms().range().ge(lower.as_bytes());
         if let Some(upper) = &upper {
@@ -912,6 +984,67 @@ mod contract {
         let searcher = index.reader().unwrap().searcher();
         assert_eq!(searcher.segment_readers().len(), 1);
         (searcher, fields)
+    }
+
+    #[test]
+    fn segments_without_passages_are_passed_over_and_the_statistics_stay_whole() {
+        let mut builder = Schema::builder();
+        let fields = GramFields::add_to(&mut builder);
+        let size = builder.add_u64_field("size", tantivy::schema::FAST);
+        let index = Index::create_in_ram(builder.build());
+        register_tokenizers(index.tokenizers()).unwrap();
+        let mut writer = index
+            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+            .unwrap();
+        for passage in passages(&[0, 1, 7, 8]) {
+            let mut doc = TantivyDocument::new();
+            fields.add_passage(&mut doc, &analyzer().analyze(&passage.text, &passage.tail));
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        // Records of files only, as sou writes them apart from passages.
+        for bytes in [10u64, 20] {
+            let mut doc = TantivyDocument::new();
+            doc.add_u64(size, bytes);
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let holding: Vec<bool> = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| holds_passages(segment, &fields))
+            .collect();
+        assert_eq!(holding.len(), 2, "{holding:?}");
+        assert_eq!(holding.iter().filter(|&&h| h).count(), 1, "{holding:?}");
+        assert_eq!(passage_segments(&searcher, &fields).count(), 1);
+        let statistics = PassageStatistics {
+            searcher: &searcher,
+            fields: &fields,
+        };
+        use tantivy::query::Bm25StatisticsProvider as _;
+        for field in [fields.grams, fields.solo_words, fields.tail_key] {
+            assert_eq!(
+                statistics.total_num_tokens(field).unwrap(),
+                searcher.total_num_tokens(field).unwrap()
+            );
+        }
+        assert_eq!(
+            statistics.total_num_docs().unwrap(),
+            searcher.total_num_docs().unwrap()
+        );
+        for (_, gram) in query_grams(&stream_chars("安置房")) {
+            let term = Term::from_field_text(fields.grams, &gram);
+            assert!(searcher.doc_freq(&term).unwrap() > 0, "{gram}");
+            assert_eq!(
+                statistics.doc_freq(&term).unwrap(),
+                searcher.doc_freq(&term).unwrap()
+            );
+        }
+        assert_eq!(
+            doc_freq_estimate(&searcher, &fields, &stream_chars("安置房")).unwrap(),
+            1
+        );
     }
 
     fn found(searcher: &Searcher, query: &dyn Query) -> BTreeSet<u32> {

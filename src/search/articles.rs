@@ -30,7 +30,6 @@ use std::collections::BTreeMap;
 
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::query::{Bm25Weight, EnableScoring, Query, Scorer, Weight};
-use tantivy::schema::Field;
 use tantivy::{DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
 use super::pool::Pools;
@@ -176,8 +175,8 @@ pub(crate) struct WordSearch {
     /// Per word of one form: its phrase's BM25 weight, to read how often a passage says it
     /// from the passage's score (see [`grams::occurrences`]); `None` counts each passage once.
     phrase_weights: Vec<Option<Bm25Weight>>,
-    /// The gram field, whose norms those scores were normalised by.
-    grams_field: Field,
+    /// The gram fields: their norms normalised those scores.
+    fields: GramFields,
     /// Only passages this finds, when set (the articles in scope).
     allowed: Option<Box<dyn Weight>>,
     /// Examine every article holding a word, so that the total is exact.
@@ -214,7 +213,8 @@ impl WordSearch {
         as_written: Option<Box<dyn Query>>,
         excluded: &[Vec<char>],
     ) -> Result<WordSearch> {
-        let scored = EnableScoring::enabled_from_searcher(searcher);
+        let statistics = grams::PassageStatistics { searcher, fields };
+        let scored = EnableScoring::enabled_from_statistics_provider(&statistics, searcher);
         let unscored = EnableScoring::disabled_from_searcher(searcher);
         let weight = |query: Box<dyn Query>, scoring| query.weight(scoring).map_err(search_error);
         let mut search = WordSearch {
@@ -228,7 +228,7 @@ impl WordSearch {
             most_weights: Vec::new(),
             doc_freqs: Vec::new(),
             phrase_weights: Vec::new(),
-            grams_field: fields.grams,
+            fields: *fields,
             allowed: None,
             exact_total: false,
             word_boundaries: false,
@@ -264,7 +264,7 @@ impl WordSearch {
             // estimated rare enough are counted.
             let df = if estimate <= COUNT_BELOW {
                 let mut count = 0u64;
-                for reader in searcher.segment_readers() {
+                for (_, reader) in grams::passage_segments(searcher, fields) {
                     count += u64::from(search.contains[i].count(reader).map_err(search_error)?);
                 }
                 count
@@ -346,11 +346,10 @@ impl WordSearch {
             some_words_count: 0,
             skipped_some: false,
         };
-        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+        for (ordinal, segment) in grams::passage_segments(searcher, &self.fields) {
             // Each segment ranks its own articles by ordinal; keys are read for the best only.
             state.pools = Pools::new(pool_size);
-            let mut segment_search =
-                SegmentSearch::open(self, segment, ordinal as SegmentOrdinal, keys)?;
+            let mut segment_search = SegmentSearch::open(self, segment, ordinal, keys)?;
             segment_search.search(&mut state)?;
             let segment_pools = std::mem::replace(&mut state.pools, Pools::new(0));
             let with_keys = segment_search.columns.with_keys(segment_pools);
@@ -517,7 +516,7 @@ impl<'a> SegmentSearch<'a> {
             allowed: search.allowed.as_ref().map(|w| Lazy::new(w.as_ref())),
             columns: PassageColumns::open(reader, ordinal, keys).map_err(search_error)?,
             norms: reader
-                .get_fieldnorms_reader(search.grams_field)
+                .get_fieldnorms_reader(search.fields.grams)
                 .map_err(search_error)?,
             said: Vec::new(),
         })

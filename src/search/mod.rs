@@ -363,7 +363,7 @@ impl Context<'_> {
             return 0;
         };
         let mut count = 0;
-        for reader in self.searcher.segment_readers() {
+        for (_, reader) in grams::passage_segments(self.searcher, &self.index.fields.gram) {
             let Ok(mut scorer) = weight.scorer(reader, 1.0) else {
                 continue;
             };
@@ -821,11 +821,16 @@ fn search_literal(
         &on_boundaries,
         EnableScoring::disabled_from_searcher(context.searcher),
         context.columns.keys.clone(),
+        context.index.fields.gram,
     )
     .map_err(search_error)?;
+    let statistics = grams::PassageStatistics {
+        searcher: context.searcher,
+        fields: &context.index.fields.gram,
+    };
     let (pools, total) = context
         .searcher
-        .search(tantivy_query.as_ref(), &collector)
+        .search_with_statistics_provider(tantivy_query.as_ref(), &collector, &statistics)
         .and_then(|fruit| fruit)
         .map_err(search_error)?;
     let found = pools
@@ -874,8 +879,12 @@ fn search_words(
         .doc_freq(&kind)
         .map_err(search_error)?
         .max(1);
+    let statistics = grams::PassageStatistics {
+        searcher: context.searcher,
+        fields,
+    };
     let tokens =
-        tantivy::query::Bm25StatisticsProvider::total_num_tokens(context.searcher, fields.grams)
+        tantivy::query::Bm25StatisticsProvider::total_num_tokens(&statistics, fields.grams)
             .map_err(search_error)?
             .max(1);
     search.average_article = tokens as f32 / articles as f32;

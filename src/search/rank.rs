@@ -18,6 +18,7 @@ use tantivy::query::{EnableScoring, Query, Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Score, SegmentOrdinal, SegmentReader};
 
 use super::pool::{Candidate, Pools};
+use crate::analysis::grams::{self, GramFields};
 use crate::index::documents;
 
 /// The best hits of a query (see [`Pools`]), each with its share of the boundary bonus for every
@@ -30,6 +31,8 @@ pub(crate) struct Ranked {
     /// For each query group, the boundary queries of its literals (any one matching earns the
     /// group's share).
     groups: Vec<Vec<Box<dyn Weight>>>,
+    /// The gram fields, to pass over the segments that hold no passages.
+    fields: GramFields,
 }
 
 impl Ranked {
@@ -42,6 +45,7 @@ impl Ranked {
         boundary_groups: &[Vec<Box<dyn Query>>],
         scoring: EnableScoring<'_>,
         keys: Option<std::sync::Arc<KeyTables>>,
+        fields: GramFields,
     ) -> tantivy::Result<Ranked> {
         let groups = boundary_groups
             .iter()
@@ -57,6 +61,7 @@ impl Ranked {
             keys,
             bonus_per_group: bonus / groups.len().max(1) as Score,
             groups,
+            fields,
         })
     }
 }
@@ -114,6 +119,27 @@ impl Collector for Ranked {
 
     fn requires_scoring(&self) -> bool {
         true
+    }
+
+    /// As tantivy collects a segment, but a segment of file records is passed over without
+    /// asking it for the query's terms (see [`grams::holds_passages`]).
+    fn collect_segment(
+        &self,
+        weight: &dyn Weight,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<RankedHits> {
+        if !grams::holds_passages(reader, &self.fields) {
+            return Ok(Ok((Pools::new(self.pool_size), 0)));
+        }
+        let mut collector = self.for_segment(segment, reader)?;
+        let alive = reader.alive_bitset();
+        weight.for_each(reader, &mut |doc, score| {
+            if alive.is_none_or(|bits| bits.is_alive(doc)) {
+                collector.collect(doc, score);
+            }
+        })?;
+        Ok(collector.harvest())
     }
 
     fn merge_fruits(&self, fruits: Vec<RankedHits>) -> tantivy::Result<RankedHits> {
@@ -376,6 +402,11 @@ mod tests {
         crate::index::testing::sync(&seeds, &dir.path().join("index"), 2, &options).unwrap();
         let index = SouIndex::open(&dir.path().join("index")).unwrap();
         let searcher = index.reader().unwrap().searcher();
+        // Scored with the statistics of the segments holding passages: as tantivy's own.
+        let statistics = grams::PassageStatistics {
+            searcher: &searcher,
+            fields: &index.fields.gram,
+        };
 
         for raw in [
             "和服",
@@ -401,9 +432,13 @@ mod tests {
                     &on_boundaries,
                     EnableScoring::disabled_from_searcher(&searcher),
                     keys,
+                    index.fields.gram,
                 )
                 .unwrap();
-                let (pools, count) = searcher.search(&main, &collector).unwrap().unwrap();
+                let (pools, count) = searcher
+                    .search_with_statistics_provider(&main, &collector, &statistics)
+                    .unwrap()
+                    .unwrap();
                 let hits = pools.into_page();
                 assert_eq!(count, expected_count, "{raw}");
                 let mut best: Vec<Score> = expected.values().copied().collect();
