@@ -564,8 +564,10 @@ fn of_articles_holding_some_of_the_words_one_holding_more_comes_before_a_short_o
 #[test]
 fn an_article_about_the_words_said_apart_comes_before_one_naming_them_together_in_passing() {
     // A long report names 蓄电池 and 换电站 once, in one passage (tier 2); a short note is
-    // about them, in different passages (tier 4). Two common words meet in one passage of many
-    // articles by chance: ranking by tier before the article's BM25 put the report first.
+    // about them, in different passages (tier 4). While the words are rare, a passage holding
+    // both says more than chance: the report comes first. Once they are common (notes name
+    // each alone, so chance alone would put them together in some passage), the article about
+    // them comes first: ranking by tier before the article's BM25 kept the report first.
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("seeds");
     let mut report = String::from("城市年度报告\n\n");
@@ -587,6 +589,80 @@ fn an_article_about_the_words_said_apart_comes_before_one_naming_them_together_i
     );
     let sou = indexed(dir.path());
     let found = tiered_hits(&sou, "蓄电池 换电站");
+    let tier_of = |found: &[((String, u64, String), Tier)], file: &str| {
+        found
+            .iter()
+            .find(|((f, _, _), _)| f == file)
+            .map(|(_, tier)| *tier)
+    };
+    assert_eq!(
+        tier_of(&found, "a_report.txt"),
+        Some(Tier::WordsOnBoundaries),
+        "{found:?}"
+    );
+    assert_eq!(
+        tier_of(&found, "b_note.txt"),
+        Some(Tier::WordsInArticle),
+        "{found:?}"
+    );
+    assert_eq!(
+        found[0].0.0, "a_report.txt",
+        "rare words together: {found:?}"
+    );
+    for i in 0..12 {
+        write(
+            &seeds,
+            &format!("c_note{i}.txt"),
+            "短讯\n\n今天检查了蓄电池。\n",
+        );
+        write(
+            &seeds,
+            &format!("d_note{i}.txt"),
+            "短讯\n\n今天路过换电站。\n",
+        );
+    }
+    sou.sync(&SyncOptions::default()).unwrap();
+    let found = tiered_hits(&sou, "蓄电池 换电站");
+    assert_eq!(
+        tier_of(&found, "a_report.txt"),
+        Some(Tier::WordsOnBoundaries),
+        "{found:?}"
+    );
+    assert_eq!(
+        tier_of(&found, "b_note.txt"),
+        Some(Tier::WordsInArticle),
+        "{found:?}"
+    );
+    assert_eq!(found[0].0.0, "b_note.txt", "common words: {found:?}");
+}
+
+#[test]
+fn one_word_read_from_a_typo_ranks_where_it_stands_as_a_word_first() {
+    // 河服 stands in no file: it is read as 和服 (same pinyin). One article says 和服's
+    // characters often, inside 管理和服务 (tier 3); the other names 和服 once as a word (tier
+    // 2). The band of several words does not apply to one: the article of the word comes first.
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = dir.path().join("seeds");
+    write(
+        &seeds,
+        "a_inside.txt",
+        "物业通知\n\n加强管理和服务，管理和服务并重，管理和服务到位。\n",
+    );
+    write(
+        &seeds,
+        "b_word.txt",
+        "旅行日记\n\n我们在京都看到很多游客穿着和服的样子，街道安静，寺庙古老，秋天的枫叶正红。\n",
+    );
+    let sou = indexed(dir.path());
+    let outcome = sou.search("河服", &SearchOptions::default(), None).unwrap();
+    let read: Vec<&str> = outcome
+        .results
+        .corrections
+        .iter()
+        .map(|c| c.read.as_str())
+        .collect();
+    assert_eq!(read, ["和服"], "{:?}", outcome.results.corrections);
+    let found = tiered_hits(&sou, "河服");
     let tier_of = |file: &str| {
         found
             .iter()
@@ -594,14 +670,14 @@ fn an_article_about_the_words_said_apart_comes_before_one_naming_them_together_i
             .map(|(_, tier)| *tier)
     };
     assert_eq!(
-        tier_of("a_report.txt"),
-        Some(Tier::WordsOnBoundaries),
+        tier_of("a_inside.txt"),
+        Some(Tier::WordsInPassage),
         "{found:?}"
     );
     assert_eq!(
-        tier_of("b_note.txt"),
-        Some(Tier::WordsInArticle),
+        tier_of("b_word.txt"),
+        Some(Tier::WordsOnBoundaries),
         "{found:?}"
     );
-    assert_eq!(found[0].0.0, "b_note.txt", "{found:?}");
+    assert_eq!(found[0].0.0, "b_word.txt", "{found:?}");
 }

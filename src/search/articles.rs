@@ -9,7 +9,9 @@
 //! 4. every word stands in the article;
 //! 5. some of the words.
 //!
-//! Tiers 1 and 5 stand apart; tiers 2 to 4 (every word in the article) rank as one band. Next
+//! Tiers 1 and 5 stand apart; for a query of several words common enough that chance alone
+//! would put them together in some passage, tiers 2 to 4 (every word in the article) rank as
+//! one band. Next
 //! comes how much the article as a whole is about the words (its BM25: a word's frequency is
 //! how often its passages say it, the length the article's grams; scaled by the share of the
 //! query's weight it holds, which is all of it but in tier 5; tiers 2 to 5), then the tier,
@@ -17,8 +19,8 @@
 //! holds are, how many pairs of words typed together stand together, how many words stand on
 //! word boundaries, the passage's BM25, and then file and line. (Two common words meet in one
 //! passage of many articles by chance, 发放 and 老板; the article about them may say them in
-//! different passages. Between two articles as much about the words, the one saying them
-//! together still comes first.)
+//! different passages. Rare words together, 千岁 震感 中东部, are no chance. Between two
+//! articles as much about the words, the one saying them together still comes first.)
 //!
 //! An article is a run of consecutive documents in one segment (see
 //! [`crate::index::documents::UnitPlace`]), so every article that holds all the words is found
@@ -97,6 +99,8 @@ pub(crate) struct WordKey {
     pub bm25: Score,
     /// The words the passage and its title hold (bit i: word i).
     pub matched: u64,
+    /// Whether tiers 2 to 4 rank as one band (see [`WordSearch`]'s `banded`).
+    pub banded: bool,
 }
 
 impl WordKey {
@@ -111,11 +115,13 @@ impl WordKey {
         } else {
             0.0
         };
-        // Tiers 2 to 4 (every word in the article) rank together by how much the article is
-        // about the words, then by tier: two common words meet in one passage of many
-        // articles by chance (发放 and 老板), and the article about them may say them apart.
+        // Banded, tiers 2 to 4 (every word in the article) rank together by how much the
+        // article is about the words, then by tier: two common words meet in one passage of
+        // many articles by chance (发放 and 老板), and the article about them may say them
+        // apart. One word meets nothing: where it stands as a word (tier 2) says more than
+        // where its characters stand inside others (tier 3), above all for a typo's readings.
         let band = match self.tier {
-            Tier::WordsInPassage | Tier::WordsInArticle => Tier::WordsOnBoundaries,
+            Tier::WordsInPassage | Tier::WordsInArticle if self.banded => Tier::WordsOnBoundaries,
             tier => tier,
         };
         (
@@ -187,6 +193,9 @@ pub(crate) struct WordSearch {
     pub average_passages: f32,
     /// A passage holds a word only where it stands on word boundaries.
     pub word_boundaries: bool,
+    /// Whether tiers 2 to 4 rank as one band: the words are several, and common enough that
+    /// chance alone would put them together in some passage.
+    banded: bool,
 }
 
 /// What a word search found.
@@ -234,6 +243,7 @@ impl WordSearch {
             word_boundaries: false,
             average_article: 1.0,
             average_passages: 1.0,
+            banded: false,
         };
         let passages = searcher.num_docs().max(1) as f64;
         for (i, word) in words.iter().enumerate() {
@@ -306,6 +316,14 @@ impl WordSearch {
                     .push((i, weight(grams::contains(fields, &pair), unscored)?));
             }
         }
+        // Passages that would hold every word if words fell into passages independently: at
+        // least one, and a passage holding them together may be chance (发放 and 老板); far
+        // below, it is what was meant (千岁 震感 中东部).
+        let by_chance = search
+            .doc_freqs
+            .iter()
+            .fold(passages, |expected, &df| expected * df as f64 / passages);
+        search.banded = words.len() > 1 && by_chance >= 1.0;
         for chars in excluded {
             search
                 .excluded
@@ -757,6 +775,7 @@ impl<'a> SegmentSearch<'a> {
                 on_boundaries: mask.count_ones(),
                 bm25,
                 matched,
+                banded: search.banded,
             };
             if holds_all {
                 state.all_words_count += 1;
