@@ -150,6 +150,22 @@ const QUERIES: &[&str] = &[
     "2020",
 ];
 
+/// The queries read as several words, checked for the same hits, tiers and counts (within a
+/// tier the order may differ: see [`Order::WithinTiers`]): run together, spaced, in different
+/// passages of one article (tier 4), an exclusion, Latin beside Chinese, a question, a word no
+/// file holds beside one many do (tier 5 only, which finds nothing for a script), and `-w`.
+const WORD_QUERIES: &[&[&str]] = &[
+    &["高新区安置房"],
+    &["安置房 建设"],
+    &["郑州 和服"],
+    &["高新区 安置房 -回迁"],
+    &["iphone 发布会"],
+    &["团队 预算"],
+    &["安置房什么时候建成"],
+    &["安置房 鞍山钢铁"],
+    &["-w", "和服 记者"],
+];
+
 /// The hits of a search as (path inside the folder, line), the total, and the tiers.
 fn answer(out: &Output, folder_prefix: &str) -> (Vec<(String, u64)>, u64, Vec<String>) {
     assert!(
@@ -240,6 +256,70 @@ fn assert_same_answers(dir: &Path, server: &str, order: Order) -> Vec<(Vec<(Stri
     answers
 }
 
+/// Checks each word query's answer against the local index's: the same hits (by tier), the
+/// same tier at each rank, the same `-c`, `-l` and exit status; returns every tier seen.
+fn assert_same_word_answers(dir: &Path, server: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    for query in WORD_QUERIES {
+        let ask = |at: &[&str], extra: &[&str]| {
+            let mut args: Vec<&str> = at.to_vec();
+            args.extend_from_slice(extra);
+            args.extend_from_slice(query);
+            run(dir, &args)
+        };
+        let local_at: &[&str] = &["--seeds", "corpus"];
+        let cluster_at: &[&str] = &["--server", server];
+        let local = ask(local_at, &["--json", "-n", "20"]);
+        let cluster = ask(cluster_at, &["--json", "-n", "20"]);
+        let shown = format!("\nlocal: {}\ncluster: {}", stdout(&local), stdout(&cluster));
+        let (local_hits, _, local_tiers) = answer(&local, "corpus/");
+        let (cluster_hits, _, cluster_tiers) = answer(&cluster, "");
+        assert_eq!(cluster_tiers, local_tiers, "{query:?}: tiers differ{shown}");
+        // The same hits in each tier.
+        let by_tier = |hits: &[(String, u64)], tiers: &[String]| {
+            let mut hits: Vec<(String, String, u64)> = hits
+                .iter()
+                .zip(tiers)
+                .map(|((path, line), tier)| (tier.clone(), path.clone(), *line))
+                .collect();
+            hits.sort();
+            hits
+        };
+        assert_eq!(
+            by_tier(&cluster_hits, &cluster_tiers),
+            by_tier(&local_hits, &local_tiers),
+            "{query:?}: hits differ{shown}"
+        );
+        let words = |out: &Output| -> Value {
+            serde_json::from_str::<Value>(&stdout(out)).unwrap()["words"].clone()
+        };
+        assert_eq!(words(&cluster), words(&local), "{query:?}: words");
+        assert_eq!(
+            cluster.status.code(),
+            local.status.code(),
+            "{query:?}: exit status{shown}"
+        );
+        let local_c = ask(local_at, &["-c"]);
+        let cluster_c = ask(cluster_at, &["-c"]);
+        assert_eq!(stdout(&cluster_c), stdout(&local_c), "{query:?}: -c");
+        let local_l = ask(local_at, &["-l"]);
+        let cluster_l = ask(cluster_at, &["-l"]);
+        let files = |out: &Output, prefix: &str| -> BTreeSet<String> {
+            stdout(out)
+                .lines()
+                .map(|line| line.strip_prefix(prefix).unwrap_or(line).to_string())
+                .collect()
+        };
+        assert_eq!(
+            files(&cluster_l, ""),
+            files(&local_l, "corpus/"),
+            "{query:?}: -l"
+        );
+        seen.extend(cluster_tiers);
+    }
+    seen
+}
+
 #[test]
 fn a_two_node_cluster_answers_as_the_local_index_does() {
     let cluster = TwoNodes::start();
@@ -286,14 +366,18 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
             stderr(&out)
         );
     }
-    // A query read as several words is not searched on a cluster yet: said, not guessed.
-    let words = run(dir, &["--server", &server, "高新区安置房"]);
-    assert_eq!(words.status.code(), Some(2));
-    assert!(
-        stderr(&words).contains("reads as the words 高新区 安置房"),
-        "{}",
-        stderr(&words)
-    );
+    // Queries read as several words rank by the same tiers.
+    let tiers = assert_same_word_answers(dir, &server);
+    for tier in [
+        "\"words_in_article\"",
+        "\"some_words\"",
+        "\"words_on_boundaries\"",
+    ] {
+        assert!(
+            tiers.contains(tier),
+            "no word query reached {tier}: {tiers:?}"
+        );
+    }
 
     // Text output, as a reader sees it: the hit's file and line and its highlight.
     let text = run(dir, &["--server", &server, "--color", "never", "和服"]);
@@ -373,6 +457,7 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     let kept = cluster.stop_one();
     let after = assert_same_answers(dir, &format!("{kept}/fixture"), Order::WithinTiers);
     assert_eq!(after, before);
+    assert_same_word_answers(dir, &format!("{kept}/fixture"));
 }
 
 /// How many documents of `kind` the index at `server` holds, after a refresh (an index being

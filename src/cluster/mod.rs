@@ -20,6 +20,7 @@
 pub mod export;
 pub mod search;
 pub(crate) mod terms;
+mod words;
 
 use std::time::Duration;
 

@@ -11,6 +11,9 @@
 //! more than three of them, the passages of the best articles (found by `collapse` on the key),
 //! ranked by the same pools as a local search ([`crate::search`]), which also fold a text found
 //! in several files into one hit.
+//!
+//! A query read as several words, or as a word other than typed, is a word search
+//! ([`super::words`]): the cluster finds the passages, sou ranks them by the local tiers.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -20,6 +23,7 @@ use serde_json::{Value, json};
 
 use super::{Cluster, terms};
 use crate::analysis::dictionary::Dictionary;
+use crate::search::articles::MAX_WORDS;
 use crate::search::pool::{Candidate, PER_ARTICLE, Pools};
 use crate::search::rank::ByScore;
 use crate::search::{
@@ -29,7 +33,7 @@ use crate::search::{
 use crate::{Error, Result};
 
 /// Most hits a cluster returns to one request (its default `index.max_result_window`).
-const MOST_HITS: usize = 10_000;
+pub(super) const MOST_HITS: usize = 10_000;
 /// Passages asked for at once of the articles that may fill the page.
 const PASSAGES_PER_PAGE: usize = 64;
 /// Most pages of them: past it, the hits are the best found so far (a handful of articles
@@ -37,7 +41,7 @@ const PASSAGES_PER_PAGE: usize = 64;
 const MOST_PAGES: usize = 100;
 
 /// The searches sent to a cluster, one after the other.
-struct Asked<'a> {
+pub(super) struct Asked<'a> {
     cluster: &'a Cluster,
     search_type: &'static str,
     sent: Vec<Value>,
@@ -54,7 +58,15 @@ impl<'a> Asked<'a> {
         }
     }
 
-    fn search(&mut self, body: Value) -> Result<Value> {
+    /// How many documents `clause` matches (exactly).
+    pub(super) fn count(&mut self, clause: &Value) -> Result<u64> {
+        let answer = self
+            .cluster
+            .ok("POST", "/_count", Some(&json!({"query": clause})))?;
+        Ok(answer["count"].as_u64().unwrap_or(0))
+    }
+
+    pub(super) fn search(&mut self, body: Value) -> Result<Value> {
         let path = format!("/_search?search_type={}", self.search_type);
         let answer = self.cluster.ok("POST", &path, Some(&body))?;
         self.sent.push(body);
@@ -193,17 +205,27 @@ pub fn run(
     if let Some(err) = corpus.failure.borrow_mut().take() {
         return Err(err);
     }
-    if reading.words.len() != 1 || reading.split || !reading.corrections.is_empty() {
-        let words: Vec<&str> = reading.words.iter().map(|w| w.text.as_str()).collect();
+    // With several shards, BM25's statistics are gathered from all of them first, so that
+    // each shard scores as one index would.
+    let search_type = if shards > 1 {
+        "dfs_query_then_fetch"
+    } else {
+        "query_then_fetch"
+    };
+    let mut asked = Asked::new(cluster, search_type);
+    if reading.words.len() > MAX_WORDS {
         return Err(Error::Query(format!(
-            "{raw_query} reads as the words {}: a cluster is searched for one word or one quoted string so far (quote the query to find it as written)",
-            words.join(" ")
+            "too many words ({}; at most {MAX_WORDS})",
+            reading.words.len()
         )));
+    }
+    if reading.words.len() != 1 || reading.split || !reading.corrections.is_empty() {
+        return run_words(asked, raw_query, &query, &reading, options, started);
     }
     let (clause, as_written_counts) = literal_query(&query, &synonyms, options.word_boundaries);
     let limit = options.limit;
     let pool_size = limit.saturating_add(DUPLICATE_SLACK).min(MOST_HITS);
-    let source = ["key", "line", "title", "text", "tail", "text_hash"];
+    let source = SOURCE;
     let sort = json!([{"_score": "desc"}, {"key": "asc"}, {"line": "asc"}]);
     let best = json!({
         "size": pool_size,
@@ -213,14 +235,6 @@ pub fn run(
         "track_total_hits": true,
         "_source": source,
     });
-    // With several shards, BM25's statistics are gathered from all of them first, so that
-    // each shard scores as one index would.
-    let search_type = if shards > 1 {
-        "dfs_query_then_fetch"
-    } else {
-        "query_then_fetch"
-    };
-    let mut asked = Asked::new(cluster, search_type);
     let answer = asked.search(best)?;
     let total = answer
         .pointer("/hits/total/value")
@@ -311,23 +325,86 @@ pub fn run(
             also: Vec::new(),
         });
     }
-    let needles = search::needles_of(&reading, &query);
-    let mut anchors = vec![search::written_forms(&query)];
-    anchors.extend(reading.words.iter().map(|word| word.forms.clone()));
-    let mut hits = Vec::new();
-    let page: Vec<_> = pools.into_page().into_iter().take(limit).collect();
-    let mut found = found;
+    let page: Vec<Shown> = pools
+        .into_page()
+        .into_iter()
+        .take(limit)
+        .map(|candidate| {
+            let hit = &found[candidate.address.doc_id as usize];
+            let score = candidate.key.0;
+            let tier = if !as_written_counts || score >= AS_WRITTEN_BONUS {
+                Tier::AsWritten
+            } else {
+                Tier::WordsInPassage
+            };
+            Shown {
+                id: hit["_id"].clone(),
+                source: hit["_source"].get("text").map(|_| hit["_source"].clone()),
+                score,
+                tier,
+                matched: u64::MAX,
+                article: candidate.article,
+                line: candidate.line,
+                also: candidate.also,
+            }
+        })
+        .collect();
+    let total = total as usize;
+    let results = Results {
+        query: raw_query.to_string(),
+        words: reading.words.iter().map(|w| w.text.clone()).collect(),
+        split: reading.split,
+        corrections: reading.corrections.clone(),
+        all_words: true,
+        total,
+        total_all_words: total,
+        total_exact: true,
+        hits: Vec::new(),
+        took: started.elapsed(),
+    };
+    finish(asked, &query, &reading, options, page, results, started)
+}
+
+/// A hit of the page, before its text is read.
+struct Shown {
+    /// The cluster's document id.
+    id: Value,
+    /// Its stored fields, when they were fetched with it.
+    source: Option<Value>,
+    score: f32,
+    tier: Tier,
+    /// The words the passage and its title hold (bit i: word i).
+    matched: u64,
+    article: String,
+    line: u64,
+    /// Other files holding the same text.
+    also: Vec<String>,
+}
+
+/// The stored fields a hit is shown from.
+const SOURCE: [&str; 6] = ["key", "line", "title", "text", "tail", "text_hash"];
+
+/// Reads the text of the page's hits that came without it, and makes them the hits of
+/// `results`.
+fn finish(
+    mut asked: Asked<'_>,
+    query: &Query,
+    reading: &words::Reading,
+    options: &SearchOptions<'_>,
+    mut page: Vec<Shown>,
+    mut results: Results,
+    started: Instant,
+) -> Result<ClusterSearch> {
     let wanting: Vec<Value> = page
         .iter()
-        .map(|c| &found[c.address.doc_id as usize])
-        .filter(|hit| hit["_source"].get("text").is_none())
-        .map(|hit| hit["_id"].clone())
+        .filter(|shown| shown.source.is_none())
+        .map(|shown| shown.id.clone())
         .collect();
     if !wanting.is_empty() {
         let texts = asked.search(json!({
             "size": wanting.len(),
             "query": {"ids": {"values": wanting}},
-            "_source": source,
+            "_source": SOURCE,
         }))?;
         let by_id: HashMap<&str, &Value> = texts
             .pointer("/hits/hits")
@@ -336,15 +413,21 @@ pub fn run(
             .flatten()
             .filter_map(|hit| Some((hit["_id"].as_str()?, &hit["_source"])))
             .collect();
-        for hit in &mut found {
-            if let Some(source) = hit["_id"].as_str().and_then(|id| by_id.get(id)) {
-                hit["_source"] = (*source).clone();
+        for shown in &mut page {
+            if shown.source.is_none() {
+                shown.source = shown
+                    .id
+                    .as_str()
+                    .and_then(|id| by_id.get(id))
+                    .map(|source| (*source).clone());
             }
         }
     }
-    let (sent, took_ms) = (asked.sent, asked.took_ms);
-    for candidate in page {
-        let source = &found[candidate.address.doc_id as usize]["_source"];
+    let needles = search::needles_of(reading, query);
+    let mut anchors = vec![search::written_forms(query)];
+    anchors.extend(reading.words.iter().map(|word| word.forms.clone()));
+    for shown in page {
+        let source = shown.source.unwrap_or(Value::Null);
         let text = source["text"].as_str().unwrap_or("").to_string();
         let tail = source["tail"].as_str().unwrap_or("");
         let passage = highlight::Passage::new(&text, tail);
@@ -352,20 +435,20 @@ pub fn run(
         let anchor = search::anchor_in(&passage, &anchors, &highlights);
         let snippet =
             highlight::snippet_in_columns(&text, &highlights, anchor, options.snippet_columns);
-        let score = candidate.key.0;
-        let tier = if !as_written_counts || score >= AS_WRITTEN_BONUS {
-            Tier::AsWritten
-        } else {
-            Tier::WordsInPassage
-        };
-        hits.push(Hit {
-            rank: hits.len() + 1,
-            score,
-            tier,
-            matched: reading.words.iter().map(|w| w.text.clone()).collect(),
-            missing: Vec::new(),
-            path: std::path::PathBuf::from(&candidate.article),
-            also: candidate
+        let mut matched = Vec::new();
+        let mut missing = Vec::new();
+        for (i, word) in reading.words.iter().enumerate() {
+            let held = i >= 64 || shown.matched >> i & 1 == 1;
+            if held { &mut matched } else { &mut missing }.push(word.text.clone());
+        }
+        results.hits.push(Hit {
+            rank: results.hits.len() + 1,
+            score: shown.score,
+            tier: shown.tier,
+            matched,
+            missing,
+            path: std::path::PathBuf::from(&shown.article),
+            also: shown
                 .also
                 .iter()
                 .map(|key| search::Also {
@@ -374,7 +457,7 @@ pub fn run(
                     location: None,
                 })
                 .collect(),
-            line: candidate.line,
+            line: shown.line,
             location: None,
             title: source["title"].as_str().unwrap_or("").to_string(),
             text,
@@ -386,25 +469,61 @@ pub fn run(
             after: Vec::new(),
         });
     }
-    let total = total as usize;
+    results.took = started.elapsed();
     Ok(ClusterSearch {
-        results: Results {
-            query: raw_query.to_string(),
-            words: reading.words.iter().map(|w| w.text.clone()).collect(),
-            split: reading.split,
-            corrections: reading.corrections,
-            all_words: true,
-            total,
-            total_all_words: total,
-            total_exact: true,
-            hits,
-            took: started.elapsed(),
-        },
-        sent,
-        took_ms,
+        results,
+        sent: asked.sent,
+        took_ms: asked.took_ms,
     })
 }
 
+/// Searches the cluster for the words `reading` read `query` as (see [`super::words`]).
+fn run_words(
+    mut asked: Asked<'_>,
+    raw_query: &str,
+    query: &Query,
+    reading: &words::Reading,
+    options: &SearchOptions<'_>,
+    started: Instant,
+) -> Result<ClusterSearch> {
+    let limit = options.limit;
+    let pool_size = limit.saturating_add(DUPLICATE_SLACK);
+    let mut search =
+        super::words::WordSearch::new(&mut asked, query, &reading.words, options.word_boundaries)?;
+    let found = search.run(&mut asked, pool_size)?;
+    let (total, total_all_words, total_exact) =
+        (found.total, found.total_all_words, found.total_exact);
+    let (passages, page) = super::words::page_of(found, reading.words.len(), limit);
+    let page: Vec<Shown> = page
+        .into_iter()
+        .map(|(candidate, score)| {
+            let passage = &passages[candidate.address.doc_id as usize];
+            Shown {
+                id: json!(passage.id),
+                source: None,
+                score,
+                tier: candidate.key.tier,
+                matched: candidate.key.matched,
+                article: candidate.article,
+                line: candidate.line,
+                also: candidate.also,
+            }
+        })
+        .collect();
+    let results = Results {
+        query: raw_query.to_string(),
+        words: reading.words.iter().map(|w| w.text.clone()).collect(),
+        split: reading.split,
+        corrections: reading.corrections.clone(),
+        all_words: page.iter().all(|shown| shown.tier < Tier::SomeWords),
+        total,
+        total_all_words,
+        total_exact,
+        hits: Vec::new(),
+        took: started.elapsed(),
+    };
+    finish(asked, query, reading, options, page, results, started)
+}
 /// The query DSL of a one-word query (as [`crate::search`] builds it for tantivy): every group
 /// found (its BM25 scaled), no exclusion, the query as written and each group on word
 /// boundaries as constants; and whether the query as written is a tier of its own.

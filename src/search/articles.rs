@@ -45,8 +45,8 @@ const COUNT_BELOW: u64 = 20_000;
 
 /// BM25's term-frequency saturation and length normalisation, for an article's BM25 (how often
 /// its passages say a word is its frequency, the grams of its passages its length).
-const K1: Score = 1.2;
-const B: Score = 0.75;
+pub(crate) const K1: Score = 1.2;
+pub(crate) const B: Score = 0.75;
 
 /// Most words a query is read as: a passage's words are a bit mask.
 pub(crate) const MAX_WORDS: usize = 64;

@@ -923,7 +923,7 @@ fn as_written(fields: &grams::GramFields, query: &Query) -> Option<Box<dyn tanti
 /// A word-search hit's score, on the scale of a one-word query's: tiers 1 to 3 get the as-written
 /// and boundary bonuses, tier 4 is below 0, tier 5 below -1000; the share of the words held
 /// orders tiers 4 and 5.
-fn summary_score(key: &articles::WordKey, words: usize, total_weight: f32) -> f32 {
+pub(crate) fn summary_score(key: &articles::WordKey, words: usize, total_weight: f32) -> f32 {
     let bm25 = key.bm25 * BM25_SCALE;
     let share = |weight: f32| {
         if total_weight > 0.0 {

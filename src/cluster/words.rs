@@ -1,0 +1,876 @@
+//! Word search on a cluster: a query read as several words (or as a word other than typed) is
+//! ranked by the tiers of a local word search ([`crate::search::articles`]), with the cluster
+//! finding the passages and sou ranking them.
+//!
+//! Lucene cannot say that an article's passages together hold every word, so the articles are
+//! found as a local search finds them, from the rarest word: the keys of the files whose
+//! passages hold it (a `composite` aggregation), narrowed by each other word in turn. Every
+//! passage of those files that holds a word (or the query as written) is then fetched by its
+//! columns alone, and each clause it matches is named (`matched_queries`): which words it
+//! holds, which on word boundaries, which pairs typed together stand together, whether it holds
+//! the query as written or something excluded. From those, sou ranks each article's passages
+//! exactly as the local index does (the tier, the band of common words, the weights, the title
+//! counting for every passage, an article's hits the passages holding as much as its best one).
+//! Articles holding only some of the words (tier 5) are looked for only while the page has room:
+//! the best of them by the words their passages hold (a `collapse` on the key), ranked the same.
+//!
+//! What differs from a local index: a word's BM25 over an article counts the passages holding
+//! it (locally, for a word of one form, how often they say it), and BM25 within a passage is
+//! Lucene's (scaled otherwise, and over the cluster's statistics).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::{Value, json};
+
+use super::search::Asked;
+use super::terms;
+use crate::Result;
+use crate::search::articles::{B, K1, MAX_WORDS, Tier, WordKey};
+use crate::search::pool::{Candidate, Pools};
+use crate::search::words::Word;
+use crate::search::{Query, summary_score};
+
+/// Keys asked for at once, in a `terms` filter or an aggregation page.
+const KEYS_PER_REQUEST: usize = 10_000;
+/// Passages fetched per page.
+const PASSAGES_PER_PAGE: usize = 5_000;
+/// Most passages fetched for one query: past it, the hits are the best of those fetched and
+/// the total is a lower bound.
+const MOST_PASSAGES: usize = 200_000;
+/// Passages an article may have in one unit (as the local index cuts a long article into
+/// sections: [`crate::index::documents`]).
+const UNIT_PASSAGES: u64 = crate::index::documents::MAX_UNIT_PASSAGES as u64;
+
+/// A passage as the cluster found it: where it is and which named clauses it matched.
+#[derive(Debug, Clone)]
+pub(super) struct Passage {
+    pub id: String,
+    pub key: String,
+    pub line: u64,
+    unit: u64,
+    pub text_hash: u64,
+    /// BM25 of the words in the passage (Lucene's).
+    bm25: f32,
+    /// Words held (bit i: word i).
+    words: u64,
+    /// Words held on word boundaries.
+    bounded: u64,
+    /// Per word of several forms: the forms held (bit j: form j).
+    forms: Vec<u64>,
+    /// Pairs typed together that stand together (bit i: word i and the next).
+    together: u64,
+    /// Holds the query as written.
+    written: bool,
+    /// Holds something excluded.
+    excluded: bool,
+}
+
+/// What a word search on a cluster found.
+pub(super) struct WordHits {
+    /// The passages fetched; a candidate's address is its index here.
+    pub passages: Vec<Passage>,
+    /// The best hits.
+    pub pools: Pools<WordKey>,
+    /// Passages found (of articles holding every word, and of those holding some that were
+    /// examined).
+    pub total: usize,
+    /// Passages of articles holding every word.
+    pub total_all_words: usize,
+    /// Whether `total` counts every passage holding a word.
+    pub total_exact: bool,
+    /// The weight of every word together.
+    pub total_weight: f32,
+}
+
+/// A word search's clauses and statistics.
+pub(super) struct WordSearch<'a> {
+    words: &'a [Word],
+    /// Per word: any of its forms (scored).
+    contains: Vec<Value>,
+    /// Per word: any of its forms on word boundaries.
+    on_boundaries: Vec<Value>,
+    /// The query as written (each group one literal), with or without spaces between them.
+    as_written: Option<Value>,
+    excluded: Vec<Value>,
+    weights: Vec<f32>,
+    /// Per word of several forms: each form's clause and weight, the rarest first (its index
+    /// among the word's forms is its bit in [`Passage::forms`]).
+    form_weights: Vec<Vec<(usize, f32)>>,
+    average_passages: f32,
+    word_boundaries: bool,
+    banded: bool,
+    /// Passages of each file fetched (from its record).
+    lengths: HashMap<String, u64>,
+}
+
+impl<'a> WordSearch<'a> {
+    /// The clauses of `words` and their statistics, counted on the cluster.
+    pub fn new(
+        asked: &mut Asked<'_>,
+        query: &Query,
+        words: &'a [Word],
+        word_boundaries: bool,
+    ) -> Result<WordSearch<'a>> {
+        let any = |chars: &[Vec<char>], clause: fn(&[char]) -> Value| {
+            terms::any_of(chars.iter().map(|form| clause(form)).collect())
+        };
+        let documents = asked.count(&json!({"match_all": {}}))?.max(1) as f64;
+        let articles = asked.count(&json!({"term": {"kind": "article"}}))?.max(1);
+        let passages = asked.count(&json!({"term": {"kind": "passage"}}))?.max(1);
+        let idf = |df: f64| (1.0 + (documents - df + 0.5) / (df + 0.5)).ln() as f32;
+        let mut search = WordSearch {
+            words,
+            contains: Vec::new(),
+            on_boundaries: Vec::new(),
+            as_written: None,
+            excluded: Vec::new(),
+            weights: Vec::new(),
+            form_weights: Vec::new(),
+            average_passages: passages as f32 / articles as f32,
+            word_boundaries,
+            banded: false,
+            lengths: HashMap::new(),
+        };
+        let mut doc_freqs = Vec::new();
+        for word in words {
+            let contains = any(&word.forms, terms::contains);
+            let df = (asked.count(&contains)? as f64).min(documents);
+            doc_freqs.push(df);
+            let weight = idf(df);
+            let mut forms = Vec::new();
+            if word.forms.len() > 1 {
+                for (j, form) in word.forms.iter().enumerate() {
+                    let df = (asked.count(&terms::contains(form))?.max(1) as f64).min(documents);
+                    forms.push((j, idf(df).max(weight)));
+                }
+                forms.sort_by(|a, b| b.1.total_cmp(&a.1));
+            }
+            search.contains.push(contains);
+            search
+                .on_boundaries
+                .push(any(&word.forms, terms::on_boundaries));
+            search.weights.push(weight);
+            search.form_weights.push(forms);
+        }
+        // As locally: several words common enough that chance alone would put them together in
+        // some passage rank tiers 2 to 4 as one band.
+        let by_chance = doc_freqs
+            .iter()
+            .fold(documents, |expected, &df| expected * df / documents);
+        search.banded = words.len() > 1 && by_chance >= 1.0;
+        if query.groups.iter().all(|group| group.len() == 1) {
+            let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
+            let mut written = vec![terms::contains(&literals.concat())];
+            if literals.len() > 1 {
+                written.push(terms::contains(&literals.join(&' ')));
+            }
+            search.as_written = Some(terms::any_of(written));
+        }
+        search.excluded = query
+            .excluded
+            .iter()
+            .flat_map(|literal| literal.forms())
+            .map(|chars| terms::contains(&chars))
+            .collect();
+        Ok(search)
+    }
+
+    /// The weight of the words of `mask`.
+    fn weight_of(&self, mask: u64) -> f32 {
+        self.weights
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask >> i & 1 == 1)
+            .map(|(_, weight)| weight)
+            .sum()
+    }
+
+    fn total_weight(&self) -> f32 {
+        self.weights.iter().sum()
+    }
+
+    /// Every word's bit.
+    fn all(&self) -> u64 {
+        if self.words.len() >= MAX_WORDS {
+            u64::MAX
+        } else {
+            (1 << self.words.len()) - 1
+        }
+    }
+
+    /// What a passage must match to be fetched: a word (as a word, with `-w`), or the query as
+    /// written.
+    fn found_by(&self) -> Value {
+        let words = if self.word_boundaries {
+            &self.on_boundaries
+        } else {
+            &self.contains
+        };
+        let mut any: Vec<Value> = words.clone();
+        if let Some(written) = &self.as_written
+            && !self.word_boundaries
+        {
+            any.push(written.clone());
+        }
+        terms::any_of(any)
+    }
+
+    /// The query that fetches the passages of the files `keys` (all when `None`) with every
+    /// clause named.
+    fn fetch_query(&self, keys: Option<&[String]>) -> Value {
+        let named =
+            |name: String, clause: &Value| json!({"bool": {"filter": [clause], "_name": name}});
+        // Scored, each word's BM25 summed as locally.
+        let mut found: Vec<Value> = self
+            .contains
+            .iter()
+            .enumerate()
+            .map(|(i, clause)| {
+                json!({"bool": {"should": [clause], "minimum_should_match": 1, "_name": format!("w{i}")}})
+            })
+            .collect();
+        let mut should = Vec::new();
+        if let Some(written) = &self.as_written {
+            found.push(named("a".into(), written));
+        }
+        for (i, (word, bounded)) in self.words.iter().zip(&self.on_boundaries).enumerate() {
+            should.push(named(format!("b{i}"), bounded));
+            if word.forms.len() > 1 {
+                for (j, form) in word.forms.iter().enumerate() {
+                    should.push(named(format!("f{i}.{j}"), &terms::contains(form)));
+                }
+            }
+            if word.joined_to_next
+                && let Some(next) = self.words.get(i + 1)
+            {
+                let pair = [word.chars(), next.chars()].concat();
+                should.push(named(format!("t{i}"), &terms::contains(&pair)));
+            }
+        }
+        for (k, excluded) in self.excluded.iter().enumerate() {
+            should.push(named(format!("x{k}"), excluded));
+        }
+        let mut filter = vec![self.found_by()];
+        if let Some(keys) = keys {
+            filter.push(json!({"terms": {"key": keys}}));
+        }
+        json!({"bool": {
+            "must": [{"bool": {"should": found, "minimum_should_match": 1}}],
+            "filter": filter,
+            "should": should,
+        }})
+    }
+
+    /// Reads a fetched hit.
+    fn passage(&self, hit: &Value) -> Passage {
+        let field = |name: &str| hit.pointer(&format!("/fields/{name}/0"));
+        let mut passage = Passage {
+            id: hit["_id"].as_str().unwrap_or("").to_string(),
+            key: field("key")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            line: field("line").and_then(Value::as_u64).unwrap_or(0),
+            unit: field("unit").and_then(Value::as_u64).unwrap_or(0),
+            text_hash: field("text_hash")
+                .and_then(Value::as_str)
+                .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+                .unwrap_or(0),
+            bm25: hit["_score"].as_f64().unwrap_or(0.0) as f32,
+            words: 0,
+            bounded: 0,
+            forms: vec![0; self.words.len()],
+            together: 0,
+            written: false,
+            excluded: false,
+        };
+        let names = hit["matched_queries"].as_array().into_iter().flatten();
+        for name in names.filter_map(Value::as_str) {
+            let number = |rest: &str| rest.parse::<usize>().ok().filter(|&i| i < 64);
+            match name.split_at(1) {
+                ("a", _) => passage.written = true,
+                ("x", _) => passage.excluded = true,
+                ("w", i) => passage.words |= number(i).map_or(0, |i| 1 << i),
+                ("b", i) => passage.bounded |= number(i).map_or(0, |i| 1 << i),
+                ("t", i) => passage.together |= number(i).map_or(0, |i| 1 << i),
+                ("f", rest) => {
+                    if let Some((i, j)) = rest.split_once('.')
+                        && let (Some(i), Some(j)) = (number(i), number(j))
+                        && i < passage.forms.len()
+                    {
+                        passage.forms[i] |= 1 << j;
+                    }
+                }
+                _ => {}
+            }
+        }
+        passage
+    }
+
+    /// The keys of the files whose passages match `clause`, among `within` when given.
+    fn keys_holding(
+        &self,
+        asked: &mut Asked<'_>,
+        clause: &Value,
+        within: Option<&[String]>,
+    ) -> Result<Vec<String>> {
+        let chunks: Vec<Option<&[String]>> = match within {
+            Some(keys) => keys.chunks(KEYS_PER_REQUEST).map(Some).collect(),
+            None => vec![None],
+        };
+        let mut out = Vec::new();
+        for chunk in chunks {
+            let mut filter = vec![clause.clone()];
+            if let Some(keys) = chunk {
+                filter.push(json!({"terms": {"key": keys}}));
+            }
+            let mut after: Option<Value> = None;
+            loop {
+                let mut composite = json!({
+                    "size": KEYS_PER_REQUEST,
+                    "sources": [{"key": {"terms": {"field": "key"}}}],
+                });
+                if let Some(after) = after.take() {
+                    composite["after"] = after;
+                }
+                let answer = asked.search(json!({
+                    "size": 0,
+                    "track_total_hits": false,
+                    "query": {"bool": {"filter": filter}},
+                    "aggs": {"keys": {"composite": composite}},
+                }))?;
+                let buckets = answer
+                    .pointer("/aggregations/keys/buckets")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                out.extend(
+                    buckets
+                        .iter()
+                        .filter_map(|bucket| bucket.pointer("/key/key")?.as_str())
+                        .map(str::to_string),
+                );
+                match answer.pointer("/aggregations/keys/after_key") {
+                    Some(next) if buckets.len() == KEYS_PER_REQUEST => after = Some(next.clone()),
+                    _ => break,
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// The files whose passages hold every word (or one passage the query as written), found
+    /// from the rarest word.
+    fn files_holding_all(&self, asked: &mut Asked<'_>) -> Result<Vec<String>> {
+        let clauses = if self.word_boundaries {
+            &self.on_boundaries
+        } else {
+            &self.contains
+        };
+        let mut by_weight: Vec<usize> = (0..clauses.len()).collect();
+        by_weight.sort_by(|&a, &b| self.weights[b].total_cmp(&self.weights[a]).then(a.cmp(&b)));
+        let mut keys: Option<Vec<String>> = None;
+        for word in by_weight {
+            let held = self.keys_holding(asked, &clauses[word], keys.as_deref())?;
+            let empty = held.is_empty();
+            keys = Some(held);
+            if empty {
+                break;
+            }
+        }
+        let mut keys = keys.unwrap_or_default();
+        if let Some(written) = &self.as_written
+            && !self.word_boundaries
+        {
+            keys.extend(self.keys_holding(asked, written, None)?);
+            keys.sort();
+            keys.dedup();
+        }
+        Ok(keys)
+    }
+
+    /// Fetches the passages `query` finds, by their columns, in file and place order; whether
+    /// every one was fetched.
+    fn fetch(&self, asked: &mut Asked<'_>, query: Value, into: &mut Vec<Passage>) -> Result<bool> {
+        let body = json!({
+            "query": query,
+            "sort": [{"key": "asc"}, {"unit": "asc"}],
+            "track_scores": true,
+            "track_total_hits": false,
+            "_source": false,
+            "docvalue_fields": ["key", "line", "unit", "text_hash"],
+        });
+        let mut complete = true;
+        super::pages(
+            |body| asked.search(body),
+            body,
+            PASSAGES_PER_PAGE,
+            |_, hits| {
+                into.extend(hits.iter().map(|hit| self.passage(hit)));
+                if into.len() >= MOST_PASSAGES {
+                    complete = false;
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            },
+        )?;
+        Ok(complete)
+    }
+
+    /// Runs the search; `pool_size` hits are kept (see [`Pools`]).
+    pub fn run(&mut self, asked: &mut Asked<'_>, pool_size: usize) -> Result<WordHits> {
+        let mut passages = Vec::new();
+        let mut counts = Counts::default();
+        let mut pools: Pools<WordKey> = Pools::new(pool_size);
+        let mut complete = true;
+        let all_keys = self.files_holding_all(asked)?;
+        for keys in all_keys.chunks(KEYS_PER_REQUEST) {
+            self.read_lengths(asked, keys)?;
+            let from = passages.len();
+            complete &= self.fetch(asked, self.fetch_query(Some(keys)), &mut passages)?;
+            self.rank(&passages, from, &mut pools, &mut counts);
+            if !complete {
+                break;
+            }
+        }
+        // Articles holding some of the words, while one could still make the page.
+        let hopeful = WordKey {
+            tier: Tier::SomeWords,
+            article_weight: f32::MAX,
+            coverage: f32::MAX,
+            article_bm25: f32::MAX,
+            together: u32::MAX,
+            on_boundaries: u32::MAX,
+            bm25: f32::MAX,
+            matched: 0,
+            banded: self.banded,
+        };
+        let mut examined_all = true;
+        if complete && pools.admits(&hopeful) {
+            let held: HashSet<&str> = all_keys.iter().map(String::as_str).collect();
+            let some = self.best_files_holding_some(asked, pool_size, &held)?;
+            examined_all = some.1;
+            for keys in some.0.chunks(KEYS_PER_REQUEST) {
+                self.read_lengths(asked, keys)?;
+                let from = passages.len();
+                complete &= self.fetch(asked, self.fetch_query(Some(keys)), &mut passages)?;
+                self.rank(&passages, from, &mut pools, &mut counts);
+            }
+        } else if !all_keys.is_empty() {
+            // Not looked at: whether other files hold some of the words.
+            examined_all = false;
+        }
+        Ok(WordHits {
+            passages,
+            pools,
+            total: counts.all_words + counts.some_words,
+            total_all_words: counts.all_words,
+            total_exact: complete && examined_all,
+            total_weight: self.total_weight(),
+        })
+    }
+
+    /// Reads how many passages the files `keys` have, from their records.
+    fn read_lengths(&mut self, asked: &mut Asked<'_>, keys: &[String]) -> Result<()> {
+        let answer = asked.search(json!({
+            "size": keys.len(),
+            "query": {"bool": {"filter": [{"term": {"kind": "article"}}, {"terms": {"key": keys}}]}},
+            "track_total_hits": false,
+            "_source": false,
+            "docvalue_fields": ["key", "passages"],
+        }))?;
+        for hit in answer
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let field = |name: &str| hit.pointer(&format!("/fields/{name}/0"));
+            if let (Some(key), Some(passages)) = (
+                field("key").and_then(Value::as_str),
+                field("passages").and_then(Value::as_u64),
+            ) {
+                self.lengths.insert(key.to_string(), passages);
+            }
+        }
+        Ok(())
+    }
+
+    /// The files holding some but not all of the words whose passages hold the most of them
+    /// (by weight), at most `most` beyond those of `held`; whether they are every such file.
+    fn best_files_holding_some(
+        &self,
+        asked: &mut Asked<'_>,
+        most: usize,
+        held: &HashSet<&str>,
+    ) -> Result<(Vec<String>, bool)> {
+        let weighed: Vec<Value> = self
+            .contains
+            .iter()
+            .zip(&self.weights)
+            .map(|(clause, weight)| json!({"constant_score": {"filter": clause, "boost": weight.max(f32::MIN_POSITIVE)}}))
+            .collect();
+        let size = most
+            .saturating_add(held.len())
+            .min(super::search::MOST_HITS);
+        let answer = asked.search(json!({
+            "size": size,
+            "query": {"bool": {"filter": [self.found_by()], "should": weighed}},
+            "sort": [{"_score": "desc"}, {"key": "asc"}],
+            "_source": false,
+            "collapse": {"field": "key"},
+        }))?;
+        let hits = answer
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let every = hits.len() < size;
+        let keys = hits
+            .iter()
+            .filter_map(|hit| hit.pointer("/fields/key/0")?.as_str())
+            .filter(|key| !held.contains(key))
+            .take(most)
+            .map(str::to_string)
+            .collect();
+        Ok((keys, every))
+    }
+
+    /// Ranks the articles of `passages[from..]` (sorted by file and place), offering their hits
+    /// to `pools`.
+    fn rank(
+        &self,
+        passages: &[Passage],
+        from: usize,
+        pools: &mut Pools<WordKey>,
+        counts: &mut Counts,
+    ) {
+        let mut start = from;
+        while start < passages.len() {
+            fn unit(p: &Passage) -> (&str, u64) {
+                (p.key.as_str(), p.unit / UNIT_PASSAGES)
+            }
+            let this = unit(&passages[start]);
+            let end = start
+                + passages[start..]
+                    .iter()
+                    .position(|p| unit(p) != this)
+                    .unwrap_or(passages.len() - start);
+            self.article(passages, start..end, pools, counts);
+            start = end;
+        }
+    }
+
+    /// Ranks the passages `range` of one article (or section of a long one), as
+    /// [`crate::search::articles`] does.
+    fn article(
+        &self,
+        passages: &[Passage],
+        range: std::ops::Range<usize>,
+        pools: &mut Pools<WordKey>,
+        counts: &mut Counts,
+    ) {
+        let all = self.all();
+        let section = passages[range.start].unit / UNIT_PASSAGES;
+        // What each passage holds (as words only, with -w); kept when it holds a word or, but
+        // with -w, the query as written.
+        let held_by: BTreeMap<usize, u64> = range
+            .clone()
+            .filter_map(|i| {
+                let p = &passages[i];
+                let mask = if self.word_boundaries {
+                    p.words & p.bounded
+                } else {
+                    p.words
+                };
+                (mask != 0 || (p.written && !self.word_boundaries)).then_some((i, mask))
+            })
+            .collect();
+        if held_by.is_empty() {
+            return;
+        }
+        // The article's first passage is its title (not for a later section of a long one).
+        let title = held_by
+            .iter()
+            .find(|&(&i, _)| section == 0 && passages[i].unit == 0)
+            .map_or(0, |(_, &mask)| mask);
+        let held = held_by.values().fold(0, |acc, &mask| acc | mask);
+        let holds_all =
+            held == all || (!self.word_boundaries && held_by.keys().any(|&i| passages[i].written));
+        let article_weight = self.weight_of(held);
+        let length = self.section_length(passages, &range, section);
+        let article_bm25 = self.article_bm25(passages, &held_by, length) * article_weight
+            / self.total_weight().max(f32::MIN_POSITIVE);
+        let shown: Vec<(usize, u64, u64)> = held_by
+            .iter()
+            .filter(|&(&i, _)| !passages[i].excluded)
+            .map(|(&i, &mask)| {
+                let matched = if passages[i].written {
+                    all
+                } else {
+                    mask | title
+                };
+                (i, mask, matched)
+            })
+            .collect();
+        let best = shown
+            .iter()
+            .map(|&(_, _, matched)| self.weight_of(matched))
+            .fold(f32::MIN, f32::max);
+        for (i, mask, matched) in shown {
+            if self.weight_of(matched) < best {
+                continue;
+            }
+            let p = &passages[i];
+            let on_boundaries = if self.word_boundaries {
+                mask.count_ones()
+            } else {
+                (mask & p.bounded).count_ones()
+            };
+            let tier = if p.written {
+                Tier::AsWritten
+            } else if mask == all {
+                if on_boundaries == mask.count_ones() {
+                    Tier::WordsOnBoundaries
+                } else {
+                    Tier::WordsInPassage
+                }
+            } else if holds_all {
+                Tier::WordsInArticle
+            } else {
+                Tier::SomeWords
+            };
+            let pairs = (0..self.words.len())
+                .filter(|&w| mask >> w & 0b11 == 0b11 && p.together >> w & 1 == 1)
+                .count() as u32;
+            if holds_all {
+                counts.all_words += 1;
+            } else {
+                counts.some_words += 1;
+            }
+            let key = WordKey {
+                tier,
+                article_weight,
+                coverage: self.weight_of(matched),
+                article_bm25,
+                together: pairs,
+                on_boundaries,
+                bm25: p.bm25,
+                matched,
+                banded: self.banded,
+            };
+            pools.offer(Candidate {
+                key,
+                article: p.key.clone(),
+                line: p.line,
+                address: tantivy::DocAddress::new(0, i as u32),
+                text: p.text_hash,
+                also: Vec::new(),
+            });
+        }
+    }
+
+    /// How many passages the article (or section) has: its last passage fetched is a lower
+    /// bound, and a section is full but for the last.
+    fn section_length(
+        &self,
+        passages: &[Passage],
+        range: &std::ops::Range<usize>,
+        section: u64,
+    ) -> f32 {
+        let last = passages[range.end - 1].unit;
+        let known = last - section * UNIT_PASSAGES + 1;
+        self.lengths
+            .get(&passages[range.start].key)
+            .map_or(known, |&total| {
+                total
+                    .saturating_sub(section * UNIT_PASSAGES)
+                    .min(UNIT_PASSAGES)
+                    .max(known)
+            }) as f32
+    }
+
+    /// The BM25 of the words over an article of `length` passages, those of `held_by` holding
+    /// some: a word's frequency is the passages holding it, its weight that of the rarest of its
+    /// forms the article holds.
+    fn article_bm25(
+        &self,
+        passages: &[Passage],
+        held_by: &BTreeMap<usize, u64>,
+        length: f32,
+    ) -> f32 {
+        let norm = K1 * (1.0 - B + B * length / self.average_passages.max(1.0));
+        let mut total = 0.0;
+        for word in 0..self.words.len() {
+            let holding: Vec<usize> = held_by
+                .iter()
+                .filter(|&(_, &mask)| mask >> word & 1 == 1)
+                .map(|(&i, _)| i)
+                .collect();
+            if holding.is_empty() {
+                continue;
+            }
+            let count = holding.len() as f32;
+            let weight = self.form_weights[word]
+                .iter()
+                .find(|&&(form, _)| {
+                    form < 64
+                        && holding
+                            .iter()
+                            .any(|&i| passages[i].forms[word] >> form & 1 == 1)
+                })
+                .map_or(self.weights[word], |&(_, weight)| weight);
+            total += weight * count * (K1 + 1.0) / (count + norm);
+        }
+        total
+    }
+}
+
+/// Passages counted as a word search goes.
+#[derive(Default)]
+struct Counts {
+    all_words: usize,
+    some_words: usize,
+}
+
+/// The hits of a word search's page, with the score a local search gives them.
+pub(super) fn page_of(
+    hits: WordHits,
+    words: usize,
+    limit: usize,
+) -> (Vec<Passage>, Vec<(Candidate<WordKey>, f32)>) {
+    let total_weight = hits.total_weight;
+    let page = hits
+        .pools
+        .into_page()
+        .into_iter()
+        .take(limit)
+        .map(|candidate| {
+            let score = summary_score(&candidate.key, words, total_weight);
+            (candidate, score)
+        })
+        .collect();
+    (hits.passages, page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(text: &str) -> Word {
+        Word {
+            text: text.to_string(),
+            forms: vec![text.chars().collect()],
+            term: 0,
+            joined_to_next: false,
+        }
+    }
+
+    /// A search of `words` with the given weights, as [`WordSearch::new`] would count them.
+    fn search<'a>(words: &'a [Word], weights: &[f32]) -> WordSearch<'a> {
+        WordSearch {
+            words,
+            contains: vec![json!({}); words.len()],
+            on_boundaries: vec![json!({}); words.len()],
+            as_written: None,
+            excluded: Vec::new(),
+            weights: weights.to_vec(),
+            form_weights: vec![Vec::new(); words.len()],
+            average_passages: 4.0,
+            word_boundaries: false,
+            banded: false,
+            lengths: HashMap::new(),
+        }
+    }
+
+    /// A passage of `key` at `unit` holding the words of `words` (those of `bounded` on word
+    /// boundaries).
+    fn passage(key: &str, unit: u64, words: u64, bounded: u64) -> Passage {
+        Passage {
+            id: format!("{key}#{unit}"),
+            key: key.to_string(),
+            line: 1 + 2 * unit,
+            unit,
+            // Each passage its own text.
+            text_hash: unit + 1000 * u64::from(key.as_bytes()[0]),
+            bm25: 1.0,
+            words,
+            bounded,
+            forms: vec![0; 2],
+            together: 0,
+            written: false,
+            excluded: false,
+        }
+    }
+
+    fn ranked(search: &WordSearch<'_>, passages: &[Passage]) -> (Vec<(String, u64, Tier)>, Counts) {
+        let mut pools = Pools::new(20);
+        let mut counts = Counts::default();
+        search.rank(passages, 0, &mut pools, &mut counts);
+        let page = pools
+            .into_page()
+            .into_iter()
+            .map(|c| (c.article, c.line, c.key.tier))
+            .collect();
+        (page, counts)
+    }
+
+    #[test]
+    fn an_article_ranks_by_its_tiers_and_shows_the_passages_holding_the_most() {
+        let words = [word("高新区"), word("安置房")];
+        let search = search(&words, &[2.0, 3.0]);
+        let passages = [
+            // a.txt: both words on boundaries in one passage; another holds one word only.
+            passage("a.txt", 0, 0b00, 0b00),
+            passage("a.txt", 1, 0b11, 0b11),
+            passage("a.txt", 2, 0b10, 0b10),
+            // b.txt: the words in two passages (tier 4); 安置房 weighs more, so only the
+            // passage holding it is shown.
+            passage("b.txt", 1, 0b01, 0b01),
+            passage("b.txt", 2, 0b10, 0b00),
+            // c.txt: the title holds 安置房, counting for its passage holding 高新区 (which
+            // would weigh less than the title without it).
+            passage("c.txt", 0, 0b10, 0b10),
+            passage("c.txt", 3, 0b01, 0b01),
+            // d.txt: one word only (tier 5).
+            passage("d.txt", 1, 0b10, 0b10),
+        ];
+        let (page, counts) = ranked(&search, &passages);
+        let tiers: Vec<(&str, u64, Tier)> =
+            page.iter().map(|(a, l, t)| (a.as_str(), *l, *t)).collect();
+        assert_eq!(tiers[0], ("a.txt", 3, Tier::WordsOnBoundaries));
+        assert!(tiers.contains(&("b.txt", 5, Tier::WordsInArticle)));
+        assert!(!tiers.iter().any(|&(a, l, _)| a == "b.txt" && l == 3));
+        // The title's word counts for c.txt's passage, which then holds more than the title.
+        assert!(tiers.contains(&("c.txt", 7, Tier::WordsInArticle)));
+        assert!(!tiers.iter().any(|&(a, l, _)| a == "c.txt" && l == 1));
+        assert_eq!(tiers.last().map(|t| t.2), Some(Tier::SomeWords));
+        // a.txt's passage holding one word is not a hit: its best holds both.
+        assert!(!tiers.iter().any(|&(a, l, _)| a == "a.txt" && l == 5));
+        assert_eq!((counts.all_words, counts.some_words), (3, 1));
+        assert_eq!(page.len(), 4);
+    }
+
+    #[test]
+    fn matched_clauses_are_read_back_by_name() {
+        let words = [word("高新区"), word("安置房")];
+        let search = search(&words, &[1.0, 1.0]);
+        let hit = json!({
+            "_id": "x", "_score": 2.5,
+            "fields": {"key": ["a.txt"], "line": [7], "unit": [3], "text_hash": ["00ff"]},
+            "matched_queries": ["w1", "b1", "t0", "a", "x0", "f1.2"],
+        });
+        let p = search.passage(&hit);
+        assert_eq!(
+            (p.key.as_str(), p.line, p.unit, p.text_hash),
+            ("a.txt", 7, 3, 255)
+        );
+        assert_eq!((p.words, p.bounded, p.together), (0b10, 0b10, 0b01));
+        assert!(p.written && p.excluded);
+        assert_eq!(p.forms, vec![0, 0b100]);
+        assert_eq!(p.bm25, 2.5);
+    }
+}
