@@ -58,14 +58,6 @@ impl<'a> Asked<'a> {
         }
     }
 
-    /// How many documents `clause` matches (exactly).
-    pub(super) fn count(&mut self, clause: &Value) -> Result<u64> {
-        let answer = self
-            .cluster
-            .ok("POST", "/_count", Some(&json!({"query": clause})))?;
-        Ok(answer["count"].as_u64().unwrap_or(0))
-    }
-
     pub(super) fn search(&mut self, body: Value) -> Result<Value> {
         let path = format!("/_search?search_type={}", self.search_type);
         let answer = self.cluster.ok("POST", &path, Some(&body))?;

@@ -114,9 +114,51 @@ impl<'a> WordSearch<'a> {
         let any = |chars: &[Vec<char>], clause: fn(&[char]) -> Value| {
             terms::any_of(chars.iter().map(|form| clause(form)).collect())
         };
-        let documents = asked.count(&json!({"match_all": {}}))?.max(1) as f64;
-        let articles = asked.count(&json!({"term": {"kind": "article"}}))?.max(1);
-        let passages = asked.count(&json!({"term": {"kind": "passage"}}))?.max(1);
+        // Every count in one request: the documents (BM25's), the records and passages, each
+        // word and each form of a word of several.
+        let mut aggs = serde_json::Map::new();
+        aggs.insert(
+            "articles".into(),
+            json!({"filter": {"term": {"kind": "article"}}}),
+        );
+        aggs.insert(
+            "passages".into(),
+            json!({"filter": {"term": {"kind": "passage"}}}),
+        );
+        let contains: Vec<Value> = words
+            .iter()
+            .map(|word| any(&word.forms, terms::contains))
+            .collect();
+        for (i, (word, clause)) in words.iter().zip(&contains).enumerate() {
+            aggs.insert(format!("w{i}"), json!({"filter": clause}));
+            if word.forms.len() > 1 {
+                for (j, form) in word.forms.iter().enumerate() {
+                    aggs.insert(
+                        format!("f{i}.{j}"),
+                        json!({"filter": terms::contains(form)}),
+                    );
+                }
+            }
+        }
+        let answer = asked.search(json!({
+            "size": 0,
+            "track_total_hits": true,
+            "query": {"match_all": {}},
+            "aggs": aggs,
+        }))?;
+        let counted = |name: &str| {
+            answer
+                .pointer(&format!("/aggregations/{name}/doc_count"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        };
+        let documents = answer
+            .pointer("/hits/total/value")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+            .max(1) as f64;
+        let articles = counted("articles").max(1);
+        let passages = counted("passages").max(1);
         let idf = |df: f64| (1.0 + (documents - df + 0.5) / (df + 0.5)).ln() as f32;
         let mut search = WordSearch {
             words,
@@ -132,15 +174,14 @@ impl<'a> WordSearch<'a> {
             lengths: HashMap::new(),
         };
         let mut doc_freqs = Vec::new();
-        for word in words {
-            let contains = any(&word.forms, terms::contains);
-            let df = (asked.count(&contains)? as f64).min(documents);
+        for (i, (word, contains)) in words.iter().zip(contains).enumerate() {
+            let df = (counted(&format!("w{i}")) as f64).min(documents);
             doc_freqs.push(df);
             let weight = idf(df);
             let mut forms = Vec::new();
             if word.forms.len() > 1 {
-                for (j, form) in word.forms.iter().enumerate() {
-                    let df = (asked.count(&terms::contains(form))?.max(1) as f64).min(documents);
+                for j in 0..word.forms.len() {
+                    let df = (counted(&format!("f{i}.{j}")).max(1) as f64).min(documents);
                     forms.push((j, idf(df).max(weight)));
                 }
                 forms.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -307,87 +348,74 @@ impl<'a> WordSearch<'a> {
         passage
     }
 
-    /// The keys of the files whose passages match `clause`, among `within` when given.
-    fn keys_holding(
-        &self,
-        asked: &mut Asked<'_>,
-        clause: &Value,
-        within: Option<&[String]>,
-    ) -> Result<Vec<String>> {
-        let chunks: Vec<Option<&[String]>> = match within {
-            Some(keys) => keys.chunks(KEYS_PER_REQUEST).map(Some).collect(),
-            None => vec![None],
-        };
-        let mut out = Vec::new();
-        for chunk in chunks {
-            let mut filter = vec![clause.clone()];
-            if let Some(keys) = chunk {
-                filter.push(json!({"terms": {"key": keys}}));
-            }
-            let mut after: Option<Value> = None;
-            loop {
-                let mut composite = json!({
-                    "size": KEYS_PER_REQUEST,
-                    "sources": [{"key": {"terms": {"field": "key"}}}],
-                });
-                if let Some(after) = after.take() {
-                    composite["after"] = after;
-                }
-                let answer = asked.search(json!({
-                    "size": 0,
-                    "track_total_hits": false,
-                    "query": {"bool": {"filter": filter}},
-                    "aggs": {"keys": {"composite": composite}},
-                }))?;
-                let buckets = answer
-                    .pointer("/aggregations/keys/buckets")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                out.extend(
-                    buckets
-                        .iter()
-                        .filter_map(|bucket| bucket.pointer("/key/key")?.as_str())
-                        .map(str::to_string),
-                );
-                match answer.pointer("/aggregations/keys/after_key") {
-                    Some(next) if buckets.len() == KEYS_PER_REQUEST => after = Some(next.clone()),
-                    _ => break,
-                }
-            }
-        }
-        out.sort();
-        out.dedup();
-        Ok(out)
-    }
-
-    /// The files whose passages hold every word (or one passage the query as written), found
-    /// from the rarest word.
+    /// The files whose passages hold every word (or one passage the query as written): the
+    /// files holding the rarest word (or the query as written), one `composite` bucket each,
+    /// with a count of their passages holding each other word.
     fn files_holding_all(&self, asked: &mut Asked<'_>) -> Result<Vec<String>> {
         let clauses = if self.word_boundaries {
             &self.on_boundaries
         } else {
             &self.contains
         };
-        let mut by_weight: Vec<usize> = (0..clauses.len()).collect();
-        by_weight.sort_by(|&a, &b| self.weights[b].total_cmp(&self.weights[a]).then(a.cmp(&b)));
-        let mut keys: Option<Vec<String>> = None;
-        for word in by_weight {
-            let held = self.keys_holding(asked, &clauses[word], keys.as_deref())?;
-            let empty = held.is_empty();
-            keys = Some(held);
-            if empty {
-                break;
+        let Some(rarest) = (0..clauses.len())
+            .max_by(|&a, &b| self.weights[a].total_cmp(&self.weights[b]).then(b.cmp(&a)))
+        else {
+            return Ok(Vec::new());
+        };
+        let written = self.as_written.as_ref().filter(|_| !self.word_boundaries);
+        let mut subs = serde_json::Map::new();
+        for (i, clause) in clauses.iter().enumerate().filter(|&(i, _)| i != rarest) {
+            subs.insert(format!("w{i}"), json!({"filter": clause}));
+        }
+        let mut found = vec![clauses[rarest].clone()];
+        if let Some(written) = written {
+            subs.insert("a".into(), json!({"filter": written}));
+            subs.insert(format!("w{rarest}"), json!({"filter": clauses[rarest]}));
+            found.push(written.clone());
+        }
+        let counted = |bucket: &Value, name: &str| {
+            bucket
+                .pointer(&format!("/{name}/doc_count"))
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+        };
+        let mut keys = Vec::new();
+        let mut after: Option<Value> = None;
+        loop {
+            let mut composite = json!({
+                "size": KEYS_PER_REQUEST,
+                "sources": [{"key": {"terms": {"field": "key"}}}],
+            });
+            if let Some(after) = after.take() {
+                composite["after"] = after;
+            }
+            let answer = asked.search(json!({
+                "size": 0,
+                "track_total_hits": false,
+                "query": {"bool": {"filter": [terms::any_of(found.clone())]}},
+                "aggs": {"keys": {"composite": composite, "aggs": subs}},
+            }))?;
+            let buckets = answer
+                .pointer("/aggregations/keys/buckets")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for bucket in &buckets {
+                let every_word = (0..clauses.len()).all(|i| counted(bucket, &format!("w{i}")) > 0);
+                let as_written = written.is_some() && counted(bucket, "a") > 0;
+                if let Some(key) = bucket.pointer("/key/key").and_then(Value::as_str)
+                    && (every_word || as_written)
+                {
+                    keys.push(key.to_string());
+                }
+            }
+            match answer.pointer("/aggregations/keys/after_key") {
+                Some(next) if buckets.len() == KEYS_PER_REQUEST => after = Some(next.clone()),
+                _ => break,
             }
         }
-        let mut keys = keys.unwrap_or_default();
-        if let Some(written) = &self.as_written
-            && !self.word_boundaries
-        {
-            keys.extend(self.keys_holding(asked, written, None)?);
-            keys.sort();
-            keys.dedup();
-        }
+        keys.sort();
+        keys.dedup();
         Ok(keys)
     }
 
