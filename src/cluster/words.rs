@@ -295,11 +295,18 @@ impl<'a> WordSearch<'a> {
         if let Some(keys) = keys {
             filter.push(json!({"terms": {"key": keys}}));
         }
-        json!({"bool": {
+        let passages = json!({"bool": {
             "must": [{"bool": {"should": found, "minimum_should_match": 1}}],
             "filter": filter,
             "should": should,
-        }})
+        }});
+        let Some(keys) = keys else {
+            return passages;
+        };
+        // The files' records with them (after each file's passages): how many passages each has.
+        let records =
+            json!({"bool": {"filter": [{"term": {"kind": "article"}}, {"terms": {"key": keys}}]}});
+        json!({"bool": {"should": [passages, records], "minimum_should_match": 1}})
     }
 
     /// Reads a fetched hit.
@@ -419,24 +426,39 @@ impl<'a> WordSearch<'a> {
         Ok(keys)
     }
 
-    /// Fetches the passages `query` finds, by their columns, in file and place order; whether
-    /// every one was fetched.
-    fn fetch(&self, asked: &mut Asked<'_>, query: Value, into: &mut Vec<Passage>) -> Result<bool> {
+    /// Fetches the passages `query` finds, by their columns, in file and place order, and
+    /// the passage counts of the records it finds; whether every one was fetched.
+    fn fetch(
+        &mut self,
+        asked: &mut Asked<'_>,
+        query: Value,
+        into: &mut Vec<Passage>,
+    ) -> Result<bool> {
         let body = json!({
             "query": query,
             "sort": [{"key": "asc"}, {"unit": "asc"}],
             "track_scores": true,
             "track_total_hits": false,
             "_source": false,
-            "docvalue_fields": ["key", "line", "unit", "text_hash"],
+            "docvalue_fields": ["key", "line", "unit", "text_hash", "passages"],
         });
         let mut complete = true;
+        let mut lengths = Vec::new();
+        let search = &*self;
         super::pages(
             |body| asked.search(body),
             body,
             PASSAGES_PER_PAGE,
             |_, hits| {
-                into.extend(hits.iter().map(|hit| self.passage(hit)));
+                for hit in hits {
+                    let field = |name: &str| hit.pointer(&format!("/fields/{name}/0"));
+                    match (field("key").and_then(Value::as_str), field("passages")) {
+                        (Some(key), Some(passages)) => {
+                            lengths.push((key.to_string(), passages.as_u64().unwrap_or(0)));
+                        }
+                        _ => into.push(search.passage(hit)),
+                    }
+                }
                 if into.len() >= MOST_PASSAGES {
                     complete = false;
                     std::ops::ControlFlow::Break(())
@@ -445,6 +467,7 @@ impl<'a> WordSearch<'a> {
                 }
             },
         )?;
+        self.lengths.extend(lengths);
         Ok(complete)
     }
 
@@ -456,9 +479,9 @@ impl<'a> WordSearch<'a> {
         let mut complete = true;
         let all_keys = self.files_holding_all(asked)?;
         for keys in all_keys.chunks(KEYS_PER_REQUEST) {
-            self.read_lengths(asked, keys)?;
             let from = passages.len();
-            complete &= self.fetch(asked, self.fetch_query(Some(keys)), &mut passages)?;
+            let query = self.fetch_query(Some(keys));
+            complete &= self.fetch(asked, query, &mut passages)?;
             self.rank(&passages, from, &mut pools, &mut counts);
             if !complete {
                 break;
@@ -482,9 +505,9 @@ impl<'a> WordSearch<'a> {
             let some = self.best_files_holding_some(asked, pool_size, &held)?;
             examined_all = some.1;
             for keys in some.0.chunks(KEYS_PER_REQUEST) {
-                self.read_lengths(asked, keys)?;
                 let from = passages.len();
-                complete &= self.fetch(asked, self.fetch_query(Some(keys)), &mut passages)?;
+                let query = self.fetch_query(Some(keys));
+                complete &= self.fetch(asked, query, &mut passages)?;
                 self.rank(&passages, from, &mut pools, &mut counts);
             }
         } else if !all_keys.is_empty() {
@@ -499,32 +522,6 @@ impl<'a> WordSearch<'a> {
             total_exact: complete && examined_all,
             total_weight: self.total_weight(),
         })
-    }
-
-    /// Reads how many passages the files `keys` have, from their records.
-    fn read_lengths(&mut self, asked: &mut Asked<'_>, keys: &[String]) -> Result<()> {
-        let answer = asked.search(json!({
-            "size": keys.len(),
-            "query": {"bool": {"filter": [{"term": {"kind": "article"}}, {"terms": {"key": keys}}]}},
-            "track_total_hits": false,
-            "_source": false,
-            "docvalue_fields": ["key", "passages"],
-        }))?;
-        for hit in answer
-            .pointer("/hits/hits")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let field = |name: &str| hit.pointer(&format!("/fields/{name}/0"));
-            if let (Some(key), Some(passages)) = (
-                field("key").and_then(Value::as_str),
-                field("passages").and_then(Value::as_u64),
-            ) {
-                self.lengths.insert(key.to_string(), passages);
-            }
-        }
-        Ok(())
     }
 
     /// The files holding some but not all of the words whose passages hold the most of them
