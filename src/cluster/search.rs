@@ -122,13 +122,64 @@ type CountAsked = (Vec<char>, bool, u64);
 struct ClusterCorpus<'a> {
     cluster: &'a Cluster,
     counts: RefCell<HashMap<CountAsked, u64>>,
+    /// Exact counts of strings asked for ahead (see [`ClusterCorpus::count_ahead`]).
+    exact: RefCell<HashMap<Vec<char>, u64>>,
     failure: RefCell<Option<Error>>,
 }
 
+/// The longest term whose strings are counted ahead, and the longest string counted.
+const AHEAD_TERM_CHARS: usize = 12;
+const AHEAD_STRING_CHARS: usize = 8;
+
 impl ClusterCorpus<'_> {
+    /// Counts ahead, in one request, the passages holding each string of two to
+    /// [`AHEAD_STRING_CHARS`] characters of the query's terms: reading a term into words asks
+    /// for many of them one after the other, and each is a round trip.
+    fn count_ahead(&self, query: &Query) {
+        let mut strings: Vec<Vec<char>> = Vec::new();
+        for literal in query.groups.iter().flatten() {
+            let chars = &literal.chars;
+            if chars.len() > AHEAD_TERM_CHARS || chars.iter().any(|c| c.is_whitespace()) {
+                continue;
+            }
+            for from in 0..chars.len() {
+                for to in from + 2..=chars.len().min(from + AHEAD_STRING_CHARS) {
+                    strings.push(chars[from..to].to_vec());
+                }
+            }
+        }
+        strings.sort();
+        strings.dedup();
+        if strings.len() < 2 {
+            return;
+        }
+        let aggs: serde_json::Map<String, Value> = strings
+            .iter()
+            .enumerate()
+            .map(|(i, chars)| (format!("s{i}"), json!({"filter": terms::contains(chars)})))
+            .collect();
+        let body = json!({"size": 0, "track_total_hits": false, "aggs": aggs});
+        // Counting ahead only saves time: a failure leaves each count to be asked alone.
+        let Ok(answer) = self.cluster.ok("POST", "/_search", Some(&body)) else {
+            return;
+        };
+        let mut exact = self.exact.borrow_mut();
+        for (i, chars) in strings.into_iter().enumerate() {
+            if let Some(count) = answer
+                .pointer(&format!("/aggregations/s{i}/doc_count"))
+                .and_then(Value::as_u64)
+            {
+                exact.insert(chars, count);
+            }
+        }
+    }
+
     /// How many passages hold `chars` (on word boundaries: `as_word`), counting up to `most`
     /// on each shard.
     fn count(&self, chars: &[char], as_word: bool, most: u64) -> u64 {
+        if !as_word && let Some(&count) = self.exact.borrow().get(chars) {
+            return count.min(most);
+        }
         if let Some(&count) = self.counts.borrow().get(&(chars.to_vec(), as_word, most)) {
             return count;
         }
@@ -191,8 +242,10 @@ pub fn run(
     let corpus = ClusterCorpus {
         cluster,
         counts: RefCell::new(HashMap::new()),
+        exact: RefCell::new(HashMap::new()),
         failure: RefCell::new(None),
     };
+    corpus.count_ahead(&query);
     let reading = words::read(&query, &dictionary, &synonyms, &corpus);
     if let Some(err) = corpus.failure.borrow_mut().take() {
         return Err(err);
