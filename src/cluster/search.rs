@@ -23,7 +23,6 @@ use serde_json::{Value, json};
 
 use super::{Cluster, terms};
 use crate::analysis::dictionary::Dictionary;
-use crate::search::articles::MAX_WORDS;
 use crate::search::pool::{Candidate, PER_ARTICLE, Pools};
 use crate::search::rank::ByScore;
 use crate::search::{
@@ -258,12 +257,7 @@ pub fn run(
         "query_then_fetch"
     };
     let mut asked = Asked::new(cluster, search_type);
-    if reading.words.len() > MAX_WORDS {
-        return Err(Error::Query(format!(
-            "too many words ({}; at most {MAX_WORDS})",
-            reading.words.len()
-        )));
-    }
+    search::check_word_count(&reading)?;
     if reading.words.len() != 1 || reading.split || !reading.corrections.is_empty() {
         return run_words(asked, raw_query, &query, &reading, options, started);
     }
@@ -405,7 +399,7 @@ pub fn run(
         total_all_words: total,
         total_exact: true,
         hits: Vec::new(),
-        took: started.elapsed(),
+        took: Default::default(),
     };
     finish(asked, &query, &reading, options, page, results, started)
 }
@@ -430,7 +424,7 @@ struct Shown {
 const SOURCE: [&str; 6] = ["key", "line", "title", "text", "tail", "text_hash"];
 
 /// Reads the text of the page's hits that came without it, and makes them the hits of
-/// `results`.
+/// `results` (its time taken set here, once every search is done).
 fn finish(
     mut asked: Asked<'_>,
     query: &Query,
@@ -565,7 +559,7 @@ fn run_words(
         total_all_words,
         total_exact,
         hits: Vec::new(),
-        took: started.elapsed(),
+        took: Default::default(),
     };
     finish(asked, query, reading, options, page, results, started)
 }
@@ -598,23 +592,11 @@ fn literal_query(query: &Query, synonyms: &Synonyms, word_boundaries: bool) -> (
         should
             .push(json!({"constant_score": {"filter": bounded, "boost": BOUNDARY_BONUS / groups}}));
     }
-    let must_not: Vec<Value> = query
-        .excluded
-        .iter()
-        .flat_map(|literal| literal.forms())
-        .map(|chars| terms::contains(&chars))
-        .collect();
+    let must_not = terms::excluded(query);
     let only_as_written = matches!(&forms[..], [only] if only.len() == 1);
     let as_written_counts = !only_as_written;
-    if as_written_counts && query.groups.iter().all(|g| g.len() == 1) {
-        let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
-        let mut written = vec![terms::contains(&literals.concat())];
-        if literals.len() > 1 {
-            written.push(terms::contains(&literals.join(&' ')));
-        }
-        should.push(json!({"constant_score": {
-            "filter": terms::any_of(written), "boost": AS_WRITTEN_BONUS
-        }}));
+    if as_written_counts && let Some(written) = terms::as_written(query) {
+        should.push(json!({"constant_score": {"filter": written, "boost": AS_WRITTEN_BONUS}}));
     }
     (
         json!({"bool": {"must": must, "must_not": must_not, "should": should}}),

@@ -139,6 +139,30 @@ pub(crate) fn on_boundaries(chars: &[char]) -> Value {
     phrase(tokens)
 }
 
+/// The passages holding the query as written, when every group is one literal: its literals in
+/// a row, with or without a space between them (as the local `as_written`).
+pub(crate) fn as_written(query: &crate::search::Query) -> Option<Value> {
+    if !query.groups.iter().all(|group| group.len() == 1) {
+        return None;
+    }
+    let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
+    let mut written = vec![contains(&literals.concat())];
+    if literals.len() > 1 {
+        written.push(contains(&literals.join(&' ')));
+    }
+    Some(any_of(written))
+}
+
+/// One clause per form of each excluded literal.
+pub(crate) fn excluded(query: &crate::search::Query) -> Vec<Value> {
+    query
+        .excluded
+        .iter()
+        .flat_map(|literal| literal.forms())
+        .map(|chars| contains(&chars))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use super::search::Asked;
 use super::terms;
 use crate::Result;
-use crate::search::articles::{B, K1, MAX_WORDS, Tier, WordKey};
+use crate::search::articles::{B, K1, MAX_WORDS, Tier, WordKey, weight_of};
 use crate::search::pool::{Candidate, Pools};
 use crate::search::words::Word;
 use crate::search::{Query, summary_score};
@@ -199,31 +199,14 @@ impl<'a> WordSearch<'a> {
             .iter()
             .fold(documents, |expected, &df| expected * df / documents);
         search.banded = words.len() > 1 && by_chance >= 1.0;
-        if query.groups.iter().all(|group| group.len() == 1) {
-            let literals: Vec<&[char]> = query.groups.iter().map(|g| &g[0].chars[..]).collect();
-            let mut written = vec![terms::contains(&literals.concat())];
-            if literals.len() > 1 {
-                written.push(terms::contains(&literals.join(&' ')));
-            }
-            search.as_written = Some(terms::any_of(written));
-        }
-        search.excluded = query
-            .excluded
-            .iter()
-            .flat_map(|literal| literal.forms())
-            .map(|chars| terms::contains(&chars))
-            .collect();
+        search.as_written = terms::as_written(query);
+        search.excluded = terms::excluded(query);
         Ok(search)
     }
 
     /// The weight of the words of `mask`.
     fn weight_of(&self, mask: u64) -> f32 {
-        self.weights
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| mask >> i & 1 == 1)
-            .map(|(_, weight)| weight)
-            .sum()
+        weight_of(&self.weights, mask)
     }
 
     fn total_weight(&self) -> f32 {

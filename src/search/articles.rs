@@ -413,13 +413,18 @@ impl WordSearch {
     }
 
     fn weight_of(&self, mask: u64) -> Score {
-        self.weights
-            .iter()
-            .enumerate()
-            .filter(|(w, _)| mask >> w & 1 == 1)
-            .map(|(_, weight)| weight)
-            .sum()
+        weight_of(&self.weights, mask)
     }
+}
+
+/// The weight of the words of `mask` (bit i: word i), each weighing `weights[i]`.
+pub(crate) fn weight_of(weights: &[Score], mask: u64) -> Score {
+    weights
+        .iter()
+        .enumerate()
+        .filter(|(w, _)| mask >> w & 1 == 1)
+        .map(|(_, weight)| weight)
+        .sum()
 }
 
 /// What the passes of all segments gather.

@@ -408,6 +408,18 @@ impl Found {
     }
 }
 
+/// A query read as more words than a passage's word mask holds is refused.
+pub(crate) fn check_word_count(reading: &words::Reading) -> Result<()> {
+    if reading.words.len() > articles::MAX_WORDS {
+        return Err(Error::Query(format!(
+            "too many words ({}; at most {})",
+            reading.words.len(),
+            articles::MAX_WORDS
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `query` and returns the best `limit` passages.
 pub(crate) fn search(
     context: &Context<'_>,
@@ -417,13 +429,7 @@ pub(crate) fn search(
 ) -> Result<Results> {
     let started = Instant::now();
     let reading = words::read(query, context.dictionary, context.synonyms, context);
-    if reading.words.len() > articles::MAX_WORDS {
-        return Err(Error::Query(format!(
-            "too many words ({}; at most {})",
-            reading.words.len(),
-            articles::MAX_WORDS
-        )));
-    }
+    check_word_count(&reading)?;
     let pool_size = limit.saturating_add(DUPLICATE_SLACK);
     // A word read anew (a typo, pinyin) is not the query's literal: a word search finds it.
     let as_typed = reading.corrections.is_empty();
