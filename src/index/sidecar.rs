@@ -29,12 +29,19 @@ pub(crate) fn is_sidecar(name: &str) -> bool {
         || (name.starts_with(WORDS_PREFIX) && name.ends_with(".fst"))
 }
 
-/// The bytes of a file, mapped: a search touches only the pages it looks at.
-pub(crate) struct Mapped(memmap2::Mmap);
+/// The bytes of a file, mapped (a search touches only the pages it looks at), or read whole
+/// (a file that came from a cluster index, see [`crate::cluster`]).
+pub(crate) enum Mapped {
+    File(memmap2::Mmap),
+    Read(Vec<u8>),
+}
 
 impl AsRef<[u8]> for Mapped {
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        match self {
+            Mapped::File(map) => map,
+            Mapped::Read(bytes) => bytes,
+        }
     }
 }
 
@@ -44,7 +51,7 @@ pub(crate) fn map(path: &Path) -> std::io::Result<Mapped> {
     // SAFETY: sidecar files are written whole under a temporary name and renamed into place,
     // never written in place, so the mapped bytes do not change under the map.
     let map = unsafe { memmap2::Mmap::map(&file)? };
-    Ok(Mapped(map))
+    Ok(Mapped::File(map))
 }
 
 /// Writes `bytes` as `dir/name`, whole or not at all.
@@ -68,6 +75,24 @@ pub struct WordsRef {
 /// Writes the user words of `words` into `dir` (unless a file with the same words is there) and
 /// says where they are; `None` for a dictionary without words.
 pub(crate) fn keep_user_words(dir: &Path, words: &UserWords) -> std::io::Result<Option<WordsRef>> {
+    let Some((bytes, longest)) = user_words_fst(words)? else {
+        return Ok(None);
+    };
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    let file = format!("{WORDS_PREFIX}{hash:016x}.fst");
+    if !dir.join(&file).is_file() {
+        write_atomically(dir, &file, &bytes)?;
+    }
+    Ok(Some(WordsRef {
+        file,
+        total: words.total,
+        longest,
+    }))
+}
+
+/// The user words of `words` as an FST from each word to its frequency, and the longest word
+/// in characters; `None` for a dictionary without words.
+pub(crate) fn user_words_fst(words: &UserWords) -> std::io::Result<Option<(Vec<u8>, usize)>> {
     if words.words.is_empty() {
         return Ok(None);
     }
@@ -80,17 +105,7 @@ pub(crate) fn keep_user_words(dir: &Path, words: &UserWords) -> std::io::Result<
         .max()
         .unwrap_or(0);
     let fst = fst::Map::from_iter(sorted).map_err(std::io::Error::other)?;
-    let bytes = fst.into_fst().into_inner();
-    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-    let file = format!("{WORDS_PREFIX}{hash:016x}.fst");
-    if !dir.join(&file).is_file() {
-        write_atomically(dir, &file, &bytes)?;
-    }
-    Ok(Some(WordsRef {
-        file,
-        total: words.total,
-        longest,
-    }))
+    Ok(Some((fst.into_fst().into_inner(), longest)))
 }
 
 /// Opens the user words a commit names.
@@ -131,13 +146,14 @@ pub(crate) struct Slice {
 impl Slice {
     /// The bytes of `mapped` in `range`, or `None` past its end.
     pub fn new(mapped: std::sync::Arc<Mapped>, range: std::ops::Range<usize>) -> Option<Slice> {
-        (range.start <= range.end && range.end <= mapped.0.len()).then_some(Slice { mapped, range })
+        (range.start <= range.end && range.end <= (*mapped).as_ref().len())
+            .then_some(Slice { mapped, range })
     }
 }
 
 impl AsRef<[u8]> for Slice {
     fn as_ref(&self) -> &[u8] {
-        &self.mapped.0[self.range.clone()]
+        &self.mapped.as_ref().as_ref()[self.range.clone()]
     }
 }
 
@@ -162,10 +178,23 @@ pub(crate) fn keep_pinyin(
     words: Vec<crate::index::WordSet>,
     fresh: bool,
 ) -> std::io::Result<()> {
-    let count: usize = words.iter().map(crate::index::WordSet::len).sum();
-    if count == 0 && !fresh {
+    if words.iter().all(|set| set.len() == 0) && !fresh {
         return Ok(());
     }
+    // A rebuild replaces the old words: they are not even read.
+    let old = match fresh {
+        false => open_pinyin(dir),
+        true => None,
+    };
+    write_atomically(dir, PINYIN_FILE, &pinyin_file(old.as_ref(), &words)?)
+}
+
+/// The bytes of [`PINYIN_FILE`] holding the words of `old` (when given) and of `words`.
+pub(crate) fn pinyin_file(
+    old: Option<&PinyinWords>,
+    words: &[crate::index::WordSet],
+) -> std::io::Result<Vec<u8>> {
+    let count: usize = words.iter().map(crate::index::WordSet::len).sum();
     let mut entries: Vec<String> = Vec::with_capacity(count * 2);
     for word in words.iter().flat_map(crate::index::WordSet::iter) {
         for mut key in crate::analysis::pinyin::stored_keys(word) {
@@ -177,16 +206,10 @@ pub(crate) fn keep_pinyin(
     // The separator sorts below every letter: `key\tword` sorts as (key, word) does.
     entries.sort_unstable();
     entries.dedup();
-    // A rebuild replaces the old words: they are not even read.
-    let old = match fresh {
-        false => open_pinyin(dir).map(|old| old.entries()),
-        true => None,
-    };
-    let bytes = match old {
-        Some(old) => pinyin_bytes(merge_sorted(old, entries))?,
-        None => pinyin_bytes(entries)?,
-    };
-    write_atomically(dir, PINYIN_FILE, &bytes)
+    match old {
+        Some(old) => pinyin_bytes(merge_sorted(old.entries(), entries)),
+        None => pinyin_bytes(entries),
+    }
 }
 
 /// The sorted, distinct entries of `a` and `b`, both sorted and distinct.
@@ -331,23 +354,28 @@ fn group(words: &[u8], at: usize) -> impl Iterator<Item = &str> {
 
 /// The corpus words kept by pinyin in `dir`, when there are some.
 pub(crate) fn open_pinyin(dir: &Path) -> Option<PinyinWords> {
-    let mapped = map(&dir.join(PINYIN_FILE)).ok()?;
-    if !mapped.0.starts_with(PINYIN_MAGIC) {
-        return fst::Set::new(mapped).ok().map(PinyinWords::Listed);
+    pinyin_words(map(&dir.join(PINYIN_FILE)).ok()?)
+}
+
+/// The corpus words kept by pinyin in `bytes`, a [`PINYIN_FILE`]; `None` when they are
+/// damaged past reading.
+pub(crate) fn pinyin_words(bytes: Mapped) -> Option<PinyinWords> {
+    if !bytes.as_ref().starts_with(PINYIN_MAGIC) {
+        return fst::Set::new(bytes).ok().map(PinyinWords::Listed);
     }
     let keys_start = PINYIN_MAGIC.len() + 8;
     let length = u64::from_le_bytes(
-        mapped
-            .0
+        bytes
+            .as_ref()
             .get(PINYIN_MAGIC.len()..keys_start)?
             .try_into()
             .ok()?,
     );
     let keys_end = keys_start.checked_add(usize::try_from(length).ok()?)?;
-    let end = mapped.0.len();
-    let mapped = std::sync::Arc::new(mapped);
-    let keys = Slice::new(mapped.clone(), keys_start..keys_end)?;
-    let words = Slice::new(mapped, keys_end..end)?;
+    let end = bytes.as_ref().len();
+    let bytes = std::sync::Arc::new(bytes);
+    let keys = Slice::new(bytes.clone(), keys_start..keys_end)?;
+    let words = Slice::new(bytes, keys_end..end)?;
     Some(PinyinWords::Grouped {
         keys: fst::Map::new(keys).ok()?,
         words,

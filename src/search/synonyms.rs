@@ -126,7 +126,13 @@ impl Synonyms {
 
     /// The parsed form kept in `dir`, when it is that of the file `stamp` describes.
     fn open_kept(dir: &Path, stamp: [u64; 4]) -> Option<Synonyms> {
-        let mapped = Arc::new(sidecar::map(&dir.join(SYNONYMS_CACHE)).ok()?);
+        Synonyms::from_kept(sidecar::map(&dir.join(SYNONYMS_CACHE)).ok()?, stamp)
+    }
+
+    /// The synonyms whose parsed form is `bytes` (see [`Synonyms::kept_bytes`]), when it is
+    /// that of the file `stamp` describes.
+    pub(crate) fn from_kept(bytes: sidecar::Mapped, stamp: [u64; 4]) -> Option<Synonyms> {
+        let mapped = Arc::new(bytes);
         let bytes = mapped.as_ref().as_ref();
         let header = CACHE_MAGIC.len() + 5 * 8;
         if bytes.len() < header || &bytes[..CACHE_MAGIC.len()] != CACHE_MAGIC {
@@ -150,6 +156,12 @@ impl Synonyms {
 
     /// Keeps the parsed form in `dir`, for the file `stamp` describes.
     fn keep(&self, dir: &Path, stamp: [u64; 4]) -> std::io::Result<()> {
+        sidecar::write_atomically(dir, SYNONYMS_CACHE, &self.kept_bytes(stamp)?)
+    }
+
+    /// The parsed form, for the file `stamp` describes: a header, an FST from each term to
+    /// where its expansion stands, and the expansions.
+    pub(crate) fn kept_bytes(&self, stamp: [u64; 4]) -> std::io::Result<Vec<u8>> {
         let mut terms: Vec<&String> = self.by_term.keys().collect();
         terms.sort_unstable();
         let mut expansions = Vec::new();
@@ -167,7 +179,7 @@ impl Synonyms {
         }
         bytes.extend_from_slice(&fst);
         bytes.extend_from_slice(&expansions);
-        sidecar::write_atomically(dir, SYNONYMS_CACHE, &bytes)
+        Ok(bytes)
     }
 
     /// Parses the file's text.
