@@ -8,6 +8,11 @@
 //! error) leaves the file unrecorded or recorded as before, and the next run sends it again.
 //! Document ids are derived from the file's key and the passage's place in it: sending again
 //! overwrites, never duplicates; a file that shrank has its passages past the new end deleted.
+//!
+//! The words of the passages sent are added to the corpus words by pinyin the index keeps
+//! ([`super::files`]) when the send ends, and the folder's synonyms are sent with them. A send
+//! marks the words pending before its first record and clears the mark once they are kept, so
+//! the send after one killed midway reads the words of the files recorded before again.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -16,10 +21,12 @@ use std::sync::mpsc;
 
 use serde_json::{Value, json};
 
-use super::{Cluster, terms};
+use super::{Cluster, files, terms};
 use crate::analysis::SharedAnalyzer;
 use crate::analysis::grams::TAIL_CHARS;
 use crate::corpus::{self, Skipped, SourceFile};
+use crate::index::WordSet;
+use crate::index::sidecar;
 use crate::index::sync::Progress;
 use crate::{Config, Error, Result};
 
@@ -85,6 +92,8 @@ enum Read {
     },
     /// The same bytes as sent before: only the record is renewed.
     Same { key: String, record: Value },
+    /// Read for its words only: the cluster holds it as it is.
+    WordsOnly,
     /// Not readable as an article.
     Skipped(Skipped),
     /// Gone since the listing.
@@ -117,7 +126,9 @@ pub fn run(
     let listing = corpus::list_files_until(&config.seeds, &config.listing, options.interrupt)?;
     report.skipped.extend(listing.skipped.iter().cloned());
     let records = records(cluster)?;
-    let mut todo: Vec<(&SourceFile, Option<&Record>)> = Vec::new();
+    // A send stopped before it kept its words: the files it recorded are read for theirs.
+    let words_pending = !report.created && files::is_pending(cluster, files::PINYIN)?;
+    let mut todo: Vec<(&SourceFile, Option<&Record>, Want)> = Vec::new();
     for file in &listing.files {
         if !file.is_article {
             report.skipped.push(Skipped::other_type(file.key.clone()));
@@ -126,10 +137,16 @@ pub fn run(
         let known = records.get(&file.key);
         match known {
             Some(record) if record.size == file.size && record.mtime == file.mtime_ns => {
-                report.unchanged += 1;
+                match words_pending {
+                    true => todo.push((file, known, Want::Words)),
+                    false => report.unchanged += 1,
+                }
             }
-            _ => todo.push((file, known)),
+            _ => todo.push((file, known, Want::Passages)),
         }
+    }
+    if !todo.is_empty() || report.created {
+        files::mark_pending(cluster, files::PINYIN)?;
     }
     let listed: std::collections::HashSet<&str> =
         listing.files.iter().map(|f| f.key.as_str()).collect();
@@ -140,7 +157,7 @@ pub fn run(
         .collect();
     // Files that vanished while being read.
     let mut gone_now: Vec<String> = Vec::new();
-    let bytes_total: u64 = todo.iter().map(|(file, _)| file.size).sum();
+    let bytes_total: u64 = todo.iter().map(|(file, _, _)| file.size).sum();
     let (files_done, bytes_done) = (AtomicUsize::new(0), std::sync::atomic::AtomicU64::new(0));
     let failed = AtomicBool::new(false);
     let failure: std::sync::Mutex<Option<Error>> = std::sync::Mutex::new(None);
@@ -154,18 +171,28 @@ pub fn run(
     let units = std::sync::Mutex::new(units);
     let landed = Landed::default();
     let workers = config.threads.clamp(1, todo.len().max(1));
-    std::thread::scope(|scope| {
+    let words = std::thread::scope(|scope| {
+        let mut readers = Vec::with_capacity(workers);
         for _ in 0..workers {
             let sender = sender.clone();
             let (todo, next, files_done, bytes_done) = (&todo, &next, &files_done, &bytes_done);
             let stop = &stop;
-            scope.spawn(move || {
+            readers.push(scope.spawn(move || {
+                // The words of what this worker reads, for the pinyin the index keeps.
+                let mut words = WordSet::default();
                 while !stop() {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(file, known)) = todo.get(i) else {
+                    let Some(&(file, known, want)) = todo.get(i) else {
                         break;
                     };
-                    let read = read_file(file, known, config, analyzer);
+                    let read = match want {
+                        Want::Passages => read_file(file, known, config, analyzer, &mut words),
+                        // Read whole, as if new, and only its words kept.
+                        Want::Words => match read_file(file, None, config, analyzer, &mut words) {
+                            Read::Passages { .. } => Read::WordsOnly,
+                            other => other,
+                        },
+                    };
                     let done = files_done.fetch_add(1, Ordering::Relaxed) + 1;
                     let bytes = bytes_done.fetch_add(file.size, Ordering::Relaxed) + file.size;
                     if let Some(progress) = options.progress {
@@ -181,7 +208,8 @@ pub fn run(
                         break;
                     }
                 }
-            });
+                words
+            }));
         }
         drop(sender);
         // Two bulk requests in flight: one shard indexes each on a thread of its own.
@@ -222,6 +250,7 @@ pub fn run(
                     report.unchanged += 1;
                     bulk.after_passages(&key, 0, 0, record);
                 }
+                Read::WordsOnly => report.unchanged += 1,
                 Read::Skipped(skip) => report.skipped.push(skip),
                 Read::Vanished(key) => gone_now.push(key),
             }
@@ -229,10 +258,17 @@ pub fn run(
         // What is complete is sent, stopped or not: the files not recorded are sent again
         // next time.
         bulk.flush();
+        drop(bulk);
+        readers
+            .into_iter()
+            .filter_map(|reader| reader.join().ok())
+            .collect::<Vec<WordSet>>()
     });
     if let Some(err) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
         return Err(err);
     }
+    // Stopped: the words of every file recorded are kept all the same.
+    keep_files(cluster, config, analyzer, words, report.created)?;
     if stop() {
         return Err(Error::Interrupted);
     }
@@ -302,6 +338,7 @@ fn read_file(
     known: Option<&Record>,
     config: &Config,
     analyzer: &SharedAnalyzer,
+    words: &mut WordSet,
 ) -> Read {
     let key = file.key.clone();
     let problem = |reason: String| Read::Skipped(Skipped::problem(file.key.clone(), reason));
@@ -330,7 +367,8 @@ fn read_file(
     let mut docs: Vec<(String, Value)> = Vec::new();
     let mut title = String::new();
     let mut add = |passage: corpus::Passage| {
-        let terms = analyzer.analyze(&passage.text, &passage.tail);
+        let terms = analyzer
+            .analyze_keeping_words(&passage.text, &passage.tail, &mut |word| words.insert(word));
         if docs.is_empty() {
             title = passage.text.clone();
         }
@@ -380,6 +418,50 @@ fn read_file(
         Err(reason) if reason.is_empty() => Read::Vanished(key),
         Err(reason) => problem(reason),
     }
+}
+
+/// What a worker reads a file for.
+#[derive(Clone, Copy)]
+enum Want {
+    /// Its passages, to send.
+    Passages,
+    /// Its words only: the cluster holds it as it is, but not its words.
+    Words,
+}
+
+/// Adds `words` to the corpus words by pinyin the cluster keeps (replaces them, when `fresh`),
+/// clears the mark that they are pending, and sends the folder's synonyms, parsed, and the
+/// user dictionary the passages were cut with.
+fn keep_files(
+    cluster: &Cluster,
+    config: &Config,
+    analyzer: &SharedAnalyzer,
+    words: Vec<WordSet>,
+    fresh: bool,
+) -> Result<()> {
+    if fresh || words.iter().any(|set| set.len() > 0) {
+        let old = match fresh {
+            true => None,
+            false => files::fetch(cluster, files::PINYIN)?
+                .and_then(|bytes| sidecar::pinyin_words(sidecar::Mapped::Read(bytes))),
+        };
+        let bytes = sidecar::pinyin_file(old.as_ref(), &words)
+            .map_err(|err| cluster.error(format!("the words by pinyin: {err}")))?;
+        files::store(cluster, files::PINYIN, &bytes)?;
+    }
+    files::clear_pending(cluster, files::PINYIN)?;
+    // Parsed, as a local index keeps a large file's (a file that cannot be read is none, as
+    // for a local search).
+    let place = corpus::settings::SettingsPlace::of(&config.seeds, config.listing.follow_outside);
+    let (synonyms, _) = crate::search::Synonyms::open(&config.seeds, place.as_ref(), None);
+    let bytes = synonyms
+        .kept_bytes(files::STAMP)
+        .map_err(|err| cluster.error(format!("the synonyms: {err}")))?;
+    files::store(cluster, files::SYNONYMS, &bytes)?;
+    let bytes = files::user_words_bytes(analyzer.user_words())
+        .map_err(|err| cluster.error(format!("the user dictionary: {err}")))?;
+    files::store(cluster, files::USER_WORDS, &bytes)?;
+    Ok(())
 }
 
 /// Documents on their way to the cluster, gathered into [`Unit`]s that the senders send.
@@ -567,7 +649,7 @@ fn delete_passages(cluster: &Cluster, query: Value) -> Result<()> {
 }
 
 /// Sends one bulk body, sending again the actions the cluster turned away as too busy (429).
-fn send_bulk(cluster: &Cluster, body: String) -> Result<()> {
+pub(super) fn send_bulk(cluster: &Cluster, body: String) -> Result<()> {
     let mut body = body;
     let mut wait = super::FIRST_WAIT;
     for _ in 0..super::TRIES {

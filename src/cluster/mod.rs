@@ -18,6 +18,7 @@
 //! of endpoints sou uses (`_bulk`, `_search`, `_count`, `_refresh`, the index itself).
 
 pub mod export;
+pub(crate) mod files;
 pub mod search;
 pub(crate) mod terms;
 mod words;
@@ -30,7 +31,7 @@ use crate::{Error, Result};
 
 /// What the index's mapping says about who made it: a cluster index without it, or with another
 /// layout or contract, is refused rather than written into or searched.
-const LAYOUT: &str = "sou-cluster-2";
+const LAYOUT: &str = "sou-cluster-3";
 
 /// Tries of one request that the cluster answers 429 or 503, or that cannot reach it.
 const TRIES: u32 = 8;
@@ -281,6 +282,33 @@ impl Cluster {
     /// force: an index made by something else (or another version of sou) is an error. Says how
     /// many primary shards it has.
     pub(crate) fn check_index(&self) -> Result<Option<u32>> {
+        let Some((meta, shards)) = self.index_meta()? else {
+            return Ok(None);
+        };
+        let expected = meta_value();
+        match meta {
+            Some(meta) if meta == expected => Ok(Some(shards)),
+            Some(meta) if is_sous(&meta) => Err(self.error(format!(
+                "index {} was made by another version of sou ({} {}); export again with --rebuild to remake it",
+                self.target.index,
+                meta.get("layout").and_then(Value::as_str).unwrap_or("?"),
+                meta.get("contract").and_then(Value::as_str).unwrap_or("?")
+            ))),
+            _ => Err(self.not_sous()),
+        }
+    }
+
+    /// The error for an index sou did not make.
+    fn not_sous(&self) -> Error {
+        self.error(format!(
+            "index {} is not one sou made (its mapping is not sou's): name another index, or delete it first",
+            self.target.index
+        ))
+    }
+
+    /// The index's `_meta.sou` (when it has one) and its number of primary shards; `None`
+    /// when there is no such index.
+    fn index_meta(&self) -> Result<Option<(Option<Value>, u32)>> {
         // From the node asked: a node that has lost the cluster manager still searches.
         let answer = self.call("GET", "?local=true", None)?;
         match answer.status {
@@ -298,19 +326,7 @@ impl Cluster {
             .and_then(Value::as_str)
             .and_then(|n| n.parse().ok())
             .unwrap_or(1);
-        let expected = meta_value();
-        match meta {
-            Some(meta) if meta == &expected => Ok(Some(shards)),
-            Some(meta) if meta.get("layout") == expected.get("layout") => Err(self.error(format!(
-                "index {} was made by another version of sou's analysis ({}); export again with --rebuild to remake it",
-                self.target.index,
-                meta.get("contract").and_then(Value::as_str).unwrap_or("?")
-            ))),
-            _ => Err(self.error(format!(
-                "index {} is not one sou made (its mapping is not sou's): name another index, or delete it first",
-                self.target.index
-            ))),
-        }
+        Ok(Some((meta.cloned(), shards)))
     }
 
     /// Creates the index with sou's settings and mapping.
@@ -331,14 +347,27 @@ impl Cluster {
         self.ok("PUT", "", Some(&body)).map(drop)
     }
 
-    /// Deletes the index (for a rebuild); an index that does not exist is not an error.
+    /// Deletes the index for a rebuild, when sou made it (with any version); an index that does
+    /// not exist is not an error, one sou did not make is never deleted.
     pub(crate) fn delete_index(&self) -> Result<()> {
+        match self.index_meta()? {
+            None => return Ok(()),
+            Some((Some(meta), _)) if is_sous(&meta) => {}
+            Some(_) => return Err(self.not_sous()),
+        }
         let answer = self.call("DELETE", "", None)?;
         match answer.status {
             200..300 | 404 => Ok(()),
             _ => Err(self.refused(&answer)),
         }
     }
+}
+
+/// Whether `meta` (an index's `_meta.sou`) says sou made the index, in any version.
+fn is_sous(meta: &Value) -> bool {
+    meta.get("layout")
+        .and_then(Value::as_str)
+        .is_some_and(|layout| layout.starts_with("sou-cluster-"))
 }
 
 /// The `_meta.sou` of the mapping: the layout of this module and the versions of what decides
@@ -355,7 +384,8 @@ fn meta_value() -> Value {
     })
 }
 
-/// The mapping: one document per passage and one per article (the record of what was sent).
+/// The mapping: one document per passage, one per article (the record of what was sent), and
+/// sou's own files ([`files`]).
 fn mapping() -> Value {
     let stored = json!({"type": "text", "index": false});
     json!({
@@ -382,6 +412,12 @@ fn mapping() -> Value {
             "size": {"type": "long"},
             "mtime": {"type": "long"},
             "passages": {"type": "long"},
+            // sou's own files (see [`files`]): stored, never searched.
+            "name": {"type": "keyword"},
+            "version": {"type": "keyword"},
+            "parts": {"type": "integer"},
+            "part": {"type": "integer"},
+            "blob": {"type": "binary"},
         }
     })
 }
