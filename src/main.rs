@@ -400,13 +400,19 @@ fn env_var(name: &str) -> Option<std::ffi::OsString> {
 /// [`sou::index::default_location`]): the cache folder is `$SOU_CACHE`, else the platform's.
 fn default_index(seeds: &std::path::Path) -> anyhow::Result<PathBuf> {
     let cwd = std::env::current_dir().context("the current folder")?;
-    let cache = match std::env::var_os("SOU_CACHE").filter(|v| !v.is_empty()) {
-        Some(cache) => PathBuf::from(cache),
+    let cache =
+        cache_folder().context("no cache folder for the index: give one with --index DIR")?;
+    Ok(sou::index::default_location(seeds, &cwd, &cache))
+}
+
+/// sou's cache folder: `$SOU_CACHE`, else the platform's.
+fn cache_folder() -> anyhow::Result<PathBuf> {
+    match std::env::var_os("SOU_CACHE").filter(|v| !v.is_empty()) {
+        Some(cache) => Ok(PathBuf::from(cache)),
         None => directories::ProjectDirs::from("", "", "sou")
             .map(|dirs| dirs.cache_dir().to_path_buf())
-            .context("no cache folder for the index: give one with --index DIR")?,
-    };
-    Ok(sou::index::default_location(seeds, &cwd, &cache))
+            .context("no cache folder"),
+    }
 }
 
 /// `sou completions SHELL`. The script is made in memory first: clap_complete panics when it
@@ -569,16 +575,28 @@ fn search_cluster(url: &str, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let raw = raw_query(args)?;
+    let extensions = extensions_of(args);
     let options = SearchOptions {
         // A cluster gives at most 10,000 hits to one search.
         limit: hit_limit(args, 10_000),
+        globs: &args.glob,
+        extensions: &extensions,
         snippet_columns: sou::search::snippet_columns(terminal_width()),
         fixed_strings: args.fixed_strings,
         word_boundaries: args.word_regexp,
+        context: context_of(args),
         ..SearchOptions::default()
     };
     let cluster = sou::cluster::Cluster::connect(url)?;
-    let answer = sou::cluster::search::run(&cluster, &raw, &options)?;
+    // Where the files the cluster index keeps beside the passages are kept once fetched.
+    let cache = cache_folder().ok();
+    let answer = sou::cluster::search::run(&cluster, &raw, &options, cache.as_deref())?;
+    let results = {
+        let search_again = |options: &SearchOptions<'_>| {
+            Ok(sou::cluster::search::run(&cluster, &raw, options, cache.as_deref())?.results)
+        };
+        arranged(answer.results, args, options, search_again)?
+    };
     if args.explain {
         for body in &answer.sent {
             say!(
@@ -594,7 +612,7 @@ fn search_cluster(url: &str, args: &SearchArgs) -> anyhow::Result<ExitCode> {
             say!("{line}");
         }
     };
-    write_results(&answer.results, args, &note)
+    write_results(&results, args, &note)
 }
 
 fn index(sou: &Engine, rebuild: bool, commit_every: Option<u64>) -> anyhow::Result<SyncReport> {
@@ -765,6 +783,28 @@ fn raw_query(args: &SearchArgs) -> anyhow::Result<String> {
     Ok(raw)
 }
 
+/// The passages shown before and after each hit (`-B`, `-A`, `-C`).
+fn context_of(args: &SearchArgs) -> (usize, usize) {
+    let context = args.context.unwrap_or(0);
+    (
+        args.before_context.unwrap_or(context),
+        args.after_context.unwrap_or(context),
+    )
+}
+
+/// The extensions of the files `-t` names.
+fn extensions_of(args: &SearchArgs) -> Vec<String> {
+    args.types
+        .iter()
+        .flat_map(|kind| match kind.as_str() {
+            "md" => vec!["md", "markdown"],
+            "html" => vec!["html", "htm", "xhtml"],
+            other => vec![other],
+        })
+        .map(String::from)
+        .collect()
+}
+
 /// How many hits a search asks for: paths and counts cover every match (at most `every`)
 /// unless told otherwise.
 fn hit_limit(args: &SearchArgs, every: usize) -> usize {
@@ -782,19 +822,9 @@ fn hit_limit(args: &SearchArgs, every: usize) -> usize {
 fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let raw = raw_query(args)?;
     let listing = args.files_with_matches || args.count;
-    let extensions: Vec<String> = args
-        .types
-        .iter()
-        .flat_map(|kind| match kind.as_str() {
-            "md" => vec!["md", "markdown"],
-            "html" => vec!["html", "htm", "xhtml"],
-            other => vec![other],
-        })
-        .map(String::from)
-        .collect();
+    let extensions = extensions_of(args);
     let bar = ProgressLine::new("before searching");
     let progress = |p: Progress| bar.update(p);
-    let context = args.context.unwrap_or(0);
     let options = SearchOptions {
         limit: hit_limit(args, usize::MAX),
         globs: &args.glob,
@@ -805,10 +835,7 @@ fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
         extensions: &extensions,
         files: &[],
         word_boundaries: args.word_regexp,
-        context: (
-            args.before_context.unwrap_or(context),
-            args.after_context.unwrap_or(context),
-        ),
+        context: context_of(args),
     };
     let sync = SyncOptions {
         interrupt: Some(&INTERRUPTED),
@@ -874,9 +901,29 @@ fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
         }
         all.push(outcome.results);
     }
-    let mut results = merged(all, options.limit);
+    let results = merged(all, options.limit);
+    let search_again = |options: &SearchOptions<'_>| {
+        let mut all = Vec::with_capacity(engines.len());
+        for (sou, files) in engines {
+            let options = SearchOptions { files, ..*options };
+            all.push(sou.search(&raw, &options, None)?.results);
+        }
+        Ok(merged(all, options.limit))
+    };
+    let results = arranged(results, args, options, search_again)?;
+    write_results(&results, args, &note)
+}
+
+/// `results` as `-m` and `--sort` arrange them, searching again (`search_again`) with a
+/// wider limit while `-m` leaves too few.
+fn arranged(
+    mut results: sou::Results,
+    args: &SearchArgs,
+    options: SearchOptions<'_>,
+    search_again: impl FnMut(&SearchOptions<'_>) -> anyhow::Result<sou::Results>,
+) -> anyhow::Result<sou::Results> {
     if let Some(per_file) = args.max_count {
-        results = at_most_per_file(engines, &raw, options, results, per_file as usize)?;
+        results = at_most_per_file(search_again, options, results, per_file as usize)?;
     }
     if args.sort == cli::SortBy::Path {
         // Paths compared as the user sees them, byte for byte (ripgrep's order).
@@ -884,7 +931,7 @@ fn search(engines: &[Searched], args: &SearchArgs) -> anyhow::Result<ExitCode> {
             .hits
             .sort_by(|a, b| (a.path.as_os_str(), a.line).cmp(&(b.path.as_os_str(), b.line)));
     }
-    write_results(&results, args, &note)
+    Ok(results)
 }
 
 /// Prints `results` as `args` ask (text, JSON, paths, a count, vimgrep lines), and says
@@ -1027,8 +1074,7 @@ fn empty_results() -> sou::Results {
 /// again with a larger limit (and no sync) while capping left too few and more hits may exist.
 /// Ranks are counted again over what is kept.
 fn at_most_per_file(
-    engines: &[Searched],
-    raw: &str,
+    mut search_again: impl FnMut(&SearchOptions<'_>) -> anyhow::Result<sou::Results>,
     mut options: SearchOptions<'_>,
     mut results: sou::Results,
     per_file: usize,
@@ -1058,12 +1104,7 @@ fn at_most_per_file(
             return Ok(results);
         }
         options.limit = options.limit.saturating_mul(4).min(WIDEST);
-        let mut all = Vec::with_capacity(engines.len());
-        for (sou, files) in engines {
-            let options = SearchOptions { files, ..options };
-            all.push(sou.search(raw, &options, None)?.results);
-        }
-        results = merged(all, options.limit);
+        results = search_again(&options)?;
     }
 }
 

@@ -17,12 +17,14 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::path::Path;
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::{Cluster, terms};
+use super::{Cluster, files, terms};
 use crate::analysis::dictionary::Dictionary;
+use crate::index::sidecar::{self, PinyinWords};
 use crate::search::pool::{Candidate, PER_ARTICLE, Pools};
 use crate::search::rank::ByScore;
 use crate::search::{
@@ -43,21 +45,39 @@ const MOST_PAGES: usize = 100;
 pub(super) struct Asked<'a> {
     cluster: &'a Cluster,
     search_type: &'static str,
+    /// The filter of the files searched (`-g`, `-t`), when not all are.
+    scope: Option<Value>,
     sent: Vec<Value>,
     took_ms: u64,
 }
 
 impl<'a> Asked<'a> {
-    fn new(cluster: &'a Cluster, search_type: &'static str) -> Self {
+    fn new(cluster: &'a Cluster, search_type: &'static str, scope: Option<Value>) -> Self {
         Asked {
             cluster,
             search_type,
+            scope,
             sent: Vec::new(),
             took_ms: 0,
         }
     }
 
-    pub(super) fn search(&mut self, body: Value) -> Result<Value> {
+    /// Sends `body`, its query narrowed to the files searched.
+    pub(super) fn search(&mut self, mut body: Value) -> Result<Value> {
+        if let Some(scope) = &self.scope {
+            let query = body
+                .get("query")
+                .cloned()
+                .unwrap_or(json!({"match_all": {}}));
+            // A filter scores nothing: the query's scores stay as they are.
+            body["query"] = json!({"bool": {"must": [query], "filter": [scope]}});
+        }
+        self.search_whole(body)
+    }
+
+    /// Sends `body` as it is, over every file: BM25's statistics, which a local search too
+    /// takes from the whole index whatever files it searches.
+    pub(super) fn search_whole(&mut self, body: Value) -> Result<Value> {
         let path = format!("/_search?search_type={}", self.search_type);
         let answer = self.cluster.ok("POST", &path, Some(&body))?;
         self.sent.push(body);
@@ -124,6 +144,12 @@ struct ClusterCorpus<'a> {
     /// Exact counts of strings asked for ahead (see [`ClusterCorpus::count_ahead`]).
     exact: RefCell<HashMap<Vec<char>, u64>>,
     failure: RefCell<Option<Error>>,
+    /// The version of the corpus words by pinyin the index keeps, when it keeps some.
+    pinyin_head: Option<files::Head>,
+    /// Where the bytes of that version are kept once fetched.
+    cache: Option<&'a Path>,
+    /// Those words, fetched or opened when a term is first read as pinyin or a typo.
+    pinyin: std::cell::OnceCell<Option<PinyinWords>>,
 }
 
 /// The longest term whose strings are counted ahead, and the longest string counted.
@@ -147,8 +173,14 @@ impl ClusterCorpus<'_> {
                 }
             }
         }
+        self.count_exactly(strings);
+    }
+
+    /// Counts the passages holding each of `strings` not counted yet, in one request.
+    fn count_exactly(&self, mut strings: Vec<Vec<char>>) {
         strings.sort();
         strings.dedup();
+        strings.retain(|chars| !self.exact.borrow().contains_key(chars));
         if strings.len() < 2 {
             return;
         }
@@ -219,14 +251,41 @@ impl words::Corpus for ClusterCorpus<'_> {
     fn holds_as_word(&self, chars: &[char]) -> bool {
         self.count(chars, true, 1) > 0
     }
+
+    fn words_with_key(&self, key: &str) -> Vec<String> {
+        let Some(kept) = self.pinyin.get_or_init(|| self.open_pinyin()) else {
+            return Vec::new();
+        };
+        let words = kept.words(&crate::analysis::pinyin::stored(key));
+        // Each is counted next, as a reading of the term: all at once.
+        self.count_exactly(words.iter().map(|word| word.chars().collect()).collect());
+        words
+    }
+}
+
+impl ClusterCorpus<'_> {
+    /// The corpus words by pinyin, from the cache or the index; a failure is said after the
+    /// reading.
+    fn open_pinyin(&self) -> Option<PinyinWords> {
+        let head = self.pinyin_head.as_ref()?;
+        match files::local_copy(self.cluster, self.cache, files::PINYIN, head) {
+            Ok(bytes) => sidecar::pinyin_words(bytes),
+            Err(err) => {
+                self.failure.borrow_mut().get_or_insert(err);
+                None
+            }
+        }
+    }
 }
 
 /// Searches `cluster` for `raw_query` as `options` say (their `files`, `globs` and
-/// `extensions` are not applied: the cluster is searched whole).
+/// `extensions` are not applied: the cluster is searched whole). The files the index keeps
+/// beside the passages (the words by pinyin, the synonyms) are kept in `cache` once fetched.
 pub fn run(
     cluster: &Cluster,
     raw_query: &str,
     options: &SearchOptions<'_>,
+    cache: Option<&Path>,
 ) -> Result<ClusterSearch> {
     let started = Instant::now();
     let query = search::parse_with(raw_query, options)?;
@@ -236,13 +295,34 @@ pub fn run(
             cluster.target().index
         )));
     };
-    let synonyms = Synonyms::default();
-    let dictionary = Dictionary::new(&Default::default());
+    let [synonyms_head, user_words_head, pinyin_head] =
+        <[Option<files::Head>; 3]>::try_from(files::heads(
+            cluster,
+            &[files::SYNONYMS, files::USER_WORDS, files::PINYIN],
+        )?)
+        .unwrap_or_default();
+    let synonyms = match synonyms_head {
+        Some(head) => {
+            let bytes = files::local_copy(cluster, cache, files::SYNONYMS, &head)?;
+            Synonyms::from_kept(bytes, files::STAMP).unwrap_or_default()
+        }
+        None => Synonyms::default(),
+    };
+    let user_words = match user_words_head {
+        Some(head) => Some(files::local_copy(cluster, cache, files::USER_WORDS, &head)?),
+        None => None,
+    };
+    let dictionary = user_words
+        .and_then(|bytes| files::dictionary_of(bytes.as_ref()))
+        .unwrap_or_else(|| Dictionary::new(&Default::default()));
     let corpus = ClusterCorpus {
         cluster,
         counts: RefCell::new(HashMap::new()),
         exact: RefCell::new(HashMap::new()),
         failure: RefCell::new(None),
+        pinyin_head,
+        cache,
+        pinyin: std::cell::OnceCell::new(),
     };
     corpus.count_ahead(&query);
     let reading = words::read(&query, &dictionary, &synonyms, &corpus);
@@ -256,7 +336,8 @@ pub fn run(
     } else {
         "query_then_fetch"
     };
-    let mut asked = Asked::new(cluster, search_type);
+    let scope = scope_of(cluster, options)?;
+    let mut asked = Asked::new(cluster, search_type, scope);
     search::check_word_count(&reading)?;
     if reading.words.len() != 1 || reading.split || !reading.corrections.is_empty() {
         return run_words(asked, raw_query, &query, &reading, options, started);
@@ -404,6 +485,43 @@ pub fn run(
     finish(asked, &query, &reading, options, page, results, started)
 }
 
+/// The filter of the files `options`' globs and extensions admit (`-g`, `-t`), as a local
+/// search finds them: from the keys of every file the index records; `None` when all are.
+fn scope_of(cluster: &Cluster, options: &SearchOptions<'_>) -> Result<Option<Value>> {
+    if options.globs.is_empty() && options.extensions.is_empty() && options.files.is_empty() {
+        return Ok(None);
+    }
+    let admitted = search::ArticleFilter::of(options)?;
+    let (mut keys, mut others) = (Vec::new(), Vec::new());
+    let body = json!({
+        "query": {"term": {"kind": "article"}},
+        "sort": [{"key": "asc"}],
+        "_source": false,
+        "docvalue_fields": ["key"],
+    });
+    let search = |body: Value| cluster.ok("POST", "/_search", Some(&body));
+    super::pages(search, body, RECORDS_PER_PAGE, |_, hits| {
+        for key in hits
+            .iter()
+            .filter_map(|hit| hit.pointer("/fields/key/0")?.as_str())
+        {
+            match admitted.admits(key) {
+                true => keys.push(key.to_string()),
+                false => others.push(key.to_string()),
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    })?;
+    // The shorter list: a terms query takes at most `index.max_terms_count` (65,536) terms.
+    Ok(Some(match keys.len() <= others.len() {
+        true => json!({"terms": {"key": keys}}),
+        false => json!({"bool": {"must_not": [{"terms": {"key": others}}]}}),
+    }))
+}
+
+/// Records read at once while the files searched are listed.
+const RECORDS_PER_PAGE: usize = 5000;
+
 /// A hit of the page, before its text is read.
 struct Shown {
     /// The cluster's document id.
@@ -421,7 +539,7 @@ struct Shown {
 }
 
 /// The stored fields a hit is shown from.
-const SOURCE: [&str; 6] = ["key", "line", "title", "text", "tail", "text_hash"];
+const SOURCE: [&str; 7] = ["key", "line", "unit", "title", "text", "tail", "text_hash"];
 
 /// Reads the text of the page's hits that came without it, and makes them the hits of
 /// `results` (its time taken set here, once every search is done).
@@ -463,6 +581,10 @@ fn finish(
         }
     }
     let needles = search::needles_of(reading, query);
+    let neighbours = match options.context {
+        (0, 0) => HashMap::new(),
+        around => neighbours(asked.cluster, &page, around)?,
+    };
     let mut anchors = vec![search::written_forms(query)];
     anchors.extend(reading.words.iter().map(|word| word.forms.clone()));
     for shown in page {
@@ -474,6 +596,32 @@ fn finish(
         let anchor = search::anchor_in(&passage, &anchors, &highlights);
         let snippet =
             highlight::snippet_in_columns(&text, &highlights, anchor, options.snippet_columns);
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        if let Some(unit) = source["unit"].as_u64() {
+            let (want_before, want_after) = options.context;
+            let from = unit.saturating_sub(want_before as u64);
+            for (at, into) in [
+                (from..unit, &mut before),
+                (unit + 1..unit + 1 + want_after as u64, &mut after),
+            ] {
+                for other in at {
+                    let id = super::export::document_id(&shown.article, Some(other as usize));
+                    let Some(neighbour) = neighbours.get(&id) else {
+                        continue;
+                    };
+                    let text = neighbour["text"].as_str().unwrap_or("").to_string();
+                    let tail = neighbour["tail"].as_str().unwrap_or("");
+                    let highlights = highlight::Passage::new(&text, tail).find(&needles);
+                    into.push(search::ArticlePassage {
+                        line: neighbour["line"].as_u64().unwrap_or(0),
+                        page: None,
+                        text,
+                        highlights,
+                        changed: false,
+                    });
+                }
+            }
+        }
         let mut matched = Vec::new();
         let mut missing = Vec::new();
         for (i, word) in reading.words.iter().enumerate() {
@@ -504,8 +652,8 @@ fn finish(
             anchor,
             snippet,
             changed: false,
-            before: Vec::new(),
-            after: Vec::new(),
+            before,
+            after,
         });
     }
     results.took = started.elapsed();
@@ -514,6 +662,41 @@ fn finish(
         sent: asked.sent,
         took_ms: asked.took_ms,
     })
+}
+
+/// The passages `around` (before, after) each hit of `page`, by id, in one real-time `_mget`.
+fn neighbours(
+    cluster: &Cluster,
+    page: &[Shown],
+    around: (usize, usize),
+) -> Result<HashMap<String, Value>> {
+    let mut ids = Vec::new();
+    for shown in page {
+        let Some(unit) = shown.source.as_ref().and_then(|s| s["unit"].as_u64()) else {
+            continue;
+        };
+        let from = unit.saturating_sub(around.0 as u64);
+        for other in (from..=unit + around.1 as u64).filter(|&u| u != unit) {
+            ids.push(super::export::document_id(
+                &shown.article,
+                Some(other as usize),
+            ));
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let body = json!({"ids": ids, "_source": ["line", "text", "tail"]});
+    let answer = cluster.ok("POST", "/_mget", Some(&body))?;
+    Ok(answer["docs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|doc| doc["found"].as_bool() == Some(true))
+        .filter_map(|doc| Some((doc["_id"].as_str()?.to_string(), doc["_source"].clone())))
+        .collect())
 }
 
 /// Searches the cluster for the words `reading` read `query` as (see [`super::words`]).

@@ -140,7 +140,7 @@ impl<'a> WordSearch<'a> {
                 }
             }
         }
-        let answer = asked.search(json!({
+        let answer = asked.search_whole(json!({
             "size": 0,
             "track_total_hits": true,
             "query": {"match_all": {}},

@@ -202,31 +202,54 @@ fn articles_matching(
     searcher: &tantivy::Searcher,
     options: &SearchOptions<'_>,
 ) -> Result<Vec<String>> {
-    let (globs, extensions, files) = (options.globs, options.extensions, options.files);
-    let mut builder = ignore::overrides::OverrideBuilder::new("/");
-    for glob in globs {
-        builder.add(glob).map_err(|err| Error::Glob {
-            glob: glob.clone(),
-            reason: err.to_string(),
-        })?;
-    }
-    let overrides = builder.build().map_err(|err| Error::Glob {
-        glob: globs.join(" "),
-        reason: err.to_string(),
-    })?;
+    let admitted = ArticleFilter::of(options)?;
     let manifest =
         index::manifest::read(searcher, &index.fields).map_err(|e| e.damage_in(&index.dir))?;
     Ok(manifest
         .into_iter()
-        .filter(|(key, known)| {
-            !known.skipped()
-                && (files.is_empty() || files.iter().any(|file| file == key))
-                && (extensions.is_empty()
-                    || crate::corpus::has_extension(std::path::Path::new(key), extensions))
-                && !overrides
-                    .matched(std::path::Path::new("/").join(key), false)
-                    .is_ignore()
-        })
+        .filter(|(key, known)| !known.skipped() && admitted.admits(key))
         .map(|(key, _)| key)
         .collect())
+}
+
+/// Which articles, by key (path in the seeds folder), `options`' globs, extensions and files
+/// admit.
+pub(crate) struct ArticleFilter<'a> {
+    overrides: ignore::overrides::Override,
+    extensions: &'a [String],
+    files: &'a [String],
+}
+
+impl<'a> ArticleFilter<'a> {
+    /// The filter of `options`; a glob that is not one is an error naming it.
+    pub fn of(options: &SearchOptions<'a>) -> Result<ArticleFilter<'a>> {
+        let globs = options.globs;
+        let mut builder = ignore::overrides::OverrideBuilder::new("/");
+        for glob in globs {
+            builder.add(glob).map_err(|err| Error::Glob {
+                glob: glob.clone(),
+                reason: err.to_string(),
+            })?;
+        }
+        let overrides = builder.build().map_err(|err| Error::Glob {
+            glob: globs.join(" "),
+            reason: err.to_string(),
+        })?;
+        Ok(ArticleFilter {
+            overrides,
+            extensions: options.extensions,
+            files: options.files,
+        })
+    }
+
+    /// Whether the article `key` is admitted.
+    pub fn admits(&self, key: &str) -> bool {
+        (self.files.is_empty() || self.files.iter().any(|file| file == key))
+            && (self.extensions.is_empty()
+                || crate::corpus::has_extension(std::path::Path::new(key), self.extensions))
+            && !self
+                .overrides
+                .matched(std::path::Path::new("/").join(key), false)
+                .is_ignore()
+    }
 }
