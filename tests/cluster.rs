@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{SEED, SEED_NAME, run, sou, stderr, stdout};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A running two-node cluster, stopped when dropped.
 struct TwoNodes {
@@ -127,6 +127,10 @@ fn write_fixture(folder: &Path) {
         "# iPhone 发布会\n\nApple 在 CEO 的主持下发布了新款 ＩＰＨＯＮＥ，售价 ８９９９ 元。\n\n发布会上的安置房广告。\n",
     )
     .unwrap();
+    // A group of synonyms: a search of one finds the others.
+    std::fs::write(folder.join("synonyms.txt"), "回迁房 安置房\n").unwrap();
+    // A user word: the passages and the query are cut with it.
+    std::fs::write(folder.join("dict.txt"), "高新智慧 5000\n").unwrap();
 }
 
 /// The literal queries checked: one word, a string across jieba's words, a quoted phrase, OR,
@@ -148,6 +152,8 @@ const QUERIES: &[&str] = &[
     "\"页。第12\"",
     "\"第39页\"",
     "2020",
+    // Through the folder's synonyms (安置房).
+    "回迁房",
 ];
 
 /// The queries read as several words, checked for the same hits, tiers and counts (within a
@@ -164,6 +170,13 @@ const WORD_QUERIES: &[&[&str]] = &[
     &["安置房什么时候建成"],
     &["安置房 鞍山钢铁"],
     &["-w", "和服 记者"],
+    // Typed mistakes, read through the words by pinyin the cluster keeps: a homophone typo,
+    // pinyin alone, pinyin beside a word.
+    &["安治房"],
+    &["zhihuichanye"],
+    &["anzhifang 建设"],
+    // Read with the folder's user word (高新智慧 贡献, not 高新 智慧 贡献).
+    &["高新智慧贡献"],
 ];
 
 /// The hits of a search as (path inside the folder, line), the total, and the tiers.
@@ -260,6 +273,7 @@ fn assert_same_answers(dir: &Path, server: &str, order: Order) -> Vec<(Vec<(Stri
 /// same tier at each rank, the same `-c`, `-l` and exit status; returns every tier seen.
 fn assert_same_word_answers(dir: &Path, server: &str) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
+    let mut corrected = 0;
     for query in WORD_QUERIES {
         let ask = |at: &[&str], extra: &[&str]| {
             let mut args: Vec<&str> = at.to_vec();
@@ -294,6 +308,19 @@ fn assert_same_word_answers(dir: &Path, server: &str) -> BTreeSet<String> {
             serde_json::from_str::<Value>(&stdout(out)).unwrap()["words"].clone()
         };
         assert_eq!(words(&cluster), words(&local), "{query:?}: words");
+        let corrections = |out: &Output| -> Value {
+            serde_json::from_str::<Value>(&stdout(out)).unwrap()["corrections"].clone()
+        };
+        assert_eq!(
+            corrections(&cluster),
+            corrections(&local),
+            "{query:?}: corrections"
+        );
+        corrected += usize::from(
+            corrections(&cluster)
+                .as_array()
+                .is_some_and(|list| !list.is_empty()),
+        );
         assert_eq!(
             cluster.status.code(),
             local.status.code(),
@@ -317,7 +344,74 @@ fn assert_same_word_answers(dir: &Path, server: &str) -> BTreeSet<String> {
         );
         seen.extend(cluster_tiers);
     }
+    assert!(
+        corrected >= 3,
+        "only {corrected} word queries were read anew"
+    );
     seen
+}
+
+/// Flags that narrow or arrange a search (`-g`, `-t`, `-m`, `--sort path`) and show the
+/// passages around a hit (`-A`, `-B`, `-C`) give the local answers: the same hits in the same
+/// order, and the same passages around each.
+fn assert_same_with_flags(dir: &Path, server: &str) {
+    let flagged: &[&[&str]] = &[
+        &["-g", "*.md", "安置房"],
+        &["-g", "!news/**", "安置房"],
+        &["-t", "md", "-t", "txt", "高新区安置房"],
+        &["-g", "news/*", "zhihuichanye"],
+        &["-m", "1", "安置房"],
+        &["--sort", "path", "安置房 建设"],
+        &["-C", "1", "和服"],
+        &["-B", "2", "-A", "1", "\"团队负责\""],
+    ];
+    for args in flagged {
+        let ask = |at: &[&str]| {
+            let mut all: Vec<&str> = at.to_vec();
+            all.extend_from_slice(&["--json", "-n", "20"]);
+            all.extend_from_slice(args);
+            run(dir, &all)
+        };
+        let local = ask(&["--seeds", "corpus"]);
+        let cluster = ask(&["--server", server]);
+        let shown = format!("\nlocal: {}\ncluster: {}", stdout(&local), stdout(&cluster));
+        let (local_hits, local_total, _) = answer(&local, "corpus/");
+        let (cluster_hits, cluster_total, _) = answer(&cluster, "");
+        assert_eq!(cluster_hits, local_hits, "{args:?}: hits differ{shown}");
+        assert_eq!(cluster_total, local_total, "{args:?}: totals differ{shown}");
+        let around = |out: &Output| -> Vec<Value> {
+            let json: Value = serde_json::from_str(&stdout(out)).unwrap();
+            json["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|hit| json!([hit["before"], hit["after"]]))
+                .collect()
+        };
+        assert_eq!(
+            around(&cluster),
+            around(&local),
+            "{args:?}: context differs{shown}"
+        );
+        assert_eq!(
+            cluster.status.code(),
+            local.status.code(),
+            "{args:?}: exit status"
+        );
+    }
+    // The passages around a hit were there to compare.
+    let context = run(dir, &["--server", server, "--json", "-C", "1", "和服"]);
+    let context: Value = serde_json::from_str(&stdout(&context)).unwrap();
+    assert!(
+        context["hits"].as_array().unwrap().iter().any(|hit| {
+            hit["before"].as_array().is_some_and(|b| !b.is_empty())
+                && hit["after"].as_array().is_some_and(|a| !a.is_empty())
+        }),
+        "no hit with passages around it: {context}"
+    );
+    // The flags narrowed something: a glob that admits no hit finds nothing.
+    let none = run(dir, &["--server", server, "-g", "*.html", "安置房"]);
+    assert_eq!(none.status.code(), Some(1), "{}", stdout(&none));
 }
 
 #[test]
@@ -378,6 +472,8 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
             "no word query reached {tier}: {tiers:?}"
         );
     }
+
+    assert_same_with_flags(dir, &server);
 
     // Text output, as a reader sees it: the hit's file and line and its highlight.
     let text = run(dir, &["--server", &server, "--color", "never", "和服"]);
@@ -514,8 +610,18 @@ fn kill_a_send_midway(dir: &Path, url: &str) {
         "{recorded} of {files} recorded: not midway"
     );
 
+    // The words of the files recorded were not kept yet: the index says so.
+    let pending = format!("{server}/_doc/sou-pending-pinyin");
+    assert!(
+        curl(&["-s", &pending]).unwrap().contains("\"found\":true"),
+        "no mark of the words pending after the kill"
+    );
     let again = run(dir, &["index", "many", "--to", &server]);
     assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        curl(&["-s", &pending]).unwrap().contains("\"found\":false"),
+        "the words are still pending after a whole send"
+    );
     let said = stdout(&again);
     assert!(
         said.contains(&format!(": {} files sent", files - recorded))
@@ -541,6 +647,27 @@ fn kill_a_send_midway(dir: &Path, url: &str) {
         &["--server", &server, "--json", "-n", "20", "\"编号1234\""],
     );
     assert_eq!(answer(&cluster, "").0, answer(&local, "many/").0);
+    // A typo is read as locally, from the words the two sends kept.
+    let local = run(dir, &["--seeds", "many", "--json", "-n", "20", "安治房"]);
+    let cluster = run(dir, &["--server", &server, "--json", "-n", "20", "安治房"]);
+    let corrections =
+        |out: &Output| serde_json::from_str::<Value>(&stdout(out)).unwrap()["corrections"].clone();
+    assert!(
+        corrections(&local)
+            .as_array()
+            .is_some_and(|c| !c.is_empty()),
+        "{}",
+        stdout(&local)
+    );
+    assert_eq!(corrections(&cluster), corrections(&local));
+    // Many files tie: the same number of hits, in the same tiers.
+    let (cluster_hits, cluster_total, cluster_tiers) = answer(&cluster, "");
+    let (local_hits, local_total, local_tiers) = answer(&local, "many/");
+    assert!(!local_hits.is_empty());
+    assert_eq!(
+        (cluster_hits.len(), cluster_total, cluster_tiers),
+        (local_hits.len(), local_total, local_tiers)
+    );
 }
 
 #[test]

@@ -688,8 +688,8 @@ fn neighbours(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let body = json!({"ids": ids, "_source": ["line", "text", "tail"]});
-    let answer = cluster.ok("POST", "/_mget", Some(&body))?;
+    let body = json!({"ids": ids});
+    let answer = cluster.ok("POST", "/_mget?_source_includes=line,text,tail", Some(&body))?;
     Ok(answer["docs"]
         .as_array()
         .into_iter()
