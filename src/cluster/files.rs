@@ -7,13 +7,14 @@
 //! how many parts it has) and its parts (`kind: file-part`, a MiB each, base64 in a `binary`
 //! field that is stored, never indexed). The parts of a new version are written before the
 //! head names them, and the old version's parts are deleted after: a reader finds one whole
-//! version or the other, whatever stops a send. Both are read by id (`_doc`, `_mget`), which
-//! is real-time: no refresh is waited for.
+//! version or the other, whatever stops a send. Parts are read by id (`_mget`), which is
+//! real-time.
 //!
-//! A search asks for the heads alone (one `_mget`): the bytes are fetched once per version and
-//! kept in the cache folder (`cluster/HASH-OF-THE-INDEX-ADDRESS/NAME-VERSION`), where a search
-//! maps them as a local one maps its sidecar; the pinyin only when the query has a term to
-//! read anew.
+//! A search reads the heads in an aggregation of its first request ([`heads_aggregation`]),
+//! which sees what the last refresh made visible ([`store`] refreshes before it deletes an old
+//! version's parts); the bytes are fetched once per version and kept in the cache folder
+//! (`cluster/HASH-OF-THE-INDEX-ADDRESS/NAME-VERSION`), where a search maps them as a local one
+//! maps its sidecar; the pinyin only when the query has a term to read anew.
 
 use std::path::Path;
 
@@ -150,6 +151,9 @@ pub(crate) fn store(cluster: &Cluster, name: &str, bytes: &[u8]) -> Result<()> {
     let doc = json!({"kind": "file", "name": name, "version": version, "parts": chunks.len()});
     cluster.ok("PUT", &format!("/_doc/{}", head_id(name)), Some(&doc))?;
     if let Some(old) = old {
+        // A search reads heads through a search (see [`heads_aggregation`]): the new one must
+        // be visible before the old parts go.
+        cluster.ok("POST", "/_refresh", None)?;
         let mut body = String::new();
         for part in 0..old.parts {
             let id = part_id(name, &old.version, part);
@@ -193,14 +197,32 @@ pub(crate) fn clear_pending(cluster: &Cluster, name: &str) -> Result<()> {
     }
 }
 
-/// The heads of the files `names`, in one request.
-pub(crate) fn heads(cluster: &Cluster, names: &[&str]) -> Result<Vec<Option<Head>>> {
+/// An aggregation that reads the heads of `names` along with a search whose query leaves
+/// them in (one round trip fewer than asking for them by id); read back with [`heads_from`].
+pub(crate) fn heads_aggregation(names: &[&str]) -> Value {
     let ids: Vec<String> = names.iter().map(|name| head_id(name)).collect();
-    let answer = cluster.ok("POST", "/_mget", Some(&json!({"ids": ids})))?;
-    let docs = answer["docs"].as_array().cloned().unwrap_or_default();
-    Ok((0..names.len())
-        .map(|i| docs.get(i).and_then(|doc| head_of(&doc["_source"])))
-        .collect())
+    json!({
+        "filter": {"ids": {"values": ids}},
+        "aggs": {"heads": {"top_hits": {"size": names.len(), "_source": ["name", "version", "parts"]}}},
+    })
+}
+
+/// The heads of `names` that `aggregation`, the answer to [`heads_aggregation`], holds.
+pub(crate) fn heads_from(aggregation: &Value, names: &[&str]) -> Vec<Option<Head>> {
+    let hits = aggregation
+        .pointer("/heads/hits/hits")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    names
+        .iter()
+        .map(|name| {
+            hits.iter()
+                .map(|hit| &hit["_source"])
+                .find(|source| source["name"].as_str() == Some(name))
+                .and_then(head_of)
+        })
+        .collect()
 }
 
 /// The bytes of the version of `name` that `head` names: from `cache`, where they are kept

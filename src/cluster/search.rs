@@ -141,7 +141,7 @@ type CountAsked = (Vec<char>, bool, u64);
 struct ClusterCorpus<'a> {
     cluster: &'a Cluster,
     counts: RefCell<HashMap<CountAsked, u64>>,
-    /// Exact counts of strings asked for ahead (see [`ClusterCorpus::count_ahead`]).
+    /// Exact counts of strings asked for ahead (see [`ClusterCorpus::first_look`]).
     exact: RefCell<HashMap<Vec<char>, u64>>,
     failure: RefCell<Option<Error>>,
     /// The version of the corpus words by pinyin the index keeps, when it keeps some.
@@ -157,10 +157,11 @@ const AHEAD_TERM_CHARS: usize = 12;
 const AHEAD_STRING_CHARS: usize = 8;
 
 impl ClusterCorpus<'_> {
-    /// Counts ahead, in one request, the passages holding each string of two to
-    /// [`AHEAD_STRING_CHARS`] characters of the query's terms: reading a term into words asks
-    /// for many of them one after the other, and each is a round trip.
-    fn count_ahead(&self, query: &Query) {
+    /// The first request of a search: the heads of sou's files in the index (`names`), and
+    /// the passages holding each string of two to [`AHEAD_STRING_CHARS`] characters of the
+    /// query's terms, counted ahead: reading a term into words asks for many of them one
+    /// after the other, and each is a round trip.
+    fn first_look(&self, query: &Query, names: &[&str]) -> Result<Vec<Option<files::Head>>> {
         let mut strings: Vec<Vec<char>> = Vec::new();
         for literal in query.groups.iter().flatten() {
             let chars = &literal.chars;
@@ -173,27 +174,39 @@ impl ClusterCorpus<'_> {
                 }
             }
         }
-        self.count_exactly(strings);
+        let strings = self.not_counted(strings);
+        let mut aggs = count_aggregations(&strings);
+        aggs.insert("files".into(), files::heads_aggregation(names));
+        let body = json!({"size": 0, "track_total_hits": false, "aggs": aggs});
+        let answer = self.cluster.ok("POST", "/_search", Some(&body))?;
+        self.take_counts(strings, &answer);
+        Ok(files::heads_from(&answer["aggregations"]["files"], names))
     }
 
     /// Counts the passages holding each of `strings` not counted yet, in one request.
-    fn count_exactly(&self, mut strings: Vec<Vec<char>>) {
-        strings.sort();
-        strings.dedup();
-        strings.retain(|chars| !self.exact.borrow().contains_key(chars));
+    fn count_exactly(&self, strings: Vec<Vec<char>>) {
+        let strings = self.not_counted(strings);
         if strings.len() < 2 {
             return;
         }
-        let aggs: serde_json::Map<String, Value> = strings
-            .iter()
-            .enumerate()
-            .map(|(i, chars)| (format!("s{i}"), json!({"filter": terms::contains(chars)})))
-            .collect();
-        let body = json!({"size": 0, "track_total_hits": false, "aggs": aggs});
+        let body =
+            json!({"size": 0, "track_total_hits": false, "aggs": count_aggregations(&strings)});
         // Counting ahead only saves time: a failure leaves each count to be asked alone.
-        let Ok(answer) = self.cluster.ok("POST", "/_search", Some(&body)) else {
-            return;
-        };
+        if let Ok(answer) = self.cluster.ok("POST", "/_search", Some(&body)) {
+            self.take_counts(strings, &answer);
+        }
+    }
+
+    /// `strings` without repeats and without those counted already.
+    fn not_counted(&self, mut strings: Vec<Vec<char>>) -> Vec<Vec<char>> {
+        strings.sort();
+        strings.dedup();
+        strings.retain(|chars| !self.exact.borrow().contains_key(chars));
+        strings
+    }
+
+    /// Keeps the counts of `strings` that `answer` (to [`count_aggregations`]) holds.
+    fn take_counts(&self, strings: Vec<Vec<char>>, answer: &Value) {
         let mut exact = self.exact.borrow_mut();
         for (i, chars) in strings.into_iter().enumerate() {
             if let Some(count) = answer
@@ -232,6 +245,15 @@ impl ClusterCorpus<'_> {
             .insert((chars.to_vec(), as_word, most), count);
         count
     }
+}
+
+/// Aggregations counting the passages holding each of `strings` (`s0`, `s1`, …).
+fn count_aggregations(strings: &[Vec<char>]) -> serde_json::Map<String, Value> {
+    strings
+        .iter()
+        .enumerate()
+        .map(|(i, chars)| (format!("s{i}"), json!({"filter": terms::contains(chars)})))
+        .collect()
 }
 
 impl words::Corpus for ClusterCorpus<'_> {
@@ -289,18 +311,36 @@ pub fn run(
 ) -> Result<ClusterSearch> {
     let started = Instant::now();
     let query = search::parse_with(raw_query, options)?;
-    let Some(shards) = cluster.check_index()? else {
+    let mut corpus = ClusterCorpus {
+        cluster,
+        counts: RefCell::new(HashMap::new()),
+        exact: RefCell::new(HashMap::new()),
+        failure: RefCell::new(None),
+        pinyin_head: None,
+        cache,
+        pinyin: std::cell::OnceCell::new(),
+    };
+    // Whether the index is sou's is asked beside the first search, not before it: two round
+    // trips at once. The check's error comes first (the search fails on an index that is not
+    // there or not sou's).
+    let names = [files::SYNONYMS, files::USER_WORDS, files::PINYIN];
+    let (checked, looked) = std::thread::scope(|scope| {
+        let checking = scope.spawn(|| cluster.check_index());
+        let looked = corpus.first_look(&query, &names);
+        let checked = checking
+            .join()
+            .unwrap_or_else(|_| Err(cluster.error("checking the index failed".to_string())));
+        (checked, looked)
+    });
+    let Some(shards) = checked? else {
         return Err(cluster.error(format!(
             "no index {} (sou index --to makes it)",
             cluster.target().index
         )));
     };
     let [synonyms_head, user_words_head, pinyin_head] =
-        <[Option<files::Head>; 3]>::try_from(files::heads(
-            cluster,
-            &[files::SYNONYMS, files::USER_WORDS, files::PINYIN],
-        )?)
-        .unwrap_or_default();
+        <[Option<files::Head>; 3]>::try_from(looked?).unwrap_or_default();
+    corpus.pinyin_head = pinyin_head;
     let synonyms = match synonyms_head {
         Some(head) => {
             let bytes = files::local_copy(cluster, cache, files::SYNONYMS, &head)?;
@@ -315,16 +355,6 @@ pub fn run(
     let dictionary = user_words
         .and_then(|bytes| files::dictionary_of(bytes.as_ref()))
         .unwrap_or_else(|| Dictionary::new(&Default::default()));
-    let corpus = ClusterCorpus {
-        cluster,
-        counts: RefCell::new(HashMap::new()),
-        exact: RefCell::new(HashMap::new()),
-        failure: RefCell::new(None),
-        pinyin_head,
-        cache,
-        pinyin: std::cell::OnceCell::new(),
-    };
-    corpus.count_ahead(&query);
     let reading = words::read(&query, &dictionary, &synonyms, &corpus);
     if let Some(err) = corpus.failure.borrow_mut().take() {
         return Err(err);
@@ -689,7 +719,11 @@ fn neighbours(
         return Ok(HashMap::new());
     }
     let body = json!({"ids": ids});
-    let answer = cluster.ok("POST", "/_mget?_source_includes=line,text,tail", Some(&body))?;
+    let answer = cluster.ok(
+        "POST",
+        "/_mget?_source_includes=line,text,tail",
+        Some(&body),
+    )?;
     Ok(answer["docs"]
         .as_array()
         .into_iter()
