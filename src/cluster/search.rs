@@ -300,9 +300,9 @@ impl ClusterCorpus<'_> {
     }
 }
 
-/// Searches `cluster` for `raw_query` as `options` say (their `files`, `globs` and
-/// `extensions` are not applied: the cluster is searched whole). The files the index keeps
-/// beside the passages (the words by pinyin, the synonyms) are kept in `cache` once fetched.
+/// Searches `cluster` for `raw_query` as `options` say (their `globs` and `extensions` narrow
+/// the files searched, see [`scope_of`]). The files the index keeps beside the passages (the
+/// words by pinyin, the synonyms, the user words) are kept in `cache` once fetched.
 pub fn run(
     cluster: &Cluster,
     raw_query: &str,
@@ -628,13 +628,9 @@ fn finish(
             highlight::snippet_in_columns(&text, &highlights, anchor, options.snippet_columns);
         let (mut before, mut after) = (Vec::new(), Vec::new());
         if let Some(unit) = source["unit"].as_u64() {
-            let (want_before, want_after) = options.context;
-            let from = unit.saturating_sub(want_before as u64);
-            for (at, into) in [
-                (from..unit, &mut before),
-                (unit + 1..unit + 1 + want_after as u64, &mut after),
-            ] {
-                for other in at {
+            let around = units_around(unit, options.context);
+            for (units, into) in around.into_iter().zip([&mut before, &mut after]) {
+                for other in units {
                     let id = super::export::document_id(&shown.article, Some(other as usize));
                     let Some(neighbour) = neighbours.get(&id) else {
                         continue;
@@ -694,6 +690,15 @@ fn finish(
     })
 }
 
+/// The places in its article of the passages shown before and after the passage `unit`,
+/// `around` saying how many of each.
+fn units_around(unit: u64, (before, after): (usize, usize)) -> [std::ops::Range<u64>; 2] {
+    [
+        unit.saturating_sub(before as u64)..unit,
+        unit + 1..unit + 1 + after as u64,
+    ]
+}
+
 /// The passages `around` (before, after) each hit of `page`, by id, in one real-time `_mget`.
 fn neighbours(
     cluster: &Cluster,
@@ -705,8 +710,7 @@ fn neighbours(
         let Some(unit) = shown.source.as_ref().and_then(|s| s["unit"].as_u64()) else {
             continue;
         };
-        let from = unit.saturating_sub(around.0 as u64);
-        for other in (from..=unit + around.1 as u64).filter(|&u| u != unit) {
+        for other in units_around(unit, around).into_iter().flatten() {
             ids.push(super::export::document_id(
                 &shown.article,
                 Some(other as usize),
