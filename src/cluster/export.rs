@@ -439,7 +439,7 @@ fn keep_files(
     words: Vec<WordSet>,
     fresh: bool,
 ) -> Result<()> {
-    if fresh || words.iter().any(|set| set.len() > 0) {
+    if sidecar::pinyin_changes(&words, fresh) {
         let old = match fresh {
             true => None,
             false => files::fetch(cluster, files::PINYIN)?

@@ -178,7 +178,7 @@ pub(crate) fn keep_pinyin(
     words: Vec<crate::index::WordSet>,
     fresh: bool,
 ) -> std::io::Result<()> {
-    if words.iter().all(|set| set.len() == 0) && !fresh {
+    if !pinyin_changes(&words, fresh) {
         return Ok(());
     }
     // A rebuild replaces the old words: they are not even read.
@@ -187,6 +187,12 @@ pub(crate) fn keep_pinyin(
         true => None,
     };
     write_atomically(dir, PINYIN_FILE, &pinyin_file(old.as_ref(), &words)?)
+}
+
+/// Whether keeping `words` changes the corpus words by pinyin: a rebuild (`fresh`) replaces
+/// them, an update adds to them only when it has words.
+pub(crate) fn pinyin_changes(words: &[crate::index::WordSet], fresh: bool) -> bool {
+    fresh || words.iter().any(|set| set.len() > 0)
 }
 
 /// The bytes of [`PINYIN_FILE`] holding the words of `old` (when given) and of `words`.
