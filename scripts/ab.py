@@ -4,12 +4,16 @@ searches (whole processes, its `timed`): for comparing a change with the binary 
 one session, on a shared machine where only ratios measured together mean anything.
 
 Usage: scripts/ab.py BEFORE AFTER [--queries typos|literal|natural] [--copies 1|8] [--runs N]
+                     [--server URL/INDEX]
 
 Prints each query's medians and, for both binaries, the median of the per-query medians and
 the median of the per-query ratios to rg. The corpus and its index are `scripts/bench`'s
-(inews, or 8 varied copies), made and indexed by AFTER when missing.
+(inews, or 8 varied copies), made and indexed by AFTER when missing. With --server, both
+binaries search that cluster index (`sou --server`; send it the corpus first with
+`sou index --to`), and each answer's JSON must be the same for both.
 """
 import argparse
+import json
 import statistics
 import subprocess
 from importlib.machinery import SourceFileLoader
@@ -25,6 +29,7 @@ def main():
     parser.add_argument("--queries", choices=["typos", "literal", "natural"], default="typos")
     parser.add_argument("--copies", type=int, choices=[1, 8], default=1)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--server")
     args = parser.parse_args()
     queries = {"typos": bench.TYPOS, "literal": bench.QUERIES, "natural": bench.NATURAL}[args.queries]
     seeds = bench.corpus(args.copies)
@@ -36,9 +41,17 @@ def main():
     for query in queries:
         times = {name: [] for name in [*binaries, "rg"]}
         for _ in range(args.runs):
+            answers = {}
             for name, binary in binaries.items():
-                search = [binary, "search", "--no-sync", "--seeds", str(seeds), "--index", str(index), "--", query]
-                times[name].append(bench.timed(search)[0])
+                if args.server:
+                    search = [binary, "search", "--server", args.server, "--json", "--", query]
+                else:
+                    search = [binary, "search", "--no-sync", "--seeds", str(seeds), "--index", str(index), "--", query]
+                seconds, _, process, _ = bench.timed(search)
+                times[name].append(seconds)
+                answers[name] = without_time(process)
+            if args.server and answers["before"] != answers["after"]:
+                print(f"{query}: the answers differ")
             times["rg"].append(bench.timed(["rg", "-F", "-l", "--", query, str(seeds)])[0])
         row = {name: statistics.median(t) for name, t in times.items()}
         rows.append(row)
@@ -47,6 +60,16 @@ def main():
         print(f"{name}: median {1000 * statistics.median(r[name] for r in rows):.1f} ms")
     for name in binaries:
         print(f"{name} / rg: {statistics.median(r[name] / r['rg'] for r in rows):.3f}x (median of per-query ratios)")
+
+
+def without_time(out):
+    """A search's JSON answer without the time it took, or its exit status when not JSON."""
+    try:
+        answer = json.loads(out.output)
+    except ValueError:
+        return out.returncode
+    answer.pop("took_ms", None)
+    return answer
 
 
 if __name__ == "__main__":

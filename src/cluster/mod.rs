@@ -186,7 +186,7 @@ impl Cluster {
     /// is too busy (429, 503) or cannot be reached. Any other status is the caller's to judge.
     pub(crate) fn call(&self, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
         let url = format!("{}/{}{path}", self.target.base, self.target.index);
-        let content_type = if path.starts_with("/_bulk") {
+        let content_type = if path.starts_with("/_bulk") || path.starts_with("/_msearch") {
             "application/x-ndjson"
         } else {
             "application/json"

@@ -63,7 +63,13 @@ impl<'a> Asked<'a> {
     }
 
     /// Sends `body`, its query narrowed to the files searched.
-    pub(super) fn search(&mut self, mut body: Value) -> Result<Value> {
+    pub(super) fn search(&mut self, body: Value) -> Result<Value> {
+        let body = self.scoped(body);
+        self.search_whole(body)
+    }
+
+    /// `body` with its query narrowed to the files searched.
+    fn scoped(&self, mut body: Value) -> Value {
         if let Some(scope) = &self.scope {
             let query = body
                 .get("query")
@@ -72,7 +78,39 @@ impl<'a> Asked<'a> {
             // A filter scores nothing: the query's scores stay as they are.
             body["query"] = json!({"bool": {"must": [query], "filter": [scope]}});
         }
-        self.search_whole(body)
+        body
+    }
+
+    /// Sends two searches, each narrowed as [`Asked::search`] does, in one round trip
+    /// (`_msearch`, which the cluster runs at once); their answers in order.
+    pub(super) fn search_both(&mut self, bodies: [Value; 2]) -> Result<[Value; 2]> {
+        let bodies = bodies.map(|body| self.scoped(body));
+        let mut lines = String::new();
+        for body in &bodies {
+            lines.push_str("{}\n");
+            lines.push_str(&body.to_string());
+            lines.push('\n');
+        }
+        let path = format!("/_msearch?search_type={}", self.search_type);
+        let answer = self.cluster.call("POST", &path, Some(&lines))?;
+        if !(200..300).contains(&answer.status) {
+            return Err(self.cluster.refused(&answer));
+        }
+        let mut answers = Vec::new();
+        for one in answer.body["responses"].as_array().into_iter().flatten() {
+            if one.get("error").is_some() {
+                let reason = super::reason_of(one).unwrap_or_default();
+                return Err(self.cluster.error(reason));
+            }
+            self.took_ms += one["took"].as_u64().unwrap_or(0);
+            answers.push(one.clone());
+        }
+        let answers = <[Value; 2]>::try_from(answers).map_err(|answers| {
+            self.cluster
+                .error(format!("_msearch answered {} searches of 2", answers.len()))
+        })?;
+        self.sent.extend(bodies);
+        Ok(answers)
     }
 
     /// Sends `body` as it is, over every file: BM25's statistics, which a local search too
@@ -143,6 +181,8 @@ struct ClusterCorpus<'a> {
     counts: RefCell<HashMap<CountAsked, u64>>,
     /// Exact counts of strings asked for ahead (see [`ClusterCorpus::first_look`]).
     exact: RefCell<HashMap<Vec<char>, u64>>,
+    /// The documents, files' records and passages of the index, as the first look counted them.
+    totals: std::cell::Cell<Option<[u64; 3]>>,
     failure: RefCell<Option<Error>>,
     /// The version of the corpus words by pinyin the index keeps, when it keeps some.
     pinyin_head: Option<files::Head>,
@@ -177,9 +217,26 @@ impl ClusterCorpus<'_> {
         let strings = self.not_counted(strings);
         let mut aggs = count_aggregations(&strings);
         aggs.insert("files".into(), files::heads_aggregation(names));
-        let body = json!({"size": 0, "track_total_hits": false, "aggs": aggs});
+        // The totals a word search weighs its words by (see `words::Counted`).
+        aggs.insert(
+            "articles".into(),
+            json!({"filter": {"term": {"kind": "article"}}}),
+        );
+        aggs.insert(
+            "passages".into(),
+            json!({"filter": {"term": {"kind": "passage"}}}),
+        );
+        let body = json!({"size": 0, "track_total_hits": true, "aggs": aggs});
         let answer = self.cluster.ok("POST", "/_search", Some(&body))?;
         self.take_counts(strings, &answer);
+        let total = |pointer: &str| answer.pointer(pointer).and_then(Value::as_u64);
+        if let (Some(documents), Some(articles), Some(passages)) = (
+            total("/hits/total/value"),
+            total("/aggregations/articles/doc_count"),
+            total("/aggregations/passages/doc_count"),
+        ) {
+            self.totals.set(Some([documents, articles, passages]));
+        }
         Ok(files::heads_from(&answer["aggregations"]["files"], names))
     }
 
@@ -315,6 +372,7 @@ pub fn run(
         cluster,
         counts: RefCell::new(HashMap::new()),
         exact: RefCell::new(HashMap::new()),
+        totals: std::cell::Cell::new(None),
         failure: RefCell::new(None),
         pinyin_head: None,
         cache,
@@ -370,7 +428,11 @@ pub fn run(
     let mut asked = Asked::new(cluster, search_type, scope);
     search::check_word_count(&reading)?;
     if reading.words.len() != 1 || reading.split || !reading.corrections.is_empty() {
-        return run_words(asked, raw_query, &query, &reading, options, started);
+        let known = match corpus.totals.get() {
+            Some(totals) => super::words::Counted::of_strings(totals, &corpus.exact.borrow()),
+            None => Default::default(),
+        };
+        return run_words(asked, raw_query, &query, &reading, options, &known, started);
     }
     let (clause, as_written_counts) = literal_query(&query, &synonyms, options.word_boundaries);
     let limit = options.limit;
@@ -574,7 +636,7 @@ const SOURCE: [&str; 7] = ["key", "line", "unit", "title", "text", "tail", "text
 /// Reads the text of the page's hits that came without it, and makes them the hits of
 /// `results` (its time taken set here, once every search is done).
 fn finish(
-    mut asked: Asked<'_>,
+    asked: Asked<'_>,
     query: &Query,
     reading: &words::Reading,
     options: &SearchOptions<'_>,
@@ -588,25 +650,10 @@ fn finish(
         .map(|shown| shown.id.clone())
         .collect();
     if !wanting.is_empty() {
-        let texts = asked.search(json!({
-            "size": wanting.len(),
-            "query": {"ids": {"values": wanting}},
-            "_source": SOURCE,
-        }))?;
-        let by_id: HashMap<&str, &Value> = texts
-            .pointer("/hits/hits")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|hit| Some((hit["_id"].as_str()?, &hit["_source"])))
-            .collect();
+        let mut by_id = by_id(asked.cluster, wanting, &SOURCE)?;
         for shown in &mut page {
             if shown.source.is_none() {
-                shown.source = shown
-                    .id
-                    .as_str()
-                    .and_then(|id| by_id.get(id))
-                    .map(|source| (*source).clone());
+                shown.source = shown.id.as_str().and_then(|id| by_id.remove(id));
             }
         }
     }
@@ -719,15 +766,22 @@ fn neighbours(
     }
     ids.sort();
     ids.dedup();
+    by_id(
+        cluster,
+        ids.into_iter().map(Value::from).collect(),
+        &["line", "text", "tail"],
+    )
+}
+
+/// The `fields` of the documents `ids` that are there, by id, in one real-time `_mget` (one
+/// phase on the shards that hold them, where a search asks every shard twice).
+fn by_id(cluster: &Cluster, ids: Vec<Value>, fields: &[&str]) -> Result<HashMap<String, Value>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let body = json!({"ids": ids});
-    let answer = cluster.ok(
-        "POST",
-        "/_mget?_source_includes=line,text,tail",
-        Some(&body),
-    )?;
+    let path = format!("/_mget?_source_includes={}", fields.join(","));
+    let answer = cluster.ok("POST", &path, Some(&body))?;
     Ok(answer["docs"]
         .as_array()
         .into_iter()
@@ -744,12 +798,18 @@ fn run_words(
     query: &Query,
     reading: &words::Reading,
     options: &SearchOptions<'_>,
+    known: &super::words::Counted,
     started: Instant,
 ) -> Result<ClusterSearch> {
     let limit = options.limit;
     let pool_size = limit.saturating_add(DUPLICATE_SLACK);
-    let mut search =
-        super::words::WordSearch::new(&mut asked, query, &reading.words, options.word_boundaries)?;
+    let mut search = super::words::WordSearch::new(
+        &mut asked,
+        query,
+        &reading.words,
+        options.word_boundaries,
+        known,
+    )?;
     let found = search.run(&mut asked, pool_size)?;
     let (total, total_all_words, total_exact) =
         (found.total, found.total_all_words, found.total_exact);

@@ -32,6 +32,9 @@ use crate::search::{Query, summary_score};
 
 /// Keys asked for at once, in a `terms` filter or an aggregation page.
 const KEYS_PER_REQUEST: usize = 10_000;
+/// Passages holding the rarest word, per place in the pools, up to which the best files holding
+/// some words are asked for ahead (see [`WordSearch::run`]).
+const GUESSED_PASSAGES_PER_POOL: usize = 4;
 /// Passages fetched per page.
 const PASSAGES_PER_PAGE: usize = 5_000;
 /// Most passages fetched for one query: past it, the hits are the best of those fetched and
@@ -101,21 +104,57 @@ pub(super) struct WordSearch<'a> {
     banded: bool,
     /// Passages of each file fetched (from its record).
     lengths: HashMap<String, u64>,
+    /// Per word: the documents holding it.
+    doc_freqs: Vec<f64>,
 }
 
-impl<'a> WordSearch<'a> {
-    /// The clauses of `words` and their statistics, counted on the cluster.
-    pub fn new(
-        asked: &mut Asked<'_>,
-        query: &Query,
-        words: &'a [Word],
-        word_boundaries: bool,
-    ) -> Result<WordSearch<'a>> {
-        let any = |chars: &[Vec<char>], clause: fn(&[char]) -> Value| {
-            terms::any_of(chars.iter().map(|form| clause(form)).collect())
-        };
-        // Every count in one request: the documents (BM25's), the records and passages, each
-        // word and each form of a word of several.
+/// The counts BM25's weights are made of: the documents, the files' records and the passages
+/// of the index, and the passages holding each word (`w{i}`) and each form of a word of
+/// several (`f{i}.{j}`).
+#[derive(Debug, Default)]
+pub(super) struct Counted {
+    pub documents: u64,
+    pub articles: u64,
+    pub passages: u64,
+    /// By name (`w{i}`, `f{i}.{j}`); or, as the first look counts them, by string.
+    strings: HashMap<String, u64>,
+}
+
+impl Counted {
+    /// The index's totals, and the passages holding each string counted (`strings`): what the
+    /// first request of a search counts, so that a word search needs not ask again.
+    pub fn of_strings(totals: [u64; 3], strings: &HashMap<Vec<char>, u64>) -> Counted {
+        let [documents, articles, passages] = totals;
+        Counted {
+            documents,
+            articles,
+            passages,
+            strings: strings
+                .iter()
+                .map(|(chars, &count)| (chars.iter().collect(), count))
+                .collect(),
+        }
+    }
+
+    /// The counts of `words` by name, when every one is known: a word of one form counted as a
+    /// string (a word of several is counted as any of them, which the strings do not say).
+    fn for_words(&self, words: &[Word]) -> Option<Counted> {
+        if self.documents == 0 {
+            return None;
+        }
+        let mut strings = HashMap::new();
+        for (i, word) in words.iter().enumerate() {
+            let [form] = &word.forms[..] else {
+                return None;
+            };
+            let count = self.strings.get(&form.iter().collect::<String>())?;
+            strings.insert(format!("w{i}"), *count);
+        }
+        Some(Counted { strings, ..*self })
+    }
+
+    /// Counts, in one request, what `words` (matched by `contains`) need.
+    fn ask(asked: &mut Asked<'_>, words: &[Word], contains: &[Value]) -> Result<Counted> {
         let mut aggs = serde_json::Map::new();
         aggs.insert(
             "articles".into(),
@@ -125,18 +164,17 @@ impl<'a> WordSearch<'a> {
             "passages".into(),
             json!({"filter": {"term": {"kind": "passage"}}}),
         );
-        let contains: Vec<Value> = words
-            .iter()
-            .map(|word| any(&word.forms, terms::contains))
-            .collect();
-        for (i, (word, clause)) in words.iter().zip(&contains).enumerate() {
+        let mut names = Vec::new();
+        for (i, (word, clause)) in words.iter().zip(contains).enumerate() {
             aggs.insert(format!("w{i}"), json!({"filter": clause}));
+            names.push(format!("w{i}"));
             if word.forms.len() > 1 {
                 for (j, form) in word.forms.iter().enumerate() {
                     aggs.insert(
                         format!("f{i}.{j}"),
                         json!({"filter": terms::contains(form)}),
                     );
+                    names.push(format!("f{i}.{j}"));
                 }
             }
         }
@@ -152,13 +190,46 @@ impl<'a> WordSearch<'a> {
                 .and_then(Value::as_u64)
                 .unwrap_or(0)
         };
-        let documents = answer
-            .pointer("/hits/total/value")
-            .and_then(Value::as_u64)
-            .unwrap_or(0)
-            .max(1) as f64;
-        let articles = counted("articles").max(1);
-        let passages = counted("passages").max(1);
+        Ok(Counted {
+            documents: answer
+                .pointer("/hits/total/value")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+            articles: counted("articles"),
+            passages: counted("passages"),
+            strings: names
+                .into_iter()
+                .map(|name| (counted(&name), name))
+                .map(|(count, name)| (name, count))
+                .collect(),
+        })
+    }
+}
+
+impl<'a> WordSearch<'a> {
+    /// The clauses of `words` and their statistics, counted on the cluster.
+    pub fn new(
+        asked: &mut Asked<'_>,
+        query: &Query,
+        words: &'a [Word],
+        word_boundaries: bool,
+        known: &Counted,
+    ) -> Result<WordSearch<'a>> {
+        let any = |chars: &[Vec<char>], clause: fn(&[char]) -> Value| {
+            terms::any_of(chars.iter().map(|form| clause(form)).collect())
+        };
+        let contains: Vec<Value> = words
+            .iter()
+            .map(|word| any(&word.forms, terms::contains))
+            .collect();
+        let counts = match known.for_words(words) {
+            Some(counts) => counts,
+            None => Counted::ask(asked, words, &contains)?,
+        };
+        let counted = |name: &str| counts.strings.get(name).copied().unwrap_or(0);
+        let documents = counts.documents.max(1) as f64;
+        let articles = counts.articles.max(1);
+        let passages = counts.passages.max(1);
         let idf = |df: f64| (1.0 + (documents - df + 0.5) / (df + 0.5)).ln() as f32;
         let mut search = WordSearch {
             words,
@@ -172,6 +243,7 @@ impl<'a> WordSearch<'a> {
             word_boundaries,
             banded: false,
             lengths: HashMap::new(),
+            doc_freqs: Vec::new(),
         };
         let mut doc_freqs = Vec::new();
         for (i, (word, contains)) in words.iter().zip(contains).enumerate() {
@@ -199,6 +271,7 @@ impl<'a> WordSearch<'a> {
             .iter()
             .fold(documents, |expected, &df| expected * df / documents);
         search.banded = words.len() > 1 && by_chance >= 1.0;
+        search.doc_freqs = doc_freqs;
         search.as_written = terms::as_written(query);
         search.excluded = terms::excluded(query);
         Ok(search)
@@ -338,19 +411,28 @@ impl<'a> WordSearch<'a> {
         passage
     }
 
+    /// The word the fewest passages hold.
+    fn rarest(&self) -> Option<usize> {
+        (0..self.words.len())
+            .max_by(|&a, &b| self.weights[a].total_cmp(&self.weights[b]).then(b.cmp(&a)))
+    }
+
     /// The files whose passages hold every word (or one passage the query as written): the
     /// files holding the rarest word (or the query as written), one `composite` bucket each,
-    /// with a count of their passages holding each other word.
-    fn files_holding_all(&self, asked: &mut Asked<'_>) -> Result<Vec<String>> {
+    /// with a count of their passages holding each other word. `along` is sent in the same
+    /// round trip as the first request, its answer returned.
+    fn files_holding_all(
+        &self,
+        asked: &mut Asked<'_>,
+        mut along: Option<Value>,
+    ) -> Result<(Vec<String>, Option<Value>)> {
         let clauses = if self.word_boundaries {
             &self.on_boundaries
         } else {
             &self.contains
         };
-        let Some(rarest) = (0..clauses.len())
-            .max_by(|&a, &b| self.weights[a].total_cmp(&self.weights[b]).then(b.cmp(&a)))
-        else {
-            return Ok(Vec::new());
+        let Some(rarest) = self.rarest() else {
+            return Ok((Vec::new(), None));
         };
         let written = self.as_written.as_ref().filter(|_| !self.word_boundaries);
         let mut subs = serde_json::Map::new();
@@ -371,6 +453,7 @@ impl<'a> WordSearch<'a> {
         };
         let mut keys = Vec::new();
         let mut after: Option<Value> = None;
+        let mut along_answer = None;
         loop {
             let mut composite = json!({
                 "size": KEYS_PER_REQUEST,
@@ -379,12 +462,20 @@ impl<'a> WordSearch<'a> {
             if let Some(after) = after.take() {
                 composite["after"] = after;
             }
-            let answer = asked.search(json!({
+            let body = json!({
                 "size": 0,
                 "track_total_hits": false,
                 "query": {"bool": {"filter": [terms::any_of(found.clone())]}},
                 "aggs": {"keys": {"composite": composite, "aggs": subs}},
-            }))?;
+            });
+            let answer = match along.take() {
+                Some(along) => {
+                    let [answer, other] = asked.search_both([body, along])?;
+                    along_answer = Some(other);
+                    answer
+                }
+                None => asked.search(body)?,
+            };
             let buckets = answer
                 .pointer("/aggregations/keys/buckets")
                 .and_then(Value::as_array)
@@ -406,7 +497,7 @@ impl<'a> WordSearch<'a> {
         }
         keys.sort();
         keys.dedup();
-        Ok(keys)
+        Ok((keys, along_answer))
     }
 
     /// Fetches the passages `query` finds, by their columns, in file and place order, and
@@ -460,14 +551,52 @@ impl<'a> WordSearch<'a> {
         let mut counts = Counts::default();
         let mut pools: Pools<WordKey> = Pools::new(pool_size);
         let mut complete = true;
-        let all_keys = self.files_holding_all(asked)?;
-        for keys in all_keys.chunks(KEYS_PER_REQUEST) {
-            let from = passages.len();
-            let query = self.fetch_query(Some(keys));
-            complete &= self.fetch(asked, query, &mut passages)?;
-            self.rank(&passages, from, &mut pools, &mut counts);
-            if !complete {
-                break;
+        // When the rarest word is rare, the page will likely have room for articles holding
+        // some of the words: the best of them are asked for with the files holding all, at a
+        // size guessed from the rarest word, and their passages fetched with those of the
+        // files holding all. Had they not been needed, they are left unranked.
+        let guessed = self
+            .rarest()
+            .map(|rarest| self.doc_freqs[rarest] as usize)
+            .filter(|&held| held <= GUESSED_PASSAGES_PER_POOL * pool_size)
+            .map(|held| Self::best_files_size(pool_size, held));
+        let along = guessed.map(|size| self.best_files_query(size));
+        let (all_keys, along) = self.files_holding_all(asked, along)?;
+        let asked_ahead = along.zip(guessed);
+        let held: HashSet<&str> = all_keys.iter().map(String::as_str).collect();
+        let mut ahead = None;
+        if let Some((answer, size)) = &asked_ahead
+            && *size >= Self::best_files_size(pool_size, held.len())
+        {
+            let some = self.best_files_holding_some(
+                asked,
+                pool_size,
+                &held,
+                Some((answer.clone(), *size)),
+            )?;
+            let keys: Vec<String> = all_keys.iter().chain(&some.0).cloned().collect();
+            let mut fetched = Vec::new();
+            if keys.len() <= KEYS_PER_REQUEST
+                && self.fetch(asked, self.fetch_query(Some(&keys)), &mut fetched)?
+            {
+                let (all, others): (Vec<Passage>, Vec<Passage>) = fetched
+                    .into_iter()
+                    .partition(|passage| held.contains(passage.key.as_str()));
+                passages = all;
+                ahead = Some((some, others));
+            }
+        }
+        if ahead.is_some() {
+            self.rank(&passages, 0, &mut pools, &mut counts);
+        } else {
+            for keys in all_keys.chunks(KEYS_PER_REQUEST) {
+                let from = passages.len();
+                let query = self.fetch_query(Some(keys));
+                complete &= self.fetch(asked, query, &mut passages)?;
+                self.rank(&passages, from, &mut pools, &mut counts);
+                if !complete {
+                    break;
+                }
             }
         }
         // Articles holding some of the words, while one could still make the page.
@@ -484,14 +613,20 @@ impl<'a> WordSearch<'a> {
         };
         let mut examined_all = true;
         if complete && pools.admits(&hopeful) {
-            let held: HashSet<&str> = all_keys.iter().map(String::as_str).collect();
-            let some = self.best_files_holding_some(asked, pool_size, &held)?;
-            examined_all = some.1;
-            for keys in some.0.chunks(KEYS_PER_REQUEST) {
+            if let Some(((_, every), others)) = ahead {
+                examined_all = every;
                 let from = passages.len();
-                let query = self.fetch_query(Some(keys));
-                complete &= self.fetch(asked, query, &mut passages)?;
+                passages.extend(others);
                 self.rank(&passages, from, &mut pools, &mut counts);
+            } else {
+                let some = self.best_files_holding_some(asked, pool_size, &held, asked_ahead)?;
+                examined_all = some.1;
+                for keys in some.0.chunks(KEYS_PER_REQUEST) {
+                    let from = passages.len();
+                    let query = self.fetch_query(Some(keys));
+                    complete &= self.fetch(asked, query, &mut passages)?;
+                    self.rank(&passages, from, &mut pools, &mut counts);
+                }
             }
         } else if !all_keys.is_empty() {
             // Not looked at: whether other files hold some of the words.
@@ -507,30 +642,48 @@ impl<'a> WordSearch<'a> {
         })
     }
 
-    /// The files holding some but not all of the words whose passages hold the most of them
-    /// (by weight), at most `most` beyond those of `held`; whether they are every such file.
-    fn best_files_holding_some(
-        &self,
-        asked: &mut Asked<'_>,
-        most: usize,
-        held: &HashSet<&str>,
-    ) -> Result<(Vec<String>, bool)> {
+    /// The search for the best files holding some of the words, by the words their passages
+    /// hold (by weight): the first `size`, one hit each.
+    fn best_files_query(&self, size: usize) -> Value {
         let weighed: Vec<Value> = self
             .contains
             .iter()
             .zip(&self.weights)
             .map(|(clause, weight)| json!({"constant_score": {"filter": clause, "boost": weight.max(f32::MIN_POSITIVE)}}))
             .collect();
-        let size = most
-            .saturating_add(held.len())
-            .min(super::search::MOST_HITS);
-        let answer = asked.search(json!({
-            "size": size,
+        json!({
+            "size": size.min(super::search::MOST_HITS),
             "query": {"bool": {"filter": [self.found_by()], "should": weighed}},
             "sort": [{"_score": "desc"}, {"key": "asc"}],
             "_source": false,
             "collapse": {"field": "key"},
-        }))?;
+        })
+    }
+
+    /// How many best files to ask for so that `most` are not among `held`.
+    fn best_files_size(most: usize, held: usize) -> usize {
+        most.saturating_add(held).min(super::search::MOST_HITS)
+    }
+
+    /// The files holding some but not all of the words whose passages hold the most of them
+    /// (by weight), at most `most` beyond those of `held`; whether they are every such file.
+    /// `asked_ahead` is the answer to [`WordSearch::best_files_query`] of some size, when it
+    /// was sent before `held` was known: used when that size was enough.
+    fn best_files_holding_some(
+        &self,
+        asked: &mut Asked<'_>,
+        most: usize,
+        held: &HashSet<&str>,
+        asked_ahead: Option<(Value, usize)>,
+    ) -> Result<(Vec<String>, bool)> {
+        let size = Self::best_files_size(most, held.len());
+        let answer = match asked_ahead {
+            // Asked for at least `size`: the first `most` files not held are the same (the
+            // first `size` hold at most `held.len()` held ones), and whether every file was
+            // found is whether fewer than `size` were.
+            Some((answer, asked_size)) if asked_size >= size => answer,
+            _ => asked.search(self.best_files_query(size))?,
+        };
         let hits = answer
             .pointer("/hits/hits")
             .and_then(Value::as_array)
@@ -791,7 +944,32 @@ mod tests {
             word_boundaries: false,
             banded: false,
             lengths: HashMap::new(),
+            doc_freqs: vec![1.0; words.len()],
         }
+    }
+
+    #[test]
+    fn counts_of_the_first_look_serve_words_of_one_form_only() {
+        let strings: HashMap<Vec<char>, u64> = [("安置房", 7), ("建设", 40)]
+            .into_iter()
+            .map(|(text, count)| (text.chars().collect(), count))
+            .collect();
+        let known = Counted::of_strings([100, 10, 80], &strings);
+        let words = [word("安置房"), word("建设")];
+        let counted = known.for_words(&words).expect("every word counted");
+        assert_eq!(
+            (counted.documents, counted.articles, counted.passages),
+            (100, 10, 80)
+        );
+        assert_eq!(counted.strings.get("w0"), Some(&7));
+        assert_eq!(counted.strings.get("w1"), Some(&40));
+        // A word not counted, a word of several forms (counted as any of them), or no totals:
+        // the cluster is asked.
+        assert!(known.for_words(&[word("回迁")]).is_none());
+        let mut several = word("安置房");
+        several.forms.push("回迁房".chars().collect());
+        assert!(known.for_words(&[several]).is_none());
+        assert!(Counted::default().for_words(&words).is_none());
     }
 
     /// A passage of `key` at `unit` holding the words of `words` (those of `bounded` on word
