@@ -549,6 +549,9 @@ fn export(
             render::visible(&skip.reason)
         );
     }
+    for warning in &report.warnings {
+        say!("sou: {}", render::visible(warning));
+    }
     let target = cluster.target();
     writeln!(
         std::io::stdout().lock(),

@@ -122,6 +122,12 @@ fn write_fixture(folder: &Path) {
     }
     long.push('\n');
     std::fs::write(folder.join("long.txt"), long).unwrap();
+    // Words in more passages than a word search asks the best files holding some of the
+    // words for ahead (see `cluster::words`): 团队 预算 is searched the other way too.
+    let teams: String = (0..120)
+        .map(|n| format!("第{n}组团队按预算完成了任务。\n\n"))
+        .collect();
+    std::fs::write(folder.join("teams.txt"), teams).unwrap();
     std::fs::write(
         folder.join("latin.md"),
         "# iPhone 发布会\n\nApple 在 CEO 的主持下发布了新款 ＩＰＨＯＮＥ，售价 ８９９９ 元。\n\n发布会上的安置房广告。\n",
@@ -429,7 +435,7 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("created") && stdout(&out).contains(": 5 files sent"),
+        stdout(&out).contains("created") && stdout(&out).contains(": 6 files sent"),
         "{}",
         stdout(&out)
     );
@@ -517,7 +523,7 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     // Sent again unchanged: nothing is sent.
     let again = run(dir, &["index", "corpus", "--to", &server]);
     assert!(
-        stdout(&again).contains(": 0 files sent (0 passages), 5 unchanged, 0 deleted"),
+        stdout(&again).contains(": 0 files sent (0 passages), 6 unchanged, 0 deleted"),
         "{}",
         stdout(&again)
     );
@@ -549,11 +555,38 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     // A send killed between two bulk requests is finished by the next one, with nothing twice.
     kill_a_send_midway(dir, &cluster.url);
 
+    // A folder's settings that cannot be read are said by a send as by a local build.
+    settings_warnings_are_said(dir, &cluster.url);
+
     // One node stopped: the other still answers, and the same as both did.
     let kept = cluster.stop_one();
     let after = assert_same_answers(dir, &format!("{kept}/fixture"), Order::WithinTiers);
     assert_eq!(after, before);
     assert_same_word_answers(dir, &format!("{kept}/fixture"));
+}
+
+fn settings_warnings_are_said(dir: &Path, url: &str) {
+    let folder = dir.join("warned");
+    std::fs::create_dir_all(folder.join("synonyms.txt")).unwrap();
+    std::fs::write(folder.join("a.txt"), "安置房\n").unwrap();
+    let local = run(dir, &["index", "warned", "--index", "warned-index"]);
+    assert!(local.status.success(), "{}", stderr(&local));
+    let sent = run(dir, &["index", "warned", "--to", &format!("{url}/warned")]);
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    let said = |out: &Output| {
+        stderr(out)
+            .lines()
+            .filter(|line| line.contains("synonyms.txt"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(said(&sent).len(), 1, "{}", stderr(&sent));
+    assert!(
+        said(&sent)[0].contains("no synonyms are used"),
+        "{}",
+        stderr(&sent)
+    );
+    assert_eq!(said(&sent), said(&local));
 }
 
 /// How many documents of `kind` the index at `server` holds, after a refresh (an index being

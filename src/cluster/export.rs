@@ -71,6 +71,9 @@ pub struct ExportReport {
     pub deleted: usize,
     /// Files that could not be read, and files of other types (not sent).
     pub skipped: Vec<Skipped>,
+    /// What was wrong with the folder's settings (the user dictionary, the synonyms), as a
+    /// local build says it.
+    pub warnings: Vec<String>,
 }
 
 /// What the cluster knows of one file.
@@ -268,7 +271,7 @@ pub fn run(
         return Err(err);
     }
     // Stopped: the words of every file recorded are kept all the same.
-    keep_files(cluster, config, analyzer, words, report.created)?;
+    report.warnings = keep_files(cluster, config, analyzer, words, report.created)?;
     if stop() {
         return Err(Error::Interrupted);
     }
@@ -431,14 +434,14 @@ enum Want {
 
 /// Adds `words` to the corpus words by pinyin the cluster keeps (replaces them, when `fresh`),
 /// clears the mark that they are pending, and sends the folder's synonyms, parsed, and the
-/// user dictionary the passages were cut with.
+/// user dictionary the passages were cut with; what was wrong with those two.
 fn keep_files(
     cluster: &Cluster,
     config: &Config,
     analyzer: &SharedAnalyzer,
     words: Vec<WordSet>,
     fresh: bool,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     if sidecar::pinyin_changes(&words, fresh) {
         let old = match fresh {
             true => None,
@@ -453,7 +456,8 @@ fn keep_files(
     // Parsed, as a local index keeps a large file's (a file that cannot be read is none, as
     // for a local search).
     let place = corpus::settings::SettingsPlace::of(&config.seeds, config.listing.follow_outside);
-    let (synonyms, _) = crate::search::Synonyms::open(&config.seeds, place.as_ref(), None);
+    let (synonyms, synonyms_warning) =
+        crate::search::Synonyms::open(&config.seeds, place.as_ref(), None);
     let bytes = synonyms
         .kept_bytes(files::STAMP)
         .map_err(|err| cluster.error(format!("the synonyms: {err}")))?;
@@ -461,7 +465,12 @@ fn keep_files(
     let bytes = files::user_words_bytes(analyzer.user_words())
         .map_err(|err| cluster.error(format!("the user dictionary: {err}")))?;
     files::store(cluster, files::USER_WORDS, &bytes)?;
-    Ok(())
+    let mut warnings = analyzer
+        .user_dict_if_read()
+        .map(|dict| dict.warnings.clone())
+        .unwrap_or_default();
+    warnings.extend(synonyms_warning);
+    Ok(warnings)
 }
 
 /// Documents on their way to the cluster, gathered into [`Unit`]s that the senders send.
