@@ -162,7 +162,11 @@ impl Cluster {
             .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
             .build();
         Ok(Cluster {
-            agent: config.into(),
+            agent: ureq::Agent::with_parts(
+                config,
+                ureq::unversioned::transport::DefaultConnector::new(),
+                NumbersAsTheyAre::default(),
+            ),
             target,
             authorization: authorization()?,
         })
@@ -451,6 +455,38 @@ pub(crate) fn pages(
     }
 }
 
+/// Resolves a host written as an address (`127.0.0.1`, `[::1]`) by reading it, and leaves
+/// names to ureq's resolver. With a timeout set, that resolver starts a thread for each
+/// request, even to an address: half a millisecond of a search's few (measured on loopback).
+#[derive(Debug, Default)]
+struct NumbersAsTheyAre(ureq::unversioned::resolver::DefaultResolver);
+
+impl ureq::unversioned::resolver::Resolver for NumbersAsTheyAre {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> std::result::Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
+        let address = uri
+            .scheme()
+            .zip(uri.authority())
+            .and_then(|(scheme, authority)| {
+                ureq::unversioned::resolver::DefaultResolver::host_and_port(scheme, authority)?
+                    .parse::<std::net::SocketAddr>()
+                    .ok()
+            });
+        match address {
+            Some(address) => {
+                let mut addresses = self.empty();
+                addresses.push(address);
+                Ok(addresses)
+            }
+            None => self.0.resolve(uri, config, timeout),
+        }
+    }
+}
+
 /// The reason an error answer gives, in one line: `type: reason`, from its root cause.
 pub(crate) fn reason_of(body: &Value) -> Option<String> {
     let error = body.get("error")?;
@@ -512,6 +548,32 @@ fn authorization_from(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_read_and_names_resolved() {
+        use ureq::unversioned::resolver::Resolver;
+        let resolver = NumbersAsTheyAre::default();
+        let config = ureq::config::Config::default();
+        let resolve = |uri: &str| {
+            let timeout = ureq::unversioned::transport::NextTimeout {
+                after: Duration::from_secs(5).into(),
+                reason: ureq::Timeout::Resolve,
+                per_read: None,
+                per_write: None,
+            };
+            let uri: ureq::http::Uri = uri.parse().unwrap();
+            resolver
+                .resolve(&uri, &config, timeout)
+                .map(|addresses| addresses.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            resolve("http://127.0.0.1:9250/news").unwrap(),
+            ["127.0.0.1:9250"]
+        );
+        assert_eq!(resolve("https://[::1]/news").unwrap(), ["[::1]:443"]);
+        // A name goes to ureq's resolver (which finds localhost without a network).
+        assert!(!resolve("http://localhost:9250/news").unwrap().is_empty());
+    }
 
     #[test]
     fn cluster_addresses_name_a_host_and_an_index() {
