@@ -217,26 +217,12 @@ impl ClusterCorpus<'_> {
         let strings = self.not_counted(strings);
         let mut aggs = count_aggregations(&strings);
         aggs.insert("files".into(), files::heads_aggregation(names));
-        // The totals a word search weighs its words by (see `words::Counted`).
-        aggs.insert(
-            "articles".into(),
-            json!({"filter": {"term": {"kind": "article"}}}),
-        );
-        aggs.insert(
-            "passages".into(),
-            json!({"filter": {"term": {"kind": "passage"}}}),
-        );
+        // The totals a word search weighs its words by.
+        super::words::Counted::ask_totals(&mut aggs);
         let body = json!({"size": 0, "track_total_hits": true, "aggs": aggs});
         let answer = self.cluster.ok("POST", "/_search", Some(&body))?;
         self.take_counts(strings, &answer);
-        let total = |pointer: &str| answer.pointer(pointer).and_then(Value::as_u64);
-        if let (Some(documents), Some(articles), Some(passages)) = (
-            total("/hits/total/value"),
-            total("/aggregations/articles/doc_count"),
-            total("/aggregations/passages/doc_count"),
-        ) {
-            self.totals.set(Some([documents, articles, passages]));
-        }
+        self.totals.set(super::words::Counted::totals_in(&answer));
         Ok(files::heads_from(&answer["aggregations"]["files"], names))
     }
 

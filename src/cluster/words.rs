@@ -153,17 +153,28 @@ impl Counted {
         Some(Counted { strings, ..*self })
     }
 
+    /// Adds to `aggs` the counts of the index's files' records and passages, which a search
+    /// answering them with `track_total_hits` gives to [`Counted::totals_in`].
+    pub fn ask_totals(aggs: &mut serde_json::Map<String, Value>) {
+        for (name, kind) in [("articles", "article"), ("passages", "passage")] {
+            aggs.insert(name.into(), json!({"filter": {"term": {"kind": kind}}}));
+        }
+    }
+
+    /// The documents, records and passages `answer` counted (see [`Counted::ask_totals`]).
+    pub fn totals_in(answer: &Value) -> Option<[u64; 3]> {
+        let total = |pointer: &str| answer.pointer(pointer).and_then(Value::as_u64);
+        Some([
+            total("/hits/total/value")?,
+            total("/aggregations/articles/doc_count")?,
+            total("/aggregations/passages/doc_count")?,
+        ])
+    }
+
     /// Counts, in one request, what `words` (matched by `contains`) need.
     fn ask(asked: &mut Asked<'_>, words: &[Word], contains: &[Value]) -> Result<Counted> {
         let mut aggs = serde_json::Map::new();
-        aggs.insert(
-            "articles".into(),
-            json!({"filter": {"term": {"kind": "article"}}}),
-        );
-        aggs.insert(
-            "passages".into(),
-            json!({"filter": {"term": {"kind": "passage"}}}),
-        );
+        Counted::ask_totals(&mut aggs);
         let mut names = Vec::new();
         for (i, (word, clause)) in words.iter().zip(contains).enumerate() {
             aggs.insert(format!("w{i}"), json!({"filter": clause}));
@@ -190,13 +201,11 @@ impl Counted {
                 .and_then(Value::as_u64)
                 .unwrap_or(0)
         };
+        let [documents, articles, passages] = Counted::totals_in(&answer).unwrap_or_default();
         Ok(Counted {
-            documents: answer
-                .pointer("/hits/total/value")
-                .and_then(Value::as_u64)
-                .unwrap_or(0),
-            articles: counted("articles"),
-            passages: counted("passages"),
+            documents,
+            articles,
+            passages,
             strings: names
                 .into_iter()
                 .map(|name| (counted(&name), name))
