@@ -96,8 +96,19 @@ impl<'a> Asked<'a> {
         if !(200..300).contains(&answer.status) {
             return Err(self.cluster.refused(&answer));
         }
+        let responses = answer.body["responses"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        // A search the cluster was too busy for is sent again as a single request would be
+        // (waited for, see `Cluster::call`): the two one after the other.
+        let busy = |one: &Value| matches!(one["status"].as_u64(), Some(429 | 503));
+        if responses.iter().any(busy) {
+            let [first, second] = bodies;
+            return Ok([self.search_whole(first)?, self.search_whole(second)?]);
+        }
         let mut answers = Vec::new();
-        for one in answer.body["responses"].as_array().into_iter().flatten() {
+        for one in &responses {
             if one.get("error").is_some() {
                 let reason = super::reason_of(one).unwrap_or_default();
                 return Err(self.cluster.error(reason));
@@ -869,4 +880,88 @@ fn literal_query(query: &Query, synonyms: &Synonyms, word_boundaries: bool) -> (
         json!({"bool": {"must": must, "must_not": must_not, "should": should}}),
         as_written_counts,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// Answers each request on `listener` with the next of `answers` (status, body); the
+    /// request lines seen, in order.
+    fn stand_in(
+        listener: std::net::TcpListener,
+        answers: Vec<(&'static str, String)>,
+    ) -> std::thread::JoinHandle<Vec<String>> {
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for (status, body) in answers {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|line| line.strip_prefix("content-length: "))
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                let mut request = vec![0u8; length];
+                stream.read_exact(&mut request).unwrap();
+                seen.push(head.lines().next().unwrap_or("").to_string());
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                stream.write_all(answer.as_bytes()).unwrap();
+            }
+            seen
+        })
+    }
+
+    #[test]
+    fn two_searches_at_once_are_sent_again_one_by_one_when_the_cluster_is_busy() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let busy = r#"{"error":{"type":"es_rejected_execution_exception","reason":"queue full"},"status":429}"#;
+        let answered = |n: u64| format!(r#"{{"took":1,"hits":{{"hits":[]}},"n":{n}}}"#);
+        let server = stand_in(
+            listener,
+            vec![
+                (
+                    "200 OK",
+                    format!(r#"{{"responses":[{busy},{}]}}"#, answered(0)),
+                ),
+                ("200 OK", answered(1)),
+                ("429 Too Many Requests", busy.to_string()),
+                ("200 OK", answered(2)),
+            ],
+        );
+        let cluster = Cluster::connect(&format!("http://127.0.0.1:{port}/news")).unwrap();
+        let mut asked = Asked::new(&cluster, "query_then_fetch", None);
+        let [first, second] = asked
+            .search_both([json!({"size": 1}), json!({"size": 2})])
+            .unwrap();
+        assert_eq!(
+            (first["n"].as_u64(), second["n"].as_u64()),
+            (Some(1), Some(2))
+        );
+        let seen = server.join().unwrap();
+        let paths: Vec<&str> = seen
+            .iter()
+            .map(|line| line.split(' ').nth(1).unwrap_or(""))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/news/_msearch?search_type=query_then_fetch",
+                "/news/_search?search_type=query_then_fetch",
+                "/news/_search?search_type=query_then_fetch",
+                "/news/_search?search_type=query_then_fetch",
+            ]
+        );
+        assert_eq!(asked.sent, [json!({"size": 1}), json!({"size": 2})]);
+    }
 }
