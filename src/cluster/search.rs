@@ -425,11 +425,10 @@ pub fn run(
     let mut asked = Asked::new(cluster, search_type, scope);
     search::check_word_count(&reading)?;
     if reading.words.len() != 1 || reading.split || !reading.corrections.is_empty() {
-        let known = match corpus.totals.get() {
-            Some(totals) => super::words::Counted::of_strings(totals, &corpus.exact.borrow()),
-            None => Default::default(),
-        };
-        return run_words(asked, raw_query, &query, &reading, options, &known, started);
+        let known = corpus.totals.get().and_then(|totals| {
+            super::words::Counted::known(totals, &corpus.exact.borrow(), &reading.words)
+        });
+        return run_words(asked, raw_query, &query, &reading, options, known, started);
     }
     let (clause, as_written_counts) = literal_query(&query, &synonyms, options.word_boundaries);
     let limit = options.limit;
@@ -795,7 +794,7 @@ fn run_words(
     query: &Query,
     reading: &words::Reading,
     options: &SearchOptions<'_>,
-    known: &super::words::Counted,
+    known: Option<super::words::Counted>,
     started: Instant,
 ) -> Result<ClusterSearch> {
     let limit = options.limit;

@@ -111,46 +111,42 @@ pub(super) struct WordSearch<'a> {
 /// The counts BM25's weights are made of: the documents, the files' records and the passages
 /// of the index, and the passages holding each word (`w{i}`) and each form of a word of
 /// several (`f{i}.{j}`).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Counted {
     pub documents: u64,
     pub articles: u64,
     pub passages: u64,
-    /// By name (`w{i}`, `f{i}.{j}`); or, as the first look counts them, by string.
+    /// By name: `w{i}`, `f{i}.{j}`.
     strings: HashMap<String, u64>,
 }
 
 impl Counted {
-    /// The index's totals, and the passages holding each string counted (`strings`): what the
-    /// first request of a search counts, so that a word search needs not ask again.
-    pub fn of_strings(totals: [u64; 3], strings: &HashMap<Vec<char>, u64>) -> Counted {
+    /// The counts of `words` from what the first request of a search counted (the index's
+    /// `totals` and the passages holding each of `strings`), when every one is there: a word
+    /// of one form counted as a string (a word of several is counted as any of its forms,
+    /// which the strings do not say).
+    pub fn known(
+        totals: [u64; 3],
+        strings: &HashMap<Vec<char>, u64>,
+        words: &[Word],
+    ) -> Option<Counted> {
         let [documents, articles, passages] = totals;
-        Counted {
-            documents,
-            articles,
-            passages,
-            strings: strings
-                .iter()
-                .map(|(chars, &count)| (chars.iter().collect(), count))
-                .collect(),
-        }
-    }
-
-    /// The counts of `words` by name, when every one is known: a word of one form counted as a
-    /// string (a word of several is counted as any of them, which the strings do not say).
-    fn for_words(&self, words: &[Word]) -> Option<Counted> {
-        if self.documents == 0 {
+        if documents == 0 {
             return None;
         }
-        let mut strings = HashMap::new();
+        let mut named = HashMap::new();
         for (i, word) in words.iter().enumerate() {
             let [form] = &word.forms[..] else {
                 return None;
             };
-            let count = self.strings.get(&form.iter().collect::<String>())?;
-            strings.insert(format!("w{i}"), *count);
+            named.insert(format!("w{i}"), *strings.get(form)?);
         }
-        Some(Counted { strings, ..*self })
+        Some(Counted {
+            documents,
+            articles,
+            passages,
+            strings: named,
+        })
     }
 
     /// Adds to `aggs` the counts of the index's files' records and passages, which a search
@@ -208,8 +204,10 @@ impl Counted {
             passages,
             strings: names
                 .into_iter()
-                .map(|name| (counted(&name), name))
-                .map(|(count, name)| (name, count))
+                .map(|name| {
+                    let count = counted(&name);
+                    (name, count)
+                })
                 .collect(),
         })
     }
@@ -222,7 +220,7 @@ impl<'a> WordSearch<'a> {
         query: &Query,
         words: &'a [Word],
         word_boundaries: bool,
-        known: &Counted,
+        known: Option<Counted>,
     ) -> Result<WordSearch<'a>> {
         let any = |chars: &[Vec<char>], clause: fn(&[char]) -> Value| {
             terms::any_of(chars.iter().map(|form| clause(form)).collect())
@@ -231,7 +229,7 @@ impl<'a> WordSearch<'a> {
             .iter()
             .map(|word| any(&word.forms, terms::contains))
             .collect();
-        let counts = match known.for_words(words) {
+        let counts = match known {
             Some(counts) => counts,
             None => Counted::ask(asked, words, &contains)?,
         };
@@ -963,9 +961,9 @@ mod tests {
             .into_iter()
             .map(|(text, count)| (text.chars().collect(), count))
             .collect();
-        let known = Counted::of_strings([100, 10, 80], &strings);
+        let totals = [100, 10, 80];
         let words = [word("安置房"), word("建设")];
-        let counted = known.for_words(&words).expect("every word counted");
+        let counted = Counted::known(totals, &strings, &words).expect("every word counted");
         assert_eq!(
             (counted.documents, counted.articles, counted.passages),
             (100, 10, 80)
@@ -974,11 +972,11 @@ mod tests {
         assert_eq!(counted.strings.get("w1"), Some(&40));
         // A word not counted, a word of several forms (counted as any of them), or no totals:
         // the cluster is asked.
-        assert!(known.for_words(&[word("回迁")]).is_none());
+        assert!(Counted::known(totals, &strings, &[word("回迁")]).is_none());
         let mut several = word("安置房");
         several.forms.push("回迁房".chars().collect());
-        assert!(known.for_words(&[several]).is_none());
-        assert!(Counted::default().for_words(&words).is_none());
+        assert!(Counted::known(totals, &strings, &[several]).is_none());
+        assert!(Counted::known([0, 0, 0], &strings, &words).is_none());
     }
 
     /// A passage of `key` at `unit` holding the words of `words` (those of `bounded` on word
