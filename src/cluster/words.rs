@@ -569,19 +569,20 @@ impl<'a> WordSearch<'a> {
             .map(|held| Self::best_files_size(pool_size, held));
         let along = guessed.map(|size| self.best_files_query(size));
         let (all_keys, along) = self.files_holding_all(asked, along)?;
-        let asked_ahead = along.zip(guessed);
         let held: HashSet<&str> = all_keys.iter().map(String::as_str).collect();
+        let needed = Self::best_files_size(pool_size, held.len());
+        // Asked for at least `needed`, the answer says what one of that size would: the first
+        // `pool_size` files not held are the same (the first `needed` hold at most
+        // `held.len()` held ones), and whether every file was found is whether fewer than
+        // `needed` were.
+        let asked_ahead = along
+            .zip(guessed)
+            .filter(|&(_, size)| size >= needed)
+            .map(|(answer, _)| answer);
         let mut ahead = None;
-        if let Some((answer, size)) = &asked_ahead
-            && *size >= Self::best_files_size(pool_size, held.len())
-        {
-            let some = self.best_files_holding_some(
-                asked,
-                pool_size,
-                &held,
-                Some((answer.clone(), *size)),
-            )?;
-            let keys: Vec<String> = all_keys.iter().chain(&some.0).cloned().collect();
+        if let Some(answer) = &asked_ahead {
+            let (some, every) = Self::best_files_in(answer, needed, pool_size, &held);
+            let keys: Vec<String> = all_keys.iter().chain(&some).cloned().collect();
             let mut fetched = Vec::new();
             if keys.len() <= KEYS_PER_REQUEST
                 && self.fetch(asked, self.fetch_query(Some(&keys)), &mut fetched)?
@@ -590,7 +591,7 @@ impl<'a> WordSearch<'a> {
                     .into_iter()
                     .partition(|passage| held.contains(passage.key.as_str()));
                 passages = all;
-                ahead = Some((some, others));
+                ahead = Some((every, others));
             }
         }
         if ahead.is_some() {
@@ -620,13 +621,17 @@ impl<'a> WordSearch<'a> {
         };
         let mut examined_all = true;
         if complete && pools.admits(&hopeful) {
-            if let Some(((_, every), others)) = ahead {
+            if let Some((every, others)) = ahead {
                 examined_all = every;
                 let from = passages.len();
                 passages.extend(others);
                 self.rank(&passages, from, &mut pools, &mut counts);
             } else {
-                let some = self.best_files_holding_some(asked, pool_size, &held, asked_ahead)?;
+                let answer = match asked_ahead {
+                    Some(answer) => answer,
+                    None => asked.search(self.best_files_query(needed))?,
+                };
+                let some = Self::best_files_in(&answer, needed, pool_size, &held);
                 examined_all = some.1;
                 for keys in some.0.chunks(KEYS_PER_REQUEST) {
                     let from = passages.len();
@@ -673,29 +678,19 @@ impl<'a> WordSearch<'a> {
     }
 
     /// The files holding some but not all of the words whose passages hold the most of them
-    /// (by weight), at most `most` beyond those of `held`; whether they are every such file.
-    /// `asked_ahead` is the answer to [`WordSearch::best_files_query`] of some size, when it
-    /// was sent before `held` was known: used when that size was enough.
-    fn best_files_holding_some(
-        &self,
-        asked: &mut Asked<'_>,
+    /// (by weight), at most `most` beyond those of `held`, from the `answer` to
+    /// [`WordSearch::best_files_query`] of `size` (see [`WordSearch::best_files_size`]);
+    /// whether they are every such file.
+    fn best_files_in(
+        answer: &Value,
+        size: usize,
         most: usize,
         held: &HashSet<&str>,
-        asked_ahead: Option<(Value, usize)>,
-    ) -> Result<(Vec<String>, bool)> {
-        let size = Self::best_files_size(most, held.len());
-        let answer = match asked_ahead {
-            // Asked for at least `size`: the first `most` files not held are the same (the
-            // first `size` hold at most `held.len()` held ones), and whether every file was
-            // found is whether fewer than `size` were.
-            Some((answer, asked_size)) if asked_size >= size => answer,
-            _ => asked.search(self.best_files_query(size))?,
-        };
-        let hits = answer
+    ) -> (Vec<String>, bool) {
+        let hits: &[Value] = answer
             .pointer("/hits/hits")
             .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+            .map_or(&[], Vec::as_slice);
         let every = hits.len() < size;
         let keys = hits
             .iter()
@@ -704,7 +699,7 @@ impl<'a> WordSearch<'a> {
             .take(most)
             .map(str::to_string)
             .collect();
-        Ok((keys, every))
+        (keys, every)
     }
 
     /// Ranks the articles of `passages[from..]` (sorted by file and place), offering their hits
