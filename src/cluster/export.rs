@@ -465,10 +465,8 @@ fn keep_files(
     let bytes = files::user_words_bytes(analyzer.user_words())
         .map_err(|err| cluster.error(format!("the user dictionary: {err}")))?;
     files::store(cluster, files::USER_WORDS, &bytes)?;
-    let mut warnings = analyzer
-        .user_dict_if_read()
-        .map(|dict| dict.warnings.clone())
-        .unwrap_or_default();
+    // Read by now (its words were just sent): every send says what is wrong with it.
+    let mut warnings = analyzer.user_dict().warnings.clone();
     warnings.extend(synonyms_warning);
     Ok(warnings)
 }
