@@ -449,6 +449,19 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     ])
     .unwrap();
     assert!(health.contains("\"status\":\"green\""), "{health}");
+    // The replicas copy the primaries' segments, and the send returned once they held all it
+    // sent: the replicas alone count what the primaries do.
+    let settings = curl(&["-s", &format!("{server}/_settings?flat_settings=true")]).unwrap();
+    assert!(
+        settings.contains("\"index.replication.type\":\"SEGMENT\""),
+        "{settings}"
+    );
+    let counted = |preference: &str| {
+        let out = curl(&["-s", &format!("{server}/_count?preference={preference}")]).unwrap();
+        serde_json::from_str::<Value>(&out).unwrap()["count"].as_u64()
+    };
+    assert!(counted("_primary").is_some_and(|n| n > 0));
+    assert_eq!(counted("_replica"), counted("_primary"));
     assert_same_answers(dir, &server, Order::Exact);
 
     // An index sou did not make is neither written nor searched.
@@ -590,10 +603,14 @@ fn settings_warnings_are_said(dir: &Path, url: &str) {
 }
 
 /// How many documents of `kind` the index at `server` holds, after a refresh (an index being
-/// filled is not refreshed until the end); none when it cannot say (no such index yet).
+/// filled may not have been refreshed yet), counted on its primaries (replicas that copy
+/// segments catch up a moment after); none when it cannot say (no such index yet).
 fn try_count(server: &str, kind: &str) -> Option<u64> {
     curl(&["-s", "-XPOST", &format!("{server}/_refresh")])?;
-    let out = curl(&["-s", &format!("{server}/_count?q=kind:{kind}")])?;
+    let out = curl(&[
+        "-s",
+        &format!("{server}/_count?q=kind:{kind}&preference=_primary"),
+    ])?;
     serde_json::from_str::<Value>(&out).ok()?["count"].as_u64()
 }
 

@@ -114,16 +114,10 @@ pub fn run(
     if options.rebuild {
         cluster.delete_index()?;
     }
+    // Whether the replicas of an index created now are to be added when the send is done.
+    let mut replicas_later = false;
     if cluster.check_index()?.is_none() {
-        // Created without replicas and without refreshes: the documents are indexed once, and
-        // the replicas copied as files when the export is done (OpenSearch's advice for bulk
-        // loads).
-        cluster.create_index(options.shards.max(1), 0)?;
-        cluster.ok(
-            "PUT",
-            "/_settings",
-            Some(&json!({"index": {"refresh_interval": "-1"}})),
-        )?;
+        replicas_later = !cluster.create_index(options.shards.max(1), options.replicas)?;
         report.created = true;
     }
     let listing = corpus::list_files_until(&config.seeds, &config.listing, options.interrupt)?;
@@ -278,18 +272,10 @@ pub fn run(
     gone_now.extend(gone.iter().cloned());
     report.deleted = gone_now.len();
     delete_gone(cluster, &gone_now)?;
-    if report.created {
-        // Committed first, so that the replicas copy the segments' files rather than index
-        // every document again from the translog.
-        cluster.ok("POST", "/_refresh", None)?;
-        cluster.ok("POST", "/_flush", None)?;
-        cluster.ok(
-            "PUT",
-            "/_settings",
-            Some(&json!({"index": {"refresh_interval": null, "number_of_replicas": options.replicas}})),
-        )?;
+    if replicas_later {
+        cluster.add_replicas(options.replicas)?;
     }
-    cluster.ok("POST", "/_refresh", None)?;
+    report.warnings.extend(cluster.refresh_all_copies()?);
     report.skipped.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(report)
 }
@@ -302,7 +288,7 @@ fn records(cluster: &Cluster) -> Result<HashMap<String, Record>> {
         "_source": ["key", "hash", "size", "mtime", "passages"],
         "sort": [{"key": "asc"}],
     });
-    let search = |body: Value| cluster.ok("POST", "/_search", Some(&body));
+    let search = |body: Value| cluster.search_own_writes(&body);
     super::pages(search, body, RECORDS_PER_PAGE, |_, hits| {
         for hit in hits {
             let source = &hit["_source"];
@@ -636,7 +622,7 @@ fn delete_passages(cluster: &Cluster, query: Value) -> Result<()> {
         "sort": [{"key": "asc"}, {"unit": "asc"}],
     });
     let mut ids = Vec::new();
-    let search = |body: Value| cluster.ok("POST", "/_search", Some(&body));
+    let search = |body: Value| cluster.search_own_writes(&body);
     super::pages(search, body, RECORDS_PER_PAGE, |_, hits| {
         ids.extend(
             hits.iter()

@@ -152,8 +152,9 @@ pub(crate) fn store(cluster: &Cluster, name: &str, bytes: &[u8]) -> Result<()> {
     cluster.ok("PUT", &format!("/_doc/{}", head_id(name)), Some(&doc))?;
     if let Some(old) = old {
         // A search reads heads through a search (see [`heads_aggregation`]): the new one must
-        // be visible before the old parts go.
-        cluster.ok("POST", "/_refresh", None)?;
+        // be visible, on every copy, before the old parts go. Replicas still behind after
+        // the wait are said by the send's own last wait.
+        cluster.refresh_all_copies()?;
         let mut body = String::new();
         for part in 0..old.parts {
             let id = part_id(name, &old.version, part);

@@ -23,7 +23,8 @@ pub mod search;
 pub(crate) mod terms;
 mod words;
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -39,6 +40,10 @@ const TRIES: u32 = 8;
 const UNREACHABLE_TRIES: u32 = 3;
 /// The wait before the second try; it doubles with each try after.
 const FIRST_WAIT: Duration = Duration::from_millis(100);
+
+/// How long a send waits for the replicas to copy its last segments before it says they are
+/// still copying.
+const REPLICAS_WAIT: Duration = Duration::from_secs(120);
 
 /// The environment variables that carry credentials: never flags, which `ps` shows.
 pub const API_KEY_VAR: &str = "SOU_CLUSTER_API_KEY";
@@ -110,6 +115,11 @@ pub struct Cluster {
     agent: ureq::Agent,
     target: Target,
     authorization: Option<String>,
+    /// Whether the index's replicas copy the primary's segments (OpenSearch's segment
+    /// replication) rather than index each document again: learnt when the index is checked or
+    /// created. Such replicas catch up a moment after a refresh, so what a send reads back of
+    /// its own writes is read from the primaries, and a send ends when the replicas hold it.
+    copies_segments: AtomicBool,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -169,6 +179,7 @@ impl Cluster {
             ),
             target,
             authorization: authorization()?,
+            copies_segments: AtomicBool::new(false),
         })
     }
 
@@ -190,6 +201,17 @@ impl Cluster {
     /// is too busy (429, 503) or cannot be reached. Any other status is the caller's to judge.
     pub(crate) fn call(&self, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
         let url = format!("{}/{}{path}", self.target.base, self.target.index);
+        self.call_url(method, &url, path, body)
+    }
+
+    /// [`Cluster::call`] for `path` below the node rather than the index (`/_cat/…`).
+    fn call_node(&self, method: &str, path: &str, body: Option<&str>) -> Result<Answer> {
+        let url = format!("{}{path}", self.target.base);
+        self.call_url(method, &url, path, body)
+    }
+
+    /// [`Cluster::call`] to `url`, whose part after the index or node is `path`.
+    fn call_url(&self, method: &str, url: &str, path: &str, body: Option<&str>) -> Result<Answer> {
         let content_type = if path.starts_with("/_bulk") || path.starts_with("/_msearch") {
             "application/x-ndjson"
         } else {
@@ -204,7 +226,7 @@ impl Cluster {
             }
             let mut request = ureq::http::Request::builder()
                 .method(method)
-                .uri(&url)
+                .uri(url)
                 .header("content-type", content_type);
             if let Some(value) = &self.authorization {
                 request = request.header("authorization", value);
@@ -311,7 +333,7 @@ impl Cluster {
     }
 
     /// The index's `_meta.sou` (when it has one) and its number of primary shards; `None`
-    /// when there is no such index.
+    /// when there is no such index. Notes whether its replicas copy segments.
     fn index_meta(&self) -> Result<Option<(Option<Value>, u32)>> {
         // From the node asked: a node that has lost the cluster manager still searches.
         let answer = self.call("GET", "?local=true", None)?;
@@ -325,6 +347,12 @@ impl Cluster {
             .as_object()
             .and_then(|indices| indices.values().next());
         let meta = index.and_then(|index| index.pointer("/mappings/_meta/sou"));
+        let copies_segments = index
+            .and_then(|index| index.pointer("/settings/index/replication/type"))
+            .and_then(Value::as_str)
+            .is_some_and(|kind| kind.eq_ignore_ascii_case("SEGMENT"));
+        self.copies_segments
+            .store(copies_segments, Ordering::Relaxed);
         let shards = index
             .and_then(|index| index.pointer("/settings/index/number_of_shards"))
             .and_then(Value::as_str)
@@ -333,22 +361,109 @@ impl Cluster {
         Ok(Some((meta.cloned(), shards)))
     }
 
-    /// Creates the index with sou's settings and mapping.
-    pub(crate) fn create_index(&self, shards: u32, replicas: u32) -> Result<()> {
+    /// Creates the index with sou's settings and mapping, `replicas` copies of each of its
+    /// `shards` made as it fills by segment replication (OpenSearch 2.7 and later): the
+    /// documents are indexed once, on the primaries, and the replicas copy the segments as they
+    /// are written, not throttled as a recovery is. Where the cluster refuses that setting (an
+    /// older version, or an operator who fixed the replication type), the index is made
+    /// without replicas and without refreshes, the documents indexed once again, and the
+    /// replicas are left for [`Cluster::add_replicas`] after the send (OpenSearch's advice for
+    /// bulk loads). Says whether the replicas are made now.
+    pub(crate) fn create_index(&self, shards: u32, replicas: u32) -> Result<bool> {
+        let analysis = json!({
+            "filter": {"sou_holes": {"type": "stop", "stopwords": [terms::HOLE]}},
+            "analyzer": {"sou_terms": {
+                "type": "custom", "tokenizer": "whitespace", "filter": ["sou_holes"]
+            }}
+        });
         let body = json!({
             "settings": {
                 "number_of_shards": shards,
                 "number_of_replicas": replicas,
-                "analysis": {
-                    "filter": {"sou_holes": {"type": "stop", "stopwords": [terms::HOLE]}},
-                    "analyzer": {"sou_terms": {
-                        "type": "custom", "tokenizer": "whitespace", "filter": ["sou_holes"]
-                    }}
-                }
+                "replication": {"type": "SEGMENT"},
+                "analysis": analysis,
             },
             "mappings": mapping(),
         });
-        self.ok("PUT", "", Some(&body)).map(drop)
+        let answer = self.call("PUT", "", Some(&body.to_string()))?;
+        if (200..300).contains(&answer.status) {
+            self.copies_segments.store(true, Ordering::Relaxed);
+            return Ok(true);
+        }
+        let refused_copying = answer.status == 400
+            && reason_of(&answer.body).is_some_and(|reason| reason.contains("replication.type"));
+        if !refused_copying {
+            return Err(self.refused(&answer));
+        }
+        let body = json!({
+            "settings": {
+                "number_of_shards": shards,
+                "number_of_replicas": 0,
+                "refresh_interval": "-1",
+                "analysis": analysis,
+            },
+            "mappings": mapping(),
+        });
+        self.ok("PUT", "", Some(&body))?;
+        // The cluster's own default replication type is the index's.
+        self.index_meta()?;
+        Ok(false)
+    }
+
+    /// Gives an index that [`Cluster::create_index`] made without its replicas `replicas`
+    /// of them, and refreshes back: its segments committed first, so that the replicas copy
+    /// the files rather than index every document again from the translog.
+    pub(crate) fn add_replicas(&self, replicas: u32) -> Result<()> {
+        self.ok("POST", "/_refresh", None)?;
+        self.ok("POST", "/_flush", None)?;
+        let settings = json!({"index": {"refresh_interval": null, "number_of_replicas": replicas}});
+        self.ok("PUT", "/_settings", Some(&settings)).map(drop)
+    }
+
+    /// Searches with `body` as a send reads back its own writes: from the primaries when the
+    /// replicas copy segments and may not hold the last refresh yet.
+    pub(crate) fn search_own_writes(&self, body: &Value) -> Result<Value> {
+        let path = match self.copies_segments.load(Ordering::Relaxed) {
+            true => "/_search?preference=_primary",
+            false => "/_search",
+        };
+        self.ok("POST", path, Some(body))
+    }
+
+    /// Makes what was sent visible to searches on every copy: a refresh, and where the
+    /// replicas copy segments, the wait until they have copied it (at most [`REPLICAS_WAIT`]).
+    /// Says, when they have not, how far behind they are.
+    pub(crate) fn refresh_all_copies(&self) -> Result<Option<String>> {
+        self.ok("POST", "/_refresh", None)?;
+        if !self.copies_segments.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let index = &self.target.index;
+        let path = format!("/_cat/segment_replication/{index}?format=json");
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(10);
+        loop {
+            let answer = self.call_node("GET", &path, None)?;
+            if !(200..300).contains(&answer.status) {
+                let reason =
+                    reason_of(&answer.body).unwrap_or_else(|| format!("HTTP {}", answer.status));
+                return Ok(Some(format!(
+                    "could not ask whether the replicas of {index} hold the last passages sent ({reason}); a search that reaches a replica may miss them for a moment"
+                )));
+            }
+            let behind = checkpoints_behind(&answer.body);
+            if behind == 0 {
+                return Ok(None);
+            }
+            if started.elapsed() >= REPLICAS_WAIT {
+                return Ok(Some(format!(
+                    "the replicas of {index} are still copying the last passages sent ({behind} checkpoints behind after {} s); a search that reaches them misses those until they have",
+                    REPLICAS_WAIT.as_secs()
+                )));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(250));
+        }
     }
 
     /// Deletes the index for a rebuild, when sou made it (with any version); an index that does
@@ -365,6 +480,16 @@ impl Cluster {
             _ => Err(self.refused(&answer)),
         }
     }
+}
+
+/// How many checkpoints the replicas in `rows` (`_cat/segment_replication` as JSON) are behind
+/// their primaries, all told.
+fn checkpoints_behind(rows: &Value) -> u64 {
+    rows.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|row| row["checkpoints_behind"].as_str()?.parse::<u64>().ok())
+        .sum()
 }
 
 /// Whether `meta` (an index's `_meta.sou`) says sou made the index, in any version.
@@ -546,8 +671,135 @@ fn authorization_from(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Resul
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::io::{Read, Write};
+
+    /// Answers each request on `listener` with the next of `answers` (status, body); the
+    /// requests seen (request line, body), in order.
+    pub(crate) fn stand_in(
+        listener: std::net::TcpListener,
+        answers: Vec<(&'static str, String)>,
+    ) -> std::thread::JoinHandle<Vec<(String, String)>> {
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for (status, body) in answers {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|line| line.strip_prefix("content-length: "))
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                let mut request = vec![0u8; length];
+                stream.read_exact(&mut request).unwrap();
+                let line = head.lines().next().unwrap_or("").to_string();
+                seen.push((line, String::from_utf8_lossy(&request).into_owned()));
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                stream.write_all(answer.as_bytes()).unwrap();
+            }
+            seen
+        })
+    }
+
+    /// The paths of `seen`'s request lines.
+    fn paths(seen: &[(String, String)]) -> Vec<&str> {
+        seen.iter()
+            .map(|(line, _)| line.split(' ').nth(1).unwrap_or(""))
+            .collect()
+    }
+
+    #[test]
+    fn an_index_copies_segments_where_the_cluster_allows_it() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = stand_in(
+            listener,
+            vec![
+                ("200 OK", r#"{"acknowledged":true}"#.to_string()),
+                ("200 OK", r#"{"hits":{"hits":[]}}"#.to_string()),
+                ("200 OK", r#"{}"#.to_string()),
+                (
+                    "200 OK",
+                    r#"[{"checkpoints_behind":"2"},{"checkpoints_behind":"0"}]"#.to_string(),
+                ),
+                (
+                    "200 OK",
+                    r#"[{"checkpoints_behind":"0"},{"checkpoints_behind":"0"}]"#.to_string(),
+                ),
+            ],
+        );
+        let cluster = Cluster::connect(&format!("http://127.0.0.1:{port}/news")).unwrap();
+        assert!(cluster.create_index(1, 1).unwrap());
+        cluster.search_own_writes(&json!({"size": 0})).unwrap();
+        assert_eq!(cluster.refresh_all_copies().unwrap(), None);
+        let seen = server.join().unwrap();
+        assert_eq!(
+            paths(&seen),
+            [
+                "/news",
+                "/news/_search?preference=_primary",
+                "/news/_refresh",
+                "/_cat/segment_replication/news?format=json",
+                "/_cat/segment_replication/news?format=json",
+            ]
+        );
+        let settings: Value = serde_json::from_str(&seen[0].1).unwrap();
+        assert_eq!(settings["settings"]["replication"]["type"], "SEGMENT");
+        assert_eq!(settings["settings"]["number_of_replicas"], 1);
+    }
+
+    #[test]
+    fn where_the_cluster_refuses_copying_segments_replicas_come_after_the_send() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let refused = r#"{"error":{"type":"settings_exception","reason":"unknown setting [index.replication.type] please check that any required plugins are installed"},"status":400}"#;
+        let made = r#"{"news":{"mappings":{},"settings":{"index":{"number_of_shards":"1","replication":{"type":"DOCUMENT"}}}}}"#;
+        let server = stand_in(
+            listener,
+            vec![
+                ("400 Bad Request", refused.to_string()),
+                ("200 OK", r#"{"acknowledged":true}"#.to_string()),
+                ("200 OK", made.to_string()),
+                ("200 OK", r#"{"hits":{"hits":[]}}"#.to_string()),
+                ("200 OK", r#"{}"#.to_string()),
+            ],
+        );
+        let cluster = Cluster::connect(&format!("http://127.0.0.1:{port}/news")).unwrap();
+        assert!(!cluster.create_index(1, 1).unwrap());
+        cluster.search_own_writes(&json!({"size": 0})).unwrap();
+        assert_eq!(cluster.refresh_all_copies().unwrap(), None);
+        let seen = server.join().unwrap();
+        assert_eq!(
+            paths(&seen),
+            [
+                "/news",
+                "/news",
+                "/news?local=true",
+                "/news/_search",
+                "/news/_refresh"
+            ]
+        );
+        let settings: Value = serde_json::from_str(&seen[1].1).unwrap();
+        assert_eq!(settings["settings"]["number_of_replicas"], 0);
+        assert_eq!(settings["settings"]["refresh_interval"], "-1");
+        assert!(settings["settings"].get("replication").is_none());
+    }
+
+    #[test]
+    fn replicas_behind_all_told() {
+        let rows = json!([{"checkpoints_behind": "2"}, {"checkpoints_behind": "3"}, {}]);
+        assert_eq!(checkpoints_behind(&rows), 5);
+        assert_eq!(checkpoints_behind(&json!([])), 0);
+    }
 
     #[test]
     fn addresses_are_read_and_names_resolved() {

@@ -884,41 +884,7 @@ fn literal_query(query: &Query, synonyms: &Synonyms, word_boundaries: bool) -> (
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::{Read, Write};
-
-    /// Answers each request on `listener` with the next of `answers` (status, body); the
-    /// request lines seen, in order.
-    fn stand_in(
-        listener: std::net::TcpListener,
-        answers: Vec<(&'static str, String)>,
-    ) -> std::thread::JoinHandle<Vec<String>> {
-        std::thread::spawn(move || {
-            let mut seen = Vec::new();
-            for (status, body) in answers {
-                let (mut stream, _) = listener.accept().unwrap();
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head).to_lowercase();
-                let length = head
-                    .lines()
-                    .find_map(|line| line.strip_prefix("content-length: "))
-                    .and_then(|n| n.trim().parse::<usize>().ok())
-                    .unwrap_or(0);
-                let mut request = vec![0u8; length];
-                stream.read_exact(&mut request).unwrap();
-                seen.push(head.lines().next().unwrap_or("").to_string());
-                let answer = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                stream.write_all(answer.as_bytes()).unwrap();
-            }
-            seen
-        })
-    }
+    use crate::cluster::tests::stand_in;
 
     #[test]
     fn two_searches_at_once_are_sent_again_one_by_one_when_the_cluster_is_busy() {
@@ -950,7 +916,7 @@ mod tests {
         let seen = server.join().unwrap();
         let paths: Vec<&str> = seen
             .iter()
-            .map(|line| line.split(' ').nth(1).unwrap_or(""))
+            .map(|(line, _)| line.split(' ').nth(1).unwrap_or(""))
             .collect();
         assert_eq!(
             paths,
