@@ -13,7 +13,9 @@
 //! is merged once it holds [`MERGE_AT`] segments, into one segment per writer thread (merged at
 //! the same time). A build thus ends with one segment per thread; a sync that adds a little
 //! leaves the large segments alone; and each document is merged again only when its level
-//! fills up, a logarithmic number of times over the life of the index.
+//! fills up, a logarithmic number of times over the life of the index. The segments between
+//! small and large that such a sync finds (the last one of each writer thread) are merged into
+//! one beside those merges.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -54,7 +56,8 @@ const MERGE_AT: usize = 4;
 
 /// Segments with more documents than this are left alone by tantivy's policy, which a sync
 /// waits for: merging a whole small index into each 1-file edit's segment took 0.6 s of a
-/// 0.7 s edit at 2,000 files. Between this and [`large_docs`], a segment stays as it is.
+/// 0.7 s edit at 2,000 files. Between this and [`large_docs`], a segment stays as it is until
+/// a sync that wrote a large segment's worth ends (see [`plan`]).
 const SMALL_DOCS: usize = 4_000;
 
 /// tantivy's merge policy for the small segments that commits leave: every sync that changes
@@ -86,19 +89,34 @@ fn level(docs: u32) -> u32 {
 
 /// The merges to run: for each level holding [`MERGE_AT`] or more large segments, and twice
 /// `ways` at least (so that the `ways` segments a merge leaves do not call for another), its
-/// segments in up to `ways` groups of about equal size, two segments at least in each.
-pub(crate) fn plan<Id: Copy>(segments: &[SegmentSize<Id>], ways: usize) -> Vec<Vec<Id>> {
+/// segments in up to `ways` groups of about equal size, two segments at least in each. With
+/// `middle`, also the segments between small and large (the last of each writer thread's,
+/// and what tantivy's policy makes of small ones) into one, when there are two or more: a build
+/// of 200 MB left three of 10,000–17,000 documents beside its two large ones, and merging them
+/// (1.5 s) took the median typo query there from 16.3 to 12.4 ms.
+pub(crate) fn plan<Id: Copy>(
+    segments: &[SegmentSize<Id>],
+    ways: usize,
+    middle: bool,
+) -> Vec<Vec<Id>> {
     let ways = ways.max(1);
     let mut by_level: std::collections::BTreeMap<u32, Vec<SegmentSize<Id>>> = Default::default();
+    let mut between = Vec::new();
     for segment in segments {
-        if segment.docs as usize > large_docs() {
+        let docs = segment.docs as usize;
+        if docs > large_docs() {
             by_level
                 .entry(level(segment.docs))
                 .or_default()
                 .push(*segment);
+        } else if docs > SMALL_DOCS.min(large_docs()) {
+            between.push(segment.id);
         }
     }
     let mut merges = Vec::new();
+    if middle && between.len() >= 2 {
+        merges.push(between);
+    }
     for (_, mut level) in by_level {
         if level.len() < MERGE_AT.max(2 * ways) {
             continue;
@@ -118,15 +136,17 @@ pub(crate) fn plan<Id: Copy>(segments: &[SegmentSize<Id>], ways: usize) -> Vec<V
     merges
 }
 
-/// Whether [`planned`] has merges to run: after a sync interrupted while merging, the next one
-/// finishes the work even when no file changed.
+/// Whether [`planned`] has merges of large segments to run: after a sync interrupted while
+/// merging, the next one finishes the work even when no file changed. Segments between small
+/// and large alone do not make it due: a sync that changed nothing never waits for them.
 pub(crate) fn due(index: &SouIndex, ways: usize) -> Result<bool> {
-    Ok(!planned(index, ways)?.is_empty())
+    Ok(!plan(&sizes(index)?, ways, false).is_empty())
 }
 
-/// The merges [`plan`] picks among the index's searchable segments, for [`run`].
+/// The merges [`plan`] picks among the index's searchable segments, for [`run`] after a sync
+/// that wrote a large segment's worth: those between small and large included.
 pub(crate) fn planned(index: &SouIndex, ways: usize) -> Result<Vec<Vec<SegmentId>>> {
-    Ok(plan(&sizes(index)?, ways))
+    Ok(plan(&sizes(index)?, ways, true))
 }
 
 /// The searchable segments' sizes. Only ids are kept: a segment whose metadata is held is not
@@ -376,7 +396,7 @@ mod tests {
         // 69 segments of about 48,000 documents: what 1.6 GB of text leaves on two threads.
         let docs: Vec<u32> = (0..69).map(|i| 47_000 + (i % 5) * 500).collect();
         let segments = sized(&docs);
-        let merges = plan(&segments, 2);
+        let merges = plan(&segments, 2, true);
         assert_eq!(merges.len(), 2);
         let mut all: Vec<usize> = merges.concat();
         all.sort_unstable();
@@ -393,30 +413,45 @@ mod tests {
     fn what_a_merge_leaves_does_not_call_for_another() {
         // On eight threads a build leaves eight groups; eight of a level are not merged again.
         let docs: Vec<u32> = (0..69).map(|i| 47_000 + (i % 5) * 500).collect();
-        let merges = plan(&sized(&docs), 8);
+        let merges = plan(&sized(&docs), 8, true);
         assert_eq!(merges.len(), 8);
         let left: Vec<u32> = merges
             .iter()
             .map(|group| group.iter().map(|&i| docs[i]).sum())
             .collect();
-        assert!(plan(&sized(&left), 8).is_empty(), "{left:?}");
+        assert!(plan(&sized(&left), 8, true).is_empty(), "{left:?}");
         // Sixteen of a level are.
-        assert_eq!(plan(&sized(&[400_000; 16]), 8).len(), 8);
+        assert_eq!(plan(&sized(&[400_000; 16]), 8, true).len(), 8);
     }
 
     #[test]
     fn small_segments_and_few_large_ones_are_left_alone() {
         // Small ones are tantivy's policy's; two large ones are what a build leaves.
-        assert!(plan(&sized(&[5_000, 19_000, 20_000, 3, 60_000, 61_000]), 2).is_empty());
+        assert!(plan(&sized(&[3_000, 4_000, 3, 60_000, 61_000]), 2, true).is_empty());
         // Three large segments of one level wait for a fourth.
-        assert!(plan(&sized(&[30_000, 40_000, 50_000]), 2).is_empty());
+        assert!(plan(&sized(&[30_000, 40_000, 50_000]), 2, true).is_empty());
+        // One between small and large has nothing to merge with.
+        assert!(plan(&sized(&[12_000, 3_000, 60_000, 61_000]), 2, true).is_empty());
+    }
+
+    #[test]
+    fn segments_between_small_and_large_are_merged_into_one_after_a_large_sync() {
+        // What a build of 200 MB left on two threads.
+        let segments = sized(&[194_184, 170_522, 16_795, 15_526, 10_181, 2_000]);
+        assert_eq!(plan(&segments, 2, true), [vec![2, 3, 4]]);
+        // Not for a sync that wrote little: it never waits for them.
+        assert!(plan(&segments, 2, false).is_empty());
+        // Beside the merges of a level, on a way of their own.
+        let docs: Vec<u32> = [30_000; 4].into_iter().chain([5_000, 20_000]).collect();
+        let merges = plan(&sized(&docs), 1, true);
+        assert_eq!(merges, [vec![4, 5], vec![0, 1, 2, 3]]);
     }
 
     #[test]
     fn a_little_added_to_a_large_index_does_not_merge_it_again() {
         // Two segments of a consolidated 1.6 GB index, and four new large ones.
         let segments = sized(&[1_600_000, 1_650_000, 30_000, 35_000, 40_000, 45_000]);
-        let merges = plan(&segments, 2);
+        let merges = plan(&segments, 2, true);
         let merged: Vec<usize> = merges.concat();
         assert!(!merged.contains(&0) && !merged.contains(&1), "{merges:?}");
         assert_eq!(merged.len(), 4);
@@ -434,7 +469,7 @@ mod tests {
         let segments = sized(&[
             30_000, 30_000, 30_000, 30_000, 90_000, 90_000, 90_000, 90_000,
         ]);
-        let merges = plan(&segments, 1);
+        let merges = plan(&segments, 1, true);
         assert_eq!(merges.len(), 2);
         assert!(merges.iter().all(|g| g.len() == 4));
     }
