@@ -675,9 +675,21 @@ pub(crate) mod tests {
     use super::*;
     use std::io::{Read, Write};
 
-    /// Answers each request on `listener` with the next of `answers` (status, body); the
-    /// requests seen (request line, body), in order.
-    pub(crate) fn stand_in(
+    /// A client of the index `news` on a stand-in cluster that answers each request with the
+    /// next of `answers` (status, body), and the stand-in, which ends with the requests seen
+    /// (request line, body), in order.
+    pub(crate) fn news_on_stand_in(
+        answers: Vec<(&'static str, String)>,
+    ) -> (Cluster, std::thread::JoinHandle<Vec<(String, String)>>) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = stand_in(listener, answers);
+        let cluster = Cluster::connect(&format!("http://127.0.0.1:{port}/news")).unwrap();
+        (cluster, server)
+    }
+
+    /// Answers each request on `listener` with the next of `answers`; the requests seen.
+    fn stand_in(
         listener: std::net::TcpListener,
         answers: Vec<(&'static str, String)>,
     ) -> std::thread::JoinHandle<Vec<(String, String)>> {
@@ -717,31 +729,36 @@ pub(crate) mod tests {
             .collect()
     }
 
-    #[test]
-    fn an_index_copies_segments_where_the_cluster_allows_it() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = stand_in(
-            listener,
-            vec![
-                ("200 OK", r#"{"acknowledged":true}"#.to_string()),
-                ("200 OK", r#"{"hits":{"hits":[]}}"#.to_string()),
-                ("200 OK", r#"{}"#.to_string()),
-                (
-                    "200 OK",
-                    r#"[{"checkpoints_behind":"2"},{"checkpoints_behind":"0"}]"#.to_string(),
-                ),
-                (
-                    "200 OK",
-                    r#"[{"checkpoints_behind":"0"},{"checkpoints_behind":"0"}]"#.to_string(),
-                ),
-            ],
-        );
-        let cluster = Cluster::connect(&format!("http://127.0.0.1:{port}/news")).unwrap();
-        assert!(cluster.create_index(1, 1).unwrap());
+    /// What a send asks of `cluster` about its copies: to create the index (one shard, one
+    /// replica), to read back its own writes, to make them visible on every copy. Whether the
+    /// replicas were made with the index, and the requests `server` saw.
+    fn a_send_on(
+        cluster: Cluster,
+        server: std::thread::JoinHandle<Vec<(String, String)>>,
+    ) -> (bool, Vec<(String, String)>) {
+        let replicas_now = cluster.create_index(1, 1).unwrap();
         cluster.search_own_writes(&json!({"size": 0})).unwrap();
         assert_eq!(cluster.refresh_all_copies().unwrap(), None);
-        let seen = server.join().unwrap();
+        (replicas_now, server.join().unwrap())
+    }
+
+    #[test]
+    fn an_index_copies_segments_where_the_cluster_allows_it() {
+        let (cluster, server) = news_on_stand_in(vec![
+            ("200 OK", r#"{"acknowledged":true}"#.to_string()),
+            ("200 OK", r#"{"hits":{"hits":[]}}"#.to_string()),
+            ("200 OK", r#"{}"#.to_string()),
+            (
+                "200 OK",
+                r#"[{"checkpoints_behind":"2"},{"checkpoints_behind":"0"}]"#.to_string(),
+            ),
+            (
+                "200 OK",
+                r#"[{"checkpoints_behind":"0"},{"checkpoints_behind":"0"}]"#.to_string(),
+            ),
+        ]);
+        let (replicas_now, seen) = a_send_on(cluster, server);
+        assert!(replicas_now);
         assert_eq!(
             paths(&seen),
             [
@@ -759,25 +776,17 @@ pub(crate) mod tests {
 
     #[test]
     fn where_the_cluster_refuses_copying_segments_replicas_come_after_the_send() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let refused = r#"{"error":{"type":"settings_exception","reason":"unknown setting [index.replication.type] please check that any required plugins are installed"},"status":400}"#;
         let made = r#"{"news":{"mappings":{},"settings":{"index":{"number_of_shards":"1","replication":{"type":"DOCUMENT"}}}}}"#;
-        let server = stand_in(
-            listener,
-            vec![
-                ("400 Bad Request", refused.to_string()),
-                ("200 OK", r#"{"acknowledged":true}"#.to_string()),
-                ("200 OK", made.to_string()),
-                ("200 OK", r#"{"hits":{"hits":[]}}"#.to_string()),
-                ("200 OK", r#"{}"#.to_string()),
-            ],
-        );
-        let cluster = Cluster::connect(&format!("http://127.0.0.1:{port}/news")).unwrap();
-        assert!(!cluster.create_index(1, 1).unwrap());
-        cluster.search_own_writes(&json!({"size": 0})).unwrap();
-        assert_eq!(cluster.refresh_all_copies().unwrap(), None);
-        let seen = server.join().unwrap();
+        let (cluster, server) = news_on_stand_in(vec![
+            ("400 Bad Request", refused.to_string()),
+            ("200 OK", r#"{"acknowledged":true}"#.to_string()),
+            ("200 OK", made.to_string()),
+            ("200 OK", r#"{"hits":{"hits":[]}}"#.to_string()),
+            ("200 OK", r#"{}"#.to_string()),
+        ]);
+        let (replicas_now, seen) = a_send_on(cluster, server);
+        assert!(!replicas_now);
         assert_eq!(
             paths(&seen),
             [

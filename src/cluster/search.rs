@@ -884,27 +884,21 @@ fn literal_query(query: &Query, synonyms: &Synonyms, word_boundaries: bool) -> (
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::tests::stand_in;
+    use crate::cluster::tests::news_on_stand_in;
 
     #[test]
     fn two_searches_at_once_are_sent_again_one_by_one_when_the_cluster_is_busy() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let busy = r#"{"error":{"type":"es_rejected_execution_exception","reason":"queue full"},"status":429}"#;
         let answered = |n: u64| format!(r#"{{"took":1,"hits":{{"hits":[]}},"n":{n}}}"#);
-        let server = stand_in(
-            listener,
-            vec![
-                (
-                    "200 OK",
-                    format!(r#"{{"responses":[{busy},{}]}}"#, answered(0)),
-                ),
-                ("200 OK", answered(1)),
-                ("429 Too Many Requests", busy.to_string()),
-                ("200 OK", answered(2)),
-            ],
-        );
-        let cluster = Cluster::connect(&format!("http://127.0.0.1:{port}/news")).unwrap();
+        let (cluster, server) = news_on_stand_in(vec![
+            (
+                "200 OK",
+                format!(r#"{{"responses":[{busy},{}]}}"#, answered(0)),
+            ),
+            ("200 OK", answered(1)),
+            ("429 Too Many Requests", busy.to_string()),
+            ("200 OK", answered(2)),
+        ]);
         let mut asked = Asked::new(&cluster, "query_then_fetch", None);
         let [first, second] = asked
             .search_both([json!({"size": 1}), json!({"size": 2})])
