@@ -370,18 +370,17 @@ impl Cluster {
     /// replicas are left for [`Cluster::add_replicas`] after the send (OpenSearch's advice for
     /// bulk loads). Says whether the replicas are made now.
     pub(crate) fn create_index(&self, shards: u32, replicas: u32) -> Result<bool> {
-        let analysis = json!({
-            "filter": {"sou_holes": {"type": "stop", "stopwords": [terms::HOLE]}},
-            "analyzer": {"sou_terms": {
-                "type": "custom", "tokenizer": "whitespace", "filter": ["sou_holes"]
-            }}
-        });
-        let body = json!({
+        let mut body = json!({
             "settings": {
                 "number_of_shards": shards,
                 "number_of_replicas": replicas,
                 "replication": {"type": "SEGMENT"},
-                "analysis": analysis,
+                "analysis": {
+                    "filter": {"sou_holes": {"type": "stop", "stopwords": [terms::HOLE]}},
+                    "analyzer": {"sou_terms": {
+                        "type": "custom", "tokenizer": "whitespace", "filter": ["sou_holes"]
+                    }}
+                },
             },
             "mappings": mapping(),
         });
@@ -395,15 +394,12 @@ impl Cluster {
         if !refused_copying {
             return Err(self.refused(&answer));
         }
-        let body = json!({
-            "settings": {
-                "number_of_shards": shards,
-                "number_of_replicas": 0,
-                "refresh_interval": "-1",
-                "analysis": analysis,
-            },
-            "mappings": mapping(),
-        });
+        let settings = &mut body["settings"];
+        if let Some(settings) = settings.as_object_mut() {
+            settings.remove("replication");
+        }
+        settings["number_of_replicas"] = json!(0);
+        settings["refresh_interval"] = json!("-1");
         self.ok("PUT", "", Some(&body))?;
         // The cluster's own default replication type is the index's.
         self.index_meta()?;
@@ -723,7 +719,7 @@ pub(crate) mod tests {
     }
 
     /// The paths of `seen`'s request lines.
-    fn paths(seen: &[(String, String)]) -> Vec<&str> {
+    pub(crate) fn paths(seen: &[(String, String)]) -> Vec<&str> {
         seen.iter()
             .map(|(line, _)| line.split(' ').nth(1).unwrap_or(""))
             .collect()

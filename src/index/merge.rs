@@ -14,8 +14,8 @@
 //! the same time). A build thus ends with one segment per thread; a sync that adds a little
 //! leaves the large segments alone; and each document is merged again only when its level
 //! fills up, a logarithmic number of times over the life of the index. The segments between
-//! small and large that such a sync finds (the last one of each writer thread) are merged into
-//! one beside those merges.
+//! small and large that such a sync finds (the last one of each writer thread) go into its
+//! smaller merge, or are merged together when it runs none.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
