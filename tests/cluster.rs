@@ -456,10 +456,7 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
         settings.contains("\"index.replication.type\":\"SEGMENT\""),
         "{settings}"
     );
-    let counted = |preference: &str| {
-        let out = curl(&["-s", &format!("{server}/_count?preference={preference}")]).unwrap();
-        serde_json::from_str::<Value>(&out).unwrap()["count"].as_u64()
-    };
+    let counted = |preference: &str| count_of(&format!("{server}/_count?preference={preference}"));
     assert!(counted("_primary").is_some_and(|n| n > 0));
     assert_eq!(counted("_replica"), counted("_primary"));
     assert_same_answers(dir, &server, Order::Exact);
@@ -607,10 +604,14 @@ fn settings_warnings_are_said(dir: &Path, url: &str) {
 /// segments catch up a moment after); none when it cannot say (no such index yet).
 fn try_count(server: &str, kind: &str) -> Option<u64> {
     curl(&["-s", "-XPOST", &format!("{server}/_refresh")])?;
-    let out = curl(&[
-        "-s",
-        &format!("{server}/_count?q=kind:{kind}&preference=_primary"),
-    ])?;
+    count_of(&format!(
+        "{server}/_count?q=kind:{kind}&preference=_primary"
+    ))
+}
+
+/// The count a `_count` address answers; none when it answers no count.
+fn count_of(url: &str) -> Option<u64> {
+    let out = curl(&["-s", url])?;
     serde_json::from_str::<Value>(&out).ok()?["count"].as_u64()
 }
 

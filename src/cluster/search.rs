@@ -884,7 +884,7 @@ fn literal_query(query: &Query, synonyms: &Synonyms, word_boundaries: bool) -> (
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::tests::news_on_stand_in;
+    use crate::cluster::tests::{news_on_stand_in, paths};
 
     #[test]
     fn two_searches_at_once_are_sent_again_one_by_one_when_the_cluster_is_busy() {
@@ -908,12 +908,8 @@ mod tests {
             (Some(1), Some(2))
         );
         let seen = server.join().unwrap();
-        let paths: Vec<&str> = seen
-            .iter()
-            .map(|(line, _)| line.split(' ').nth(1).unwrap_or(""))
-            .collect();
         assert_eq!(
-            paths,
+            paths(&seen),
             [
                 "/news/_msearch?search_type=query_then_fetch",
                 "/news/_search?search_type=query_then_fetch",
