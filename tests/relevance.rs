@@ -563,17 +563,18 @@ fn of_articles_holding_some_of_the_words_one_holding_more_comes_before_a_short_o
 
 #[test]
 fn an_article_about_the_words_said_apart_comes_before_one_naming_them_together_in_passing() {
-    // A long report names 蓄电池 and 换电站 once, in one passage (tier 2); a short note is
-    // about them, in different passages (tier 4). While the words are rare, a passage holding
-    // both says more than chance: the report comes first. Once they are common (notes name
-    // each alone, so chance alone would put them together in some passage), the article about
-    // them comes first: ranking by tier before the article's BM25 kept the report first.
+    // A long report names 蓄电池, 换电站 and 充电桩 once, in one passage (tier 2); a short note
+    // is about them, in different passages (tier 4). While the words are rare (a passage would
+    // hold all three by chance a few ten-thousandths of the time), their meeting is what was
+    // meant: the report comes first. Once each is also in a dozen notes, the article about them
+    // comes first: ranking by tier before the article's BM25 kept the report first, and so did
+    // a band kept for words that chance would put together in a whole passage (here 0.03).
     let dir = tempfile::tempdir().unwrap();
     let seeds = dir.path().join("seeds");
     let mut report = String::from("城市年度报告\n\n");
-    for i in 0..30 {
-        if i == 12 {
-            report.push_str("第十二段：旧厂区的蓄电池仓库旁边计划建一座换电站。\n\n");
+    for i in 0..200 {
+        if i == 120 {
+            report.push_str("第一百二十段：旧厂区的蓄电池仓库旁边计划建一座换电站和充电桩。\n\n");
         } else {
             report.push_str(&format!(
                 "第{i}段：公园绿化和道路养护按计划推进，市民满意。\n\n"
@@ -585,10 +586,11 @@ fn an_article_about_the_words_said_apart_comes_before_one_naming_them_together_i
     write(
         &seeds,
         "b_note.txt",
-        "换电站专题\n\n蓄电池回收翻番，蓄电池租赁普及，蓄电池标准统一。\n\n第二座换电站投入使用，换电站排队变短。\n",
+        "换电站专题\n\n蓄电池回收翻番，蓄电池租赁普及，蓄电池标准统一。\n\n第二座换电站投入使用，换电站排队变短。\n\n充电桩覆盖了各个小区，充电桩不再难找。\n",
     );
     let sou = indexed(dir.path());
-    let found = tiered_hits(&sou, "蓄电池 换电站");
+    let query = "蓄电池 换电站 充电桩";
+    let found = tiered_hits(&sou, query);
     let tier_of = |found: &[((String, u64, String), Tier)], file: &str| {
         found
             .iter()
@@ -610,19 +612,20 @@ fn an_article_about_the_words_said_apart_comes_before_one_naming_them_together_i
         "rare words together: {found:?}"
     );
     for i in 0..12 {
-        write(
-            &seeds,
-            &format!("c_note{i}.txt"),
-            "短讯\n\n今天检查了蓄电池。\n",
-        );
-        write(
-            &seeds,
-            &format!("d_note{i}.txt"),
-            "短讯\n\n今天路过换电站。\n",
-        );
+        for (name, text) in [
+            ("c", "今天检查了蓄电池。"),
+            ("d", "今天路过换电站。"),
+            ("e", "今天装好了充电桩。"),
+        ] {
+            write(
+                &seeds,
+                &format!("{name}_note{i}.txt"),
+                &format!("短讯\n\n{text}\n"),
+            );
+        }
     }
     sou.sync(&SyncOptions::default()).unwrap();
-    let found = tiered_hits(&sou, "蓄电池 换电站");
+    let found = tiered_hits(&sou, query);
     assert_eq!(
         tier_of(&found, "a_report.txt"),
         Some(Tier::WordsOnBoundaries),

@@ -272,12 +272,9 @@ impl<'a> WordSearch<'a> {
             search.weights.push(weight);
             search.form_weights.push(forms);
         }
-        // As locally: several words common enough that chance alone would put them together in
-        // some passage rank tiers 2 to 4 as one band.
-        let by_chance = doc_freqs
-            .iter()
-            .fold(documents, |expected, &df| expected * df / documents);
-        search.banded = words.len() > 1 && by_chance >= 1.0;
+        // As locally: several words common enough that chance alone could put them together in
+        // a passage rank tiers 2 to 4 as one band.
+        search.banded = crate::search::articles::banded(documents, doc_freqs.iter().copied());
         search.doc_freqs = doc_freqs;
         search.as_written = terms::as_written(query);
         search.excluded = terms::excluded(query);
