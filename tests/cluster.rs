@@ -137,6 +137,13 @@ fn write_fixture(folder: &Path) {
     std::fs::write(folder.join("synonyms.txt"), "回迁房 安置房\n").unwrap();
     // A user word: the passages and the query are cut with it.
     std::fs::write(folder.join("dict.txt"), "高新智慧 5000\n").unwrap();
+    // A PDF of two pages whose paragraph runs on to the second: a hit names the match's page.
+    std::fs::create_dir_all(folder.join("docs")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/documents/wrapped.pdf"),
+        folder.join("docs/notice.pdf"),
+    )
+    .unwrap();
 }
 
 /// The literal queries checked: one word, a string across jieba's words, a quoted phrase, OR,
@@ -160,6 +167,9 @@ const QUERIES: &[&str] = &[
     "2020",
     // Through the folder's synonyms (安置房).
     "回迁房",
+    // In the PDF: on its first page, and on its second.
+    "被征收",
+    "公示",
 ];
 
 /// The queries read as several words, checked for the same hits, tiers and counts (within a
@@ -206,6 +216,21 @@ fn answer(out: &Output, folder_prefix: &str) -> (Vec<(String, u64)>, u64, Vec<St
     (places, json["total"].as_u64().unwrap(), tiers)
 }
 
+/// Where each hit's match stands, as JSON names it: path, line, column and page.
+fn placed(out: &Output, folder_prefix: &str) -> Vec<Value> {
+    let json: Value = serde_json::from_str(&stdout(out)).unwrap();
+    json["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| {
+            let path = hit["path"].as_str().unwrap();
+            let path = path.strip_prefix(folder_prefix).unwrap_or(path);
+            json!([path, hit["line"], hit["column"], hit["page"]])
+        })
+        .collect()
+}
+
 /// How closely a cluster's order must follow the local one.
 #[derive(Clone, Copy, PartialEq)]
 enum Order {
@@ -248,6 +273,13 @@ fn assert_same_answers(dir: &Path, server: &str, order: Order) -> Vec<(Vec<(Stri
         }
         assert_eq!(cluster_total, local_total, "{query}: totals differ");
         assert_eq!(cluster_tiers, local_tiers, "{query}: tiers differ");
+        if order == Order::Exact {
+            assert_eq!(
+                placed(&cluster, ""),
+                placed(&local, "corpus/"),
+                "{query}: the matches' lines, columns or pages differ{shown}"
+            );
+        }
         assert_eq!(
             local.status.code(),
             cluster.status.code(),
@@ -435,7 +467,7 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("created") && stdout(&out).contains(": 6 files sent"),
+        stdout(&out).contains("created") && stdout(&out).contains(": 7 files sent"),
         "{}",
         stdout(&out)
     );
@@ -460,6 +492,16 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     assert!(counted("_primary").is_some_and(|n| n > 0));
     assert_eq!(counted("_replica"), counted("_primary"));
     assert_same_answers(dir, &server, Order::Exact);
+    // Among the places compared: a match on the PDF's second page, in a paragraph that starts
+    // on its first.
+    let on_page_two = run(dir, &["--server", &server, "--json", "公示"]);
+    let on_page_two: Value = serde_json::from_str(&stdout(&on_page_two)).unwrap();
+    assert!(
+        on_page_two["hits"].as_array().unwrap().iter().any(|hit| {
+            hit["path"] == "docs/notice.pdf" && hit["page"] == 2 && hit["column"].is_u64()
+        }),
+        "{on_page_two}"
+    );
 
     // An index sou did not make is neither written nor searched.
     let foreign = format!("{}/foreign", cluster.url);
@@ -533,7 +575,7 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     // Sent again unchanged: nothing is sent.
     let again = run(dir, &["index", "corpus", "--to", &server]);
     assert!(
-        stdout(&again).contains(": 0 files sent (0 passages), 6 unchanged, 0 deleted"),
+        stdout(&again).contains(": 0 files sent (0 passages), 7 unchanged, 0 deleted"),
         "{}",
         stdout(&again)
     );

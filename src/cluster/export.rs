@@ -370,6 +370,9 @@ fn read_file(
             "title": title,
             "text": passage.text,
             "tail": passage.tail,
+            // Where the text stands in the file (lines, columns, a document's pages): a hit
+            // names the match's line, column and page as a local search does, without the file.
+            "origin": passage.origin,
             "text_hash": format!("{:012x}", crate::index::documents::text_hash(&passage.text)),
             "grams": terms::grams_value(&terms.encoded),
             "solo_words": terms::solo_value(&terms.solo_words),

@@ -32,7 +32,7 @@ use crate::{Error, Result};
 
 /// What the index's mapping says about who made it: a cluster index without it, or with another
 /// layout or contract, is refused rather than written into or searched.
-const LAYOUT: &str = "sou-cluster-3";
+const LAYOUT: &str = "sou-cluster-4";
 
 /// Tries of one request that the cluster answers 429 or 503, or that cannot reach it.
 const TRIES: u32 = 8;
@@ -527,6 +527,8 @@ fn mapping() -> Value {
             "title": stored,
             "text": stored,
             "tail": stored,
+            // Kept in the source, never indexed nor parsed.
+            "origin": {"type": "object", "enabled": false},
             "text_hash": {"type": "keyword"},
             "grams": {"type": "text", "analyzer": "sou_terms"},
             "solo_words": {

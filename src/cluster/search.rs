@@ -627,7 +627,16 @@ struct Shown {
 }
 
 /// The stored fields a hit is shown from.
-const SOURCE: [&str; 7] = ["key", "line", "unit", "title", "text", "tail", "text_hash"];
+const SOURCE: [&str; 8] = [
+    "key",
+    "line",
+    "unit",
+    "title",
+    "text",
+    "tail",
+    "text_hash",
+    "origin",
+];
 
 /// Reads the text of the page's hits that came without it, and makes them the hits of
 /// `results` (its time taken set here, once every search is done).
@@ -669,6 +678,7 @@ fn finish(
         let anchor = search::anchor_in(&passage, &anchors, &highlights);
         let snippet =
             highlight::snippet_in_columns(&text, &highlights, anchor, options.snippet_columns);
+        let location = origin_of(&source).and_then(|origin| origin.locate(&text, anchor));
         let (mut before, mut after) = (Vec::new(), Vec::new());
         if let Some(unit) = source["unit"].as_u64() {
             let around = units_around(unit, options.context);
@@ -681,9 +691,12 @@ fn finish(
                     let text = neighbour["text"].as_str().unwrap_or("").to_string();
                     let tail = neighbour["tail"].as_str().unwrap_or("");
                     let highlights = highlight::Passage::new(&text, tail).find(&needles);
+                    let page = origin_of(neighbour)
+                        .and_then(|origin| origin.locate(&text, 0))
+                        .and_then(|location| location.page);
                     into.push(search::ArticlePassage {
                         line: neighbour["line"].as_u64().unwrap_or(0),
-                        page: None,
+                        page,
                         text,
                         highlights,
                         changed: false,
@@ -714,7 +727,7 @@ fn finish(
                 })
                 .collect(),
             line: shown.line,
-            location: None,
+            location,
             title: source["title"].as_str().unwrap_or("").to_string(),
             text,
             highlights,
@@ -742,6 +755,12 @@ fn units_around(unit: u64, (before, after): (usize, usize)) -> [std::ops::Range<
     ]
 }
 
+/// Where a passage's text stands in its file, as the send recorded it (`None` where the stored
+/// source lacks it: the hit then names its passage's line alone).
+fn origin_of(source: &Value) -> Option<crate::corpus::Origin> {
+    serde_json::from_value(source.get("origin")?.clone()).ok()
+}
+
 /// The passages `around` (before, after) each hit of `page`, by id, in one real-time `_mget`.
 fn neighbours(
     cluster: &Cluster,
@@ -765,7 +784,7 @@ fn neighbours(
     by_id(
         cluster,
         ids.into_iter().map(Value::from).collect(),
-        &["line", "text", "tail"],
+        &["line", "text", "tail", "origin"],
     )
 }
 
