@@ -279,6 +279,20 @@ fn assert_same_answers(dir: &Path, server: &str, order: Order) -> Vec<(Vec<(Stri
                 placed(&local, "corpus/"),
                 "{query}: the matches' lines, columns or pages differ{shown}"
             );
+            // Each hit and each other file holding its passage, at its line and column.
+            let vimgrep = |at: &[&str], prefix: &str| -> Vec<String> {
+                let mut all: Vec<&str> = at.to_vec();
+                all.extend_from_slice(&["--vimgrep", "-n", "20", query]);
+                stdout(&run(dir, &all))
+                    .lines()
+                    .map(|line| line.strip_prefix(prefix).unwrap_or(line).to_string())
+                    .collect()
+            };
+            assert_eq!(
+                vimgrep(&["--server", server], ""),
+                vimgrep(&["--seeds", "corpus"], "corpus/"),
+                "{query}: --vimgrep"
+            );
         }
         assert_eq!(
             local.status.code(),

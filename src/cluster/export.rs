@@ -362,7 +362,7 @@ fn read_file(
             title = passage.text.clone();
         }
         let unit = docs.len();
-        let doc = json!({
+        let mut doc = json!({
             "kind": "passage",
             "key": file.key,
             "line": passage.line,
@@ -370,14 +370,18 @@ fn read_file(
             "title": title,
             "text": passage.text,
             "tail": passage.tail,
-            // Where the text stands in the file (lines, columns, a document's pages): a hit
-            // names the match's line, column and page as a local search does, without the file.
-            "origin": passage.origin,
             "text_hash": format!("{:012x}", crate::index::documents::text_hash(&passage.text)),
             "grams": terms::grams_value(&terms.encoded),
             "solo_words": terms::solo_value(&terms.solo_words),
             "tail_key": terms.tail_keys().collect::<Vec<_>>(),
         });
+        // Where the text stands in the file (lines, columns, a document's pages), so that a hit
+        // names its match's line, column and page as a local one does, without the file; left
+        // out for a passage that is its line from the line's start (most are), which a search
+        // takes it to be when it is absent (see `search::origin_of`).
+        if passage.origin != corpus::Origin::of_line(passage.line) {
+            doc["origin"] = json!(passage.origin);
+        }
         docs.push((document_id(&file.key, Some(unit)), doc));
         ControlFlow::Continue(())
     };

@@ -626,6 +626,11 @@ struct Shown {
     also: Vec<String>,
 }
 
+/// Passages a twin is looked for with, in [`twins`]: the answer holds this many per twin, so
+/// files that repeat a twin's text more often than this on average may leave another twin
+/// unplaced (named without its line, as before).
+const TWIN_COPIES: usize = 4;
+
 /// The stored fields a hit is shown from.
 const SOURCE: [&str; 8] = [
     "key",
@@ -641,7 +646,7 @@ const SOURCE: [&str; 8] = [
 /// Reads the text of the page's hits that came without it, and makes them the hits of
 /// `results` (its time taken set here, once every search is done).
 fn finish(
-    asked: Asked<'_>,
+    mut asked: Asked<'_>,
     query: &Query,
     reading: &words::Reading,
     options: &SearchOptions<'_>,
@@ -662,6 +667,11 @@ fn finish(
             }
         }
     }
+    let mut twins = if options.with_text {
+        twins(&mut asked, &page)?
+    } else {
+        HashMap::new()
+    };
     let needles = search::needles_of(reading, query);
     let neighbours = match options.context {
         (0, 0) => HashMap::new(),
@@ -720,10 +730,17 @@ fn finish(
             also: shown
                 .also
                 .iter()
-                .map(|key| search::Also {
-                    path: std::path::PathBuf::from(key),
-                    line: 0,
-                    location: None,
+                .map(|key| {
+                    let twin = twins.remove(&(key.clone(), source["text_hash"].clone()));
+                    let line = twin.as_ref().and_then(|t| t["line"].as_u64()).unwrap_or(0);
+                    let location = twin
+                        .as_ref()
+                        .and_then(|twin| origin_of(twin)?.locate(twin["text"].as_str()?, anchor));
+                    search::Also {
+                        path: std::path::PathBuf::from(key),
+                        line,
+                        location,
+                    }
                 })
                 .collect(),
             line: shown.line,
@@ -746,6 +763,61 @@ fn finish(
     })
 }
 
+/// The other files holding each hit's passage, as a local search places them: of each such
+/// file, its first passage of the same text (its line, text and origin), by (file, text hash).
+fn twins(asked: &mut Asked<'_>, page: &[Shown]) -> Result<HashMap<(String, Value), Value>> {
+    let wanted: Vec<(String, Value)> = page
+        .iter()
+        .flat_map(|shown| {
+            let hash = shown
+                .source
+                .as_ref()
+                .map_or(Value::Null, |source| source["text_hash"].clone());
+            shown
+                .also
+                .iter()
+                .map(move |key| (key.clone(), hash.clone()))
+        })
+        .filter(|(_, hash)| hash.is_string())
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let either: Vec<Value> = wanted
+        .iter()
+        .map(|(key, hash)| {
+            json!({"bool": {"filter": [{"term": {"key": key}}, {"term": {"text_hash": hash}}]}})
+        })
+        .collect();
+    let body = json!({
+        "size": (wanted.len() * TWIN_COPIES).min(MOST_HITS),
+        "query": {"bool": {
+            "filter": [{"term": {"kind": "passage"}}],
+            "should": either,
+            "minimum_should_match": 1,
+        }},
+        "sort": [{"key": "asc"}, {"unit": "asc"}],
+        "_source": ["key", "line", "text", "text_hash", "origin"],
+    });
+    let answer = asked.search_whole(body)?;
+    let mut first = HashMap::new();
+    for hit in answer
+        .pointer("/hits/hits")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let source = &hit["_source"];
+        let Some(key) = source["key"].as_str() else {
+            continue;
+        };
+        first
+            .entry((key.to_string(), source["text_hash"].clone()))
+            .or_insert_with(|| source.clone());
+    }
+    Ok(first)
+}
+
 /// The places in its article of the passages shown before and after the passage `unit`,
 /// `around` saying how many of each.
 fn units_around(unit: u64, (before, after): (usize, usize)) -> [std::ops::Range<u64>; 2] {
@@ -755,10 +827,13 @@ fn units_around(unit: u64, (before, after): (usize, usize)) -> [std::ops::Range<
     ]
 }
 
-/// Where a passage's text stands in its file, as the send recorded it (`None` where the stored
-/// source lacks it: the hit then names its passage's line alone).
+/// Where a passage's text stands in its file, as the send recorded it: a passage sent without
+/// one is its line from the line's start (see `export`). `None` when the source names no line.
 fn origin_of(source: &Value) -> Option<crate::corpus::Origin> {
-    serde_json::from_value(source.get("origin")?.clone()).ok()
+    match source.get("origin") {
+        Some(origin) => serde_json::from_value(origin.clone()).ok(),
+        None => Some(crate::corpus::Origin::of_line(source["line"].as_u64()?)),
+    }
 }
 
 /// The passages `around` (before, after) each hit of `page`, by id, in one real-time `_mget`.

@@ -126,6 +126,18 @@ pub struct Location {
 }
 
 impl Origin {
+    /// The origin of a passage that is one line's text from the line's start.
+    pub fn of_line(line: u64) -> Origin {
+        Origin {
+            starts: vec![Start {
+                offset: 0,
+                line,
+                column: 0,
+            }],
+            lines: Vec::new(),
+        }
+    }
+
     /// Where the character at `offset` of the passage `text` (whose origin this is) stands in
     /// the file; `None` for a passage without an origin.
     pub fn locate(&self, text: &str, offset: usize) -> Option<Location> {
