@@ -16,7 +16,7 @@
 //! ([`super::words`]): the cluster finds the passages, sou ranks them by the local tiers.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Instant;
 
@@ -631,6 +631,9 @@ struct Shown {
 /// unplaced (named without its line, as before).
 const TWIN_COPIES: usize = 4;
 
+/// Texts whose twins one request of [`twins`] looks for: each is two clauses.
+const TWIN_TEXTS_PER_REQUEST: usize = 200;
+
 /// The stored fields a hit is shown from.
 const SOURCE: [&str; 8] = [
     "key",
@@ -766,54 +769,53 @@ fn finish(
 /// The other files holding each hit's passage, as a local search places them: of each such
 /// file, its first passage of the same text (its line, text and origin), by (file, text hash).
 fn twins(asked: &mut Asked<'_>, page: &[Shown]) -> Result<HashMap<(String, Value), Value>> {
-    let wanted: Vec<(String, Value)> = page
-        .iter()
-        .flat_map(|shown| {
-            let hash = shown
-                .source
-                .as_ref()
-                .map_or(Value::Null, |source| source["text_hash"].clone());
-            shown
-                .also
-                .iter()
-                .map(move |key| (key.clone(), hash.clone()))
-        })
-        .filter(|(_, hash)| hash.is_string())
-        .collect();
-    if wanted.is_empty() {
-        return Ok(HashMap::new());
+    // The files to look in, by the text looked for.
+    let mut wanted: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for shown in page {
+        let hash = shown.source.as_ref().and_then(|s| s["text_hash"].as_str());
+        if let Some(hash) = hash.filter(|_| !shown.also.is_empty()) {
+            let keys = wanted.entry(hash.to_string()).or_default();
+            keys.extend(shown.also.iter().map(String::as_str));
+        }
     }
-    let either: Vec<Value> = wanted
-        .iter()
-        .map(|(key, hash)| {
-            json!({"bool": {"filter": [{"term": {"key": key}}, {"term": {"text_hash": hash}}]}})
-        })
-        .collect();
-    let body = json!({
-        "size": (wanted.len() * TWIN_COPIES).min(MOST_HITS),
-        "query": {"bool": {
-            "filter": [{"term": {"kind": "passage"}}],
-            "should": either,
-            "minimum_should_match": 1,
-        }},
-        "sort": [{"key": "asc"}, {"unit": "asc"}],
-        "_source": ["key", "line", "text", "text_hash", "origin"],
-    });
-    let answer = asked.search_whole(body)?;
+    let wanted: Vec<(String, Vec<&str>)> = wanted.into_iter().collect();
     let mut first = HashMap::new();
-    for hit in answer
-        .pointer("/hits/hits")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let source = &hit["_source"];
-        let Some(key) = source["key"].as_str() else {
-            continue;
-        };
-        first
-            .entry((key.to_string(), source["text_hash"].clone()))
-            .or_insert_with(|| source.clone());
+    // A few hundred clauses a request: the cluster refuses a query of more than 1,024.
+    for texts in wanted.chunks(TWIN_TEXTS_PER_REQUEST) {
+        let either: Vec<Value> = texts
+            .iter()
+            .map(|(hash, keys)| {
+                json!({"bool": {"filter": [
+                    {"term": {"text_hash": hash}}, {"terms": {"key": keys}}
+                ]}})
+            })
+            .collect();
+        let files: usize = texts.iter().map(|(_, keys)| keys.len()).sum();
+        let body = json!({
+            "size": (files * TWIN_COPIES).min(MOST_HITS),
+            "query": {"bool": {
+                "filter": [{"term": {"kind": "passage"}}],
+                "should": either,
+                "minimum_should_match": 1,
+            }},
+            "sort": [{"key": "asc"}, {"unit": "asc"}],
+            "_source": ["key", "line", "text", "text_hash", "origin"],
+        });
+        let answer = asked.search_whole(body)?;
+        for hit in answer
+            .pointer("/hits/hits")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let source = &hit["_source"];
+            let Some(key) = source["key"].as_str() else {
+                continue;
+            };
+            first
+                .entry((key.to_string(), source["text_hash"].clone()))
+                .or_insert_with(|| source.clone());
+        }
     }
     Ok(first)
 }
