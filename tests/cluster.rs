@@ -807,7 +807,7 @@ fn cluster_errors_are_one_line_naming_the_node() {
 /// sends and how it waits.
 #[test]
 fn credentials_go_in_a_header_and_a_busy_node_is_waited_for() {
-    use std::io::{Read, Write};
+    use common::stand_in::{read_request, write_answer};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = std::thread::spawn(move || {
@@ -816,20 +816,7 @@ fn credentials_go_in_a_header_and_a_busy_node_is_waited_for() {
         let mut heads: Vec<String> = Vec::new();
         for stream in listener.incoming().take(6) {
             let mut stream = stream.unwrap();
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
-                head.push(byte[0]);
-            }
-            let head = String::from_utf8_lossy(&head).to_lowercase();
-            // The body read too: a socket closed with unread bytes is reset, not answered.
-            let length = head
-                .lines()
-                .find_map(|line| line.strip_prefix("content-length: "))
-                .and_then(|n| n.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            let mut body = vec![0u8; length];
-            stream.read_exact(&mut body).unwrap();
+            let (head, _) = read_request(&mut stream);
             let request_line = head.lines().next().unwrap_or("").to_string();
             let before = heads
                 .iter()
@@ -847,11 +834,7 @@ fn credentials_go_in_a_header_and_a_busy_node_is_waited_for() {
                     r#"{"error":{"type":"index_not_found_exception","reason":"no such index [news]"},"status":404}"#,
                 )
             };
-            let answer = format!(
-                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            stream.write_all(answer.as_bytes()).unwrap();
+            write_answer(&mut stream, status, body);
         }
         heads
     });

@@ -668,10 +668,15 @@ fn authorization_from(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Resul
     }
 }
 
+/// The stand-in's half of an HTTP exchange, shared with the tests in `tests/`.
+#[cfg(test)]
+#[path = "../../tests/common/stand_in.rs"]
+mod stand_in;
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use std::io::{Read, Write};
+    use crate::cluster::stand_in as http;
 
     /// A client of the index `news` on a stand-in cluster that answers each request with the
     /// next of `answers` (status, body), and the stand-in, which ends with the requests seen
@@ -695,26 +700,10 @@ pub(crate) mod tests {
             let mut seen = Vec::new();
             for (status, body) in answers {
                 let (mut stream, _) = listener.accept().unwrap();
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head).to_lowercase();
-                let length = head
-                    .lines()
-                    .find_map(|line| line.strip_prefix("content-length: "))
-                    .and_then(|n| n.trim().parse::<usize>().ok())
-                    .unwrap_or(0);
-                let mut request = vec![0u8; length];
-                stream.read_exact(&mut request).unwrap();
+                let (head, request) = http::read_request(&mut stream);
                 let line = head.lines().next().unwrap_or("").to_string();
                 seen.push((line, String::from_utf8_lossy(&request).into_owned()));
-                let answer = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                stream.write_all(answer.as_bytes()).unwrap();
+                http::write_answer(&mut stream, status, &body);
             }
             seen
         })

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod stand_in;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
