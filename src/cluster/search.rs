@@ -734,7 +734,8 @@ fn finish(
                 .also
                 .iter()
                 .map(|key| {
-                    let twin = twins.remove(&(key.clone(), source["text_hash"].clone()));
+                    let hash = source["text_hash"].as_str().unwrap_or("").to_string();
+                    let twin = twins.remove(&(key.clone(), hash));
                     let line = twin.as_ref().and_then(|t| t["line"].as_u64()).unwrap_or(0);
                     let location = twin
                         .as_ref()
@@ -768,7 +769,7 @@ fn finish(
 
 /// The other files holding each hit's passage, as a local search places them: of each such
 /// file, its first passage of the same text (its line, text and origin), by (file, text hash).
-fn twins(asked: &mut Asked<'_>, page: &[Shown]) -> Result<HashMap<(String, Value), Value>> {
+fn twins(asked: &mut Asked<'_>, page: &[Shown]) -> Result<HashMap<(String, String), Value>> {
     // The files to look in, by the text looked for.
     let mut wanted: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for shown in page {
@@ -809,11 +810,12 @@ fn twins(asked: &mut Asked<'_>, page: &[Shown]) -> Result<HashMap<(String, Value
             .flatten()
         {
             let source = &hit["_source"];
-            let Some(key) = source["key"].as_str() else {
+            let (Some(key), Some(hash)) = (source["key"].as_str(), source["text_hash"].as_str())
+            else {
                 continue;
             };
             first
-                .entry((key.to_string(), source["text_hash"].clone()))
+                .entry((key.to_string(), hash.to_string()))
                 .or_insert_with(|| source.clone());
         }
     }

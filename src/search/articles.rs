@@ -10,11 +10,11 @@
 //! 5. some of the words.
 //!
 //! Tiers 1 and 5 stand apart; for a query of several words, unless they are so rare that their
-//! meeting in a passage is itself what was meant ([`BAND_BY_CHANCE`]), tiers 2 to 4 (every word
-//! in the article) rank as one band. Next comes how much the article as a whole is about the words
-//! (its BM25: a word's frequency is how often its passages say it, the length the article's
-//! grams; scaled by the share of the query's weight it holds, which is all of it but in tier 5;
-//! tiers 2 to 5), then the tier, then how rare the words the passage and its title hold are,
+//! meeting in a passage is itself what was meant ([`banded`]), tiers 2 to 4 (every word in the
+//! article) rank as one band. Next comes how much the article as a whole is about the words (its
+//! BM25: a word's frequency is how often its passages say it, the length the article's grams;
+//! scaled by the share of the query's weight it holds, which is all of it but in tier 5; tiers 2
+//! to 5), then the tier, then how rare the words the passage and its title hold are,
 //! how rare the words the article holds are, how many pairs of words typed together stand
 //! together, how many words stand on word boundaries, the passage's BM25, and then file and
 //! line. (Two common words meet in one passage of many articles by chance, 发放 and 老板; the
