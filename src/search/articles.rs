@@ -161,8 +161,10 @@ impl Ord for WordKey {
 pub(crate) struct WordSearch {
     /// Per word: finds it (as a string, scored by BM25).
     contains: Vec<Box<dyn Weight>>,
-    /// Per word: finds it on word boundaries.
-    on_boundaries: Vec<Box<dyn Weight>>,
+    /// Per word, per form: finds it on word boundaries. Each form is asked alone: a union of
+    /// phrase queries matches every document of every form ahead of the one asked, reading
+    /// the positions of the boundary marker (in every passage) for each.
+    on_boundaries: Vec<Vec<Box<dyn Weight>>>,
     /// The query as written, when it differs from the words.
     as_written: Option<Box<dyn Weight>>,
     /// Pairs of words typed together: the index of the first, and the pair as one string.
@@ -256,11 +258,9 @@ impl WordSearch {
             let bounded = word
                 .forms
                 .iter()
-                .map(|form| grams::on_boundaries(fields, form))
-                .collect();
-            search
-                .on_boundaries
-                .push(weight(grams::any_of(bounded), unscored)?);
+                .map(|form| weight(grams::on_boundaries(fields, form), unscored))
+                .collect::<Result<_>>()?;
+            search.on_boundaries.push(bounded);
             let estimates: Vec<u64> = word
                 .forms
                 .iter()
@@ -489,13 +489,28 @@ impl<'a> Lazy<'a> {
     }
 }
 
+/// Whether any of several queries matches a document, each asked only of the documents asked.
+struct AnyOf<'a>(Vec<Lazy<'a>>);
+
+impl AnyOf<'_> {
+    /// Whether `doc` matches one of them (`doc` must grow from call to call).
+    fn contains(&mut self, reader: &SegmentReader, doc: DocId) -> Result<bool> {
+        for one in &mut self.0 {
+            if one.contains(reader, doc)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
 /// The search of one segment.
 struct SegmentSearch<'a> {
     search: &'a WordSearch,
     reader: &'a SegmentReader,
     ordinal: SegmentOrdinal,
     contains: Vec<Box<dyn Scorer>>,
-    on_boundaries: Vec<Lazy<'a>>,
+    on_boundaries: Vec<AnyOf<'a>>,
     /// The passages that hold the query as written, in order.
     as_written: Vec<DocId>,
     together: Vec<(usize, Lazy<'a>)>,
@@ -530,7 +545,7 @@ impl<'a> SegmentSearch<'a> {
             on_boundaries: search
                 .on_boundaries
                 .iter()
-                .map(|weight| Lazy::new(weight.as_ref()))
+                .map(|forms| AnyOf(forms.iter().map(|w| Lazy::new(w.as_ref())).collect()))
                 .collect(),
             as_written: match &search.as_written {
                 Some(weight) => {
