@@ -1917,6 +1917,33 @@ fn pinyin_readings_by_common_readings_come_before_rare_ones() {
     assert_eq!(read, ["季节", "集解", "几家"]);
 }
 
+/// Past the passages a reading's count stops at, the commoner reading still comes first: on a
+/// large corpus `huayuan` is 花园, not 画院 (which sorts first by its characters) because both
+/// were "more than 200".
+#[test]
+fn the_commoner_of_two_common_readings_comes_first() {
+    let ws = Workspace::new();
+    let paragraphs = |word: &str, count: usize| -> String {
+        (0..count)
+            .map(|i| format!("第{i}段说的是{word}的事。\n\n"))
+            .collect()
+    };
+    ws.write("gardens.txt", &paragraphs("花园", 320));
+    ws.write("academies.txt", &paragraphs("画院", 240));
+    // 花院 shares a character with each.
+    for query in ["huayuan", "花院"] {
+        let (code, results) = search_json(&ws, &[query]);
+        assert_eq!(code, 0, "{query}");
+        let read: Vec<&str> = results
+            .corrections
+            .iter()
+            .map(|c| c.read.as_str())
+            .collect();
+        assert_eq!(read.first(), Some(&"花园"), "{query}: {read:?}");
+        assert!(read.contains(&"画院"), "{query}: {read:?}");
+    }
+}
+
 #[test]
 fn an_article_holding_a_rare_reading_of_pinyin_is_weighed_by_that_reading() {
     let ws = Workspace::new();

@@ -24,7 +24,7 @@ const MOST_SPLITS: usize = 6;
 const MOST_CONFUSIONS: usize = 24;
 /// Other readings of a typo kept beside the best.
 const MOST_ALTERNATIVES: usize = 8;
-/// Candidates are counted up to this many passages, then rank by estimate.
+/// Homophone candidates are counted up to this many passages, then rank by estimate.
 const COUNTED: u64 = 200;
 /// Partial readings kept while a Latin term is read syllable by syllable.
 const BEAM: usize = 12;
@@ -134,11 +134,17 @@ pub(crate) fn homophone(
                 if word == span_text || word_chars.len() != len {
                     continue;
                 }
-                // Counted as far as ranking needs: past it, commoner words rank by estimate.
+                // Counted as far as ranking needs: past it, commoner words rank by estimate
+                // (the rarest bigram's passages, exact for a word of two characters), not as
+                // ties (画院 and 花园 both past the count on a large corpus).
                 let word_held = match corpus.passages_at_most(&word_chars) {
                     0 => 0,
                     estimate => {
-                        estimate.min(corpus.passages_up_to(&word_chars, needed.max(COUNTED)))
+                        let counted_to = needed.max(COUNTED);
+                        match corpus.passages_up_to(&word_chars, counted_to) {
+                            counted if counted < counted_to => counted,
+                            _ => estimate,
+                        }
                     }
                 };
                 if word_held == 0 || word_held < needed {
@@ -355,13 +361,10 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<Spelling> {
         let (finished, mut going): (Vec<_>, Vec<_>) = next
             .into_iter()
             .partition(|(at, ..)| *at == syllables.len());
-        // The estimate bounds the passages from above, so counting them would not change this.
+        // Ranked by the estimate, which bounds the passages from above (exact for two
+        // characters): counting would cost a phrase lookup each.
         done.extend(finished.into_iter().map(|(_, chars, estimate, penalties)| {
-            (
-                discounted(estimate.min(COUNTED), penalties),
-                chars,
-                penalties > 0,
-            )
+            (discounted(estimate, penalties), chars, penalties > 0)
         }));
         going.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.len().cmp(&b.1.len())));
         let mut kept: Vec<(usize, Vec<char>, u64, u32)> = Vec::with_capacity(BEAM);
