@@ -587,22 +587,75 @@ pub fn doc_freq_estimate(
     Ok(if fewest == u64::MAX { 0 } else { fewest })
 }
 
-/// For each character that follows `first` in some passage, how many passages hold the two
-/// together: what [`doc_freq_estimate`] says of each such pair, all read in one pass over the
-/// grams that start with `first`.
+/// For each of `among` that follows `first` in some passage, how many passages hold the two
+/// together: what [`doc_freq_estimate`] says of each such pair, read in one walk of the term
+/// dictionary that visits only those pairs' terms (a common character starts thousands of
+/// grams; a syllable reads as a hundred characters).
 pub fn followers(
     searcher: &tantivy::Searcher,
     fields: &GramFields,
     first: char,
+    among: &[char],
 ) -> tantivy::Result<HashMap<char, u64>> {
+    let pairs = OneOf::new(
+        among
+            .iter()
+            .map(|&next| format!("{first}{next}").into_bytes()),
+    );
     let mut counts: HashMap<char, u64> = HashMap::new();
-    grams_starting_with(searcher, fields, first, |gram, doc_freq| {
-        let mut chars = std::str::from_utf8(gram).into_iter().flat_map(str::chars);
-        if let (Some(_), Some(next), None) = (chars.next(), chars.next(), chars.next()) {
-            *counts.entry(next).or_default() += doc_freq;
+    for (_, segment) in passage_segments(searcher, fields) {
+        let inverted = segment.inverted_index(fields.grams)?;
+        let mut stream = inverted.terms().search(&pairs).into_stream()?;
+        while stream.advance() {
+            let mut chars = std::str::from_utf8(stream.key())
+                .into_iter()
+                .flat_map(str::chars);
+            if let (Some(_), Some(next)) = (chars.next(), chars.next()) {
+                *counts.entry(next).or_default() += u64::from(stream.value().doc_freq);
+            }
         }
-    })?;
+    }
     Ok(counts)
+}
+
+/// The automaton that accepts exactly a set of byte strings: its state is the range of the
+/// sorted strings that start with the bytes read so far, and how many were read.
+struct OneOf {
+    sorted: Vec<Vec<u8>>,
+}
+
+impl OneOf {
+    fn new(strings: impl Iterator<Item = Vec<u8>>) -> Self {
+        let mut sorted: Vec<Vec<u8>> = strings.collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        OneOf { sorted }
+    }
+}
+
+impl tantivy_fst::Automaton for &OneOf {
+    /// (first, end, bytes read): the strings `sorted[first..end]` share those bytes.
+    type State = (usize, usize, usize);
+
+    fn start(&self) -> Self::State {
+        (0, self.sorted.len(), 0)
+    }
+
+    fn is_match(&self, &(first, end, read): &Self::State) -> bool {
+        // The shortest string of a range sorts first.
+        first < end && self.sorted[first].len() == read
+    }
+
+    fn can_match(&self, &(first, end, _): &Self::State) -> bool {
+        first < end
+    }
+
+    fn accept(&self, &(first, end, read): &Self::State, byte: u8) -> Self::State {
+        let range = &self.sorted[first..end];
+        let from = range.partition_point(|s| s.get(read).is_none_or(|&b| b < byte));
+        let to = range.partition_point(|s| s.get(read).is_none_or(|&b| b <= byte));
+        (first + from, first + to, read + 1)
+    }
 }
 
 /// Calls `visit` with every gram term that starts with `c` and its passages, segment by segment.
@@ -1138,8 +1191,13 @@ mod contract {
             .filter(|c| crate::analysis::pinyin::is_han(*c))
             .collect();
         assert!(firsts.len() > 20, "{firsts:?}");
+        // Every character of the passages, and some no passage holds.
+        let mut among: Vec<char> = texts.iter().flatten().copied().collect();
+        among.extend(['鑫', '龘', 'z']);
+        among.sort_unstable();
+        among.dedup();
         for &first in &firsts {
-            let after = followers(&searcher, &fields, first).unwrap();
+            let after = followers(&searcher, &fields, first, &among).unwrap();
             let seen: BTreeSet<char> = texts
                 .iter()
                 .flat_map(|text| text.windows(2))
@@ -1158,6 +1216,23 @@ mod contract {
                     "{first}{next}"
                 );
             }
+            // Asked of some characters, exactly those of them that follow.
+            let some: Vec<char> = among.iter().copied().step_by(3).collect();
+            let of_some = followers(&searcher, &fields, first, &some).unwrap();
+            let expected: BTreeSet<char> = seen
+                .intersection(&some.iter().copied().collect())
+                .copied()
+                .collect();
+            assert_eq!(
+                of_some.keys().copied().collect::<BTreeSet<char>>(),
+                expected,
+                "{first}"
+            );
+            assert!(
+                of_some
+                    .iter()
+                    .all(|(next, count)| after.get(next) == Some(count))
+            );
         }
     }
 

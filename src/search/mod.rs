@@ -327,8 +327,12 @@ impl words::Corpus for Context<'_> {
         self.count_holding(chars, 1) > 0
     }
 
-    fn followers(&self, first: char) -> Option<std::collections::HashMap<char, u64>> {
-        grams::followers(self.searcher, &self.index.fields.gram, first).ok()
+    fn followers(
+        &self,
+        first: char,
+        among: &[char],
+    ) -> Option<std::collections::HashMap<char, u64>> {
+        grams::followers(self.searcher, &self.index.fields.gram, first, among).ok()
     }
 
     fn passages_up_to(&self, chars: &[char], most: u64) -> u64 {

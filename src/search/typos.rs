@@ -303,9 +303,9 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<Spelling> {
     // readings held as a whole only.
     let mut beam: Vec<(usize, Vec<char>, u64, u32)> = vec![(0, Vec::new(), u64::MAX, 0)];
     let mut done: Vec<(u64, Vec<char>, bool)> = Vec::new();
-    // What follows a reading's last character, read once per character: a lone syllable is
-    // any of a hundred characters, each otherwise looked up alone.
-    let mut followers: HashMap<char, Option<HashMap<char, u64>>> = HashMap::new();
+    // Which of a lone syllable's characters (any of a hundred) follow a reading's last
+    // character, read at once for each character and syllable rather than pair by pair.
+    let mut followers: HashMap<(char, usize), Option<HashMap<char, u64>>> = HashMap::new();
     while !beam.is_empty() {
         let mut next: Vec<(usize, Vec<char>, u64, u32)> = Vec::new();
         for &(at, ref chars, _, penalties) in &beam {
@@ -333,8 +333,11 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<Spelling> {
                 };
                 let after = match (take, chars.last()) {
                     (1, Some(&last)) => followers
-                        .entry(last)
-                        .or_insert_with(|| corpus.followers(last))
+                        .entry((last, at))
+                        .or_insert_with(|| {
+                            let among: Vec<char> = options.iter().map(|(o, _)| o[0]).collect();
+                            corpus.followers(last, &among)
+                        })
                         .as_ref(),
                     _ => None,
                 };

@@ -113,25 +113,31 @@ pub(crate) trait Corpus {
     fn words_with_key(&self, _key: &str) -> Vec<String> {
         Vec::new()
     }
-    /// For each character that follows `first` somewhere, [`Corpus::passages_at_most`] of the
+    /// For each of `among` that follows `first` somewhere, [`Corpus::passages_at_most`] of the
     /// two together, when the corpus lists them at once; `None` when each pair is asked alone.
-    fn followers(&self, _first: char) -> Option<HashMap<char, u64>> {
+    fn followers(&self, _first: char, _among: &[char]) -> Option<Followers> {
         None
     }
 }
+
+/// What [`Corpus::followers`] answers: each character that follows, with the pair's passages.
+pub(crate) type Followers = HashMap<char, u64>;
+
+/// Answers kept, by question.
+type Memo<K, V> = RefCell<HashMap<K, V>>;
 
 /// A corpus whose answers are kept: reading a query asks the same questions many times (each
 /// split of a pinyin term spells the same syllables; each span of a typo is counted while the
 /// term is cut), and each answer is an index lookup (or, for a cluster, a request).
 struct Remembered<'a> {
     corpus: &'a dyn Corpus,
-    passages: RefCell<HashMap<Vec<char>, u64>>,
-    at_most: RefCell<HashMap<Vec<char>, u64>>,
-    holds: RefCell<HashMap<Vec<char>, bool>>,
-    up_to: RefCell<HashMap<(Vec<char>, u64), u64>>,
-    as_word: RefCell<HashMap<Vec<char>, bool>>,
-    with_key: RefCell<HashMap<String, Vec<String>>>,
-    followers: RefCell<HashMap<char, Option<HashMap<char, u64>>>>,
+    passages: Memo<Vec<char>, u64>,
+    at_most: Memo<Vec<char>, u64>,
+    holds: Memo<Vec<char>, bool>,
+    up_to: Memo<(Vec<char>, u64), u64>,
+    as_word: Memo<Vec<char>, bool>,
+    with_key: Memo<String, Vec<String>>,
+    followers: Memo<(char, Vec<char>), Option<Followers>>,
 }
 
 impl<'a> Remembered<'a> {
@@ -151,7 +157,7 @@ impl<'a> Remembered<'a> {
 
 /// The answer `ask` gives for `key`, asked once.
 fn remembered<K: std::hash::Hash + Eq, V: Clone>(
-    kept: &RefCell<HashMap<K, V>>,
+    kept: &Memo<K, V>,
     key: K,
     ask: impl FnOnce(&K) -> V,
 ) -> V {
@@ -190,8 +196,10 @@ impl Corpus for Remembered<'_> {
             self.corpus.words_with_key(k)
         })
     }
-    fn followers(&self, first: char) -> Option<HashMap<char, u64>> {
-        remembered(&self.followers, first, |&c| self.corpus.followers(c))
+    fn followers(&self, first: char, among: &[char]) -> Option<Followers> {
+        remembered(&self.followers, (first, among.to_vec()), |(c, among)| {
+            self.corpus.followers(*c, among)
+        })
     }
 }
 
