@@ -164,7 +164,7 @@ pub struct SearchArgs {
     pub query: Option<std::ffi::OsString>,
     /// Files and folders to search [default: $SOU_SEEDS, else ./seeds when it exists, else the
     /// current folder]. Each folder keeps its own index; a file is searched in the index of the
-    /// folder holding it.
+    /// folder holding it. With --server, by their path inside the folder sent (news/2024).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The query, given as an option (as ripgrep's -e): every argument is then a path.

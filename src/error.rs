@@ -99,6 +99,14 @@ pub enum Error {
     /// A query that cannot be run.
     #[error("query: {0}")]
     Query(String),
+    /// A path after the query that names no file of a cluster index.
+    #[error(
+        "{path}: the cluster index holds no file there (with --server a path names files by their path in the folder sent)"
+    )]
+    NotInCluster {
+        /// The path as given.
+        path: String,
+    },
     /// A `--glob` that is not a glob.
     #[error("--glob {glob}: {reason}")]
     Glob {

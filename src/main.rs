@@ -569,17 +569,46 @@ fn export(
     Ok(ExitCode::SUCCESS)
 }
 
+/// A path after the query of `sou search --server`, as the key it names: the files of a
+/// cluster index are named by their path in the folder sent (`news/2024`, `news/a.txt`), with
+/// `/` between the parts; `.` (the empty key) names them all. There is no folder here to
+/// place an absolute path or `..` in.
+fn key_of_path(path: &std::path::Path) -> anyhow::Result<String> {
+    use std::path::Component;
+    let shown = || render::visible(&sou::corpus::display_os(path.as_os_str())).into_owned();
+    let mut parts = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => match part.to_str() {
+                Some(part) => parts.push(part),
+                None => anyhow::bail!("{}: a path of the cluster index is UTF-8", shown()),
+            },
+            Component::CurDir => {}
+            _ => anyhow::bail!(
+                "{}: with --server a path names files by their path in the folder sent (news/2024), not from here",
+                shown()
+            ),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
 /// `sou search --server URL`: the query asked of a cluster index, answered as a local search.
 fn search_cluster(url: &str, args: &SearchArgs) -> anyhow::Result<ExitCode> {
-    if let Some(path) = args.paths.first() {
-        anyhow::bail!(
-            "{}: with --server the cluster index is searched whole (leave out the paths)",
-            render::visible(&sou::corpus::display_os(path.as_os_str()))
-        );
-    }
+    let files = args
+        .paths
+        .iter()
+        .map(|path| key_of_path(path))
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    // `.` names the whole index.
+    let files: Vec<String> = match files.iter().any(String::is_empty) {
+        true => Vec::new(),
+        false => files,
+    };
     let raw = raw_query(args)?;
     let extensions = extensions_of(args);
     let options = SearchOptions {
+        files: &files,
         // A cluster gives at most 10,000 hits to one search.
         limit: hit_limit(args, 10_000),
         globs: &args.glob,

@@ -466,6 +466,60 @@ fn assert_same_with_flags(dir: &Path, server: &str) {
     assert_eq!(none.status.code(), Some(1), "{}", stdout(&none));
 }
 
+/// Paths after the query name the cluster index's files by their path in the folder sent: a
+/// folder or a file narrows the search as the glob of the same files does; a path that names no
+/// file, or one from here, is an error naming it.
+fn paths_narrow_a_cluster_search(dir: &Path, server: &str) {
+    let narrowed: &[(&[&str], &str)] = &[
+        (&["news"], "news/**"),
+        (&["./news/"], "news/**"),
+        (
+            &["news/anzhi-copy.txt", "latin.md"],
+            "{news/anzhi-copy.txt,latin.md}",
+        ),
+    ];
+    let everything = answer(
+        &run(dir, &["--server", server, "--json", "-n", "20", "安置房"]),
+        "",
+    );
+    for (paths, glob) in narrowed {
+        let mut by_paths = vec!["--server", server, "--json", "-n", "20", "安置房"];
+        by_paths.extend_from_slice(paths);
+        let by_paths = run(dir, &by_paths);
+        let by_glob = run(
+            dir,
+            &[
+                "--server",
+                server,
+                "--json",
+                "-n",
+                "20",
+                "-g",
+                glob,
+                "安置房",
+            ],
+        );
+        let shown = format!("\npaths: {}\nglob: {}", stdout(&by_paths), stdout(&by_glob));
+        assert_eq!(by_paths.status.code(), Some(0), "{paths:?}{shown}");
+        let (hits, total, _) = answer(&by_paths, "");
+        let (glob_hits, glob_total, _) = answer(&by_glob, "");
+        assert_eq!((&hits, total), (&glob_hits, glob_total), "{paths:?}{shown}");
+        assert!(
+            !hits.is_empty() && total < everything.1,
+            "{paths:?} narrowed nothing{shown}"
+        );
+    }
+    for wrong in ["nowhere", "news/anz", "/etc", "../news"] {
+        let out = run(dir, &["--server", server, "安置房", wrong]);
+        assert_eq!(out.status.code(), Some(2), "{wrong}: {}", stdout(&out));
+        let said = stderr(&out);
+        assert!(
+            said.lines().count() == 1 && said.contains(wrong),
+            "{wrong}: {said}"
+        );
+    }
+}
+
 #[test]
 fn a_two_node_cluster_answers_as_the_local_index_does() {
     let cluster = TwoNodes::start();
@@ -546,6 +600,7 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
     }
 
     assert_same_with_flags(dir, &server);
+    paths_narrow_a_cluster_search(dir, &server);
 
     // Text output, as a reader sees it: the hit's file and line and its highlight.
     let text = run(dir, &["--server", &server, "--color", "never", "和服"]);

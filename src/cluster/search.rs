@@ -573,8 +573,9 @@ pub fn run(
     finish(asked, &query, &reading, options, page, results, started)
 }
 
-/// The filter of the files `options`' globs and extensions admit (`-g`, `-t`), as a local
-/// search finds them: from the keys of every file the index records; `None` when all are.
+/// The filter of the files `options`' globs, extensions and paths admit (`-g`, `-t`, paths
+/// after the query), as a local search finds them: from the keys of every file the index
+/// records; `None` when all are. A path that names no file is an error naming it.
 fn scope_of(cluster: &Cluster, options: &SearchOptions<'_>) -> Result<Option<Value>> {
     if options.globs.is_empty() && options.extensions.is_empty() && options.files.is_empty() {
         return Ok(None);
@@ -600,6 +601,15 @@ fn scope_of(cluster: &Cluster, options: &SearchOptions<'_>) -> Result<Option<Val
         }
         std::ops::ControlFlow::Continue(())
     })?;
+    // A path that names no file is a mistake, not a search of nothing.
+    let all = || keys.iter().chain(&others);
+    if let Some(file) = options
+        .files
+        .iter()
+        .find(|file| !all().any(|key| search::is_in(key, file)))
+    {
+        return Err(Error::NotInCluster { path: file.clone() });
+    }
     // The shorter list: a terms query takes at most `index.max_terms_count` (65,536) terms.
     Ok(Some(match keys.len() <= others.len() {
         true => json!({"terms": {"key": keys}}),

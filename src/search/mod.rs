@@ -43,7 +43,7 @@ use crate::{Error, Result};
 pub use articles::Tier;
 pub use highlight::{Snippet, snippet_at, snippet_in_columns};
 pub use query::{Literal, Query, parse, parse_fixed};
-pub(crate) use session::ArticleFilter;
+pub(crate) use session::{ArticleFilter, is_in};
 pub use session::{SearchOptions, Session, snippet_columns};
 pub use synonyms::Synonyms;
 pub use typos::Correction;

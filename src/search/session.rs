@@ -39,8 +39,8 @@ pub struct SearchOptions<'a> {
     pub fixed_strings: bool,
     /// Only articles whose file has one of these extensions (any case); empty: all.
     pub extensions: &'a [String],
-    /// Only these articles (keys: paths in the seeds folder); empty: all. And-ed with the
-    /// globs and extensions.
+    /// Only these articles, or the articles in these folders (keys: paths in the seeds
+    /// folder); empty: all. And-ed with the globs and extensions.
     pub files: &'a [String],
     /// Only hits whose words stand on jieba word boundaries (as grep's `-w`): `管理和服务`
     /// is no hit for 和服.
@@ -212,6 +212,13 @@ fn articles_matching(
         .collect())
 }
 
+/// Whether the article `key` is the file `file` or in the folder `file` (both paths in the
+/// seeds folder, `/` between their parts).
+pub(crate) fn is_in(key: &str, file: &str) -> bool {
+    key.strip_prefix(file)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Which articles, by key (path in the seeds folder), `options`' globs, extensions and files
 /// admit.
 pub(crate) struct ArticleFilter<'a> {
@@ -244,7 +251,7 @@ impl<'a> ArticleFilter<'a> {
 
     /// Whether the article `key` is admitted.
     pub fn admits(&self, key: &str) -> bool {
-        (self.files.is_empty() || self.files.iter().any(|file| file == key))
+        (self.files.is_empty() || self.files.iter().any(|file| is_in(key, file)))
             && (self.extensions.is_empty()
                 || crate::corpus::has_extension(std::path::Path::new(key), self.extensions))
             && !self
