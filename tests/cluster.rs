@@ -89,6 +89,54 @@ impl Drop for TwoNodes {
     }
 }
 
+/// One node with TLS and a password (`scripts/opensearch secure`), stopped when dropped.
+struct SecureNode {
+    dir: tempfile::TempDir,
+    /// `https://127.0.0.1:PORT`.
+    url: String,
+}
+
+/// The password `scripts/opensearch secure` gives the user `admin`.
+const ADMIN_PASSWORD: &str = "Sou-Test-4xample!";
+
+impl SecureNode {
+    fn start() -> SecureNode {
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<u16> = (0..2).map(|_| free_port()).collect();
+        let out = Command::new(script())
+            .arg("secure")
+            .arg(dir.path())
+            .args(ports.iter().map(u16::to_string))
+            .env("SOU_OPENSEARCH_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "scripts/opensearch secure failed: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let url = stdout(&out).trim().to_string();
+        assert_eq!(url, format!("https://127.0.0.1:{}", ports[0]));
+        SecureNode { dir, url }
+    }
+
+    /// The CA that signed the node's certificate.
+    fn ca(&self) -> PathBuf {
+        self.dir.path().join("nodesecure/config/root-ca.pem")
+    }
+}
+
+impl Drop for SecureNode {
+    fn drop(&mut self) {
+        let _ = Command::new(script())
+            .arg("stop")
+            .arg(self.dir.path())
+            .arg("secure")
+            .output();
+    }
+}
+
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/opensearch")
 }
@@ -830,6 +878,98 @@ fn kill_a_send_midway(dir: &Path, url: &str) {
         (cluster_hits.len(), cluster_total, cluster_tiers),
         (local_hits.len(), local_total, local_tiers)
     );
+}
+
+/// A real cluster behind TLS and a password (OpenSearch's security plugin): sou trusts the CA
+/// named by SOU_CLUSTER_CA and sends the user and password of the environment or of the file
+/// SOU_CLUSTER_CREDENTIALS names; without the CA, without credentials or with a wrong password
+/// the error is one line naming the node and the reason.
+#[test]
+fn a_cluster_behind_tls_and_a_password_is_reached_with_the_ca_and_credentials_given() {
+    let node = SecureNode::start();
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    write_fixture(&dir.join("corpus"));
+    let ca = node.ca();
+    let ca = ca.to_str().unwrap();
+    let server = format!("{}/secured", node.url);
+    let host = node.url.trim_start_matches("https://");
+    let sou_with = |env: &[(&str, &str)], args: &[&str]| -> Output {
+        let mut command = sou();
+        for var in [
+            "SOU_CLUSTER_CA",
+            "SOU_CLUSTER_USER",
+            "SOU_CLUSTER_PASSWORD",
+            "SOU_CLUSTER_API_KEY",
+            "SOU_CLUSTER_CREDENTIALS",
+            "SOU_SERVER",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .args(args)
+            .envs(env.iter().copied())
+            .current_dir(dir)
+            .env("SOU_CACHE", dir.join(".sou-cache"))
+            .output()
+            .unwrap()
+    };
+    let send = ["index", "corpus", "--to", &server, "--replicas", "0"];
+    let admin = [
+        ("SOU_CLUSTER_USER", "admin"),
+        ("SOU_CLUSTER_PASSWORD", ADMIN_PASSWORD),
+    ];
+    let refused = [
+        // The demo CA is none of the system's roots.
+        ("no CA", admin.to_vec(), "certificate"),
+        ("no credentials", vec![("SOU_CLUSTER_CA", ca)], "401"),
+        (
+            "a wrong password",
+            vec![
+                ("SOU_CLUSTER_CA", ca),
+                ("SOU_CLUSTER_USER", "admin"),
+                ("SOU_CLUSTER_PASSWORD", "not-the-password"),
+            ],
+            "401",
+        ),
+    ];
+    for (what, env, reason) in &refused {
+        let out = sou_with(env, &send);
+        let said = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{what}: {said}");
+        assert!(
+            said.lines().count() == 1 && said.contains(host) && said.contains(reason),
+            "{what}: {said}"
+        );
+    }
+    let mut trusted = admin.to_vec();
+    trusted.push(("SOU_CLUSTER_CA", ca));
+    let out = sou_with(&trusted, &send);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(": 7 files sent"), "{}", stdout(&out));
+    // What was sent answers as the local index does, with the password from the environment
+    // or from a file.
+    let local = sou_with(&[], &["index", "--seeds", "corpus"]);
+    assert!(local.status.success(), "{}", stderr(&local));
+    let credentials = dir.join("credentials");
+    std::fs::write(&credentials, format!("admin:{ADMIN_PASSWORD}\n")).unwrap();
+    let credentials = credentials.to_str().unwrap();
+    let from_file = [
+        ("SOU_CLUSTER_CA", ca),
+        ("SOU_CLUSTER_CREDENTIALS", credentials),
+    ];
+    for query in ["安置房", "高新区 安置房", "和服"] {
+        let search = ["--json", "-n", "20", query];
+        let local = sou_with(&[], &[&["--seeds", "corpus"][..], &search].concat());
+        let (local_hits, local_total, _) = answer(&local, "corpus/");
+        assert!(!local_hits.is_empty(), "{query}");
+        for env in [&trusted[..], &from_file[..]] {
+            let out = sou_with(env, &[&["--server", &server][..], &search].concat());
+            assert_eq!(out.status.code(), Some(0), "{query}: {}", stderr(&out));
+            let (hits, total, _) = answer(&out, "");
+            assert_eq!((&hits, total), (&local_hits, local_total), "{query}");
+        }
+    }
 }
 
 #[test]
