@@ -23,21 +23,7 @@ struct TwoNodes {
 
 impl TwoNodes {
     fn start() -> TwoNodes {
-        let dir = tempfile::tempdir().unwrap();
-        let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
-        let out = Command::new(script())
-            .arg("start")
-            .arg(dir.path())
-            .args(ports.iter().map(u16::to_string))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "scripts/opensearch start failed: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        let url = stdout(&out).trim().to_string();
+        let (dir, ports, url) = started("start", 4);
         assert_eq!(url, format!("http://127.0.0.1:{}", ports[0]));
         TwoNodes {
             dir,
@@ -101,22 +87,7 @@ const ADMIN_PASSWORD: &str = "Sou-Test-4xample!";
 
 impl SecureNode {
     fn start() -> SecureNode {
-        let dir = tempfile::tempdir().unwrap();
-        let ports: Vec<u16> = (0..2).map(|_| free_port()).collect();
-        let out = Command::new(script())
-            .arg("secure")
-            .arg(dir.path())
-            .args(ports.iter().map(u16::to_string))
-            .env("SOU_OPENSEARCH_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "scripts/opensearch secure failed: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        let url = stdout(&out).trim().to_string();
+        let (dir, ports, url) = started("secure", 2);
         assert_eq!(url, format!("https://127.0.0.1:{}", ports[0]));
         SecureNode { dir, url }
     }
@@ -135,6 +106,28 @@ impl Drop for SecureNode {
             .arg("secure")
             .output();
     }
+}
+
+/// Runs `scripts/opensearch COMMAND DIR PORTS…` with `ports` free ports in a new folder; the
+/// folder, the ports and the address the script printed.
+fn started(command: &str, ports: usize) -> (tempfile::TempDir, Vec<u16>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let ports: Vec<u16> = (0..ports).map(|_| free_port()).collect();
+    let out = Command::new(script())
+        .arg(command)
+        .arg(dir.path())
+        .args(ports.iter().map(u16::to_string))
+        .env("SOU_OPENSEARCH_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "scripts/opensearch {command} failed: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let url = stdout(&out).trim().to_string();
+    (dir, ports, url)
 }
 
 fn script() -> PathBuf {
