@@ -327,11 +327,7 @@ impl words::Corpus for Context<'_> {
         self.count_holding(chars, 1) > 0
     }
 
-    fn followers(
-        &self,
-        first: char,
-        among: &[char],
-    ) -> Option<std::collections::HashMap<char, u64>> {
+    fn followers(&self, first: char, among: &[char]) -> Option<words::Followers> {
         grams::followers(self.searcher, &self.index.fields.gram, first, among).ok()
     }
 

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::words::Corpus;
+use super::words::{Corpus, Followers};
 use crate::analysis::pinyin;
 
 /// A term held by at most this many passages may be a typo; one held by more is a real word.
@@ -310,7 +310,7 @@ fn spell(syllables: &[String], corpus: &dyn Corpus) -> Vec<Spelling> {
     let mut done: Vec<(u64, Vec<char>, bool)> = Vec::new();
     // Which of a lone syllable's characters (any of a hundred) follow a reading's last
     // character, read at once for each character and syllable rather than pair by pair.
-    let mut followers: HashMap<(char, usize), Option<HashMap<char, u64>>> = HashMap::new();
+    let mut followers: HashMap<(char, usize), Option<Followers>> = HashMap::new();
     while !beam.is_empty() {
         let mut next: Vec<(usize, Vec<char>, u64, u32)> = Vec::new();
         for &(at, ref chars, _, penalties) in &beam {
