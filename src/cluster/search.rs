@@ -337,6 +337,10 @@ impl words::Corpus for ClusterCorpus<'_> {
         self.count_exactly(words.iter().map(|word| word.chars().collect()).collect());
         words
     }
+
+    fn count_ahead(&self, strings: Vec<Vec<char>>) {
+        self.count_exactly(strings);
+    }
 }
 
 impl ClusterCorpus<'_> {

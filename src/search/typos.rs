@@ -79,6 +79,14 @@ pub(crate) fn homophone(
     if chars.len() < 2 || !chars.iter().all(|&c| pinyin::is_han(c)) {
         return None;
     }
+    // The term and its dictionary words are asked next, in one question when each is a round trip.
+    let dictionary_cut = dictionary_words(chars);
+    corpus.count_ahead(
+        std::iter::once((0, chars.len()))
+            .chain(dictionary_cut.iter().copied())
+            .map(|(start, end)| chars[start..end].to_vec())
+            .collect(),
+    );
     let held = corpus.passages_up_to(chars, RARE + 1);
     if held > RARE {
         return None;
@@ -86,7 +94,13 @@ pub(crate) fn homophone(
     // The words of the term as typed that are dictionary words the corpus holds are real (as
     // the dictionary cuts it, before lone characters join a neighbour): a span that cuts one
     // (房什 across 安置 | 房 | 什么时候, 套山 across 套 | 山边) is no typo.
-    let real: Vec<(usize, usize)> = dictionary_words(chars)
+    corpus.count_ahead(
+        dictionary_cut
+            .iter()
+            .map(|&(start, end)| chars[start..end].to_vec())
+            .collect(),
+    );
+    let real: Vec<(usize, usize)> = dictionary_cut
         .into_iter()
         .filter(|&(start, end)| {
             let word = &chars[start..end];
@@ -98,15 +112,25 @@ pub(crate) fn homophone(
     // confusion), a longer span, more characters kept, a commoner word.
     type Rank = (bool, bool, usize, usize, u64);
     let mut accepted: Vec<(Rank, usize, usize, Vec<char>, bool, bool)> = Vec::new();
-    for len in (2..=chars.len().min(8)).rev() {
-        for at in 0..=chars.len() - len {
+    let cuts_a_word = |at: usize, len: usize| {
+        real.iter()
+            .any(|&(start, end)| start < at + len && at < end && !(at <= start && end <= at + len))
+    };
+    let lengths = || (2..=chars.len().min(8)).rev();
+    let starts = |len: usize| (0..=chars.len() - len).filter(move |&at| !cuts_a_word(at, len));
+    corpus.count_ahead(
+        lengths()
+            .flat_map(|len| starts(len).map(move |at| chars[at..at + len].to_vec()))
+            .collect(),
+    );
+    let fixed_with = |at: usize, word: &[char]| {
+        let mut fixed = chars.to_vec();
+        fixed.splice(at..at + word.len(), word.iter().copied());
+        fixed
+    };
+    for len in lengths() {
+        for at in starts(len) {
             let span = &chars[at..at + len];
-            let cuts_a_word = real.iter().any(|&(start, end)| {
-                start < at + len && at < end && !(at <= start && end <= at + len)
-            });
-            if cuts_a_word {
-                continue;
-            }
             let span_held = if len == chars.len() {
                 held
             } else {
@@ -134,6 +158,15 @@ pub(crate) fn homophone(
             } else {
                 1
             };
+            // Each reading's term as a whole is asked whether it stands as typed somewhere.
+            corpus.count_ahead(
+                found
+                    .iter()
+                    .map(|(word, _)| word.chars().collect::<Vec<char>>())
+                    .filter(|word| word.len() == len && len < chars.len() && word[..] != span[..])
+                    .map(|word| fixed_with(at, &word))
+                    .collect(),
+            );
             for (word, exact) in found {
                 let word_chars: Vec<char> = word.chars().collect();
                 if word == span_text || word_chars.len() != len {
@@ -155,8 +188,7 @@ pub(crate) fn homophone(
                 if word_held == 0 || word_held < needed {
                     continue;
                 }
-                let mut fixed = chars.to_vec();
-                fixed.splice(at..at + len, word_chars.iter().copied());
+                let fixed = fixed_with(at, &word_chars);
                 let whole_held = len == chars.len() || corpus.holds(&fixed);
 
                 // A rare string is a real one unless its homophone stands in the term; a span

@@ -118,6 +118,10 @@ pub(crate) trait Corpus {
     fn followers(&self, _first: char, _among: &[char]) -> Option<Followers> {
         None
     }
+    /// Says that the passages holding each of `strings` are about to be asked for (whether
+    /// any does, or how many): a corpus whose every question is a round trip (a cluster) counts
+    /// them in one. A local index answers each as cheaply alone.
+    fn count_ahead(&self, _strings: Vec<Vec<char>>) {}
 }
 
 /// What [`Corpus::followers`] answers: each character that follows, with the pair's passages.
@@ -200,6 +204,9 @@ impl Corpus for Remembered<'_> {
         remembered(&self.followers, (first, among.to_vec()), |(c, among)| {
             self.corpus.followers(*c, among)
         })
+    }
+    fn count_ahead(&self, strings: Vec<Vec<char>>) {
+        self.corpus.count_ahead(strings)
     }
 }
 
@@ -623,6 +630,73 @@ mod tests {
     }
 
     const IN_CORPUS: &Everything = &Everything;
+
+    /// [`Texts`] with words by pinyin, that keeps the strings counted ahead and the strings of
+    /// `length` characters asked about without being counted ahead.
+    struct Announced {
+        texts: Texts,
+        words: &'static [&'static str],
+        length: usize,
+        ahead: RefCell<Vec<Vec<char>>>,
+        not_ahead: RefCell<Vec<String>>,
+    }
+
+    impl Announced {
+        fn asked(&self, chars: &[char]) {
+            if chars.len() == self.length && !self.ahead.borrow().iter().any(|s| s == chars) {
+                self.not_ahead.borrow_mut().push(chars.iter().collect());
+            }
+        }
+    }
+
+    impl Corpus for Announced {
+        fn passages(&self, chars: &[char]) -> u64 {
+            self.asked(chars);
+            self.texts.passages(chars)
+        }
+        fn holds(&self, chars: &[char]) -> bool {
+            self.passages(chars) > 0
+        }
+        fn words_with_key(&self, key: &str) -> Vec<String> {
+            let keyed = |word: &&&str| crate::analysis::pinyin::keys(word).iter().any(|k| k == key);
+            self.words
+                .iter()
+                .filter(keyed)
+                .map(|w| w.to_string())
+                .collect()
+        }
+        fn count_ahead(&self, strings: Vec<Vec<char>>) {
+            self.ahead.borrow_mut().extend(strings);
+        }
+    }
+
+    #[test]
+    fn a_typo_term_read_anew_is_counted_ahead_with_each_reading_in_place() {
+        // Each question is a round trip on a cluster: the term with each homophone in its
+        // place is counted in one, not asked about one by one.
+        let corpus = Announced {
+            texts: Texts(&["细雨是不是同心圆", "西域的风", "喜雨来了", "同心圆"]),
+            words: &["细雨", "西域", "喜雨"],
+            length: "习雨是不是同心圆".chars().count(),
+            ahead: RefCell::default(),
+            not_ahead: RefCell::default(),
+        };
+        let dictionary = Dictionary::new(&UserWords::default());
+        let query = parse("习雨是不是同心圆").unwrap();
+        let reading = read(&query, &dictionary, &Synonyms::default(), &corpus);
+        let read: Vec<&str> = reading
+            .corrections
+            .iter()
+            .map(|c| c.read.as_str())
+            .collect();
+        assert_eq!(read, ["细雨是不是同心圆"]);
+        let ahead = corpus.ahead.borrow();
+        for reading in ["细雨是不是同心圆", "喜雨是不是同心圆"] {
+            let chars: Vec<char> = reading.chars().collect();
+            assert!(ahead.contains(&chars), "{reading} not counted ahead");
+        }
+        assert_eq!(*corpus.not_ahead.borrow(), Vec::<String>::new());
+    }
 
     #[test]
     fn latin_words_run_together_split_whole_or_not_at_all() {
