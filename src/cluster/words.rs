@@ -351,7 +351,12 @@ impl<'a> WordSearch<'a> {
         for (k, excluded) in self.excluded.iter().enumerate() {
             should.push(named(format!("x{k}"), excluded));
         }
-        let mut filter = vec![self.found_by()];
+        // Without `-w` the words found by are those scored: the same clauses again as a filter
+        // would cost as much again.
+        let mut filter = Vec::new();
+        if self.word_boundaries {
+            filter.push(self.found_by());
+        }
         if let Some(keys) = keys {
             filter.push(json!({"terms": {"key": keys}}));
         }
