@@ -222,6 +222,41 @@ pub fn gram_stream(folded: &str) -> Vec<(usize, char)> {
     stream
 }
 
+/// How many tokens the gram field of a passage encoded as `encoded` (see
+/// [`PassageTerms::encoded`]) holds: what its field norm counts, and so its length for BM25.
+pub fn token_count(encoded: &str) -> u64 {
+    let mut tokenizer = GramsTokenizer::default();
+    let mut stream = tokenizer.token_stream(encoded);
+    let mut count = 0;
+    while stream.advance() {
+        count += 1;
+    }
+    count
+}
+
+/// A passage's length of `tokens` as the index keeps it: field norms are rounded to one of 256
+/// values, and BM25 reads the rounded one.
+pub fn stored_length(tokens: u64) -> u64 {
+    let tokens = u32::try_from(tokens).unwrap_or(u32::MAX);
+    u64::from(tantivy::fieldnorm::FieldNormReader::constant(1, tokens).fieldnorm(0))
+}
+
+/// How many times the passage `text`, followed by `tail`, says `chars` (folded gram stream
+/// characters) as the gram field finds it: at each place the string starts (overlapping, as a
+/// phrase matches), and once for each way it runs across the passage's end into the tail.
+pub fn times_said(text: &str, tail: &str, chars: &[char]) -> usize {
+    if chars.is_empty() {
+        return 0;
+    }
+    let stream = gram_chars(&super::fold_str(text));
+    let inside = stream.windows(chars.len()).filter(|w| *w == chars).count();
+    let tail: Vec<char> = tail_key(tail).chars().collect();
+    let across = (1..chars.len())
+        .filter(|&k| stream.ends_with(&chars[..k]) && tail.starts_with(&chars[k..]))
+        .count();
+    inside + across
+}
+
 /// The characters of a folded query string that its grams are made of (see [`gram_stream`]).
 pub fn gram_chars(folded: &str) -> Vec<char> {
     gram_stream(folded).into_iter().map(|(_, c)| c).collect()
@@ -466,7 +501,10 @@ pub fn phrase_bm25(
 /// frequency. At least 1 (the passage holds it); a score past the phrase's own (a match across
 /// a cut added to it) reads as a few.
 pub fn occurrences(weight: &Bm25Weight, fieldnorm_id: u8, score: Score) -> Score {
-    let most = weight.max_score();
+    // The score of a passage of this length that says it without end. Not `max_score`, which
+    // is that of the longest passage there can be: its norm is not this one's, and reading
+    // with it read four where a passage says three (哈哈 in 哈哈哈哈).
+    let most = weight.score(fieldnorm_id, u32::MAX);
     let once = weight.score(fieldnorm_id, 1);
     if most <= 0.0 || once <= 0.0 {
         return 1.0;
@@ -1018,6 +1056,75 @@ mod contract {
         let _ = Cutter::push(&mut cutter, &format!("标题\n\n{text}\n"), &mut keep);
         let _ = cutter.finish(&mut keep);
         out
+    }
+
+    #[test]
+    fn what_a_passage_says_and_its_length_read_from_its_text_are_what_the_index_reads() {
+        // (text, tail): repeats that overlap, full-width and traditional forms that fold, a
+        // string run across the passage's end into its tail, and one split by a space.
+        let passages = [
+            ("安置房安置房的安置。安置房", ""),
+            ("哈哈哈哈", ""),
+            ("ＡＢ安置房建設，安置房", "房子"),
+            ("新建的安置", "房已交付"),
+            ("安置 房", ""),
+            ("没有它", "安置房"),
+        ];
+        let needles = ["安置房", "哈哈", "安置", "房建设"];
+        let mut builder = Schema::builder();
+        let fields = GramFields::add_to(&mut builder);
+        let index = Index::create_in_ram(builder.build());
+        register_tokenizers(index.tokenizers()).unwrap();
+        let mut writer = index
+            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
+            .unwrap();
+        let mut encoded = Vec::new();
+        for (text, tail) in passages {
+            let terms = analyzer().analyze(text, tail);
+            let mut doc = TantivyDocument::new();
+            fields.add_passage(&mut doc, &terms);
+            writer.add_document(doc).unwrap();
+            encoded.push(terms.encoded);
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let segment = &searcher.segment_readers()[0];
+        let norms = segment.get_fieldnorms_reader(fields.grams).unwrap();
+        for (doc, encoded) in encoded.iter().enumerate() {
+            let tokens = token_count(encoded);
+            assert_eq!(
+                stored_length(tokens),
+                u64::from(norms.fieldnorm(doc as u32)),
+                "{doc}"
+            );
+        }
+        let mut compared = 0;
+        for needle in needles {
+            let chars: Vec<char> = needle.chars().collect();
+            let phrase = phrase_bm25(&searcher, &fields, &chars).unwrap().unwrap();
+            let query = contains(&fields, &chars);
+            let weight = query
+                .weight(tantivy::query::EnableScoring::enabled_from_searcher(
+                    &searcher,
+                ))
+                .unwrap();
+            let mut scorer = weight.scorer(segment, 1.0).unwrap();
+            let mut read = vec![0; passages.len()];
+            while scorer.doc() != tantivy::TERMINATED {
+                let doc = scorer.doc();
+                let times = occurrences(&phrase, norms.fieldnorm_id(doc), scorer.score());
+                read[doc as usize] = times as usize;
+                scorer.advance();
+            }
+            let said: Vec<usize> = passages
+                .iter()
+                .map(|(text, tail)| times_said(text, tail, &chars))
+                .collect();
+            assert_eq!(said, read, "{needle}");
+            compared += read.iter().filter(|&&n| n > 1).count();
+        }
+        // Repeats were read, not only presence.
+        assert!(compared >= 3, "{compared}");
     }
 
     fn index(passages: &[Passage]) -> (Searcher, GramFields) {
