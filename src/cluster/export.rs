@@ -372,6 +372,7 @@ fn read_file(
             "tail": passage.tail,
             "text_hash": format!("{:012x}", crate::index::documents::text_hash(&passage.text)),
             "grams": terms::grams_value(&terms.encoded),
+            "grams_count": crate::analysis::grams::token_count(&terms.encoded),
             "solo_words": terms::solo_value(&terms.solo_words),
             "tail_key": terms.tail_keys().collect::<Vec<_>>(),
         });
@@ -405,6 +406,7 @@ fn read_file(
     match read {
         Ok(_) => {
             let count = docs.len() as u64;
+            add_unit_lengths(&mut docs);
             Read::Passages {
                 key,
                 docs,
@@ -413,6 +415,23 @@ fn read_file(
         }
         Err(reason) if reason.is_empty() => Read::Vanished(key),
         Err(reason) => problem(reason),
+    }
+}
+
+/// Gives each passage of a file the length of its unit (the file, or the section of a long
+/// one that the local index ranks as an article: [`crate::index::documents`]) as the local
+/// index reads it, the sum of its passages' stored gram field lengths: an article's BM25 is
+/// normalised by it.
+fn add_unit_lengths(docs: &mut [(String, Value)]) {
+    use crate::analysis::grams::stored_length;
+    for unit in docs.chunks_mut(crate::index::documents::MAX_UNIT_PASSAGES) {
+        let length: u64 = unit
+            .iter()
+            .map(|(_, doc)| stored_length(doc["grams_count"].as_u64().unwrap_or(0)))
+            .sum();
+        for (_, doc) in unit {
+            doc["unit_grams"] = json!(length);
+        }
     }
 }
 

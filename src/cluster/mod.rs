@@ -32,7 +32,7 @@ use crate::{Error, Result};
 
 /// What the index's mapping says about who made it: a cluster index without it, or with another
 /// layout or contract, is refused rather than written into or searched.
-const LAYOUT: &str = "sou-cluster-4";
+const LAYOUT: &str = "sou-cluster-5";
 
 /// Tries of one request that the cluster answers 429 or 503, or that cannot reach it.
 const TRIES: u32 = 8;
@@ -531,6 +531,10 @@ fn mapping() -> Value {
             "origin": {"type": "object", "enabled": false},
             "text_hash": {"type": "keyword"},
             "grams": {"type": "text", "analyzer": "sou_terms"},
+            // A passage's gram field length and its unit's, as the local index reads them
+            // (see [`words`]): an article's BM25 is normalised by them.
+            "grams_count": {"type": "long"},
+            "unit_grams": {"type": "long"},
             "solo_words": {
                 "type": "text", "analyzer": "sou_terms", "index_options": "docs", "norms": false
             },

@@ -193,7 +193,7 @@ struct ClusterCorpus<'a> {
     /// Exact counts of strings asked for ahead (see [`ClusterCorpus::first_look`]).
     exact: RefCell<HashMap<Vec<char>, u64>>,
     /// The documents, files' records and passages of the index, as the first look counted them.
-    totals: std::cell::Cell<Option<[u64; 3]>>,
+    totals: std::cell::Cell<Option<[u64; 4]>>,
     failure: RefCell<Option<Error>>,
     /// The version of the corpus words by pinyin the index keeps, when it keeps some.
     pinyin_head: Option<files::Head>,

@@ -52,6 +52,10 @@ pub(super) struct Passage {
     pub line: u64,
     unit: u64,
     pub text_hash: u64,
+    /// The length of its unit's gram fields, as the local index reads it (0: not sent).
+    unit_grams: u64,
+    /// Per word of one form that it holds: how many times it says it (0 otherwise).
+    said: Vec<f32>,
     /// BM25 of the words in the passage (Lucene's).
     bm25: f32,
     /// Words held (bit i: word i).
@@ -100,6 +104,8 @@ pub(super) struct WordSearch<'a> {
     /// among the word's forms is its bit in [`Passage::forms`]).
     form_weights: Vec<Vec<(usize, f32)>>,
     average_passages: f32,
+    /// The gram tokens an article has on average.
+    average_article: f32,
     word_boundaries: bool,
     banded: bool,
     /// Passages of each file fetched (from its record).
@@ -109,13 +115,14 @@ pub(super) struct WordSearch<'a> {
 }
 
 /// The counts BM25's weights are made of: the documents, the files' records and the passages
-/// of the index, and the passages holding each word (`w{i}`) and each form of a word of
-/// several (`f{i}.{j}`).
+/// of the index, the tokens of its gram fields, and the passages holding each word (`w{i}`)
+/// and each form of a word of several (`f{i}.{j}`).
 #[derive(Debug)]
 pub(super) struct Counted {
     pub documents: u64,
     pub articles: u64,
     pub passages: u64,
+    pub tokens: u64,
     /// By name: `w{i}`, `f{i}.{j}`.
     strings: HashMap<String, u64>,
 }
@@ -126,11 +133,11 @@ impl Counted {
     /// of one form counted as a string (a word of several is counted as any of its forms,
     /// which the strings do not say).
     pub fn known(
-        totals: [u64; 3],
+        totals: [u64; 4],
         strings: &HashMap<Vec<char>, u64>,
         words: &[Word],
     ) -> Option<Counted> {
-        let [documents, articles, passages] = totals;
+        let [documents, articles, passages, tokens] = totals;
         if documents == 0 {
             return None;
         }
@@ -145,25 +152,31 @@ impl Counted {
             documents,
             articles,
             passages,
+            tokens,
             strings: named,
         })
     }
 
-    /// Adds to `aggs` the counts of the index's files' records and passages, which a search
-    /// answering them with `track_total_hits` gives to [`Counted::totals_in`].
+    /// Adds to `aggs` the counts of the index's files' records and passages and the tokens
+    /// of its gram fields, which a search answering them with `track_total_hits` gives to
+    /// [`Counted::totals_in`].
     pub fn ask_totals(aggs: &mut serde_json::Map<String, Value>) {
         for (name, kind) in [("articles", "article"), ("passages", "passage")] {
             aggs.insert(name.into(), json!({"filter": {"term": {"kind": kind}}}));
         }
+        aggs.insert("tokens".into(), json!({"sum": {"field": "grams_count"}}));
     }
 
-    /// The documents, records and passages `answer` counted (see [`Counted::ask_totals`]).
-    pub fn totals_in(answer: &Value) -> Option<[u64; 3]> {
+    /// The documents, records, passages and gram tokens `answer` counted (see
+    /// [`Counted::ask_totals`]).
+    pub fn totals_in(answer: &Value) -> Option<[u64; 4]> {
         let total = |pointer: &str| answer.pointer(pointer).and_then(Value::as_u64);
+        let tokens = answer.pointer("/aggregations/tokens/value")?.as_f64()?;
         Some([
             total("/hits/total/value")?,
             total("/aggregations/articles/doc_count")?,
             total("/aggregations/passages/doc_count")?,
+            tokens as u64,
         ])
     }
 
@@ -197,11 +210,13 @@ impl Counted {
                 .and_then(Value::as_u64)
                 .unwrap_or(0)
         };
-        let [documents, articles, passages] = Counted::totals_in(&answer).unwrap_or_default();
+        let [documents, articles, passages, tokens] =
+            Counted::totals_in(&answer).unwrap_or_default();
         Ok(Counted {
             documents,
             articles,
             passages,
+            tokens,
             strings: names
                 .into_iter()
                 .map(|name| {
@@ -247,6 +262,7 @@ impl<'a> WordSearch<'a> {
             weights: Vec::new(),
             form_weights: Vec::new(),
             average_passages: passages as f32 / articles as f32,
+            average_article: counts.tokens as f32 / articles as f32,
             word_boundaries,
             banded: false,
             lengths: HashMap::new(),
@@ -389,6 +405,8 @@ impl<'a> WordSearch<'a> {
                 .and_then(Value::as_str)
                 .and_then(|hex| u64::from_str_radix(hex, 16).ok())
                 .unwrap_or(0),
+            unit_grams: field("unit_grams").and_then(Value::as_u64).unwrap_or(0),
+            said: vec![0.0; self.words.len()],
             bm25: hit["_score"].as_f64().unwrap_or(0.0) as f32,
             words: 0,
             bounded: 0,
@@ -415,6 +433,22 @@ impl<'a> WordSearch<'a> {
                     }
                 }
                 _ => {}
+            }
+        }
+        let source = |name: &str| {
+            hit.pointer(&format!("/_source/{name}"))
+                .and_then(Value::as_str)
+        };
+        if let Some(text) = source("text") {
+            let tail = source("tail").unwrap_or("");
+            for (i, word) in self.words.iter().enumerate() {
+                if let [form] = &word.forms[..]
+                    && form.len() > 1
+                    && passage.words >> i & 1 == 1
+                {
+                    let times = crate::analysis::grams::times_said(text, tail, form);
+                    passage.said[i] = times.max(1) as f32;
+                }
             }
         }
         passage
@@ -522,8 +556,9 @@ impl<'a> WordSearch<'a> {
             "sort": [{"key": "asc"}, {"unit": "asc"}],
             "track_scores": true,
             "track_total_hits": false,
-            "_source": false,
-            "docvalue_fields": ["key", "line", "unit", "text_hash", "passages"],
+            // The text, to read how often a passage says each word of one form.
+            "_source": ["text", "tail"],
+            "docvalue_fields": ["key", "line", "unit", "text_hash", "passages", "unit_grams"],
         });
         let mut complete = true;
         let mut lengths = Vec::new();
@@ -859,17 +894,24 @@ impl<'a> WordSearch<'a> {
     }
 
     /// The BM25 of the words over an article of `length` passages, those of `held_by` holding
-    /// some: a word's frequency is the passages holding it, its weight that of the rarest of its
-    /// forms the article holds.
+    /// some, as the local index reads it: a word of one form (of two characters or more) by how
+    /// often its passages say it over the article's gram tokens; any other by the passages
+    /// holding it over the article's passages. A word weighs as the rarest of its forms the
+    /// article holds.
     fn article_bm25(
         &self,
         passages: &[Passage],
         held_by: &BTreeMap<usize, u64>,
         length: f32,
     ) -> f32 {
-        let norm = K1 * (1.0 - B + B * length / self.average_passages.max(1.0));
+        let length_norm =
+            |length: f32, average: f32| K1 * (1.0 - B + B * length / average.max(1.0));
+        let by_passages = length_norm(length, self.average_passages);
+        let unit_grams = held_by.keys().next().map_or(0, |&i| passages[i].unit_grams);
+        let by_grams =
+            (unit_grams > 0).then(|| length_norm(unit_grams as f32, self.average_article));
         let mut total = 0.0;
-        for word in 0..self.words.len() {
+        for (word, of_word) in self.words.iter().enumerate() {
             let holding: Vec<usize> = held_by
                 .iter()
                 .filter(|&(_, &mask)| mask >> word & 1 == 1)
@@ -878,7 +920,14 @@ impl<'a> WordSearch<'a> {
             if holding.is_empty() {
                 continue;
             }
-            let count = holding.len() as f32;
+            let said_once = matches!(&of_word.forms[..], [form] if form.len() > 1);
+            let (said, norm) = match by_grams.filter(|_| said_once) {
+                Some(by_grams) => (
+                    holding.iter().map(|&i| passages[i].said[word]).sum(),
+                    by_grams,
+                ),
+                None => (holding.len() as f32, by_passages),
+            };
             let weight = self.form_weights[word]
                 .iter()
                 .find(|&&(form, _)| {
@@ -888,7 +937,7 @@ impl<'a> WordSearch<'a> {
                             .any(|&i| passages[i].forms[word] >> form & 1 == 1)
                 })
                 .map_or(self.weights[word], |&(_, weight)| weight);
-            total += weight * count * (K1 + 1.0) / (count + norm);
+            total += weight * said * (K1 + 1.0) / (said + norm);
         }
         total
     }
@@ -945,6 +994,7 @@ mod tests {
             weights: weights.to_vec(),
             form_weights: vec![Vec::new(); words.len()],
             average_passages: 4.0,
+            average_article: 100.0,
             word_boundaries: false,
             banded: false,
             lengths: HashMap::new(),
@@ -958,7 +1008,7 @@ mod tests {
             .into_iter()
             .map(|(text, count)| (text.chars().collect(), count))
             .collect();
-        let totals = [100, 10, 80];
+        let totals = [100, 10, 80, 4000];
         let words = [word("安置房"), word("建设")];
         let counted = Counted::known(totals, &strings, &words).expect("every word counted");
         assert_eq!(
@@ -973,7 +1023,7 @@ mod tests {
         let mut several = word("安置房");
         several.forms.push("回迁房".chars().collect());
         assert!(Counted::known(totals, &strings, &[several]).is_none());
-        assert!(Counted::known([0, 0, 0], &strings, &words).is_none());
+        assert!(Counted::known([0, 0, 0, 0], &strings, &words).is_none());
     }
 
     /// A passage of `key` at `unit` holding the words of `words` (those of `bounded` on word
@@ -986,6 +1036,8 @@ mod tests {
             unit,
             // Each passage its own text.
             text_hash: unit + 1000 * u64::from(key.as_bytes()[0]),
+            unit_grams: 0,
+            said: vec![0.0; 2],
             bm25: 1.0,
             words,
             bounded,
@@ -1050,7 +1102,11 @@ mod tests {
         let search = search(&words, &[1.0, 1.0]);
         let hit = json!({
             "_id": "x", "_score": 2.5,
-            "fields": {"key": ["a.txt"], "line": [7], "unit": [3], "text_hash": ["00ff"]},
+            "fields": {
+                "key": ["a.txt"], "line": [7], "unit": [3], "text_hash": ["00ff"],
+                "unit_grams": [120],
+            },
+            "_source": {"text": "安置房、安置房和高新区", "tail": ""},
             "matched_queries": ["w1", "b1", "t0", "a", "x0", "f1.2"],
         });
         let p = search.passage(&hit);
@@ -1062,5 +1118,26 @@ mod tests {
         assert!(p.written && p.excluded);
         assert_eq!(p.forms, vec![0, 0b100]);
         assert_eq!(p.bm25, 2.5);
+        // How often it says the words it holds, from its text: 高新区 was not matched.
+        assert_eq!((p.unit_grams, p.said.clone()), (120, vec![0.0, 2.0]));
+    }
+
+    #[test]
+    fn an_article_saying_the_words_more_often_for_its_length_ranks_first() {
+        let words = [word("高新区"), word("安置房")];
+        let search = search(&words, &[2.0, 3.0]);
+        let said = |key: &str, times: f32, unit_grams: u64| Passage {
+            said: vec![times; 2],
+            unit_grams,
+            ..passage(key, 0, 0b11, 0b11)
+        };
+        // As many passages each, of the same length: the one saying them thrice first.
+        let (page, _) = ranked(&search, &[said("a.txt", 1.0, 80), said("b.txt", 3.0, 80)]);
+        let files: Vec<&str> = page.iter().map(|(key, _, _)| key.as_str()).collect();
+        assert_eq!(files, ["b.txt", "a.txt"]);
+        // Saying them as often, the shorter article first.
+        let (page, _) = ranked(&search, &[said("a.txt", 2.0, 400), said("b.txt", 2.0, 80)]);
+        let files: Vec<&str> = page.iter().map(|(key, _, _)| key.as_str()).collect();
+        assert_eq!(files, ["b.txt", "a.txt"]);
     }
 }
