@@ -6,7 +6,7 @@
 //! found as a local search finds them, from the rarest word: the keys of the files whose
 //! passages hold it (a `composite` aggregation), narrowed by each other word in turn. Every
 //! passage of those files that holds a word (or the query as written) is then fetched by its
-//! columns alone, and each clause it matches is named (`matched_queries`): which words it
+//! columns and text, and each clause it matches is named (`matched_queries`): which words it
 //! holds, which on word boundaries, which pairs typed together stand together, whether it holds
 //! the query as written or something excluded. From those, sou ranks each article's passages
 //! exactly as the local index does (the tier, the band of common words, the weights, the title
@@ -14,9 +14,11 @@
 //! Articles holding only some of the words (tier 5) are looked for only while the page has room:
 //! the best of them by the words their passages hold (a `collapse` on the key), ranked the same.
 //!
-//! What differs from a local index: a word's BM25 over an article counts the passages holding
-//! it (locally, for a word of one form, how often they say it), and BM25 within a passage is
-//! Lucene's (scaled otherwise, and over the cluster's statistics).
+//! An article's BM25 is read as locally too: how often its passages say a word of one form
+//! (counted in their text, fetched with them) over the article's gram length (sent with each
+//! passage, see [`super::export`]); a word of several forms by the passages holding it. What
+//! differs from a local index: BM25 within a passage is Lucene's (scaled otherwise, and over
+//! the cluster's statistics).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
