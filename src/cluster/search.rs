@@ -124,6 +124,19 @@ impl<'a> Asked<'a> {
         Ok(answers)
     }
 
+    /// The `fields` of the stored source of the documents `ids`, by id (see [`by_id`]).
+    pub(super) fn sources(
+        &mut self,
+        ids: Vec<String>,
+        fields: &[&str],
+    ) -> Result<HashMap<String, Value>> {
+        by_id(
+            self.cluster,
+            ids.into_iter().map(Value::from).collect(),
+            fields,
+        )
+    }
+
     /// Sends `body` as it is, over every file: BM25's statistics, which a local search too
     /// takes from the whole index whatever files it searches.
     pub(super) fn search_whole(&mut self, body: Value) -> Result<Value> {

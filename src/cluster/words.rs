@@ -39,6 +39,10 @@ const KEYS_PER_REQUEST: usize = 10_000;
 const GUESSED_PASSAGES_PER_POOL: usize = 4;
 /// Passages fetched per page.
 const PASSAGES_PER_PAGE: usize = 5_000;
+/// Passages holding a word, at most, whose text is fetched with them: past it, only those of the
+/// articles whose BM25 can still decide their place on the page are read, afterwards (see
+/// [`WordSearch::rank_exactly`]).
+const TEXT_WITH_PASSAGES: u64 = 1_000;
 /// Most passages fetched for one query: past it, the hits are the best of those fetched and
 /// the total is a lower bound.
 const MOST_PASSAGES: usize = 200_000;
@@ -56,8 +60,10 @@ pub(super) struct Passage {
     pub text_hash: u64,
     /// The length of its unit's gram fields, as the local index reads it (0: not sent).
     unit_grams: u64,
-    /// Per word of one form that it holds: how many times it says it (0 otherwise).
+    /// Per word of one form that it holds: how many times it says it (0 otherwise), when its
+    /// text was read (`has_text`).
     said: Vec<f32>,
+    has_text: bool,
     /// BM25 of the words in the passage (Lucene's).
     bm25: f32,
     /// Words held (bit i: word i).
@@ -108,6 +114,8 @@ pub(super) struct WordSearch<'a> {
     average_passages: f32,
     /// The gram tokens an article has on average.
     average_article: f32,
+    /// Whether passages are fetched with their text (see [`TEXT_WITH_PASSAGES`]).
+    with_text: bool,
     word_boundaries: bool,
     banded: bool,
     /// Passages of each file fetched (from its record).
@@ -265,6 +273,7 @@ impl<'a> WordSearch<'a> {
             form_weights: Vec::new(),
             average_passages: passages as f32 / articles as f32,
             average_article: counts.tokens as f32 / articles as f32,
+            with_text: true,
             word_boundaries,
             banded: false,
             lengths: HashMap::new(),
@@ -409,6 +418,7 @@ impl<'a> WordSearch<'a> {
                 .unwrap_or(0),
             unit_grams: field("unit_grams").and_then(Value::as_u64).unwrap_or(0),
             said: vec![0.0; self.words.len()],
+            has_text: false,
             bm25: hit["_score"].as_f64().unwrap_or(0.0) as f32,
             words: 0,
             bounded: 0,
@@ -437,23 +447,32 @@ impl<'a> WordSearch<'a> {
                 _ => {}
             }
         }
-        let source = |name: &str| {
-            hit.pointer(&format!("/_source/{name}"))
-                .and_then(Value::as_str)
-        };
-        if let Some(text) = source("text") {
-            let tail = source("tail").unwrap_or("");
-            for (i, word) in self.words.iter().enumerate() {
-                if let [form] = &word.forms[..]
-                    && form.len() > 1
-                    && passage.words >> i & 1 == 1
-                {
-                    let times = crate::analysis::grams::times_said(text, tail, form);
-                    passage.said[i] = times.max(1) as f32;
-                }
-            }
+        if let Some(source) = hit.get("_source") {
+            self.read_text(&mut passage, source);
         }
         passage
+    }
+
+    /// Reads how often `passage` says each word of one form it holds from its stored `source`
+    /// (its `text` and `tail`), when that holds the text.
+    fn read_text(&self, passage: &mut Passage, source: &Value) {
+        let Some(text) = source["text"].as_str() else {
+            return;
+        };
+        let tail = source["tail"].as_str().unwrap_or("");
+        for (i, word) in self.words.iter().enumerate() {
+            if self.said_once(i) && passage.words >> i & 1 == 1 {
+                let times = crate::analysis::grams::times_said(text, tail, &word.forms[0]);
+                passage.said[i] = times.max(1) as f32;
+            }
+        }
+        passage.has_text = true;
+    }
+
+    /// Whether word `i` counts in an article's BM25 by how often it is said (as the local index
+    /// reads it back from a phrase's score): a word of one form of two characters or more.
+    fn said_once(&self, i: usize) -> bool {
+        matches!(&self.words[i].forms[..], [form] if form.len() > 1)
     }
 
     /// The word the fewest passages hold.
@@ -464,20 +483,21 @@ impl<'a> WordSearch<'a> {
 
     /// The files whose passages hold every word (or one passage the query as written): the
     /// files holding the rarest word (or the query as written), one `composite` bucket each,
-    /// with a count of their passages holding each other word. `along` is sent in the same
-    /// round trip as the first request, its answer returned.
+    /// with a count of their passages holding each other word; and at most how many of their
+    /// passages hold a word. `along` is sent in the same round trip as the first request, its
+    /// answer returned.
     fn files_holding_all(
         &self,
         asked: &mut Asked<'_>,
         mut along: Option<Value>,
-    ) -> Result<(Vec<String>, Option<Value>)> {
+    ) -> Result<(Vec<String>, u64, Option<Value>)> {
         let clauses = if self.word_boundaries {
             &self.on_boundaries
         } else {
             &self.contains
         };
         let Some(rarest) = self.rarest() else {
-            return Ok((Vec::new(), None));
+            return Ok((Vec::new(), 0, None));
         };
         let written = self.as_written.as_ref().filter(|_| !self.word_boundaries);
         let mut subs = serde_json::Map::new();
@@ -497,6 +517,7 @@ impl<'a> WordSearch<'a> {
                 .unwrap_or(1)
         };
         let mut keys = Vec::new();
+        let mut holding = 0;
         let mut after: Option<Value> = None;
         let mut along_answer = None;
         loop {
@@ -533,6 +554,11 @@ impl<'a> WordSearch<'a> {
                     && (every_word || as_written)
                 {
                     keys.push(key.to_string());
+                    let others: u64 = (0..clauses.len())
+                        .filter(|&i| i != rarest)
+                        .map(|i| counted(bucket, &format!("w{i}")))
+                        .sum();
+                    holding += bucket["doc_count"].as_u64().unwrap_or(0) + others;
                 }
             }
             match answer.pointer("/aggregations/keys/after_key") {
@@ -542,7 +568,7 @@ impl<'a> WordSearch<'a> {
         }
         keys.sort();
         keys.dedup();
-        Ok((keys, along_answer))
+        Ok((keys, holding, along_answer))
     }
 
     /// Fetches the passages `query` finds, by their columns, in file and place order, and
@@ -559,7 +585,7 @@ impl<'a> WordSearch<'a> {
             "track_scores": true,
             "track_total_hits": false,
             // The text, to read how often a passage says each word of one form.
-            "_source": ["text", "tail"],
+            "_source": if self.with_text { json!(["text", "tail"]) } else { json!(false) },
             "docvalue_fields": ["key", "line", "unit", "text_hash", "passages", "unit_grams"],
         });
         let mut complete = true;
@@ -607,7 +633,8 @@ impl<'a> WordSearch<'a> {
             .filter(|&held| held <= GUESSED_PASSAGES_PER_POOL * pool_size)
             .map(|held| Self::best_files_size(pool_size, held));
         let along = guessed.map(|size| self.best_files_query(size));
-        let (all_keys, along) = self.files_holding_all(asked, along)?;
+        let (all_keys, holding, along) = self.files_holding_all(asked, along)?;
+        self.with_text = holding <= TEXT_WITH_PASSAGES;
         let held: HashSet<&str> = all_keys.iter().map(String::as_str).collect();
         let needed = Self::best_files_size(pool_size, held.len());
         // Asked for at least `needed`, the answer says what one of that size would: the first
@@ -634,13 +661,13 @@ impl<'a> WordSearch<'a> {
             }
         }
         if ahead.is_some() {
-            self.rank(&passages, 0, &mut pools, &mut counts);
+            self.rank(&passages, 0, &mut |c| pools.offer(c), &mut counts);
         } else {
             for keys in all_keys.chunks(KEYS_PER_REQUEST) {
                 let from = passages.len();
                 let query = self.fetch_query(Some(keys));
                 complete &= self.fetch(asked, query, &mut passages)?;
-                self.rank(&passages, from, &mut pools, &mut counts);
+                self.rank(&passages, from, &mut |c| pools.offer(c), &mut counts);
                 if !complete {
                     break;
                 }
@@ -664,7 +691,7 @@ impl<'a> WordSearch<'a> {
                 examined_all = every;
                 let from = passages.len();
                 passages.extend(others);
-                self.rank(&passages, from, &mut pools, &mut counts);
+                self.rank(&passages, from, &mut |c| pools.offer(c), &mut counts);
             } else {
                 let answer = match asked_ahead {
                     Some(answer) => answer,
@@ -676,12 +703,17 @@ impl<'a> WordSearch<'a> {
                     let from = passages.len();
                     let query = self.fetch_query(Some(keys));
                     complete &= self.fetch(asked, query, &mut passages)?;
-                    self.rank(&passages, from, &mut pools, &mut counts);
+                    self.rank(&passages, from, &mut |c| pools.offer(c), &mut counts);
                 }
             }
         } else if !all_keys.is_empty() {
             // Not looked at: whether other files hold some of the words.
             examined_all = false;
+        }
+        if (0..self.words.len()).any(|i| self.said_once(i))
+            && passages.iter().any(|passage| !passage.has_text)
+        {
+            pools = self.rank_exactly(asked, &mut passages, &pools, pool_size)?;
         }
         Ok(WordHits {
             passages,
@@ -691,6 +723,60 @@ impl<'a> WordSearch<'a> {
             total_exact: complete && examined_all,
             total_weight: self.total_weight(),
         })
+    }
+
+    /// The hits of `passages`, fetched without their text and ranked into `pools`, ranked again
+    /// once the text is read of those whose article's BM25 can still decide their place: the
+    /// passages of every article ranked past the query as written that could make the page if
+    /// it were about the words more than any other (the articles in the band of the last hit
+    /// kept, or a better one). Of the others, none could.
+    fn rank_exactly(
+        &self,
+        asked: &mut Asked<'_>,
+        passages: &mut [Passage],
+        pools: &Pools<WordKey>,
+        pool_size: usize,
+    ) -> Result<Pools<WordKey>> {
+        let ids = self.contested(passages, pools);
+        let mut sources = HashMap::new();
+        for ids in ids.chunks(KEYS_PER_REQUEST) {
+            sources.extend(asked.sources(ids.to_vec(), &["text", "tail"])?);
+        }
+        for passage in passages.iter_mut() {
+            if let Some(source) = sources.get(&passage.id) {
+                self.read_text(passage, source);
+            }
+        }
+        let mut exact = Pools::new(pool_size);
+        self.rank(passages, 0, &mut |c| exact.offer(c), &mut Counts::default());
+        Ok(exact)
+    }
+
+    /// The ids of the passages of `passages` whose text [`WordSearch::rank_exactly`] reads:
+    /// those holding a word said once (see [`WordSearch::said_once`]), unread, of an article
+    /// ranked past the query as written that `pools` would admit were it more about the words
+    /// than any other.
+    fn contested(&self, passages: &[Passage], pools: &Pools<WordKey>) -> Vec<String> {
+        let mut contested: HashSet<(&str, u64)> = HashSet::new();
+        let mut look = |candidate: Candidate<WordKey>| {
+            let most_about = WordKey {
+                article_bm25: f32::MAX,
+                ..candidate.key
+            };
+            if candidate.key.tier > Tier::AsWritten && pools.admits(&most_about) {
+                let p = &passages[candidate.address.doc_id as usize];
+                contested.insert((p.key.as_str(), p.unit / UNIT_PASSAGES));
+            }
+        };
+        self.rank(passages, 0, &mut look, &mut Counts::default());
+        passages
+            .iter()
+            .filter(|p| {
+                !p.has_text && contested.contains(&(p.key.as_str(), p.unit / UNIT_PASSAGES))
+            })
+            .filter(|p| (0..self.words.len()).any(|i| self.said_once(i) && p.words >> i & 1 == 1))
+            .map(|p| p.id.clone())
+            .collect()
     }
 
     /// The search for the best files holding some of the words, by the words their passages
@@ -747,7 +833,7 @@ impl<'a> WordSearch<'a> {
         &self,
         passages: &[Passage],
         from: usize,
-        pools: &mut Pools<WordKey>,
+        offer: &mut dyn FnMut(Candidate<WordKey>),
         counts: &mut Counts,
     ) {
         let mut start = from;
@@ -761,7 +847,7 @@ impl<'a> WordSearch<'a> {
                     .iter()
                     .position(|p| unit(p) != this)
                     .unwrap_or(passages.len() - start);
-            self.article(passages, start..end, pools, counts);
+            self.article(passages, start..end, offer, counts);
             start = end;
         }
     }
@@ -772,7 +858,7 @@ impl<'a> WordSearch<'a> {
         &self,
         passages: &[Passage],
         range: std::ops::Range<usize>,
-        pools: &mut Pools<WordKey>,
+        offer: &mut dyn FnMut(Candidate<WordKey>),
         counts: &mut Counts,
     ) {
         let all = self.all();
@@ -864,7 +950,7 @@ impl<'a> WordSearch<'a> {
                 matched,
                 banded: self.banded,
             };
-            pools.offer(Candidate {
+            offer(Candidate {
                 key,
                 article: p.key.clone(),
                 line: p.line,
@@ -913,7 +999,7 @@ impl<'a> WordSearch<'a> {
         let by_grams =
             (unit_grams > 0).then(|| length_norm(unit_grams as f32, self.average_article));
         let mut total = 0.0;
-        for (word, of_word) in self.words.iter().enumerate() {
+        for word in 0..self.words.len() {
             let holding: Vec<usize> = held_by
                 .iter()
                 .filter(|&(_, &mask)| mask >> word & 1 == 1)
@@ -922,7 +1008,9 @@ impl<'a> WordSearch<'a> {
             if holding.is_empty() {
                 continue;
             }
-            let said_once = matches!(&of_word.forms[..], [form] if form.len() > 1);
+            // Exact once the text of every passage holding it was read (see
+            // `rank_exactly`); till then as the passages holding it.
+            let said_once = self.said_once(word) && holding.iter().all(|&i| passages[i].has_text);
             let (said, norm) = match by_grams.filter(|_| said_once) {
                 Some(by_grams) => (
                     holding.iter().map(|&i| passages[i].said[word]).sum(),
@@ -997,6 +1085,7 @@ mod tests {
             form_weights: vec![Vec::new(); words.len()],
             average_passages: 4.0,
             average_article: 100.0,
+            with_text: true,
             word_boundaries: false,
             banded: false,
             lengths: HashMap::new(),
@@ -1040,6 +1129,7 @@ mod tests {
             text_hash: unit + 1000 * u64::from(key.as_bytes()[0]),
             unit_grams: 0,
             said: vec![0.0; 2],
+            has_text: false,
             bm25: 1.0,
             words,
             bounded,
@@ -1053,7 +1143,7 @@ mod tests {
     fn ranked(search: &WordSearch<'_>, passages: &[Passage]) -> (Vec<(String, u64, Tier)>, Counts) {
         let mut pools = Pools::new(20);
         let mut counts = Counts::default();
-        search.rank(passages, 0, &mut pools, &mut counts);
+        search.rank(passages, 0, &mut |c| pools.offer(c), &mut counts);
         let page = pools
             .into_page()
             .into_iter()
@@ -1122,6 +1212,52 @@ mod tests {
         assert_eq!(p.bm25, 2.5);
         // How often it says the words it holds, from its text: 高新区 was not matched.
         assert_eq!((p.unit_grams, p.said.clone()), (120, vec![0.0, 2.0]));
+        assert!(p.has_text);
+    }
+
+    #[test]
+    fn only_articles_that_could_make_the_page_by_their_bm25_have_their_text_read() {
+        let words = [word("高新区"), word("安置房")];
+        let search = search(&words, &[2.0, 3.0]);
+        let written = Passage {
+            written: true,
+            ..passage("a.txt", 0, 0b11, 0b11)
+        };
+        let passages = [
+            // The query as written: its article's BM25 does not rank it.
+            written,
+            // Both words on boundaries in one passage (tier 2), twice.
+            passage("b.txt", 0, 0b11, 0b11),
+            passage("c.txt", 0, 0b11, 0b11),
+            // The words in different passages (tier 4): a worse tier than the last hit kept.
+            passage("d.txt", 0, 0b01, 0b01),
+            passage("d.txt", 1, 0b10, 0b10),
+        ];
+        let mut pools = Pools::new(2);
+        search.rank(
+            &passages,
+            0,
+            &mut |c| pools.offer(c),
+            &mut Counts::default(),
+        );
+        // Kept: a.txt and one of tier 2, whose place its BM25 decides against the other.
+        assert_eq!(search.contested(&passages, &pools), ["b.txt#0", "c.txt#0"]);
+        // Read already, a passage is not read again.
+        let mut read = passages.clone();
+        read[1].has_text = true;
+        assert_eq!(search.contested(&read, &pools), ["c.txt#0"]);
+        // With room for every hit, every article past the query as written is read.
+        let mut pools = Pools::new(10);
+        search.rank(
+            &passages,
+            0,
+            &mut |c| pools.offer(c),
+            &mut Counts::default(),
+        );
+        assert_eq!(
+            search.contested(&passages, &pools),
+            ["b.txt#0", "c.txt#0", "d.txt#0", "d.txt#1"]
+        );
     }
 
     #[test]
@@ -1130,6 +1266,7 @@ mod tests {
         let search = search(&words, &[2.0, 3.0]);
         let said = |key: &str, times: f32, unit_grams: u64| Passage {
             said: vec![times; 2],
+            has_text: true,
             unit_grams,
             ..passage(key, 0, 0b11, 0b11)
         };
