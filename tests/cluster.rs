@@ -564,6 +564,75 @@ fn paths_narrow_a_cluster_search(dir: &Path, server: &str) {
     }
 }
 
+/// A file holding each word in a passage of its own (tier 4) among more files holding the
+/// rarest word alone than a page asks the best of: it is found among the files holding every
+/// word, not left to the best files holding some (where it ties with the others, last by name).
+fn a_file_saying_the_words_apart_is_found_past_the_best_files(dir: &Path, url: &str) {
+    let folder = dir.join("harbor");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("zz-log.txt"),
+        "港口日志\n\n灯塔亮了。\n\n渔船回港。\n",
+    )
+    .unwrap();
+    for n in 0..40 {
+        std::fs::write(
+            folder.join(format!("boat-{n:02}.txt")),
+            format!("出海记录{n}\n\n第{n}条渔船出海。\n"),
+        )
+        .unwrap();
+    }
+    for n in 0..60 {
+        std::fs::write(
+            folder.join(format!("light-{n:02}.txt")),
+            format!("海岸记录{n}\n\n第{n}座灯塔照着海面。\n"),
+        )
+        .unwrap();
+    }
+    let server = format!("{url}/harbor");
+    let sent = run(
+        dir,
+        &["index", "harbor", "--to", &server, "--replicas", "0"],
+    );
+    assert!(sent.status.success(), "{}", stderr(&sent));
+    for limit in ["1", "20"] {
+        let local = run(
+            dir,
+            &[
+                "--seeds",
+                "harbor",
+                "--index",
+                "harbor-index",
+                "--json",
+                "-n",
+                limit,
+                "渔船 灯塔",
+            ],
+        );
+        let cluster = run(
+            dir,
+            &["--server", &server, "--json", "-n", limit, "渔船 灯塔"],
+        );
+        let (local_hits, _, local_tiers) = answer(&local, "harbor/");
+        let (cluster_hits, _, cluster_tiers) = answer(&cluster, "");
+        assert_eq!(
+            local_hits.first().map(|(path, _)| path.as_str()),
+            Some("zz-log.txt"),
+            "{}",
+            stdout(&local)
+        );
+        assert_eq!(local_tiers[0], "\"words_in_article\"");
+        assert_eq!(
+            cluster_hits,
+            local_hits,
+            "-n {limit}\nlocal: {}\ncluster: {}",
+            stdout(&local),
+            stdout(&cluster)
+        );
+        assert_eq!(cluster_tiers, local_tiers);
+    }
+}
+
 #[test]
 fn a_two_node_cluster_answers_as_the_local_index_does() {
     let cluster = TwoNodes::start();
@@ -645,6 +714,7 @@ fn a_two_node_cluster_answers_as_the_local_index_does() {
 
     assert_same_with_flags(dir, &server);
     paths_narrow_a_cluster_search(dir, &server);
+    a_file_saying_the_words_apart_is_found_past_the_best_files(dir, &cluster.url);
 
     // Text output, as a reader sees it: the hit's file and line and its highlight.
     let text = run(dir, &["--server", &server, "--color", "never", "和服"]);

@@ -518,6 +518,7 @@ impl<'a> WordSearch<'a> {
         };
         let mut keys = Vec::new();
         let mut holding = 0;
+        let mut uncertain = Vec::new();
         let mut after: Option<Value> = None;
         let mut along_answer = None;
         loop {
@@ -550,15 +551,24 @@ impl<'a> WordSearch<'a> {
             for bucket in &buckets {
                 let every_word = (0..clauses.len()).all(|i| counted(bucket, &format!("w{i}")) > 0);
                 let as_written = written.is_some() && counted(bucket, "a") > 0;
-                if let Some(key) = bucket.pointer("/key/key").and_then(Value::as_str)
-                    && (every_word || as_written)
-                {
+                let Some(key) = bucket.pointer("/key/key").and_then(Value::as_str) else {
+                    continue;
+                };
+                let here = bucket["doc_count"].as_u64().unwrap_or(0);
+                if every_word || as_written {
                     keys.push(key.to_string());
                     let others: u64 = (0..clauses.len())
                         .filter(|&i| i != rarest)
                         .map(|i| counted(bucket, &format!("w{i}")))
                         .sum();
-                    holding += bucket["doc_count"].as_u64().unwrap_or(0) + others;
+                    holding += here + others;
+                } else {
+                    // Counted in the passages holding the rarest word only: the file may say
+                    // the others in other passages (tier 4).
+                    let missing = (0..clauses.len())
+                        .filter(|&i| counted(bucket, &format!("w{i}")) == 0)
+                        .fold(0u64, |mask, i| mask | 1 << i);
+                    uncertain.push((key.to_string(), missing, here));
                 }
             }
             match answer.pointer("/aggregations/keys/after_key") {
@@ -566,9 +576,72 @@ impl<'a> WordSearch<'a> {
                 _ => break,
             }
         }
+        let (more, more_holding) = Self::holding_the_rest(asked, clauses, &uncertain)?;
+        keys.extend(more);
+        holding += more_holding;
         keys.sort();
         keys.dedup();
         Ok((keys, holding, along_answer))
+    }
+
+    /// Of the files `uncertain` (each with the words its passages holding the rarest word lack,
+    /// a bit each, and how many passages hold that word), those whose other passages hold the
+    /// words lacking: asked in one request per [`KEYS_PER_REQUEST`] files. With how many
+    /// passages, at most, hold a word in them.
+    fn holding_the_rest(
+        asked: &mut Asked<'_>,
+        clauses: &[Value],
+        uncertain: &[(String, u64, u64)],
+    ) -> Result<(Vec<String>, u64)> {
+        let mut keys = Vec::new();
+        let mut holding = 0;
+        for chunk in uncertain.chunks(KEYS_PER_REQUEST) {
+            let missing = chunk.iter().fold(0, |mask, (_, lacking, _)| mask | lacking);
+            let words: Vec<usize> = (0..clauses.len())
+                .filter(|&i| missing >> i & 1 == 1)
+                .collect();
+            let subs: serde_json::Map<String, Value> = words
+                .iter()
+                .map(|&i| (format!("w{i}"), json!({"filter": clauses[i]})))
+                .collect();
+            let names: Vec<&str> = chunk.iter().map(|(key, _, _)| key.as_str()).collect();
+            let any = terms::any_of(words.iter().map(|&i| clauses[i].clone()).collect());
+            let answer = asked.search(json!({
+                "size": 0,
+                "track_total_hits": false,
+                "query": {"bool": {"filter": [{"terms": {"key": names}}, any]}},
+                "aggs": {"keys": {
+                    "terms": {"field": "key", "size": chunk.len()},
+                    "aggs": subs,
+                }},
+            }))?;
+            let buckets: HashMap<&str, &Value> = answer
+                .pointer("/aggregations/keys/buckets")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|bucket| Some((bucket["key"].as_str()?, bucket)))
+                .collect();
+            for (key, lacking, here) in chunk {
+                let Some(bucket) = buckets.get(key.as_str()) else {
+                    continue;
+                };
+                let counts: Vec<u64> = (0..clauses.len())
+                    .filter(|&i| lacking >> i & 1 == 1)
+                    .map(|i| {
+                        bucket
+                            .pointer(&format!("/w{i}/doc_count"))
+                            .and_then(Value::as_u64)
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                if counts.iter().all(|&count| count > 0) {
+                    keys.push(key.clone());
+                    holding += here + counts.iter().sum::<u64>();
+                }
+            }
+        }
+        Ok((keys, holding))
     }
 
     /// Fetches the passages `query` finds, by their columns, in file and place order, and
