@@ -1071,23 +1071,11 @@ mod contract {
             ("没有它", "安置房"),
         ];
         let needles = ["安置房", "哈哈", "安置", "房建设"];
-        let mut builder = Schema::builder();
-        let fields = GramFields::add_to(&mut builder);
-        let index = Index::create_in_ram(builder.build());
-        register_tokenizers(index.tokenizers()).unwrap();
-        let mut writer = index
-            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
-            .unwrap();
-        let mut encoded = Vec::new();
-        for (text, tail) in passages {
-            let terms = analyzer().analyze(text, tail);
-            let mut doc = TantivyDocument::new();
-            fields.add_passage(&mut doc, &terms);
-            writer.add_document(doc).unwrap();
-            encoded.push(terms.encoded);
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        let (searcher, fields) = index_of_texts(&passages);
+        let encoded: Vec<String> = passages
+            .iter()
+            .map(|(text, tail)| analyzer().analyze(text, tail).encoded)
+            .collect();
         let segment = &searcher.segment_readers()[0];
         let norms = segment.get_fieldnorms_reader(fields.grams).unwrap();
         for (doc, encoded) in encoded.iter().enumerate() {
@@ -1128,6 +1116,15 @@ mod contract {
     }
 
     fn index(passages: &[Passage]) -> (Searcher, GramFields) {
+        let texts: Vec<(&str, &str)> = passages
+            .iter()
+            .map(|passage| (passage.text.as_str(), passage.tail.as_str()))
+            .collect();
+        index_of_texts(&texts)
+    }
+
+    /// An index of one segment holding a passage of each (text, tail).
+    fn index_of_texts(texts: &[(&str, &str)]) -> (Searcher, GramFields) {
         let mut builder = Schema::builder();
         let fields = GramFields::add_to(&mut builder);
         let index = Index::create_in_ram(builder.build());
@@ -1135,9 +1132,9 @@ mod contract {
         let mut writer = index
             .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
             .unwrap();
-        for passage in passages {
+        for (text, tail) in texts {
             let mut doc = TantivyDocument::new();
-            fields.add_passage(&mut doc, &analyzer().analyze(&passage.text, &passage.tail));
+            fields.add_passage(&mut doc, &analyzer().analyze(text, tail));
             writer.add_document(doc).unwrap();
         }
         writer.commit().unwrap();
