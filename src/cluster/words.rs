@@ -39,6 +39,10 @@ const KEYS_PER_REQUEST: usize = 10_000;
 const GUESSED_PASSAGES_PER_POOL: usize = 4;
 /// Passages fetched per page.
 const PASSAGES_PER_PAGE: usize = 5_000;
+/// Files whose passages holding the rarest word lack another word, up to which they are fetched
+/// with those holding every word (ranked as locally: tier 4 when another passage holds it, else
+/// tier 5) rather than asked about first: a round trip saved for a few passages more.
+const UNCERTAIN_FETCHED: usize = 32;
 /// Passages holding a word, at most, whose text is fetched with them: past it, only those of the
 /// articles whose BM25 can still decide their place on the page are read, afterwards (see
 /// [`WordSearch::rank_exactly`]).
@@ -484,7 +488,9 @@ impl<'a> WordSearch<'a> {
     /// The files whose passages hold every word (or one passage the query as written): the
     /// files holding the rarest word (or the query as written), one `composite` bucket each,
     /// with a count of their passages holding each other word; and at most how many of their
-    /// passages hold a word. `along` is sent in the same round trip as the first request, its
+    /// passages hold a word. A few files whose passages holding the rarest word lack another
+    /// (see [`UNCERTAIN_FETCHED`]) are among them too: their passages, fetched, say which they
+    /// are. `along` is sent in the same round trip as the first request, its
     /// answer returned.
     fn files_holding_all(
         &self,
@@ -576,9 +582,16 @@ impl<'a> WordSearch<'a> {
                 _ => break,
             }
         }
-        let (more, more_holding) = Self::holding_the_rest(asked, clauses, &uncertain)?;
-        keys.extend(more);
-        holding += more_holding;
+        if uncertain.len() <= UNCERTAIN_FETCHED {
+            for (key, _, here) in uncertain {
+                keys.push(key);
+                holding += here;
+            }
+        } else {
+            let (more, more_holding) = Self::holding_the_rest(asked, clauses, &uncertain)?;
+            keys.extend(more);
+            holding += more_holding;
+        }
         keys.sort();
         keys.dedup();
         Ok((keys, holding, along_answer))
