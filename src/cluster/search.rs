@@ -662,7 +662,7 @@ const TWIN_COPIES: usize = 4;
 const TWIN_TEXTS_PER_REQUEST: usize = 200;
 
 /// The stored fields a hit is shown from.
-const SOURCE: [&str; 8] = [
+pub(super) const SOURCE: [&str; 8] = [
     "key",
     "line",
     "unit",
@@ -941,7 +941,8 @@ fn run_words(
             let passage = &passages[candidate.address.doc_id as usize];
             Shown {
                 id: json!(passage.id),
-                source: None,
+                // Read with the passages when their text was: no request more for the page.
+                source: passage.source.clone(),
                 score,
                 tier: candidate.key.tier,
                 matched: candidate.key.matched,

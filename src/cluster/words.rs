@@ -68,6 +68,8 @@ pub(super) struct Passage {
     /// text was read (`has_text`).
     said: Vec<f32>,
     has_text: bool,
+    /// Its stored fields a hit is shown from ([`super::search::SOURCE`]), when read with it.
+    pub source: Option<Value>,
     /// BM25 of the words in the passage (Lucene's).
     bm25: f32,
     /// Words held (bit i: word i).
@@ -423,6 +425,7 @@ impl<'a> WordSearch<'a> {
             unit_grams: field("unit_grams").and_then(Value::as_u64).unwrap_or(0),
             said: vec![0.0; self.words.len()],
             has_text: false,
+            source: None,
             bm25: hit["_score"].as_f64().unwrap_or(0.0) as f32,
             words: 0,
             bounded: 0,
@@ -471,6 +474,7 @@ impl<'a> WordSearch<'a> {
             }
         }
         passage.has_text = true;
+        passage.source = Some(source.clone());
     }
 
     /// Whether word `i` counts in an article's BM25 by how often it is said (as the local index
@@ -670,8 +674,9 @@ impl<'a> WordSearch<'a> {
             "sort": [{"key": "asc"}, {"unit": "asc"}],
             "track_scores": true,
             "track_total_hits": false,
-            // The text, to read how often a passage says each word of one form.
-            "_source": if self.with_text { json!(["text", "tail"]) } else { json!(false) },
+            // The text, to read how often a passage says each word of one form (and the rest
+            // a hit is shown from).
+            "_source": if self.with_text { json!(super::search::SOURCE) } else { json!(false) },
             "docvalue_fields": ["key", "line", "unit", "text_hash", "passages", "unit_grams"],
         });
         let mut complete = true;
@@ -826,7 +831,7 @@ impl<'a> WordSearch<'a> {
         let ids = self.contested(passages, pools);
         let mut sources = HashMap::new();
         for ids in ids.chunks(KEYS_PER_REQUEST) {
-            sources.extend(asked.sources(ids.to_vec(), &["text", "tail"])?);
+            sources.extend(asked.sources(ids.to_vec(), &super::search::SOURCE)?);
         }
         for passage in passages.iter_mut() {
             if let Some(source) = sources.get(&passage.id) {
@@ -1216,6 +1221,7 @@ mod tests {
             unit_grams: 0,
             said: vec![0.0; 2],
             has_text: false,
+            source: None,
             bm25: 1.0,
             words,
             bounded,
