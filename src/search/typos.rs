@@ -94,12 +94,6 @@ pub(crate) fn homophone(
     // The words of the term as typed that are dictionary words the corpus holds are real (as
     // the dictionary cuts it, before lone characters join a neighbour): a span that cuts one
     // (房什 across 安置 | 房 | 什么时候, 套山 across 套 | 山边) is no typo.
-    corpus.count_ahead(
-        dictionary_cut
-            .iter()
-            .map(|&(start, end)| chars[start..end].to_vec())
-            .collect(),
-    );
     let real: Vec<(usize, usize)> = dictionary_cut
         .into_iter()
         .filter(|&(start, end)| {
