@@ -64,11 +64,11 @@ pub(super) struct Passage {
     pub text_hash: u64,
     /// The length of its unit's gram fields, as the local index reads it (0: not sent).
     unit_grams: u64,
-    /// Per word of one form that it holds: how many times it says it (0 otherwise), when its
-    /// text was read (`has_text`).
+    /// Per word counted by how often it is said (see [`WordSearch::counted_by_times_said`])
+    /// that it holds: how many times it says it (0 otherwise), once its text is read.
     said: Vec<f32>,
-    has_text: bool,
-    /// Its stored fields a hit is shown from ([`super::search::SOURCE`]), when read with it.
+    /// Its stored fields a hit is shown from ([`super::search::SOURCE`]), text included, once
+    /// read.
     pub source: Option<Value>,
     /// BM25 of the words in the passage (Lucene's).
     bm25: f32,
@@ -84,6 +84,13 @@ pub(super) struct Passage {
     written: bool,
     /// Holds something excluded.
     excluded: bool,
+}
+
+impl Passage {
+    /// Whether its text was read (with it, or afterwards for the articles that need it).
+    fn has_text(&self) -> bool {
+        self.source.is_some()
+    }
 }
 
 /// What a word search on a cluster found.
@@ -424,7 +431,6 @@ impl<'a> WordSearch<'a> {
                 .unwrap_or(0),
             unit_grams: field("unit_grams").and_then(Value::as_u64).unwrap_or(0),
             said: vec![0.0; self.words.len()],
-            has_text: false,
             source: None,
             bm25: hit["_score"].as_f64().unwrap_or(0.0) as f32,
             words: 0,
@@ -468,18 +474,17 @@ impl<'a> WordSearch<'a> {
         };
         let tail = source["tail"].as_str().unwrap_or("");
         for (i, word) in self.words.iter().enumerate() {
-            if self.said_once(i) && passage.words >> i & 1 == 1 {
+            if self.counted_by_times_said(i) && passage.words >> i & 1 == 1 {
                 let times = crate::analysis::grams::times_said(text, tail, &word.forms[0]);
                 passage.said[i] = times.max(1) as f32;
             }
         }
-        passage.has_text = true;
         passage.source = Some(source.clone());
     }
 
     /// Whether word `i` counts in an article's BM25 by how often it is said (as the local index
     /// reads it back from a phrase's score): a word of one form of two characters or more.
-    fn said_once(&self, i: usize) -> bool {
+    fn counted_by_times_said(&self, i: usize) -> bool {
         matches!(&self.words[i].forms[..], [form] if form.len() > 1)
     }
 
@@ -801,8 +806,8 @@ impl<'a> WordSearch<'a> {
             // Not looked at: whether other files hold some of the words.
             examined_all = false;
         }
-        if (0..self.words.len()).any(|i| self.said_once(i))
-            && passages.iter().any(|passage| !passage.has_text)
+        if (0..self.words.len()).any(|i| self.counted_by_times_said(i))
+            && passages.iter().any(|passage| !passage.has_text())
         {
             pools = self.rank_exactly(asked, &mut passages, &pools, pool_size)?;
         }
@@ -844,7 +849,8 @@ impl<'a> WordSearch<'a> {
     }
 
     /// The ids of the passages of `passages` whose text [`WordSearch::rank_exactly`] reads:
-    /// those holding a word said once (see [`WordSearch::said_once`]), unread, of an article
+    /// those holding a word counted by how often it is said (see
+    /// [`WordSearch::counted_by_times_said`]), unread, of an article
     /// ranked past the query as written that `pools` would admit were it more about the words
     /// than any other.
     fn contested(&self, passages: &[Passage], pools: &Pools<WordKey>) -> Vec<String> {
@@ -863,9 +869,12 @@ impl<'a> WordSearch<'a> {
         passages
             .iter()
             .filter(|p| {
-                !p.has_text && contested.contains(&(p.key.as_str(), p.unit / UNIT_PASSAGES))
+                !p.has_text() && contested.contains(&(p.key.as_str(), p.unit / UNIT_PASSAGES))
             })
-            .filter(|p| (0..self.words.len()).any(|i| self.said_once(i) && p.words >> i & 1 == 1))
+            .filter(|p| {
+                (0..self.words.len())
+                    .any(|i| self.counted_by_times_said(i) && p.words >> i & 1 == 1)
+            })
             .map(|p| p.id.clone())
             .collect()
     }
@@ -1101,8 +1110,9 @@ impl<'a> WordSearch<'a> {
             }
             // Exact once the text of every passage holding it was read (see
             // `rank_exactly`); till then as the passages holding it.
-            let said_once = self.said_once(word) && holding.iter().all(|&i| passages[i].has_text);
-            let (said, norm) = match by_grams.filter(|_| said_once) {
+            let by_times =
+                self.counted_by_times_said(word) && holding.iter().all(|&i| passages[i].has_text());
+            let (said, norm) = match by_grams.filter(|_| by_times) {
                 Some(by_grams) => (
                     holding.iter().map(|&i| passages[i].said[word]).sum(),
                     by_grams,
@@ -1220,7 +1230,6 @@ mod tests {
             text_hash: unit + 1000 * u64::from(key.as_bytes()[0]),
             unit_grams: 0,
             said: vec![0.0; 2],
-            has_text: false,
             source: None,
             bm25: 1.0,
             words,
@@ -1304,7 +1313,7 @@ mod tests {
         assert_eq!(p.bm25, 2.5);
         // How often it says the words it holds, from its text: 高新区 was not matched.
         assert_eq!((p.unit_grams, p.said.clone()), (120, vec![0.0, 2.0]));
-        assert!(p.has_text);
+        assert!(p.has_text());
     }
 
     #[test]
@@ -1336,7 +1345,7 @@ mod tests {
         assert_eq!(search.contested(&passages, &pools), ["b.txt#0", "c.txt#0"]);
         // Read already, a passage is not read again.
         let mut read = passages.clone();
-        read[1].has_text = true;
+        read[1].source = Some(json!({"text": ""}));
         assert_eq!(search.contested(&read, &pools), ["c.txt#0"]);
         // With room for every hit, every article past the query as written is read.
         let mut pools = Pools::new(10);
@@ -1358,7 +1367,7 @@ mod tests {
         let search = search(&words, &[2.0, 3.0]);
         let said = |key: &str, times: f32, unit_grams: u64| Passage {
             said: vec![times; 2],
-            has_text: true,
+            source: Some(json!({"text": ""})),
             unit_grams,
             ..passage(key, 0, 0b11, 0b11)
         };
