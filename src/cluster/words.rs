@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use super::search::Asked;
 use super::terms;
 use crate::Result;
-use crate::search::articles::{B, K1, MAX_WORDS, Tier, WordKey, weight_of};
+use crate::search::articles::{MAX_WORDS, Tier, WordKey, article_term, length_norm, weight_of};
 use crate::search::pool::{Candidate, Pools};
 use crate::search::words::Word;
 use crate::search::{Query, summary_score};
@@ -1092,8 +1092,6 @@ impl<'a> WordSearch<'a> {
         held_by: &BTreeMap<usize, u64>,
         length: f32,
     ) -> f32 {
-        let length_norm =
-            |length: f32, average: f32| K1 * (1.0 - B + B * length / average.max(1.0));
         let by_passages = length_norm(length, self.average_passages);
         let unit_grams = held_by.keys().next().map_or(0, |&i| passages[i].unit_grams);
         let by_grams =
@@ -1128,7 +1126,7 @@ impl<'a> WordSearch<'a> {
                             .any(|&i| passages[i].forms[word] >> form & 1 == 1)
                 })
                 .map_or(self.weights[word], |&(_, weight)| weight);
-            total += weight * said * (K1 + 1.0) / (said + norm);
+            total += article_term(weight, said, norm);
         }
         total
     }

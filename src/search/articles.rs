@@ -45,8 +45,20 @@ const COUNT_BELOW: u64 = 20_000;
 
 /// BM25's term-frequency saturation and length normalisation, for an article's BM25 (how often
 /// its passages say a word is its frequency, the grams of its passages its length).
-pub(crate) const K1: Score = 1.2;
-pub(crate) const B: Score = 0.75;
+const K1: Score = 1.2;
+const B: Score = 0.75;
+
+/// BM25's length normalisation of an article `length` long (in grams, or in passages) where
+/// articles are `average` long.
+pub(crate) fn length_norm(length: Score, average: f32) -> Score {
+    K1 * (1.0 - B + B * length / average.max(1.0))
+}
+
+/// A word's part of an article's BM25: its `weight`, said `said` times in an article of length
+/// norm `norm` (see [`length_norm`]).
+pub(crate) fn article_term(weight: Score, said: Score, norm: Score) -> Score {
+    weight * said * (K1 + 1.0) / (said + norm)
+}
 
 /// Most words a query is read as: a passage's words are a bit mask.
 pub(crate) const MAX_WORDS: usize = 64;
@@ -646,8 +658,6 @@ impl<'a> SegmentSearch<'a> {
     ) -> Result<Score> {
         let search = self.search;
         let reader = self.reader;
-        let length_norm =
-            |length: Score, average: f32| K1 * (1.0 - B + B * length / average.max(1.0));
         let by_passages = length_norm((end - start) as Score, search.average_passages);
         // How often each word is said, in the passages that hold it (still, with -w).
         let mut said_by_word = [0.0; MAX_WORDS];
@@ -694,7 +704,7 @@ impl<'a> SegmentSearch<'a> {
                     }
                 }
             }
-            total += weight * said * (K1 + 1.0) / (said + norm);
+            total += article_term(weight, said, norm);
         }
         Ok(total)
     }
